@@ -1,0 +1,3 @@
+"""spaceground: space-ground computing co-scheduling on real orbits."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,224 @@
+"""Geometry of a span: contact windows and eclipses for a whole constellation.
+
+Satellites are propagated once, in chunks, on one time grid; each chunk's states
+feed both the contact search (ITRF) and the shadow search (TEME), so the cost is
+dominated by the batch SGP4 itself. A satellite whose SGP4 fails anywhere on the
+grid (decayed, eccentricity out of range) is left out and reported in
+``Geometry.excluded`` with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
+from .frames import teme_to_itrf
+from .illumination import ECLIPSE_COLUMNS, SunTable, find_eclipses_chunk
+from .orbits import excluded_table, propagate_points, propagate_teme
+from .orientation import EarthOrientation
+
+MAX_STEP_S = 60.0
+MIN_STEP_S = 5.0
+# Arc swept per step at the fastest point of the orbit. 0.066 rad is 60 s for a
+# 550 km LEO orbit: cubic Hermite interpolation then reproduces SGP4 to ~0.3 m, and a
+# culmination and the next minimum of elevation (a quarter orbit apart) are ~24
+# steps apart, far more than the one step the bracketing needs.
+MAX_STEP_ARC_RAD = 0.066
+DEFAULT_CHUNK = 64
+
+
+def default_step_s(constellation) -> float:
+    """Grid step [s]: ``MAX_STEP_ARC_RAD`` of the fastest perigee, within 5..60 s."""
+    if len(constellation) == 0:
+        return MAX_STEP_S
+    fastest = max(s.max_angular_rate_rad_s for s in constellation)
+    return float(np.clip(MAX_STEP_ARC_RAD / fastest, MIN_STEP_S, MAX_STEP_S))
+
+
+def time_grid(span, step_s) -> np.ndarray:
+    """Grid from 0 to the span's end [s]; the last step is shortened to end exactly there."""
+    n = int(math.floor(span.duration_s / step_s + 1e-9))
+    t = np.arange(n + 1) * float(step_s)
+    if span.duration_s - t[-1] > 1e-6:
+        t = np.append(t, span.duration_s)
+    else:
+        t[-1] = span.duration_s
+    return t
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Contact windows, eclipses and excluded satellites of a span.
+
+    Attributes
+    ----------
+    contacts : pandas.DataFrame
+        One row per pass (columns in :data:`spaceground.contacts.CONTACT_COLUMNS`).
+    eclipses : pandas.DataFrame
+        One row per umbra or penumbra interval (:data:`spaceground.illumination.ECLIPSE_COLUMNS`).
+    excluded : pandas.DataFrame
+        Satellites left out: ``satellite, norad_id, first_failure_utc, sgp4_error, reason``.
+    step_s : float
+        Grid step used for the search.
+    """
+
+    span: object
+    contacts: pd.DataFrame
+    eclipses: pd.DataFrame
+    excluded: pd.DataFrame
+    step_s: float
+
+
+class _Propagator:
+    """Exact ITRF states at scattered (satellite, time) points."""
+
+    def __init__(self, constellation, span, orientation):
+        self.constellation = constellation
+        self.span = span
+        self.orientation = orientation
+
+    def itrf(self, sat_index, t_s):
+        jd_w, jd_f = self.span.jd_utc(t_s)
+        r, v, _ = propagate_points(self.constellation, sat_index, jd_w, jd_f)
+        return self.orientation.teme_to_itrf(r, v, t_s)
+
+
+def compute_geometry(
+    constellation,
+    stations,
+    span,
+    *,
+    contacts=True,
+    eclipses=True,
+    step_s=None,
+    chunk_size=DEFAULT_CHUNK,
+    progress=None,
+) -> Geometry:
+    """Contact windows and eclipses of every satellite over ``span``.
+
+    Parameters
+    ----------
+    constellation : Constellation
+    stations : list of Station
+    span : Span
+    contacts, eclipses : bool
+        Which searches to run.
+    step_s : float, optional
+        Grid step [s]; by default :func:`default_step_s`.
+    chunk_size : int
+        Satellites propagated together (memory ~ chunk x grid points x 100 bytes).
+    progress : callable(done, total), optional
+        Called after each chunk with the number of satellites processed.
+    """
+    step = float(step_s) if step_s is not None else default_step_s(constellation)
+    t = time_grid(span, step)
+    jd_w, jd_f = span.jd_utc(t)
+    orientation = EarthOrientation(span)
+    theta, theta_dot = orientation.sidereal(t)
+    _, xp, yp, teme_corr = orientation.at(t)
+    station_set = StationSet.from_stations(stations) if contacts else None
+    sun_table = SunTable(span, orientation) if eclipses else None
+    propagator = _Propagator(constellation, span, orientation)
+
+    contact_parts, eclipse_parts, excluded_parts = [], [], []
+    total = len(constellation)
+    for first in range(0, total, chunk_size):
+        idx = np.arange(first, min(first + chunk_size, total))
+        sub = constellation.take(idx)
+        r_teme, v_teme, err = propagate_teme(sub, jd_w, jd_f)
+        bad = err.any(axis=1)
+        if bad.any():
+            excluded_parts.append(excluded_table(sub, err, t, span))
+        good = np.flatnonzero(~bad)
+        gidx = idx[good]
+        if good.size:
+            r_teme, v_teme = r_teme[good], v_teme[good]
+            if contacts and len(station_set):
+                r_itrf, v_itrf = teme_to_itrf(r_teme, v_teme, theta, theta_dot, xp, yp, teme_corr)
+                found = find_contacts_chunk(
+                    r_itrf, v_itrf, t, station_set, lambda j, ts, g=gidx: propagator.itrf(g[j], ts)
+                )
+                found["sat"] = gidx[found["sat"]]
+                contact_parts.append(found)
+                del r_itrf, v_itrf
+            if eclipses:
+                found = find_eclipses_chunk(r_teme, v_teme, t, sun_table)
+                found["sat"] = gidx[found["sat"]]
+                eclipse_parts.append(found)
+        if progress is not None:
+            progress(int(idx[-1]) + 1, total)
+
+    excluded = (
+        pd.concat(excluded_parts, ignore_index=True)
+        if excluded_parts
+        else excluded_table(constellation[:0], np.zeros((0, len(t)), np.uint8), t, span)
+    )
+    return Geometry(
+        span=span,
+        contacts=_contacts_frame(contact_parts, constellation, station_set, span),
+        eclipses=_eclipses_frame(eclipse_parts, constellation, span),
+        excluded=excluded,
+        step_s=step,
+    )
+
+
+def _concat(parts, keys):
+    if not parts:
+        return {k: np.zeros(0) for k in keys}
+    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
+    keys = ["sat", "station", "aos_s", "tca_s", "los_s", "max_elevation_deg", "aos_azimuth_deg",
+            "los_azimuth_deg", "clipped"]  # fmt: skip
+    d = _concat(parts, keys)
+    sat = d["sat"].astype(int)
+    names = np.array(constellation.names, dtype=object)
+    ids = constellation.norad_ids
+    station_ids = np.array(station_set.ids if station_set is not None else [], dtype=object)
+    df = pd.DataFrame(
+        {
+            "satellite": names[sat] if sat.size else np.zeros(0, object),
+            "norad_id": ids[sat] if sat.size else np.zeros(0, np.int64),
+            "station": station_ids[d["station"].astype(int)] if sat.size else np.zeros(0, object),
+            "aos_utc": span.datetimes(d["aos_s"]),
+            "tca_utc": span.datetimes(d["tca_s"]),
+            "los_utc": span.datetimes(d["los_s"]),
+            "duration_s": d["los_s"] - d["aos_s"],
+            "max_elevation_deg": d["max_elevation_deg"].astype(float),
+            "aos_azimuth_deg": d["aos_azimuth_deg"].astype(float),
+            "los_azimuth_deg": d["los_azimuth_deg"].astype(float),
+            "clipped": d["clipped"].astype(bool),
+        },
+        columns=CONTACT_COLUMNS,
+    )
+    df["norad_id"] = df["norad_id"].astype(np.int64)
+    return df.sort_values(["aos_utc", "satellite", "station"], kind="stable").reset_index(drop=True)
+
+
+def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
+    d = _concat(parts, ["sat", "kind", "start_s", "end_s", "clipped"])
+    sat = d["sat"].astype(int)
+    names = np.array(constellation.names, dtype=object)
+    ids = constellation.norad_ids
+    kinds = np.array(["umbra", "penumbra"], dtype=object)
+    df = pd.DataFrame(
+        {
+            "satellite": names[sat] if sat.size else np.zeros(0, object),
+            "norad_id": ids[sat] if sat.size else np.zeros(0, np.int64),
+            "kind": kinds[d["kind"].astype(int)] if sat.size else np.zeros(0, object),
+            "start_utc": span.datetimes(d["start_s"]),
+            "end_utc": span.datetimes(d["end_s"]),
+            "duration_s": d["end_s"] - d["start_s"],
+            "clipped": d["clipped"].astype(bool),
+        },
+        columns=ECLIPSE_COLUMNS,
+    )
+    df["norad_id"] = df["norad_id"].astype(np.int64)
+    df["_order"] = sat
+    df = df.sort_values(["_order", "start_utc"], kind="stable").drop(columns="_order")
+    return df.reset_index(drop=True)
