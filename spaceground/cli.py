@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import SpacegroundError
-from .timebase import format_utc_ms
+from .timebase import format_utc_ms, parse_utc
 
 TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "first_failure_utc")
 
@@ -43,22 +43,30 @@ class Progress:
             self.last_pct = pct
 
 
-def write_table(df: pd.DataFrame, path: str) -> None:
-    """Write ``df`` to ``.csv`` (ISO 8601 UTC times, milliseconds, trailing Z) or ``.parquet``."""
+def check_output(path):
+    """Refuse an output path before any work is done: unknown type or missing folder."""
+    if path is None:
+        return
     ext = os.path.splitext(path)[1].lower()
+    if ext not in (".csv", ".parquet"):
+        raise SpacegroundError(f"-o {path}: unknown output type {ext or '(none)'}; use .csv or .parquet")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SpacegroundError(f"-o {path}: folder {folder} does not exist")
+
+
+def write_table(df: pd.DataFrame, path: str) -> None:
+    """Write ``df`` to ``.csv`` (ISO 8601 UTC times, milliseconds, trailing Z) or ``.parquet``."""
+    check_output(path)
+    ext = os.path.splitext(path)[1].lower()
     if ext == ".csv":
         out = df.copy()
         for col in TIME_COLUMNS:
             if col in out.columns:
                 out[col] = format_utc_ms(out[col]) if len(out) else out[col].astype(object)
         out.to_csv(path, index=False, float_format="%.6f")
-    elif ext == ".parquet":
-        df.to_parquet(path, index=False)
     else:
-        raise SpacegroundError(f"-o {path}: unknown output type {ext or '(none)'}; use .csv or .parquet")
+        df.to_parquet(path, index=False)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -101,9 +109,17 @@ def build_parser():
     return parser
 
 
+def _check_span_args(args):
+    check_output(args.output)
+    args.start = parse_utc(args.start, "--start")
+    if not args.hours > 0:
+        raise SpacegroundError(f"--hours must be positive, got {args.hours:g}")
+
+
 def cmd_contacts(args):
     from .api import geometry
 
+    _check_span_args(args)
     started = time.perf_counter()
     geo = geometry(
         args.tle, start=args.start, hours=args.hours, select=args.select, stations=args.stations,
@@ -123,6 +139,7 @@ def cmd_contacts(args):
 def cmd_eclipses(args):
     from .api import geometry
 
+    _check_span_args(args)
     started = time.perf_counter()
     geo = geometry(
         args.tle, start=args.start, hours=args.hours, select=args.select, contacts=False,

@@ -1,18 +1,20 @@
 """Contact windows: when each satellite is above each station's elevation mask.
 
 All satellite x station pairs at once, in three steps (Skyfield's coarse-then-refine
-search, vectorised over pairs):
+search, compiled with numba in :mod:`spaceground._kernels`):
 
-1. **Screen** on the common time grid: the sine of the elevation ``s`` and its rate
-   ``ds/dt`` for every pair, in float32 blocks that stay in cache (values within
-   1e-4 of the mask, or rates within 1e-6 /s of zero, are recomputed in float64 so
-   that no sign is wrong).
-2. **Bracket**: rises and sets are sign changes of ``s - sin(mask)``; culminations are
-   sign changes of ``ds/dt`` from + to -. A culmination whose cubic-Hermite estimate
-   comes within 0.02 of the mask is refined even if both neighbouring samples are
-   below it, so a grazing pass of a few seconds between two samples is found.
-3. **Refine** each bracket by Newton's method on the Hermite-interpolated trajectory,
-   then correct once with an exact SGP4 evaluation at the converged instant.
+1. **Walk** each pair along the common time grid. The satellite's height above the
+   station's tangent plane changes by at most ``|v| h`` per step, so samples too
+   low to be within a step of the mask are jumped over (a rigorous bound): the work
+   follows the time spent near the station, not satellites x stations x samples.
+2. **Bracket**: rises and sets are sign changes of ``s - sin(mask)`` (``s`` the sine
+   of elevation); culminations are sign changes of ``ds/dt`` from + to -. A
+   culmination whose cubic-Hermite estimate comes within 0.02 of the mask is refined
+   even if both neighbouring samples are below it, so a grazing pass of a second
+   between two samples is found.
+3. **Refine** each bracket by safeguarded Newton on the Hermite-interpolated
+   trajectory, then correct once with an exact SGP4 evaluation at the converged
+   instant (one Newton step on exact values: error ~1e-6 s).
 
 The grid step must be shorter than the time between a culmination and the
 neighbouring minimum of elevation (about a quarter of an orbit); it is chosen in
@@ -25,11 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _kernels
 from .frames import elevation_azimuth_deg, geodetic_to_itrf_m, sin_elevation_and_rate
-from .search import bracketed_newton, cubic_max_on_unit, hermite_state
 
-F_NEAR_ZERO = 1e-4  # |s - sin(mask)| below this is recomputed in float64
-RATE_NEAR_ZERO_PER_S = 1e-6  # |ds/dt| below this is recomputed in float64
 HUMP_MARGIN = 0.02  # culminations estimated within this (in sine of elevation) are refined
 TAU_TOL = 1e-9  # interval-local tolerance (60 s intervals: 60 ns)
 
@@ -77,29 +77,6 @@ class StationSet:
         return len(self.ids)
 
 
-def _screen_one(r, v, st32, sin_mask32):
-    """float32 sine of elevation minus mask, and its rate, for one satellite: (K, M) each."""
-    ut, pt, d, pp = st32
-    R = r.astype(np.float32)
-    V = v.astype(np.float32)
-    z = R @ ut
-    z -= d
-    rr = R @ pt
-    rr *= -2.0
-    rr += np.einsum("ij,ij->i", R, R)[:, None]
-    rr += pp
-    zd = V @ ut
-    rv = V @ pt
-    rv *= -1.0
-    rv += np.einsum("ij,ij->i", R, V)[:, None]
-    rho = np.sqrt(rr)
-    s = z / rho
-    rate = zd / rho
-    rate -= s * rv / rr
-    s -= sin_mask32
-    return s, rate
-
-
 def find_contacts_chunk(r_itrf, v_itrf, t_s, stations: StationSet, exact_state):
     """Passes of a chunk of satellites over all stations.
 
@@ -122,172 +99,59 @@ def find_contacts_chunk(r_itrf, v_itrf, t_s, stations: StationSet, exact_state):
     P, U = stations.position_m, stations.up
     sin_mask = stations.sin_mask
     h = np.diff(t_s)
-    st32 = (
-        U.T.astype(np.float32).copy(),
-        P.T.astype(np.float32).copy(),
-        np.einsum("ij,ij->i", P, U).astype(np.float32),
-        np.einsum("ij,ij->i", P, P).astype(np.float32),
+    r_itrf = np.ascontiguousarray(r_itrf)
+    v_itrf = np.ascontiguousarray(v_itrf)
+    # Below a negative mask a visible satellite may sit under the tangent plane, by at
+    # most its range (< 2 |r|) times sin(-mask).
+    r_max = float(np.sqrt(np.einsum("nki,nki->nk", r_itrf, r_itrf).max()))
+    z_extra = 2.0 * r_max * np.maximum(0.0, -sin_mask)
+    events, above_first, above_last = _kernels.scan_contacts(r_itrf, v_itrf, h, P, U, sin_mask, z_extra, HUMP_MARGIN)
+    sat, sta, k = (events[:, i].astype(np.int64) for i in range(3))
+    kind = events[:, 3].astype(np.int8)
+    ends_above = events[:, 4] > 0.5
+
+    # Culminations: roots of the elevation rate on the Hermite trajectory.
+    c = kind == _kernels.CULMINATION
+    cj, cm, ck = sat[c], sta[c], k[c]
+    c_tau, c_s, c_dg = _kernels.refine_contacts(
+        r_itrf, v_itrf, h, P, U, sin_mask, cj, cm, ck, np.zeros(ck.size), np.ones(ck.size),
+        np.ones(ck.size, np.bool_), TAU_TOL,
+    )  # fmt: skip
+    c_above = c_s - sin_mask[cm] > 0.0
+    # Grazing passes hidden between two samples below the mask: a rise before the
+    # culmination and a set after it, inside the same grid interval.
+    hidden = c_above & ~ends_above[c]
+    r = ~c
+    rj = np.concatenate([sat[r], cj[hidden], cj[hidden]])
+    rm = np.concatenate([sta[r], cm[hidden], cm[hidden]])
+    rk = np.concatenate([k[r], ck[hidden], ck[hidden]])
+    rising = np.concatenate([kind[r] == _kernels.RISE, np.ones(hidden.sum(), bool), np.zeros(hidden.sum(), bool)])
+    lo = np.concatenate([np.zeros(r.sum()), np.zeros(hidden.sum()), c_tau[hidden]])
+    hi = np.concatenate([np.ones(r.sum()), c_tau[hidden], np.ones(hidden.sum())])
+    r_tau, _, _ = _kernels.refine_contacts(
+        r_itrf, v_itrf, h, P, U, sin_mask, rj, rm, rk, lo, hi, np.zeros(rk.size, np.bool_), TAU_TOL
     )
-    sin_mask32 = sin_mask.astype(np.float32)
+    c_dds = c_dg[c_above] / h[ck[c_above]] ** 2
+    cj, cm, ck, c_tau = cj[c_above], cm[c_above], ck[c_above], c_tau[c_above]
 
-    roots = {"j": [], "m": [], "k": [], "rising": []}
-    culm = {"j": [], "m": [], "k": []}
-    above_first = np.empty((n, M), dtype=bool)
-    above_last = np.empty((n, M), dtype=bool)
-    for j in range(n):
-        f, rate = _screen_one(r_itrf[j], v_itrf[j], st32, sin_mask32)
-        near = np.abs(f) < F_NEAR_ZERO
-        near |= np.abs(rate) < RATE_NEAR_ZERO_PER_S
-        kk, mm = np.nonzero(near)
-        if kk.size:
-            s64, rate64 = sin_elevation_and_rate(r_itrf[j, kk], v_itrf[j, kk], P[mm], U[mm])
-            f[kk, mm] = s64 - sin_mask[mm]
-            rate[kk, mm] = rate64
-        above = f > 0.0
-        above_first[j] = above[0]
-        above_last[j] = above[-1]
-        kk, mm = np.nonzero(above[1:] != above[:-1])
-        roots["j"].append(np.full(kk.size, j))
-        roots["m"].append(mm)
-        roots["k"].append(kk)
-        roots["rising"].append(above[kk + 1, mm])
-        kk, mm = np.nonzero((rate[:-1] > 0.0) & (rate[1:] <= 0.0))
-        if kk.size:
-            hk = h[kk]
-            est = cubic_max_on_unit(f[kk, mm], f[kk + 1, mm], rate[kk, mm] * hk, rate[kk + 1, mm] * hk)
-            keep = est > -HUMP_MARGIN
-            kk, mm = kk[keep], mm[keep]
-        culm["j"].append(np.full(kk.size, j))
-        culm["m"].append(mm)
-        culm["k"].append(kk)
-
-    roots = {key: np.concatenate(val) if val else np.zeros(0, int) for key, val in roots.items()}
-    culm = {key: np.concatenate(val) if val else np.zeros(0, int) for key, val in culm.items()}
-    roots["rising"] = roots["rising"].astype(bool)
-
-    def interval_eval(j, k):
-        """Hermite state on interval k of satellite j: at(idx, tau) -> r, v, a."""
-        r0, v0 = r_itrf[j, k], v_itrf[j, k]
-        r1, v1 = r_itrf[j, k + 1], v_itrf[j, k + 1]
-        hk = h[k]
-
-        def at(idx, tau):
-            return hermite_state(tau, hk[idx], r0[idx], v0[idx], r1[idx], v1[idx])
-
-        return at
-
-    # --- culminations -----------------------------------------------------------------
-    cj, cm, ck = culm["j"], culm["m"], culm["k"]
-    c_tau = np.zeros(0)
-    c_s = np.zeros(0)
-    if ck.size:
-        at = interval_eval(cj, ck)
-        hk = h[ck]
-
-        def rate_fun(idx, tau):
-            r, v, a = at(idx, tau)
-            s, ds, dds = _sin_el_derivatives(r, v, a, P[cm[idx]], U[cm[idx]])
-            return ds * hk[idx], dds * hk[idx] ** 2
-
-        g0, _ = rate_fun(np.arange(ck.size), np.zeros(ck.size))
-        g1, _ = rate_fun(np.arange(ck.size), np.ones(ck.size))
-        c_tau = bracketed_newton(rate_fun, np.zeros(ck.size), np.ones(ck.size), g0, g1, xtol=TAU_TOL)
-        r, v, a = at(np.arange(ck.size), c_tau)
-        c_s, _, _ = _sin_el_derivatives(r, v, a, P[cm], U[cm])
-        c_f = c_s - sin_mask[cm]
-        # Grazing passes hidden between two samples below the mask: add their rise and set.
-        hidden = (c_f > 0.0) & ~_above_at(above_first, above_last, r_itrf, v_itrf, cj, cm, ck, P, U, sin_mask)
-        if hidden.any():
-            hj, hm, hk_ = cj[hidden], cm[hidden], ck[hidden]
-            roots = _add_hidden_roots(roots, hj, hm, hk_, c_tau[hidden])
-        keep = c_f > 0.0
-        cj, cm, ck, c_tau = cj[keep], cm[keep], ck[keep], c_tau[keep]
-
-    # --- rises and sets ---------------------------------------------------------------
-    rj, rm, rk = roots["j"], roots["m"], roots["k"]
-    lo = roots.get("lo", np.zeros(rk.size))
-    hi = roots.get("hi", np.ones(rk.size))
-    r_tau = np.zeros(0)
-    if rk.size:
-        at = interval_eval(rj, rk)
-        hk = h[rk]
-
-        def f_fun(idx, tau):
-            r, v, a = at(idx, tau)
-            s, ds = sin_elevation_and_rate(r, v, P[rm[idx]], U[rm[idx]])
-            return s - sin_mask[rm[idx]], ds * hk[idx]
-
-        all_idx = np.arange(rk.size)
-        g_lo, _ = f_fun(all_idx, lo)
-        g_hi, _ = f_fun(all_idx, hi)
-        r_tau = bracketed_newton(f_fun, lo, hi, g_lo, g_hi, xtol=TAU_TOL)
-
-    # --- one exact SGP4 correction per event ------------------------------------------
-    t_root = t_s[rk] + r_tau * h[rk] if rk.size else np.zeros(0)
-    t_culm = t_s[ck] + c_tau * h[ck] if ck.size else np.zeros(0)
-    root_az = np.zeros(rk.size)
-    if rk.size:
-        r, v = exact_state(rj, t_root)
-        s, ds = sin_elevation_and_rate(r, v, P[rm], U[rm])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dt = -(s - sin_mask[rm]) / ds
-        dt = np.where(np.isfinite(dt) & (np.abs(dt) < 0.5), dt, 0.0)
-        t_root = t_root + dt
-        _, root_az = elevation_azimuth_deg(r, P[rm], stations.lat_deg[rm], stations.lon_deg[rm])
-    culm_el = np.zeros(ck.size)
-    if ck.size:
-        r, v = exact_state(cj, t_culm)
-        _, _, a = interval_eval(cj, ck)(np.arange(ck.size), c_tau)
-        s, ds, dds = _sin_el_derivatives(r, v, a, P[cm], U[cm])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dt = -ds / dds
-        dt = np.where(np.isfinite(dt) & (np.abs(dt) < 0.5), dt, 0.0)
-        t_culm = t_culm + dt
-        s_max = np.clip(s + 0.5 * ds * dt, -1.0, 1.0)
-        culm_el = np.degrees(np.arcsin(s_max))
+    # One exact SGP4 evaluation per event, then one Newton step on it.
+    t_root = t_s[rk] + r_tau * h[rk]
+    t_culm = t_s[ck] + c_tau * h[ck]
+    r_all, v_all = exact_state(np.concatenate([rj, cj]), np.concatenate([t_root, t_culm]))
+    nr = rk.size
+    s, ds = sin_elevation_and_rate(r_all, v_all, P[np.concatenate([rm, cm])], U[np.concatenate([rm, cm])])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dt_root = -(s[:nr] - sin_mask[rm]) / ds[:nr]
+        dt_culm = -ds[nr:] / c_dds
+    dt_root = np.where(np.isfinite(dt_root) & (np.abs(dt_root) < 0.5), dt_root, 0.0)
+    dt_culm = np.where(np.isfinite(dt_culm) & (np.abs(dt_culm) < 0.5), dt_culm, 0.0)
+    _, root_az = elevation_azimuth_deg(r_all[:nr], P[rm], stations.lat_deg[rm], stations.lon_deg[rm])
+    culm_el = np.degrees(np.arcsin(np.clip(s[nr:] + 0.5 * ds[nr:] * dt_culm, -1.0, 1.0)))
 
     return _assemble(
-        n, M, t_s, rj, rm, t_root, roots["rising"], root_az, cj, cm, t_culm, culm_el,
+        n, M, t_s, rj, rm, t_root + dt_root, rising, root_az, cj, cm, t_culm + dt_culm, culm_el,
         above_first, above_last, r_itrf, stations,
     )  # fmt: skip
-
-
-def _sin_el_derivatives(r, v, a, station_m, up):
-    """Sine of elevation and its first and second time derivatives."""
-    rho = r - station_m
-    q2 = np.einsum("ij,ij->i", rho, rho)
-    q = np.sqrt(q2)
-    z = np.einsum("ij,ij->i", rho, up)
-    dz = np.einsum("ij,ij->i", v, up)
-    ddz = np.einsum("ij,ij->i", a, up)
-    rv = np.einsum("ij,ij->i", rho, v)
-    dq = rv / q
-    ddq = (np.einsum("ij,ij->i", v, v) + np.einsum("ij,ij->i", rho, a)) / q - rv * rv / (q2 * q)
-    s = z / q
-    ds = dz / q - z * dq / q2
-    dds = ddz / q - 2.0 * dz * dq / q2 - z * ddq / q2 + 2.0 * z * dq * dq / (q2 * q)
-    return s, ds, dds
-
-
-def _above_at(above_first, above_last, r_itrf, v_itrf, j, m, k, P, U, sin_mask):
-    """Whether either end of interval k is above the mask (float64, exact grid states)."""
-    s0, _ = sin_elevation_and_rate(r_itrf[j, k], v_itrf[j, k], P[m], U[m])
-    s1, _ = sin_elevation_and_rate(r_itrf[j, k + 1], v_itrf[j, k + 1], P[m], U[m])
-    return (s0 - sin_mask[m] > 0.0) | (s1 - sin_mask[m] > 0.0)
-
-
-def _add_hidden_roots(roots, j, m, k, tau_peak):
-    n_old = roots["k"].size
-    lo = np.concatenate([np.zeros(n_old), np.zeros(k.size), tau_peak])
-    hi = np.concatenate([np.ones(n_old), tau_peak, np.ones(k.size)])
-    return {
-        "j": np.concatenate([roots["j"], j, j]),
-        "m": np.concatenate([roots["m"], m, m]),
-        "k": np.concatenate([roots["k"], k, k]),
-        "rising": np.concatenate([roots["rising"], np.ones(k.size, bool), np.zeros(k.size, bool)]),
-        "lo": lo,
-        "hi": hi,
-    }
 
 
 def _assemble(n, M, t_s, rj, rm, t_root, rising, root_az, cj, cm, t_culm, culm_el,

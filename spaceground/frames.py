@@ -36,13 +36,35 @@ def gmst82_rad(jd_ut1_whole, jd_ut1_fraction):
     return theta_rad, theta_dot_rad_per_day / SECONDS_PER_DAY
 
 
-def rotate_small(vectors, rotation_rad):
-    """``vectors + rotation x vectors``: a rotation by a small angle vector [rad], broadcasting."""
-    return vectors + np.cross(rotation_rad, vectors)
+def teme_to_itrf_matrices(theta_rad, theta_dot_rad_s, xp_rad, yp_rad, teme_correction_rad=None):
+    """Matrices ``M``, ``dM`` (..., 3, 3) with ``r_itrf = M r_teme`` and ``v_itrf = M v_teme + dM r_teme``.
+
+    ``M = W R3(theta) D``: ``D`` the small TEME-convention rotation, ``R3`` the sidereal
+    rotation, ``W`` the polar motion (small angles to first order); ``dM`` is the time
+    derivative of ``M`` from the sidereal rate (the others vary over days).
+    """
+    theta = np.asarray(theta_rad, dtype=float)
+    shape = theta.shape
+    c, s = np.cos(theta), np.sin(theta)
+    zero, one = np.zeros(shape), np.ones(shape)
+    xp = np.broadcast_to(np.asarray(xp_rad, dtype=float), shape)
+    yp = np.broadcast_to(np.asarray(yp_rad, dtype=float), shape)
+    rot = rotation_z(theta)
+    rate = np.asarray(theta_dot_rad_s, dtype=float)[..., None, None] * np.stack(
+        [np.stack([-s, c, zero], -1), np.stack([-c, -s, zero], -1), np.stack([zero, zero, zero], -1)], -2
+    )
+    w = np.stack([np.stack([one, zero, xp], -1), np.stack([zero, one, -yp], -1), np.stack([-xp, yp, one], -1)], -2)
+    m, dm = w @ rot, w @ rate
+    if teme_correction_rad is not None:
+        corr = np.broadcast_to(np.asarray(teme_correction_rad, dtype=float), shape + (3,))
+        wx, wy, wz = corr[..., 0], corr[..., 1], corr[..., 2]
+        d = np.stack([np.stack([one, -wz, wy], -1), np.stack([wz, one, -wx], -1), np.stack([-wy, wx, one], -1)], -2)
+        m, dm = m @ d, dm @ d
+    return m, dm
 
 
 def teme_to_itrf(r_teme_m, v_teme_m_s, theta_rad, theta_dot_rad_s, xp_rad, yp_rad, teme_correction_rad=None):
-    """Rotate TEME position and velocity into ITRF.
+    """Rotate TEME position and velocity into ITRF (the same transform as :func:`teme_to_itrf_matrices`).
 
     Parameters
     ----------
@@ -59,8 +81,8 @@ def teme_to_itrf(r_teme_m, v_teme_m_s, theta_rad, theta_dot_rad_s, xp_rad, yp_ra
     r_itrf_m, v_itrf_m_s : ndarray (..., 3)
     """
     if teme_correction_rad is not None:
-        r_teme_m = rotate_small(r_teme_m, teme_correction_rad)
-        v_teme_m_s = rotate_small(v_teme_m_s, teme_correction_rad)
+        r_teme_m = _rotate_small(r_teme_m, teme_correction_rad)
+        v_teme_m_s = _rotate_small(v_teme_m_s, teme_correction_rad)
     c = np.cos(theta_rad)
     s = np.sin(theta_rad)
     x, y, z = r_teme_m[..., 0], r_teme_m[..., 1], r_teme_m[..., 2]
@@ -74,6 +96,13 @@ def teme_to_itrf(r_teme_m, v_teme_m_s, theta_rad, theta_dot_rad_s, xp_rad, yp_ra
     r_itrf = np.stack([px + xp_rad * z, py - yp_rad * z, z - xp_rad * px + yp_rad * py], axis=-1)
     v_itrf = np.stack([pvx + xp_rad * vz, pvy - yp_rad * vz, vz - xp_rad * pvx + yp_rad * pvy], axis=-1)
     return r_itrf, v_itrf
+
+
+def _rotate_small(vectors, rotation_rad):
+    """``vectors + rotation x vectors``: a rotation by a small angle vector [rad], broadcasting."""
+    wx, wy, wz = rotation_rad[..., 0], rotation_rad[..., 1], rotation_rad[..., 2]
+    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
+    return np.stack([x + wy * z - wz * y, y + wz * x - wx * z, z + wx * y - wy * x], axis=-1)
 
 
 def rotation_z(angle_rad):
@@ -180,4 +209,5 @@ def elevation_azimuth_deg(r_m, station_m, lat_deg, lon_deg):
     u = np.einsum("...i,...i->...", rho, up)
     elevation = np.degrees(np.arctan2(u, np.hypot(e, n)))
     azimuth = np.degrees(np.arctan2(e, n)) % 360.0
+    azimuth = np.where(azimuth >= 360.0, 0.0, azimuth)  # -1e-15 % 360 rounds to 360.0
     return elevation, azimuth

@@ -10,13 +10,15 @@ grid (decayed, eccentricity out of range) is left out and reported in
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
-from .frames import teme_to_itrf
+from . import _kernels
+from .frames import teme_to_itrf_matrices
 from .illumination import ECLIPSE_COLUMNS, SunTable, find_eclipses_chunk
 from .orbits import excluded_table, propagate_points, propagate_teme
 from .orientation import EarthOrientation
@@ -120,37 +122,53 @@ def compute_geometry(
     orientation = EarthOrientation(span)
     theta, theta_dot = orientation.sidereal(t)
     _, xp, yp, teme_corr = orientation.at(t)
+    to_itrf, to_itrf_rate = teme_to_itrf_matrices(theta, theta_dot, xp, yp, teme_corr)
     station_set = StationSet.from_stations(stations) if contacts else None
     sun_table = SunTable(span, orientation) if eclipses else None
     propagator = _Propagator(constellation, span, orientation)
 
     contact_parts, eclipse_parts, excluded_parts = [], [], []
+
+    def search(idx, r_teme, v_teme):
+        """Contacts and eclipses of one propagated chunk (mostly compiled, GIL-free code)."""
+        if contacts and len(station_set):
+            r_itrf, v_itrf = _kernels.rotate_states(r_teme, v_teme, to_itrf, to_itrf_rate)
+            found = find_contacts_chunk(
+                r_itrf, v_itrf, t, station_set, lambda j, ts, g=idx: propagator.itrf(g[j], ts)
+            )
+            found["sat"] = idx[found["sat"]]
+            contact_parts.append(found)
+        if eclipses:
+            found = find_eclipses_chunk(r_teme, v_teme, t, sun_table)
+            found["sat"] = idx[found["sat"]]
+            eclipse_parts.append(found)
+
+    # Two-stage pipeline: SGP4 of the next chunk (which holds the GIL) runs while a worker
+    # thread searches the previous one in compiled code that releases it.
     total = len(constellation)
-    for first in range(0, total, chunk_size):
-        idx = np.arange(first, min(first + chunk_size, total))
-        sub = constellation.take(idx)
-        r_teme, v_teme, err = propagate_teme(sub, jd_w, jd_f)
-        bad = err.any(axis=1)
-        if bad.any():
-            excluded_parts.append(excluded_table(sub, err, t, span))
-        good = np.flatnonzero(~bad)
-        gidx = idx[good]
-        if good.size:
-            r_teme, v_teme = r_teme[good], v_teme[good]
-            if contacts and len(station_set):
-                r_itrf, v_itrf = teme_to_itrf(r_teme, v_teme, theta, theta_dot, xp, yp, teme_corr)
-                found = find_contacts_chunk(
-                    r_itrf, v_itrf, t, station_set, lambda j, ts, g=gidx: propagator.itrf(g[j], ts)
-                )
-                found["sat"] = gidx[found["sat"]]
-                contact_parts.append(found)
-                del r_itrf, v_itrf
-            if eclipses:
-                found = find_eclipses_chunk(r_teme, v_teme, t, sun_table)
-                found["sat"] = gidx[found["sat"]]
-                eclipse_parts.append(found)
+
+    def finish(job):
+        future, done = job
+        if future is not None:
+            future.result()  # re-raises any error of the search
         if progress is not None:
-            progress(int(idx[-1]) + 1, total)
+            progress(done, total)
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = None
+        for first in range(0, total, chunk_size):
+            idx = np.arange(first, min(first + chunk_size, total))
+            r_teme, v_teme, err = propagate_teme(constellation.take(idx), jd_w, jd_f)
+            bad = err.any(axis=1)
+            if bad.any():
+                excluded_parts.append(excluded_table(constellation.take(idx), err, t, span))
+            good = np.flatnonzero(~bad)
+            if pending is not None:
+                finish(pending)
+            future = worker.submit(search, idx[good], r_teme[good], v_teme[good]) if good.size else None
+            pending = (future, int(idx[-1]) + 1)
+        if pending is not None:
+            finish(pending)
 
     excluded = (
         pd.concat(excluded_parts, ignore_index=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .constants import SHADOW_EARTH_RADIUS_M, SUN_RADIUS_M
-from .search import bracketed_newton, golden_minimum, hermite_state
+from . import _kernels
 
 SUN_TABLE_STEP_S = 600.0
 DIP_MARGIN_RAD = 0.02  # local minima of the shadow functions within this of zero are refined
@@ -95,6 +95,11 @@ def sunlit_fraction_from_angles(theta, a_sun, a_earth):
 def find_eclipses_chunk(r_teme, v_teme, t_s, sun_table):
     """Umbra and penumbra intervals of a chunk of satellites.
 
+    The two shadow functions ``theta - (a_earth -+ a_sun)`` are sampled on the grid;
+    their sign changes, and minima near zero between two sunlit samples (a brief
+    grazing shadow), are refined on the Hermite-interpolated trajectory to 0.1 ms
+    (compiled loop: :func:`spaceground._kernels.shadow_crossings`).
+
     Parameters
     ----------
     r_teme, v_teme : ndarray (n, K, 3)
@@ -106,103 +111,48 @@ def find_eclipses_chunk(r_teme, v_teme, t_s, sun_table):
     dict of arrays, one entry per interval: ``sat`` (local index), ``kind`` (0 umbra,
     1 penumbra), ``start_s``, ``end_s``, ``clipped``.
     """
-    n, K, _ = r_teme.shape
+    n = r_teme.shape[0]
     h = np.diff(t_s)
-    sun_grid = sun_table(t_s)
-    theta, a_sun, a_earth = shadow_angles(r_teme, sun_grid[None])
-    g = np.stack([theta - (a_earth - a_sun), theta - (a_earth + a_sun)])  # (2, n, K): umbra, any shadow
-
-    def g_at(which, j, k):
-        r0, v0, r1, v1 = r_teme[j, k], v_teme[j, k], r_teme[j, k + 1], v_teme[j, k + 1]
-        hk = h[k]
-
-        def fun(idx, tau):
-            r, _, _ = hermite_state(tau, hk[idx], r0[idx], v0[idx], r1[idx], v1[idx])
-            th, a_s, a_e = shadow_angles(r, sun_table(t_s[k[idx]] + tau * hk[idx]))
-            return np.where(which[idx] == 0, th - (a_e - a_s), th - (a_e + a_s))
-
-        return fun
-
-    inside = g < 0.0
-    w, j, k = np.nonzero(inside[:, :, 1:] != inside[:, :, :-1])
-    entering = inside[w, j, k + 1]
-    lo = np.zeros(k.size)
-    hi = np.ones(k.size)
-    # Brief shadows hidden between two sunlit samples: local minima of g near zero.
-    dw, dj, dk = np.nonzero(
-        (g[:, :, 1:-1] <= g[:, :, :-2]) & (g[:, :, 1:-1] <= g[:, :, 2:]) & (g[:, :, 1:-1] < DIP_MARGIN_RAD)
-    )
-    dk = dk + 1
-    keep = ~inside[dw, dj, dk - 1] & ~inside[dw, dj, dk] & ~inside[dw, dj, dk + 1]
-    dw, dj, dk = dw[keep], dj[keep], dk[keep]
-    if dk.size:
-        # Minimum over [k-1, k+1]: search each half and keep the lower.
-        cand = []
-        for shift in (-1, 0):
-            kk = dk + shift
-            fun = g_at(dw, dj, kk)
-            tau_min, g_min = golden_minimum(fun, np.zeros(kk.size), np.ones(kk.size), xtol=1e-7)
-            cand.append((kk, tau_min, g_min))
-        use_left = cand[0][2] < cand[1][2]
-        kk = np.where(use_left, cand[0][0], cand[1][0])
-        tau_min = np.where(use_left, cand[0][1], cand[1][1])
-        g_min = np.where(use_left, cand[0][2], cand[1][2])
-        dips = g_min < 0.0
-        if dips.any():
-            dw, dj, kk, tau_min = dw[dips], dj[dips], kk[dips], tau_min[dips]
-            w = np.concatenate([w, dw, dw])
-            j = np.concatenate([j, dj, dj])
-            k = np.concatenate([k, kk, kk])
-            entering = np.concatenate([entering, np.ones(kk.size, bool), np.zeros(kk.size, bool)])
-            lo = np.concatenate([lo, np.zeros(kk.size), tau_min])
-            hi = np.concatenate([hi, tau_min, np.ones(kk.size)])
-    t_event = np.zeros(0)
-    if k.size:
-        fun = g_at(w, j, k)
-        idx = np.arange(k.size)
-        tau = bracketed_newton(
-            lambda i, x: (fun(i, x), None), lo, hi, fun(idx, lo), fun(idx, hi), xtol=TIME_TOL_S / h.max()
-        )
-        t_event = t_s[k] + tau * h[k]
-    return _assemble_shadow(n, t_s, w, j, t_event, entering, inside[:, :, 0], inside[:, :, -1])
+    sun = np.ascontiguousarray(sun_table(t_s))
+    sat, _, t_event, entering, inside_first, _ = _kernels.shadow_crossings(
+        np.ascontiguousarray(r_teme), np.ascontiguousarray(v_teme), sun, h,
+        SHADOW_EARTH_RADIUS_M, SUN_RADIUS_M, DIP_MARGIN_RAD, TIME_TOL_S,
+    )  # fmt: skip
+    return _assemble_shadow(n, t_s, sat, t_event + t_s[0], entering, inside_first)
 
 
-def _assemble_shadow(n, t_s, w, j, t_event, entering, inside_first, inside_last):
-    """Turn boundary crossings into disjoint umbra / penumbra intervals per satellite."""
+def _assemble_shadow(n, t_s, j, t_event, entering, inside_first):
+    """Turn boundary crossings into disjoint umbra / penumbra intervals per satellite.
+
+    The shadow level is 0 in sunlight, 1 in penumbra and 2 in umbra; every crossing of
+    either boundary moves it by one. Each stretch between consecutive crossings (or the
+    span edges) at level 1 or 2 is an interval.
+    """
     t_end = float(t_s[-1])
-    # Shadow level: 0 sunlit, 1 penumbra, 2 umbra. Each crossing changes it by +-1.
-    delta = np.where(entering, 1, -1)
-    level0 = inside_first[0].astype(int) + inside_first[1].astype(int)  # (n,)
     order = np.lexsort((t_event, j))
-    j, t_event, delta = j[order], t_event[order], delta[order]
-    sats, starts, ends, kinds, clipped = [], [], [], [], []
-    bounds = np.flatnonzero(np.diff(j)) + 1
-    groups = np.split(np.arange(j.size), bounds) if j.size else []
-    seen = set()
-    for grp in groups:
-        sat = int(j[grp[0]])
-        seen.add(sat)
-        times = np.concatenate([[0.0], t_event[grp], [t_end]])
-        levels = level0[sat] + np.concatenate([[0], np.cumsum(delta[grp])])
-        for a in range(len(levels)):
-            if levels[a] <= 0 or times[a + 1] <= times[a]:
-                continue
-            sats.append(sat)
-            starts.append(times[a])
-            ends.append(times[a + 1])
-            kinds.append(0 if levels[a] >= 2 else 1)
-            clipped.append(a == 0 or a == len(levels) - 1)
-    for sat in range(n):
-        if sat not in seen and level0[sat] > 0:
-            sats.append(sat)
-            starts.append(0.0)
-            ends.append(t_end)
-            kinds.append(0 if level0[sat] >= 2 else 1)
-            clipped.append(True)
+    j, t_event = j[order], t_event[order]
+    delta = np.where(entering[order], 1, -1)
+    level0 = inside_first.sum(axis=1)
+    first_of_sat = np.r_[True, j[1:] != j[:-1]] if j.size else np.zeros(0, bool)
+    group_start = np.flatnonzero(first_of_sat)
+    csum = np.cumsum(delta)
+    offset = np.repeat(csum[group_start] - delta[group_start], np.diff(np.r_[group_start, j.size]))
+    level_after = level0[j] + csum - offset
+    last_of_sat = np.r_[j[1:] != j[:-1], True] if j.size else np.zeros(0, bool)
+    next_t = np.where(last_of_sat, t_end, np.r_[t_event[1:], t_end])
+    # Stretches after each crossing, from the span start to a satellite's first crossing,
+    # and whole spans of satellites that never cross.
+    no_events = np.setdiff1d(np.arange(n), j)
+    sat = np.concatenate([j, j[first_of_sat], no_events])
+    start = np.concatenate([t_event, np.zeros(group_start.size), np.zeros(no_events.size)])
+    end = np.concatenate([next_t, t_event[first_of_sat], np.full(no_events.size, t_end)])
+    level = np.concatenate([level_after, level0[j[first_of_sat]], level0[no_events]])
+    keep = (level > 0) & (end > start)
+    sat, start, end, level = sat[keep], start[keep], end[keep], level[keep]
     return {
-        "sat": np.array(sats, dtype=int),
-        "kind": np.array(kinds, dtype=int),
-        "start_s": np.array(starts, dtype=float),
-        "end_s": np.array(ends, dtype=float),
-        "clipped": np.array(clipped, dtype=bool),
+        "sat": sat.astype(int),
+        "kind": np.where(level >= 2, 0, 1),
+        "start_s": start,
+        "end_s": end,
+        "clipped": (start <= 0.0) | (end >= t_end),
     }

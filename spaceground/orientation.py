@@ -54,16 +54,26 @@ class EarthOrientation:
         theta, _ = gmst82_rad(t.whole, t.ut1_fraction)
         self.teme_correction_rad = teme_correction_rad(self.teme_to_gcrs, gcrs_to_tirs, theta)
 
+    def _interpolate(self, table, t_s):
+        """Linear interpolation of the rows of ``table`` (uniform hourly grid) at ``t_s``."""
+        x = (np.asarray(t_s, dtype=float) - self.t_s[0]) / TABLE_STEP_S
+        i = np.clip(np.floor(x).astype(np.int64), 0, len(self.t_s) - 2)
+        w = np.clip(x - i, 0.0, 1.0)
+        w = w.reshape(w.shape + (1,) * (table.ndim - 1))
+        return table[i] * (1.0 - w) + table[i + 1] * w
+
     def at(self, t_s):
         """UT1-UTC [s], polar motion x, y [rad] and TEME correction (n, 3) [rad] at ``t_s``."""
-        t_s = np.asarray(t_s, dtype=float)
-        corr = np.stack([np.interp(t_s, self.t_s, self.teme_correction_rad[:, i]) for i in range(3)], -1)
-        return (
-            np.interp(t_s, self.t_s, self.dut1_s),
-            np.interp(t_s, self.t_s, self.xp_rad),
-            np.interp(t_s, self.t_s, self.yp_rad),
-            corr,
-        )
+        values = self._interpolate(self._table, t_s)
+        return values[..., 0], values[..., 1], values[..., 2], values[..., 3:6]
+
+    @property
+    def _table(self):
+        table = getattr(self, "_packed", None)
+        if table is None:
+            table = np.column_stack([self.dut1_s, self.xp_rad, self.yp_rad, self.teme_correction_rad])
+            self._packed = table
+        return table
 
     def sidereal(self, t_s):
         """GMST82 [rad] and its rate [rad/s] at ``t_s`` (from UT1)."""
@@ -80,9 +90,5 @@ class EarthOrientation:
 
     def gcrs_to_teme(self, vectors_gcrs, t_s):
         """Rotate GCRS vectors (n, 3) at times ``t_s`` (n,) into TEME (matrices interpolated)."""
-        t_s = np.asarray(t_s, dtype=float)
-        m = np.stack(
-            [np.stack([np.interp(t_s, self.t_s, self.teme_to_gcrs[:, i, j]) for j in range(3)], -1) for i in range(3)],
-            -2,
-        )
+        m = self._interpolate(self.teme_to_gcrs, t_s)
         return np.einsum("nji,nj->ni", m, vectors_gcrs)

@@ -116,6 +116,14 @@ def ephemeris():
     return load_file(os.path.join(os.path.dirname(skyfield_data.__file__), "data", "de421.bsp"))
 
 
+def _tai_minus_utc_s(ts, when: pd.Timestamp) -> float:
+    """Whole seconds TAI - UTC at a UTC instant (the leap-second count)."""
+    t = ts.utc(when.year, when.month, when.day, when.hour, when.minute, when.second)
+    whole_second = when.floor("s")
+    jd_utc = UNIX_EPOCH_JD + whole_second.value / _NS_PER_DAY
+    return float(np.round((t.tai - jd_utc) * SECONDS_PER_DAY))
+
+
 @dataclass(frozen=True)
 class Span:
     """An analysis interval: ``start`` (UTC) and a length in seconds.
@@ -134,8 +142,7 @@ class Span:
             raise InputError(f"span length must be a positive number of seconds, got {self.duration_s!r}")
         object.__setattr__(self, "duration_s", duration_s)
         ts = timescale()
-        t = ts.from_datetimes([self.start.to_pydatetime(), self.end.to_pydatetime()])
-        tai_minus_utc = np.round((t.tai - self._utc_jd_float(np.array([0.0, duration_s]))) * SECONDS_PER_DAY)
+        tai_minus_utc = [_tai_minus_utc_s(ts, x) for x in (self.start, self.end)]
         if tai_minus_utc[0] != tai_minus_utc[1]:
             raise InputError(
                 f"the span {self.start.isoformat()} + {duration_s:.0f} s contains a leap second; "
@@ -187,9 +194,7 @@ class Span:
 
     @functools.cached_property
     def _tai_minus_utc_s(self) -> float:
-        ts = timescale()
-        t = ts.from_datetime(self.start.to_pydatetime())
-        return float(np.round((t.tai - self._utc_jd_float(0.0)) * SECONDS_PER_DAY))
+        return _tai_minus_utc_s(timescale(), self.start)
 
     def skyfield_times(self, t_s):
         """Skyfield ``Time`` array of ``t_s`` (for Skyfield-based computations and tests)."""

@@ -1,0 +1,46 @@
+"""Package structure: the curated API and the layering of modules."""
+
+import ast
+import os
+
+import spaceground
+from spaceground import api
+
+PACKAGE = os.path.dirname(spaceground.__file__)
+PHYSICS = ["constants", "errors", "timebase", "frames", "orbits", "stations", "search", "contacts",
+           "illumination", "orientation", "geometry"]  # fmt: skip
+FORBIDDEN_IN_PHYSICS = {"simpy", "yaml", "matplotlib", "spaceground.cli", "spaceground.api", "spaceground.engine"}
+
+
+def imports_of(module):
+    tree = ast.parse(open(os.path.join(PACKAGE, f"{module}.py")).read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                found.add("spaceground." + (node.module or ""))
+            else:
+                found.add(node.module)
+    return found
+
+
+def test_physics_layer_imports_no_engine_yaml_plotting_or_cli():
+    for module in PHYSICS:
+        bad = {m for m in imports_of(module) if any(m == f or m.startswith(f + ".") for f in FORBIDDEN_IN_PHYSICS)}
+        assert not bad, f"spaceground/{module}.py imports {bad}"
+
+
+def test_api_exports_exist_and_are_documented():
+    assert sorted(api.__all__) == sorted(set(api.__all__))
+    for name in api.__all__:
+        obj = getattr(api, name)
+        assert obj.__doc__, f"api.{name} has no docstring"
+
+
+def test_packaged_data_ships_without_network(tmp_path):
+    from spaceground.timebase import ephemeris, finals_table
+
+    assert len(finals_table()) > 10000
+    assert ephemeris()["sun"] is not None
