@@ -28,7 +28,9 @@ def _hermite(tau, h, r0, v0, r1, v1, i):
     m0 = v0[i] * h
     m1 = v1[i] * h
     p = (2 * t3 - 3 * t2 + 1) * r0[i] + (t3 - 2 * t2 + tau) * m0 + (-2 * t3 + 3 * t2) * r1[i] + (t3 - t2) * m1
-    dp = (6 * t2 - 6 * tau) * r0[i] + (3 * t2 - 4 * tau + 1) * m0 + (-6 * t2 + 6 * tau) * r1[i] + (3 * t2 - 2 * tau) * m1
+    dp = (
+        (6 * t2 - 6 * tau) * r0[i] + (3 * t2 - 4 * tau + 1) * m0 + (-6 * t2 + 6 * tau) * r1[i] + (3 * t2 - 2 * tau) * m1
+    )
     ddp = (12 * tau - 6) * r0[i] + (6 * tau - 4) * m0 + (-12 * tau + 6) * r1[i] + (6 * tau - 2) * m1
     return p, dp / h, ddp / (h * h)
 
@@ -62,6 +64,16 @@ def _cubic_max(f0, f1, d0, d1):
         p = (2 * t3 - 3 * t2 + 1) * f0 + (t3 - 2 * t2 + t) * d0 + (-2 * t3 + 3 * t2) * f1 + (t3 - t2) * d1
         best = max(best, p)
     return best
+
+
+@njit(cache=True, inline="always")
+def _load_interval(r, v, j, k, r0, v0, r1, v1):
+    """Copy the states at both ends of grid interval k of satellite j into r0, v0, r1, v1."""
+    for i in range(3):
+        r0[i] = r[j, k, i]
+        v0[i] = v[j, k, i]
+        r1[i] = r[j, k + 1, i]
+        v1[i] = v[j, k + 1, i]
 
 
 @njit(cache=True)
@@ -180,11 +192,7 @@ def refine_contacts(r, v, h, P, U, sin_mask, sat, sta, k, lo, hi, culmination, t
     for e in range(N):
         j, m, kk = sat[e], sta[e], k[e]
         hk = h[kk]
-        for i in range(3):
-            r0[i] = r[j, kk, i]
-            v0[i] = v[j, kk, i]
-            r1[i] = r[j, kk + 1, i]
-            v1[i] = v[j, kk + 1, i]
+        _load_interval(r, v, j, kk, r0, v0, r1, v1)
         a, b = lo[e], hi[e]
         ga = _contact_g(a, hk, r0, v0, r1, v1, P[m], U[m], sin_mask[m], culmination[e])[0]
         gb = _contact_g(b, hk, r0, v0, r1, v1, P[m], U[m], sin_mask[m], culmination[e])[0]
@@ -346,7 +354,9 @@ def shadow_crossings(r, v, sun, h, earth_radius, sun_radius, dip_margin, tol_s):
             r_min = min(r_min, rn)
             v_max = max(v_max, vn)
             rdot_max = max(rdot_max, rd)
-        rate_max = 1.05 * (v_max / r_min + earth_radius * rdot_max / (r_min * math.sqrt(max(r_min**2 - earth_radius**2, 1.0))))
+        rate_max = 1.05 * (
+            v_max / r_min + earth_radius * rdot_max / (r_min * math.sqrt(max(r_min**2 - earth_radius**2, 1.0)))
+        )
         rate_max += 1e-6
         far = dip_margin + 2.0 * rate_max * h_max
         k = 0
@@ -375,15 +385,11 @@ def shadow_crossings(r, v, sun, h, earth_radius, sun_radius, dip_margin, tol_s):
                     # A brief shadow between two sunlit samples: a minimum near zero inside.
                     left = g[k - 1, w] if k > 0 else g[k, w] + 1.0
                     right = g[k + 2, w] if k + 2 < K else g[k + 1, w] + 1.0
-                    dip = (min(g[k, w], g[k + 1, w]) < dip_margin and g[k, w] <= left and g[k + 1, w] <= right)
+                    dip = min(g[k, w], g[k + 1, w]) < dip_margin and g[k, w] <= left and g[k + 1, w] <= right
                 if not (crossing or dip):
                     continue
                 hk = h[k]
-                for i in range(3):
-                    r0[i] = r[j, k, i]
-                    v0[i] = v[j, k, i]
-                    r1[i] = r[j, k + 1, i]
-                    v1[i] = v[j, k + 1, i]
+                _load_interval(r, v, j, k, r0, v0, r1, v1)
                 s0 = sun[k]
                 s1 = sun[k + 1]
                 tol = tol_s / hk
@@ -426,6 +432,12 @@ def rotate_states(r, v, m, dm):
         for k in range(K):
             for i in range(3):
                 r_out[j, k, i] = m[k, i, 0] * r[j, k, 0] + m[k, i, 1] * r[j, k, 1] + m[k, i, 2] * r[j, k, 2]
-                v_out[j, k, i] = (m[k, i, 0] * v[j, k, 0] + m[k, i, 1] * v[j, k, 1] + m[k, i, 2] * v[j, k, 2]
-                                  + dm[k, i, 0] * r[j, k, 0] + dm[k, i, 1] * r[j, k, 1] + dm[k, i, 2] * r[j, k, 2])
+                v_out[j, k, i] = (
+                    m[k, i, 0] * v[j, k, 0]
+                    + m[k, i, 1] * v[j, k, 1]
+                    + m[k, i, 2] * v[j, k, 2]
+                    + dm[k, i, 0] * r[j, k, 0]
+                    + dm[k, i, 1] * r[j, k, 1]
+                    + dm[k, i, 2] * r[j, k, 2]
+                )
     return r_out, v_out

@@ -79,7 +79,9 @@ def _span_args(p):
         "--select", nargs="+", action="extend", metavar="PATTERN",
         help="NORAD ids or case-insensitive name globs, e.g. 'SENTINEL-2*' 25544 (default: all)",
     )  # fmt: skip
-    p.add_argument("--start", required=True, metavar="ISO8601", help="span start with a zone, e.g. 2025-10-03T12:00:00Z")
+    p.add_argument(
+        "--start", required=True, metavar="ISO8601", help="span start with a zone, e.g. 2025-10-03T12:00:00Z"
+    )
     p.add_argument("--hours", required=True, type=float, metavar="H", help="span length in hours")
     p.add_argument("--allow-stale", action="store_true", help="accept element sets more than 14 days from --start")
     p.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv or .parquet)")

@@ -109,9 +109,7 @@ def rotation_z(angle_rad):
     """Coordinate rotation about z, stacked: shape (..., 3, 3)."""
     c, s = np.cos(angle_rad), np.sin(angle_rad)
     zero, one = np.zeros_like(c), np.ones_like(c)
-    return np.stack(
-        [np.stack([c, s, zero], -1), np.stack([-s, c, zero], -1), np.stack([zero, zero, one], -1)], -2
-    )
+    return np.stack([np.stack([c, s, zero], -1), np.stack([-s, c, zero], -1), np.stack([zero, zero, one], -1)], -2)
 
 
 def teme_to_gcrs_matrix(tt_whole, tt_fraction):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
 from . import _kernels
+from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
 from .frames import teme_to_itrf_matrices
 from .illumination import ECLIPSE_COLUMNS, SunTable, find_eclipses_chunk
 from .orbits import excluded_table, propagate_points, propagate_teme
@@ -133,9 +133,7 @@ def compute_geometry(
         """Contacts and eclipses of one propagated chunk (mostly compiled, GIL-free code)."""
         if contacts and len(station_set):
             r_itrf, v_itrf = _kernels.rotate_states(r_teme, v_teme, to_itrf, to_itrf_rate)
-            found = find_contacts_chunk(
-                r_itrf, v_itrf, t, station_set, lambda j, ts, g=idx: propagator.itrf(g[j], ts)
-            )
+            found = find_contacts_chunk(r_itrf, v_itrf, t, station_set, lambda j, ts, g=idx: propagator.itrf(g[j], ts))
             found["sat"] = idx[found["sat"]]
             contact_parts.append(found)
         if eclipses:
@@ -190,19 +188,21 @@ def _concat(parts, keys):
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
+def _satellite_columns(constellation, sat):
+    names = np.array(constellation.names, dtype=object)
+    return {"satellite": names[sat], "norad_id": constellation.norad_ids[sat].astype(np.int64)}
+
+
 def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
     keys = ["sat", "station", "aos_s", "tca_s", "los_s", "max_elevation_deg", "aos_azimuth_deg",
             "los_azimuth_deg", "clipped"]  # fmt: skip
     d = _concat(parts, keys)
     sat = d["sat"].astype(int)
-    names = np.array(constellation.names, dtype=object)
-    ids = constellation.norad_ids
     station_ids = np.array(station_set.ids if station_set is not None else [], dtype=object)
     df = pd.DataFrame(
         {
-            "satellite": names[sat] if sat.size else np.zeros(0, object),
-            "norad_id": ids[sat] if sat.size else np.zeros(0, np.int64),
-            "station": station_ids[d["station"].astype(int)] if sat.size else np.zeros(0, object),
+            **_satellite_columns(constellation, sat),
+            "station": station_ids[d["station"].astype(int)],
             "aos_utc": span.datetimes(d["aos_s"]),
             "tca_utc": span.datetimes(d["tca_s"]),
             "los_utc": span.datetimes(d["los_s"]),
@@ -214,21 +214,17 @@ def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
         },
         columns=CONTACT_COLUMNS,
     )
-    df["norad_id"] = df["norad_id"].astype(np.int64)
     return df.sort_values(["aos_utc", "satellite", "station"], kind="stable").reset_index(drop=True)
 
 
 def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
     d = _concat(parts, ["sat", "kind", "start_s", "end_s", "clipped"])
     sat = d["sat"].astype(int)
-    names = np.array(constellation.names, dtype=object)
-    ids = constellation.norad_ids
     kinds = np.array(["umbra", "penumbra"], dtype=object)
     df = pd.DataFrame(
         {
-            "satellite": names[sat] if sat.size else np.zeros(0, object),
-            "norad_id": ids[sat] if sat.size else np.zeros(0, np.int64),
-            "kind": kinds[d["kind"].astype(int)] if sat.size else np.zeros(0, object),
+            **_satellite_columns(constellation, sat),
+            "kind": kinds[d["kind"].astype(int)],
             "start_utc": span.datetimes(d["start_s"]),
             "end_utc": span.datetimes(d["end_s"]),
             "duration_s": d["end_s"] - d["start_s"],
@@ -236,7 +232,5 @@ def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
         },
         columns=ECLIPSE_COLUMNS,
     )
-    df["norad_id"] = df["norad_id"].astype(np.int64)
-    df["_order"] = sat
-    df = df.sort_values(["_order", "start_utc"], kind="stable").drop(columns="_order")
-    return df.reset_index(drop=True)
+    order = np.lexsort((d["start_s"], sat))
+    return df.iloc[order].reset_index(drop=True)

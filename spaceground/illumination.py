@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import SHADOW_EARTH_RADIUS_M, SUN_RADIUS_M
 from . import _kernels
+from .constants import SHADOW_EARTH_RADIUS_M, SUN_RADIUS_M
 
 SUN_TABLE_STEP_S = 600.0
 DIP_MARGIN_RAD = 0.02  # local minima of the shadow functions within this of zero are refined

@@ -172,9 +172,7 @@ def _check_field(text, first, last, what, number, source, lineno):
     if what == "international designator":
         return  # free text, may be blank for analyst objects
     if what == "satellite number":
-        ok = stripped.isdigit() or (
-            len(stripped) == 5 and stripped[0].upper() in _ALPHA5 and stripped[1:].isdigit()
-        )
+        ok = stripped.isdigit() or (len(stripped) == 5 and stripped[0].upper() in _ALPHA5 and stripped[1:].isdigit())
         if not ok:
             raise TLEFormatError(source, lineno, f"{where} hold {text!r}, not a catalogue number")
         return
@@ -192,9 +190,7 @@ def _check_field(text, first, last, what, number, source, lineno):
             if mantissa in ("", "+", "-") or not mantissa.lstrip("+-").isdigit():
                 raise TLEFormatError(source, lineno, f"{where} hold {text!r}, not a TLE exponent number")
             return
-        raise TLEFormatError(
-            source, lineno, f"{where} hold {text!r}, expected a mantissa and exponent like ' 12345-3'"
-        )
+        raise TLEFormatError(source, lineno, f"{where} hold {text!r}, expected a mantissa and exponent like ' 12345-3'")
     elif what.startswith("eccentricity"):
         if not stripped.isdigit():
             raise TLEFormatError(source, lineno, f"{where} hold {text!r}, expected 7 digits like 0001354")
@@ -229,7 +225,7 @@ def _epoch_from_line1(line1: str) -> pd.Timestamp:
     return pd.Timestamp(year=year, month=1, day=1, tz="UTC") + pd.to_timedelta((day - 1.0) * 86400e9, "ns")
 
 
-def parse_tle(text: str, source: str = "<string>") -> "Constellation":
+def parse_tle(text: str, source: str = "<string>") -> Constellation:
     """Read two- or three-line element sets from text.
 
     Blank lines and lines starting with ``#`` are skipped. A name line may carry
@@ -261,8 +257,7 @@ def parse_tle(text: str, source: str = "<string>") -> "Constellation":
                     raise TLEFormatError(
                         source,
                         lineno + 1,
-                        f"TLE line 2 is for satellite {line2[2:7].strip()!r} "
-                        f"but line 1 is for {line1_satnum!r}",
+                        f"TLE line 2 is for satellite {line2[2:7].strip()!r} but line 1 is for {line1_satnum!r}",
                     )
             norad = _decode_satnum(raw[2:7])
             if pending_name is not None:
@@ -327,7 +322,7 @@ def _drop_duplicates(sats, source):
     return kept
 
 
-def load_tle(path) -> "Constellation":
+def load_tle(path) -> Constellation:
     """Read a TLE file (2- or 3-line format)."""
     path = os.fspath(path)
     try:
@@ -375,10 +370,10 @@ class Constellation:
     def norad_ids(self):
         return np.array([s.norad_id for s in self._sats], dtype=np.int64)
 
-    def take(self, indices) -> "Constellation":
+    def take(self, indices) -> Constellation:
         return Constellation([self._sats[i] for i in indices])
 
-    def select(self, patterns) -> "Constellation":
+    def select(self, patterns) -> Constellation:
         """Satellites matching any pattern: a NORAD id (digits) or a name glob.
 
         Globs are case-insensitive (``"SENTINEL-2*"``, ``"*FLOCK*"``). A pattern that

@@ -5,9 +5,9 @@ except the sidereal angle, so it is tabulated hourly over the span (padded by an
 hour each side) and interpolated linearly; the sidereal angle GMST82 is computed
 exactly at every instant from UT1.
 
-Sources (all packaged, nothing downloaded): UT1 - UTC from Skyfield's built-in IERS
-table; polar motion from the ``finals2000A.all`` of ``skyfield-data``; precession and
-nutation from ERFA (IAU 1976/1980) and Skyfield (IAU 2006/2000A).
+Sources (all packaged, nothing downloaded): UT1 - UTC and polar motion from the IERS
+``finals2000A.all`` of ``astropy-iers-data`` (see :mod:`spaceground.timebase`);
+precession and nutation from ERFA (IAU 1976/1980) and Skyfield (IAU 2006/2000A).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class EarthOrientation:
         if utc_mjd[-1] > mjd[-1] or utc_mjd[0] < mjd[0]:
             last = pd.Timestamp("1858-11-17", tz="UTC") + pd.Timedelta(days=float(mjd[-1]))
             warnings.warn(
-                f"the span {span.start.date()}..{span.end.date()} runs beyond the polar-motion table of "
-                f"skyfield-data (ends {last.date()}); polar motion is held at its last value, which moves "
-                "ground positions by up to ~10 m; upgrade skyfield-data",
+                f"the span {span.start.date()}..{span.end.date()} runs beyond the Earth-orientation table "
+                f"(IERS finals2000A of astropy-iers-data, predictions end {last.date()}); polar motion is held "
+                "at its last value and UT1 follows Skyfield's long-term model, which moves ground positions by "
+                "metres to kilometres; upgrade astropy-iers-data (pip install -U astropy-iers-data)",
                 EarthOrientationWarning,
                 stacklevel=3,
             )

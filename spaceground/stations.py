@@ -50,7 +50,7 @@ class Station:
         _check_range(where, "alt_m", self.alt_m, -500.0, 9000.0)
         _check_range(where, "min_elevation_deg", self.min_elevation_deg, -5.0, 89.0)
 
-    def with_mask(self, min_elevation_deg: float) -> "Station":
+    def with_mask(self, min_elevation_deg: float) -> Station:
         return Station(self.station_id, self.lat_deg, self.lon_deg, self.alt_m, float(min_elevation_deg), self.name)
 
 

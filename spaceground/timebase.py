@@ -4,12 +4,13 @@ Inside spaceground a time is a float number of seconds since the start of a
 :class:`Span` (``t_s``), on the UTC scale. Spans that contain a leap second are
 refused, so UTC seconds are uniform within a span.
 
-Earth orientation comes only from packaged data, never from the network:
-
-* UT1 - UTC from Skyfield's built-in table (``skyfield/data/iers.npz``, IERS
-  Bulletin A values with a year of predictions at the time Skyfield was released);
-* polar motion x, y from the IERS ``finals2000A.all`` file shipped in the
-  ``skyfield-data`` package.
+Earth orientation comes only from packaged data, never from the network: UT1 - UTC,
+leap seconds and polar motion from the IERS ``finals2000A.all`` (Bulletin A: measured
+values, then a year of predictions) of the ``astropy-iers-data`` package, which the
+Astropy project re-releases every week. It is newer than the copy in skyfield-data
+(measured to 2025-08) or Skyfield's built-in table; at 2026-05-30 the three differ by
+up to 19 ms in UT1 (8 m of Earth rotation). The JPL ephemeris DE421 comes from
+``skyfield-data``.
 """
 
 from __future__ import annotations
@@ -47,16 +48,11 @@ def parse_utc(value, what: str = "time") -> pd.Timestamp:
         try:
             ts = pd.Timestamp(text)
         except (ValueError, TypeError) as exc:
-            raise InputError(
-                f"{what}: {value!r} is not an ISO 8601 time; "
-                "write it like 2025-10-03T12:00:00Z"
-            ) from exc
+            raise InputError(f"{what}: {value!r} is not an ISO 8601 time; write it like 2025-10-03T12:00:00Z") from exc
     if ts is pd.NaT:
         raise InputError(f"{what}: {value!r} is not a time; write it like 2025-10-03T12:00:00Z")
     if ts.tzinfo is None:
-        raise InputError(
-            f"{what}: {value!r} has no time zone; add Z for UTC (for example {ts.isoformat()}Z)"
-        )
+        raise InputError(f"{what}: {value!r} has no time zone; add Z for UTC (for example {ts.isoformat()}Z)")
     return ts.tz_convert("UTC")
 
 
@@ -80,21 +76,22 @@ def format_utc_ms(times) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def timescale():
-    """Skyfield timescale from built-in data, with the packaged polar-motion table installed."""
-    from skyfield.api import load
+    """Skyfield timescale built from the packaged ``finals2000A.all``, polar motion installed."""
     from skyfield.data import iers
+    from skyfield.timelib import Timescale
 
-    ts = load.timescale(builtin=True)
-    iers.install_polar_motion_table(ts, finals_table())
+    table = finals_table()
+    daily_tt, daily_delta_t, leap_dates, leap_offsets = iers.build_timescale_arrays(table["utc_mjd"], table["dut1"])
+    ts = Timescale((daily_tt, daily_delta_t), leap_dates, leap_offsets)
+    iers.install_polar_motion_table(ts, table)
     return ts
 
 
-def _finals_path() -> str:
-    # Read the file straight from the package folder: skyfield_data's own path helper
-    # warns that its predictions have "expired" even for dates the file covers well.
-    import skyfield_data
+def finals_path() -> str:
+    """Path of the IERS ``finals2000A.all`` shipped in the astropy-iers-data package."""
+    import astropy_iers_data
 
-    return os.path.join(os.path.dirname(skyfield_data.__file__), "data", "finals2000A.all")
+    return os.path.join(os.path.dirname(astropy_iers_data.__file__), "data", "finals2000A.all")
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,16 +99,15 @@ def finals_table():
     """IERS finals2000A table of skyfield-data: ``utc_mjd``, ``x_arcseconds``, ``y_arcseconds``, ``dut1``."""
     from skyfield.data import iers
 
-    with open(_finals_path(), "rb") as f:
+    with open(finals_path(), "rb") as f:
         return iers.parse_x_y_dut1_from_finals_all(f)
 
 
 @functools.lru_cache(maxsize=1)
 def ephemeris():
     """DE421 from the skyfield-data package (covers 1900-2050)."""
-    from skyfield.api import load_file
-
     import skyfield_data
+    from skyfield.api import load_file
 
     return load_file(os.path.join(os.path.dirname(skyfield_data.__file__), "data", "de421.bsp"))
 
@@ -150,7 +146,7 @@ class Span:
             )
 
     @classmethod
-    def from_hours(cls, start, hours: float) -> "Span":
+    def from_hours(cls, start, hours: float) -> Span:
         """Span of ``hours`` hours from ``start`` (ISO 8601 text or a Timestamp)."""
         try:
             hours_f = float(hours)

@@ -19,7 +19,7 @@ def reference_cases():
         return json.load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case_geometry(case):
     """spaceground's geometry of one reference case (computed once per test session)."""
     from spaceground.geometry import compute_geometry

@@ -136,7 +136,7 @@ def test_grazing_pass_of_a_few_seconds_between_grid_points():
     t_tca = span.seconds_of([top.tca_utc])[0]
     t_s = np.arange(t_tca - 10.0, t_tca + 10.0, 0.005)
     el = skyfield_elevation_deg(constellation[0], grazing, span.skyfield_times(t_s))
-    (a, b), = runs_above(el, grazing.min_elevation_deg)
+    ((a, b),) = runs_above(el, grazing.min_elevation_deg)
     # Skyfield's TEME pole differs from ours by ~1 m at this range; allow 0.1 s.
     assert abs(span.seconds_of([row.aos_utc])[0] - t_s[a]) < 0.1
     assert abs(span.seconds_of([row.los_utc])[0] - t_s[b]) < 0.1
@@ -165,7 +165,9 @@ def test_pass_invariants(eo_day):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(offset_s=st.floats(0.0, 40000.0), length_s=st.floats(3600.0, 40000.0), step_s=st.sampled_from([20.0, 45.0, 60.0]))
+@given(
+    offset_s=st.floats(0.0, 40000.0), length_s=st.floats(3600.0, 40000.0), step_s=st.sampled_from([20.0, 45.0, 60.0])
+)
 def test_passes_do_not_depend_on_the_window_or_grid(eo_day, offset_s, length_s, step_s):
     """A sub-span with another grid alignment finds the same passes, to the microsecond."""
     constellation, span, stations, geo = eo_day

