@@ -441,3 +441,18 @@ def rotate_states(r, v, m, dm):
                     + dm[k, i, 2] * r[j, k, 2]
                 )
     return r_out, v_out
+
+
+@njit(cache=True, nogil=True)
+def interp_rows(table, t0, step, t):
+    """Linear interpolation of the rows of ``table`` (samples every ``step`` from ``t0``) at times ``t``."""
+    n_rows, n_cols = table.shape
+    out = np.empty((t.shape[0], n_cols))
+    for e in range(t.shape[0]):
+        x = (t[e] - t0) / step
+        i = int(math.floor(x))
+        i = min(max(i, 0), n_rows - 2)
+        w = min(max(x - i, 0.0), 1.0)
+        for c in range(n_cols):
+            out[e, c] = table[i, c] * (1.0 - w) + table[i + 1, c] * w
+    return out

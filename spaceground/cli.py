@@ -241,6 +241,10 @@ def main(argv=None) -> int:
     except (SpacegroundError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         sys.stderr.write(f"spaceground: error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # The reader of our output went away (``spaceground ... | head``): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

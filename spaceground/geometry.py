@@ -30,7 +30,7 @@ MIN_STEP_S = 5.0
 # culmination and the next minimum of elevation (a quarter orbit apart) are ~24
 # steps apart, far more than the one step the bracketing needs.
 MAX_STEP_ARC_RAD = 0.066
-DEFAULT_CHUNK = 64
+DEFAULT_CHUNK = 128
 
 
 def default_step_s(constellation) -> float:
@@ -156,7 +156,7 @@ def compute_geometry(
         pending = None
         for first in range(0, total, chunk_size):
             idx = np.arange(first, min(first + chunk_size, total))
-            r_teme, v_teme, err = propagate_teme(constellation.take(idx), jd_w, jd_f)
+            r_teme, v_teme, err = _propagate_in_slices(constellation.take(idx), jd_w, jd_f)
             bad = err.any(axis=1)
             if bad.any():
                 excluded_parts.append(excluded_table(constellation.take(idx), err, t, span))
@@ -188,21 +188,37 @@ def _concat(parts, keys):
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
+def _propagate_in_slices(constellation, jd_w, jd_f, per_call=16):
+    """Batch SGP4 in calls of a few satellites. SGP4 holds the GIL for a whole call; short
+    calls let the worker thread step into its GIL-free search between them."""
+    parts = [propagate_teme(constellation[i : i + per_call], jd_w, jd_f) for i in range(0, len(constellation), per_call)]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
 def _satellite_columns(constellation, sat):
-    names = np.array(constellation.names, dtype=object)
-    return {"satellite": names[sat], "norad_id": constellation.norad_ids[sat].astype(np.int64)}
+    """Satellite name (categorical: a few names repeated many times) and NORAD id columns."""
+    names = pd.Categorical.from_codes(sat, categories=pd.Index(constellation.names).unique()) if _unique_names(
+        constellation
+    ) else np.array(constellation.names, dtype=object)[sat]
+    return {"satellite": names, "norad_id": constellation.norad_ids[sat].astype(np.int64)}
+
+
+def _unique_names(constellation):
+    return len(set(constellation.names)) == len(constellation)
 
 
 def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
     keys = ["sat", "station", "aos_s", "tca_s", "los_s", "max_elevation_deg", "aos_azimuth_deg",
             "los_azimuth_deg", "clipped"]  # fmt: skip
     d = _concat(parts, keys)
+    order = np.lexsort((d["station"], d["sat"], d["aos_s"]))
+    d = {k: v[order] for k, v in d.items()}
     sat = d["sat"].astype(int)
-    station_ids = np.array(station_set.ids if station_set is not None else [], dtype=object)
+    station_ids = list(station_set.ids) if station_set is not None else []
     df = pd.DataFrame(
         {
             **_satellite_columns(constellation, sat),
-            "station": station_ids[d["station"].astype(int)],
+            "station": pd.Categorical.from_codes(d["station"].astype(int), categories=station_ids),
             "aos_utc": span.datetimes(d["aos_s"]),
             "tca_utc": span.datetimes(d["tca_s"]),
             "los_utc": span.datetimes(d["los_s"]),
@@ -214,17 +230,18 @@ def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
         },
         columns=CONTACT_COLUMNS,
     )
-    return df.sort_values(["aos_utc", "satellite", "station"], kind="stable").reset_index(drop=True)
+    return df
 
 
 def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
     d = _concat(parts, ["sat", "kind", "start_s", "end_s", "clipped"])
+    order = np.lexsort((d["start_s"], d["sat"]))
+    d = {k: v[order] for k, v in d.items()}
     sat = d["sat"].astype(int)
-    kinds = np.array(["umbra", "penumbra"], dtype=object)
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             **_satellite_columns(constellation, sat),
-            "kind": kinds[d["kind"].astype(int)],
+            "kind": pd.Categorical.from_codes(d["kind"].astype(int), categories=["umbra", "penumbra"]),
             "start_utc": span.datetimes(d["start_s"]),
             "end_utc": span.datetimes(d["end_s"]),
             "duration_s": d["end_s"] - d["start_s"],
@@ -232,5 +249,3 @@ def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
         },
         columns=ECLIPSE_COLUMNS,
     )
-    order = np.lexsort((d["start_s"], sat))
-    return df.iloc[order].reset_index(drop=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .constants import ARCSEC_TO_RAD, SECONDS_PER_DAY
+from ._kernels import interp_rows
 from .errors import EarthOrientationWarning
 from .frames import gmst82_rad, rotation_z, teme_correction_rad, teme_to_gcrs_matrix, teme_to_itrf
 from .timebase import finals_table
@@ -57,11 +58,10 @@ class EarthOrientation:
 
     def _interpolate(self, table, t_s):
         """Linear interpolation of the rows of ``table`` (uniform hourly grid) at ``t_s``."""
-        x = (np.asarray(t_s, dtype=float) - self.t_s[0]) / TABLE_STEP_S
-        i = np.clip(np.floor(x).astype(np.int64), 0, len(self.t_s) - 2)
-        w = np.clip(x - i, 0.0, 1.0)
-        w = w.reshape(w.shape + (1,) * (table.ndim - 1))
-        return table[i] * (1.0 - w) + table[i + 1] * w
+        t_s = np.asarray(t_s, dtype=float)
+        flat = np.ascontiguousarray(table.reshape(table.shape[0], -1))
+        out = interp_rows(flat, float(self.t_s[0]), TABLE_STEP_S, np.ascontiguousarray(t_s.ravel()))
+        return out.reshape(t_s.shape + table.shape[1:])
 
     def at(self, t_s):
         """UT1-UTC [s], polar motion x, y [rad] and TEME correction (n, 3) [rad] at ``t_s``."""

@@ -1,0 +1,107 @@
+"""Ground data centres: energy of work, and electricity price and carbon over time.
+
+A job of ``compute_top`` tera-operations on hardware drawing ``power_w_per_tops``
+watts per TOPS uses ``compute_top x power_w_per_tops`` joules of IT energy whatever
+its speed; the facility draws ``PUE`` times that. Price and carbon intensity are
+step functions of UTC time: a constant, a 24-hour profile, or a CSV time series;
+cost and carbon integrate them over the interval the work runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+J_PER_KWH = 3.6e6
+
+
+def facility_energy_j(compute_top, power_w_per_tops, pue):
+    """Facility energy of a job [J]: IT energy (tera-ops x W/TOPS) times PUE."""
+    return float(compute_top) * float(power_w_per_tops) * float(pue)
+
+
+class StepSeries:
+    """A value that holds from each breakpoint to the next; times in seconds of a span.
+
+    Parameters
+    ----------
+    t_s : ndarray
+        Breakpoints [s], ascending; the first value holds before the first breakpoint.
+    values : ndarray
+    """
+
+    def __init__(self, t_s, values):
+        self.t_s = np.asarray(t_s, dtype=float)
+        self.values = np.asarray(values, dtype=float)
+        if self.t_s.ndim != 1 or self.t_s.shape != self.values.shape or self.t_s.size == 0:
+            raise InputError("a step series needs as many times as values, at least one")
+        if np.any(np.diff(self.t_s) <= 0):
+            raise InputError("step-series times must increase strictly")
+
+    @classmethod
+    def constant(cls, value):
+        return cls([0.0], [value])
+
+    @classmethod
+    def hourly(cls, values_24, span_start: pd.Timestamp, duration_s: float):
+        """A 24-hour UTC profile repeated over a span."""
+        start = pd.Timestamp(span_start).tz_convert("UTC")
+        first_hour = start.floor("h")
+        n = int(np.ceil((duration_s + (start - first_hour).total_seconds()) / 3600.0)) + 1
+        hours = first_hour + pd.to_timedelta(np.arange(n), "h")
+        t = (hours - start).total_seconds().to_numpy()
+        return cls(t, np.asarray(values_24, dtype=float)[hours.hour])
+
+    @classmethod
+    def from_csv(cls, path, time_column, value_column, span_start: pd.Timestamp, source="scenario"):
+        try:
+            df = pd.read_csv(path)
+        except FileNotFoundError:
+            raise InputError(f"{source}: time-series file not found: {path}") from None
+        for col in (time_column, value_column):
+            if col not in df.columns:
+                raise InputError(f"{path}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")
+        try:
+            times = pd.DatetimeIndex(pd.to_datetime(df[time_column], utc=False))
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{path}: column {time_column!r} holds something that is not a time: {exc}") from None
+        if times.tz is None:
+            raise InputError(f"{path}: times in {time_column!r} have no zone; write them like 2025-10-03T12:00:00Z")
+        values = pd.to_numeric(df[value_column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            raise InputError(f"{path}, line {row}: {value_column} must be a number >= 0, got {df[value_column].iloc[row - 2]!r}")
+        t = (times.tz_convert("UTC") - pd.Timestamp(span_start).tz_convert("UTC")).total_seconds().to_numpy()
+        order = np.argsort(t, kind="stable")
+        t, v = t[order], values.to_numpy(float)[order]
+        if np.any(np.diff(t) <= 0):
+            raise InputError(f"{path}: two rows have the same time")
+        return cls(t, v)
+
+    def at(self, t_s):
+        """Value at times ``t_s`` (the step in force)."""
+        i = np.searchsorted(self.t_s, np.asarray(t_s, dtype=float), side="right") - 1
+        return self.values[np.clip(i, 0, None)]
+
+    def integral(self, t0_s, t1_s):
+        """Integral of the series over [t0, t1] [value x s]."""
+        if t1_s <= t0_s:
+            return 0.0
+        inner = self.t_s[(self.t_s > t0_s) & (self.t_s < t1_s)]
+        edges = np.concatenate([[t0_s], inner, [t1_s]])
+        return float(np.sum(self.at(edges[:-1]) * np.diff(edges)))
+
+    def mean(self, t0_s, t1_s):
+        """Time average over [t0, t1]; the value at t0 for an empty interval."""
+        if t1_s <= t0_s:
+            return float(self.at(t0_s))
+        return self.integral(t0_s, t1_s) / (t1_s - t0_s)
+
+
+def cost_and_carbon(energy_j, t0_s, t1_s, price: StepSeries, carbon: StepSeries):
+    """Cost [CNY] and carbon [g] of ``energy_j`` drawn evenly over [t0, t1]."""
+    kwh = energy_j / J_PER_KWH
+    return kwh * price.mean(t0_s, t1_s), kwh * carbon.mean(t0_s, t1_s)

@@ -1,0 +1,77 @@
+"""Default parameter values, each with its source.
+
+Numbers marked *assumption* have no single published source; they are order-of-
+magnitude choices stated so, and every scenario can override them. Row numbers
+("ref #n") point at the team's cited table ``reference-numbers.md``; the source of
+each row is repeated here so this file stands alone.
+"""
+
+# --- satellite hardware: a 6U-class Earth-observation smallsat with a Jetson-class computer
+SATELLITE = {
+    # Clyde Space 3U with deployable panels: 40 W peak, 20.8 W orbit average (ref #39).
+    "solar_w": 40.0,
+    # Typical 6U battery, 40-100 Wh; 80 Wh used in the team's experiments (ref #44, assumption).
+    "battery_wh": 80.0,
+    "initial_soc": 0.9,  # assumption: launched into the span nearly charged
+    # Keep depth of discharge <= 15-40 % for cycle life (UMStarLab; MobiCom'24; ref #43).
+    "min_soc": 0.6,
+    # Housekeeping (ADCS, OBC, heaters): about a third of the 20.8 W orbit-average budget (assumption).
+    "bus_w": 7.0,
+    # One Sentinel-2-like granule takes 3.48 s of imaging (ESA S2 PDGS OCD, ref #4) at ~10 W (assumption).
+    "capture_j": 35.0,
+    # NVIDIA Jetson Orin NX: up to 100 TOPS at 10-25 W (NVIDIA datasheet, ref #27).
+    "compute_tops": 100.0,
+    "compute_busy_w": 25.0,
+    "compute_idle_w": 0.0,  # assumption: the computer is powered off when it has no job
+    # Onboard storage: assumption (Landsat 8 carries 3.14 Tbit = 392 GB, ref #6; smallsats less).
+    "storage_gb": 256.0,
+    # Planet Dove X-band HSD: 220 Mbps peak, 160 Mbps average (Devaraj et al., SSC17-VII-02, ref #47).
+    "downlink_mbps": 160.0,
+    # X-band transmitter DC power, 10-30 W class (assumption).
+    "tx_w": 20.0,
+}
+
+# --- ground stations
+STATION = {
+    "antennas": 1,
+    # 10 deg mask: common practice and the gsopt simulation default (ref #55).
+    "min_elevation_deg": 10.0,
+}
+
+# --- data centres (China figures; see the scenario files for per-site values)
+DATACENTER = {
+    # New large data centres in China must reach PUE <= 1.3 (NDRC et al. Dec 2021, ref #70).
+    "pue": 1.3,
+    # Industrial electricity in China ~0.088 USD/kWh in 2024 (China Briefing, ref #77) ~ 0.63 CNY.
+    "price_cny_per_kwh": 0.63,
+    # China national grid average 2022: 0.5366 kg CO2/kWh (MEE & NBS, Dec 2024, ref #80).
+    "carbon_g_per_kwh": 536.6,
+    # Data-centre accelerators: ~0.6 W per INT8 TOPS at full load (A100: 400 W for 624 TOPS; assumption).
+    "power_w_per_tops": 0.65,
+    "servers": 1,
+}
+
+# --- terrestrial backhaul
+BACKHAUL = {
+    # Copernicus ground network: 2 x 10 Gbps lines between DLR and the stations (ref #69).
+    "bandwidth_gbps": 10.0,
+    # China inter-cluster links must stay within 1.5x the theoretical latency (MIIT Oct 2023, ref #67).
+    "route_factor": 1.5,
+}
+# Propagation in fibre: 4.9 us/km one way, n = 1.468 ("5-microsecond rule", ref #65).
+FIBRE_DELAY_S_PER_KM = 4.9e-6
+
+# --- workloads: a Sentinel-2-like optical scene
+WORKLOAD = {
+    # Sentinel-2 L1C tile 500-600 MB (ESA S2 MSI user guide, ref #1).
+    "raw_mb": 600.0,
+    # Onboard products cut payloads by 90-99.99 % (Tiansuan 90 %, ref #22; 99.7 % and up, ref #23): 1 %.
+    "product_mb": 6.0,
+    # A full-scene cloud mask takes 60.3 s on a Jetson at 14.4 W (Odin benchmark, ref #31); at an
+    # effective 50 TOPS that is ~3,000 tera-operations (assumption for the unit conversion).
+    "compute_top": 3000.0,
+    # Near-real-time products within 3 h of sensing (ESA Sentinel-3 NRT; NASA LANCE 1-3 h, ref #83).
+    "deadline_min": 180.0,
+    "value": 1.0,
+    "onboard_allowed": True,
+}

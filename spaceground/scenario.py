@@ -1,0 +1,522 @@
+"""Scenario files: YAML in, a frozen and validated model out.
+
+The only module that reads YAML. Validation happens once, here: unknown keys are
+refused with a "did you mean", values are range-checked, cross references
+(a backhaul link names a known station and data centre) are resolved, and every
+error names the file, the line and the key path. Keys carry their units
+(``battery_wh``, ``downlink_mbps``, ``latency_ms``). Defaults and their sources are
+in :mod:`spaceground.defaults`; ``docs/scenario-format.md`` documents every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from . import defaults
+from .errors import InputError
+
+
+class ScenarioError(InputError):
+    """A scenario file is malformed; ``problems`` lists every fault found."""
+
+    def __init__(self, source, problems):
+        self.source = source
+        self.problems = list(problems)
+        head = f"{source}: {len(self.problems)} problem{'s' if len(self.problems) > 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+# --- time-varying values ------------------------------------------------------------------
+class HourlyProfile(_Model):
+    """A 24-hour profile in local solar hours of the site: ``hourly: [24 values]``."""
+
+    hourly: list[NonNegative] = Field(min_length=24, max_length=24, description="24 values, hour 0 to 23 (UTC)")
+
+
+class CsvSeries(_Model):
+    """A time series from a CSV file (path relative to the scenario file)."""
+
+    csv: str = Field(description="CSV file path, relative to the scenario file")
+    time_column: str = Field("time_utc", description="column of ISO 8601 UTC times")
+    value_column: str = Field(description="column of values")
+
+
+def _series_kind(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "constant"
+    if isinstance(value, HourlyProfile) or (isinstance(value, dict) and "hourly" in value):
+        return "hourly"
+    if isinstance(value, CsvSeries) or (isinstance(value, dict) and "csv" in value):
+        return "csv"
+    return None
+
+
+TimeVarying = Annotated[
+    Annotated[NonNegative, Tag("constant")] | Annotated[HourlyProfile, Tag("hourly")] | Annotated[CsvSeries, Tag("csv")],
+    Discriminator(
+        _series_kind,
+        custom_error_type="series",
+        custom_error_message="expected a number, {hourly: [24 values]} or {csv: FILE, value_column: NAME}",
+    ),
+]
+
+
+# --- satellites -------------------------------------------------------------------------
+_HARDWARE_FIELDS = {
+    "solar_w": (Positive, "solar array output in full sunlight [W]"),
+    "battery_wh": (Positive, "battery capacity [Wh]"),
+    "initial_soc": (Annotated[float, Field(ge=0, le=1)], "state of charge at the span start [0-1]"),
+    "min_soc": (Annotated[float, Field(ge=0, lt=1)], "reserve: onboard jobs never take the battery below this [0-1]"),
+    "bus_w": (NonNegative, "housekeeping load, always on [W]"),
+    "capture_j": (NonNegative, "energy of one capture [J]"),
+    "compute_tops": (Positive, "onboard compute throughput [tera-operations per second]"),
+    "compute_busy_w": (NonNegative, "onboard computer power while running a job [W]"),
+    "compute_idle_w": (NonNegative, "onboard computer power while idle [W]"),
+    "storage_gb": (Positive, "onboard storage for raw data and products [GB]"),
+    "downlink_mbps": (Positive, "radio downlink rate [Mbit/s]"),
+    "tx_w": (NonNegative, "radio power while transmitting [W]"),
+}
+
+Hardware = create_model(
+    "Hardware",
+    __base__=_Model,
+    __doc__="Satellite hardware, every field with its default (see spaceground.defaults).",
+    **{
+        name: (typ, Field(defaults.SATELLITE[name], description=desc))
+        for name, (typ, desc) in _HARDWARE_FIELDS.items()
+    },
+)
+HardwareOverride = create_model(
+    "HardwareOverride",
+    __base__=_Model,
+    __doc__="Satellite hardware fields to change; those left out keep their defaults.",
+    **{name: (typ | None, Field(None, description=desc)) for name, (typ, desc) in _HARDWARE_FIELDS.items()},
+)
+
+
+class SatelliteProfile(HardwareOverride):
+    """Hardware for the satellites whose names match ``match`` (first matching profile wins)."""
+
+    match: list[str] = Field(min_length=1, description="NORAD ids or name globs")
+    name: str = Field("", description="label of the profile")
+
+
+class Satellites(_Model):
+    default: HardwareOverride = Field(default_factory=HardwareOverride, description="changes to the defaults, for all")
+    profiles: list[SatelliteProfile] = Field(default_factory=list, description="per-pattern hardware")
+
+
+class ConstellationSpec(_Model):
+    tle: str = Field(description="TLE file, relative to the scenario file")
+    select: list[str | int] = Field(default_factory=list, description="NORAD ids or name globs; all if empty")
+    allow_stale: bool = Field(False, description="accept element sets more than 14 days from the start")
+
+
+# --- ground segment ---------------------------------------------------------------------
+class StationSpec(_Model):
+    id: str = Field(description="station id; a catalogue id needs no coordinates")
+    lat_deg: float | None = Field(None, ge=-90, le=90, description="geodetic latitude [deg]")
+    lon_deg: float | None = Field(None, ge=-180, le=360, description="longitude [deg]")
+    alt_m: float = Field(0.0, ge=-500, le=9000, description="height above the WGS 84 ellipsoid [m]")
+    antennas: int = Field(defaults.STATION["antennas"], ge=1, le=100, description="antennas, one satellite each")
+    min_elevation_deg: float = Field(defaults.STATION["min_elevation_deg"], ge=-5, le=89, description="mask [deg]")
+    max_downlink_mbps: Positive | None = Field(None, description="receive-chain cap on the link rate [Mbit/s]")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if (self.lat_deg is None) != (self.lon_deg is None):
+            raise ValueError("give both lat_deg and lon_deg, or neither (to take them from the catalogue)")
+        return self
+
+
+class DataCenterSpec(_Model):
+    id: str
+    name: str = ""
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=360)
+    capacity_tops: Positive = Field(description="total compute throughput [TOPS]")
+    servers: int = Field(defaults.DATACENTER["servers"], ge=1, description="jobs that run at once (capacity is split)")
+    power_w_per_tops: Positive = Field(defaults.DATACENTER["power_w_per_tops"], description="IT power per TOPS [W]")
+    pue: float = Field(defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness")
+    price_cny_per_kwh: TimeVarying = Field(defaults.DATACENTER["price_cny_per_kwh"], description="[CNY/kWh]")
+    carbon_g_per_kwh: TimeVarying = Field(defaults.DATACENTER["carbon_g_per_kwh"], description="[g CO2/kWh]")
+
+
+class LinkDefaults(_Model):
+    bandwidth_gbps: Positive = Field(defaults.BACKHAUL["bandwidth_gbps"], description="[Gbit/s]")
+    route_factor: float = Field(defaults.BACKHAUL["route_factor"], ge=1.0, le=5.0, description="fibre / great circle")
+
+
+class LinkSpec(_Model):
+    station: str
+    datacenter: str
+    bandwidth_gbps: Positive | None = Field(None, description="[Gbit/s]; the default when left out")
+    latency_ms: NonNegative | None = Field(None, description="one way [ms]; from fibre distance when left out")
+
+
+class Backhaul(_Model):
+    default: LinkDefaults | None = Field(None, description="connect every station to every data centre")
+    links: list[LinkSpec] = Field(default_factory=list, description="explicit links (override the default)")
+
+
+# --- workloads --------------------------------------------------------------------------
+class Target(_Model):
+    name: str
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=360)
+
+
+class TargetTrigger(_Model):
+    targets: list[Target] = Field(min_length=1)
+    min_elevation_deg: float = Field(60.0, ge=0, le=89, description="the target sees the satellite above this")
+
+
+class RateTrigger(_Model):
+    rate_per_sat_per_h: Positive = Field(description="mean captures per satellite and hour (Poisson)")
+
+
+def _trigger_kind(value):
+    if isinstance(value, TargetTrigger) or (isinstance(value, dict) and "targets" in value):
+        return "targets"
+    if isinstance(value, RateTrigger) or (isinstance(value, dict) and "rate_per_sat_per_h" in value):
+        return "rate"
+    return None
+
+
+Trigger = Annotated[
+    Annotated[TargetTrigger, Tag("targets")] | Annotated[RateTrigger, Tag("rate")],
+    Discriminator(
+        _trigger_kind,
+        custom_error_type="trigger",
+        custom_error_message="a trigger needs 'targets' (a list of sites) or 'rate_per_sat_per_h'",
+    ),
+]
+
+
+class WorkloadClass(_Model):
+    name: str
+    trigger: Trigger
+    daylight_only: bool = Field(True, description="optical: capture only with the Sun above the horizon")
+    satellites: list[str] = Field(default_factory=list, description="patterns of satellites that capture; all if empty")
+    raw_mb: Positive = Field(defaults.WORKLOAD["raw_mb"], description="raw capture size [MB]")
+    product_mb: Positive = Field(defaults.WORKLOAD["product_mb"], description="processed product size [MB]")
+    compute_top: Positive = Field(defaults.WORKLOAD["compute_top"], description="processing demand [tera-ops]")
+    deadline_min: Positive = Field(defaults.WORKLOAD["deadline_min"], description="capture to product [min]")
+    value: NonNegative = Field(defaults.WORKLOAD["value"], description="value of a product in time")
+    onboard_allowed: bool = Field(defaults.WORKLOAD["onboard_allowed"], description="may be processed onboard")
+
+    @model_validator(mode="after")
+    def _product_smaller(self):
+        if self.product_mb > self.raw_mb:
+            raise ValueError(f"product_mb ({self.product_mb}) is larger than raw_mb ({self.raw_mb})")
+        return self
+
+
+class PolicySpec(_Model):
+    name: str = Field("ground-only", description="a registered policy or 'module:callable'")
+    params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
+
+
+class Scenario(_Model):
+    """A whole scenario. Load one with :func:`load_scenario`."""
+
+    name: str = Field(description="short name, used for run folders")
+    description: str = ""
+    start_utc: str = Field(description="ISO 8601 with a zone, e.g. 2025-10-03T12:00:00Z")
+    duration_h: float = Field(gt=0, le=24 * 31, description="length [h]")
+    seed: int = Field(0, ge=0, description="seed of every random draw")
+    constellation: ConstellationSpec
+    satellites: Satellites = Field(default_factory=Satellites)
+    stations: list[StationSpec] = Field(min_length=1)
+    datacenters: list[DataCenterSpec] = Field(min_length=1)
+    backhaul: Backhaul = Field(default_factory=lambda: Backhaul(default=LinkDefaults()))
+    workloads: list[WorkloadClass] = Field(min_length=1)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+
+    @field_validator("start_utc", mode="before")
+    @classmethod
+    def _zone(cls, v):
+        import datetime as dt
+
+        if isinstance(v, dt.datetime):
+            if v.tzinfo is None:
+                raise ValueError(f"{v.isoformat()} has no time zone; add Z for UTC")
+            v = pd.Timestamp(v).tz_convert("UTC").isoformat().replace("+00:00", "Z")
+        try:
+            ts = pd.Timestamp(v) if isinstance(v, str) else None
+        except ValueError:
+            ts = None
+        if ts is None or ts is pd.NaT:
+            raise ValueError(f"{v!r} is not an ISO 8601 time")
+        if ts.tzinfo is None:
+            raise ValueError(f"{v!r} has no time zone; add Z for UTC")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        problems = []
+        for kind, items in (("station", self.stations), ("datacenter", self.datacenters), ("workload", self.workloads)):
+            seen = set()
+            for item in items:
+                key = item.id if kind != "workload" else item.name
+                if key in seen:
+                    problems.append(f"{kind} {key!r} is defined twice")
+                seen.add(key)
+        station_ids = [s.id for s in self.stations]
+        dc_ids = [d.id for d in self.datacenters]
+        for i, link in enumerate(self.backhaul.links):
+            for what, value, known in (("station", link.station, station_ids), ("datacenter", link.datacenter, dc_ids)):
+                if value not in known:
+                    close = difflib.get_close_matches(value, known, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+                    problems.append(f"backhaul.links.{i}.{what}: {value!r} is not a {what} of this scenario{hint}")
+        if self.backhaul.default is None:
+            linked = {link.station for link in self.backhaul.links}
+            for s in station_ids:
+                if s not in linked:
+                    problems.append(
+                        f"station {s!r} has no backhaul link to any data centre; add one or set backhaul.default"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # --- derived values ------------------------------------------------------------------
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.start_utc).tz_convert("UTC")
+
+
+# --- loading -----------------------------------------------------------------------------
+def _compose_with_lines(text, source):
+    """Parse YAML into plain data plus a map from key paths to line numbers."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(source, [f"{source}, {where}: not valid YAML: {problem}"]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ScenarioError(source, [f"{source}: the file is empty"])
+    lines = {}
+    problems = []
+
+    def build(n, path):
+        lines[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            out = {}
+            for key_node, value_node in n.value:
+                key = build(key_node, path + ("<key>",))
+                if key in out:
+                    problems.append(f"{source}, line {key_node.start_mark.line + 1}: {_dotted(path + (key,))}: "
+                                    f"key given twice")  # fmt: skip
+                out[key] = build(value_node, path + (key,))
+                lines[path + (key,)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+        return _scalar(n)
+
+    data = build(node, ())
+    if problems:
+        raise ScenarioError(source, problems)
+    return data, lines
+
+
+def _scalar(node):
+    import yaml
+
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _dotted(path):
+    return ".".join(str(p) for p in path if p != "<key>") or "(top level)"
+
+
+def _line_of(lines, loc):
+    path = tuple(loc)
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get((), 1)
+
+
+def _fields_at(model, loc):
+    """Field names allowed at a location, for "did you mean" on unknown keys."""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return sorted(getattr(current, "model_fields", {}) or [])
+        annotation = fields[part].annotation
+        current = _model_in(annotation)
+        if current is None:
+            return []
+    return sorted(getattr(current, "model_fields", {}) or [])
+
+
+def _model_in(annotation):
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _problems_from(exc: ValidationError, lines, source):
+    problems = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in _UNION_TAGS))]
+        line = _line_of(lines, loc)
+        path = _dotted(loc)
+        if err["type"] == "extra_forbidden":
+            allowed = _fields_at(Scenario, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; allowed here: {', '.join(allowed)}"
+            problems.append(f"{source}, line {line}: {path}: unknown key{hint}")
+        elif err["type"] in ("trigger", "series") and isinstance(err.get("input"), dict):
+            keys = [str(k) for k in err["input"]]
+            wanted = ["targets", "rate_per_sat_per_h"] if err["type"] == "trigger" else ["hourly", "csv"]
+            close = [m for k in keys for m in difflib.get_close_matches(k, wanted, n=1, cutoff=0.6)]
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{source}, line {line}: {path}: {err['msg']} (given keys {', '.join(keys)}){hint}")
+        elif err["type"] == "missing":
+            problems.append(f"{source}, line {line}: {path}: required key is missing")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            given = err.get("input")
+            shown = f" (given {given!r})" if not isinstance(given, dict | list) else ""
+            problems.append(f"{source}, line {line}: {path}: {msg}{shown}")
+    # A union (e.g. a trigger) reports each branch; keep distinct messages only.
+    return list(dict.fromkeys(problems))
+
+
+_UNION_TAGS = {"targets", "rate", "constant", "hourly", "csv", "str", "int"}
+
+
+def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> "LoadedScenario":
+    """Validate scenario YAML text; relative paths resolve from ``base_dir``."""
+    data, lines = _compose_with_lines(text, source)
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [f"{source}, line 1: a scenario is a mapping of keys (name, start_utc, ...)"])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _problems_from(exc, lines, source)) from None
+    return LoadedScenario(scenario, source, os.path.abspath(base_dir), text, lines)
+
+
+def load_scenario(path) -> "LoadedScenario":
+    """Read and validate a scenario file."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"scenario file not found: {path}") from None
+    return parse_scenario(text, source=path, base_dir=os.path.dirname(os.path.abspath(path)))
+
+
+class LoadedScenario:
+    """A validated :class:`Scenario` with where it came from (to resolve paths, hash it)."""
+
+    def __init__(self, scenario, source, base_dir, text, lines):
+        self.model = scenario
+        self.source = source
+        self.base_dir = base_dir
+        self.text = text
+        self.lines = lines
+
+    def path(self, relative):
+        """A path of the scenario, resolved from the scenario file's folder."""
+        return relative if os.path.isabs(relative) else os.path.normpath(os.path.join(self.base_dir, relative))
+
+    def line(self, *key_path):
+        return _line_of(self.lines, key_path)
+
+    def error(self, key_path, message):
+        """A :class:`ScenarioError` for one key path, naming file and line."""
+        return ScenarioError(self.source, [f"{self.source}, line {self.line(*key_path)}: {_dotted(key_path)}: {message}"])
+
+    def with_overrides(self, seed=None, policy=None):
+        data = self.model.model_dump()
+        if seed is not None:
+            data["seed"] = int(seed)
+        if policy is not None:
+            data["policy"] = {"name": policy, "params": data["policy"]["params"] if data["policy"]["name"] == policy else {}}
+        return LoadedScenario(Scenario.model_validate(data), self.source, self.base_dir, self.text, self.lines)
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the validated scenario (defaults filled in) and of every file it refers to."""
+        h = hashlib.sha256(self.canonical_json().encode())
+        for rel in sorted(self.referenced_files()):
+            with open(self.path(rel), "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        return h.hexdigest()
+
+    def referenced_files(self):
+        files = {self.model.constellation.tle}
+        for dc in self.model.datacenters:
+            for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh):
+                if isinstance(series, CsvSeries):
+                    files.add(series.csv)
+        return files
+
+
+def json_schema() -> dict:
+    """JSON Schema of the scenario format, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "spaceground scenario"
+    return schema
+
+
+__all__ = ["Scenario", "ScenarioError", "LoadedScenario", "load_scenario", "parse_scenario", "json_schema"]

@@ -1,0 +1,51 @@
+"""Workloads: when Earth-observation captures happen, and what each one carries.
+
+Two kinds of trigger:
+
+* **targets**: a capture at the culmination of every pass in which a target site
+  sees the satellite above ``min_elevation_deg`` (the same search as ground-station
+  contacts, so it is exact to milliseconds);
+* **rate**: a Poisson process of captures per satellite, drawn from an explicit
+  ``numpy.random.Generator``.
+
+``daylight_only`` keeps captures with the Sun above the horizon at the imaged point
+(the target, or the sub-satellite point for rate captures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CAPTURE_COLUMNS = [
+    "capture_id", "time_s", "sat", "workload", "target", "raw_bytes", "product_bytes", "compute_top",
+    "deadline_s", "value", "onboard_allowed",
+]  # fmt: skip
+
+
+def poisson_times_s(rng: np.random.Generator, rate_per_s: float, duration_s: float) -> np.ndarray:
+    """Arrival times of a Poisson process of rate ``rate_per_s`` on [0, duration)."""
+    if rate_per_s <= 0:
+        return np.zeros(0)
+    n = rng.poisson(rate_per_s * duration_s)
+    return np.sort(rng.uniform(0.0, duration_s, n))
+
+
+def sun_elevation_deg(span, t_s, lat_deg, lon_deg):
+    """Elevation of the Sun's centre [deg] seen from ground points (geometric, no refraction)."""
+    from skyfield.api import wgs84
+
+    from .timebase import ephemeris
+
+    eph = ephemeris()
+    t = span.skyfield_times(np.asarray(t_s, dtype=float))
+    site = eph["earth"] + wgs84.latlon(np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float))
+    alt, _, _ = site.at(t).observe(eph["sun"]).apparent().altaz()
+    return np.asarray(alt.degrees)
+
+
+def capture_table(rows) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=CAPTURE_COLUMNS)
+    df = df.sort_values(["time_s", "sat", "workload"], kind="stable").reset_index(drop=True)
+    df["capture_id"] = np.arange(len(df), dtype=np.int64)
+    return df
