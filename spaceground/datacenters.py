@@ -73,7 +73,9 @@ class StepSeries:
         bad = values.isna() | (values < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(f"{path}, line {row}: {value_column} must be a number >= 0, got {df[value_column].iloc[row - 2]!r}")
+            raise InputError(
+                f"{path}, line {row}: {value_column} must be a number >= 0, got {df[value_column].iloc[row - 2]!r}"
+            )
         t = (times.tz_convert("UTC") - pd.Timestamp(span_start).tz_convert("UTC")).total_seconds().to_numpy()
         order = np.argsort(t, kind="stable")
         t, v = t[order], values.to_numpy(float)[order]

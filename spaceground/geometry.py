@@ -191,15 +191,19 @@ def _concat(parts, keys):
 def _propagate_in_slices(constellation, jd_w, jd_f, per_call=16):
     """Batch SGP4 in calls of a few satellites. SGP4 holds the GIL for a whole call; short
     calls let the worker thread step into its GIL-free search between them."""
-    parts = [propagate_teme(constellation[i : i + per_call], jd_w, jd_f) for i in range(0, len(constellation), per_call)]
+    parts = [
+        propagate_teme(constellation[i : i + per_call], jd_w, jd_f) for i in range(0, len(constellation), per_call)
+    ]
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
 def _satellite_columns(constellation, sat):
     """Satellite name (categorical: a few names repeated many times) and NORAD id columns."""
-    names = pd.Categorical.from_codes(sat, categories=pd.Index(constellation.names).unique()) if _unique_names(
-        constellation
-    ) else np.array(constellation.names, dtype=object)[sat]
+    names = (
+        pd.Categorical.from_codes(sat, categories=pd.Index(constellation.names).unique())
+        if _unique_names(constellation)
+        else np.array(constellation.names, dtype=object)[sat]
+    )
     return {"satellite": names, "norad_id": constellation.norad_ids[sat].astype(np.int64)}
 
 

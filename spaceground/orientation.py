@@ -17,8 +17,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .constants import ARCSEC_TO_RAD, SECONDS_PER_DAY
 from ._kernels import interp_rows
+from .constants import ARCSEC_TO_RAD, SECONDS_PER_DAY
 from .errors import EarthOrientationWarning
 from .frames import gmst82_rad, rotation_z, teme_correction_rad, teme_to_gcrs_matrix, teme_to_itrf
 from .timebase import finals_table

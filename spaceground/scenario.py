@@ -79,7 +79,9 @@ def _series_kind(value):
 
 
 TimeVarying = Annotated[
-    Annotated[NonNegative, Tag("constant")] | Annotated[HourlyProfile, Tag("hourly")] | Annotated[CsvSeries, Tag("csv")],
+    Annotated[NonNegative, Tag("constant")]
+    | Annotated[HourlyProfile, Tag("hourly")]
+    | Annotated[CsvSeries, Tag("csv")],
     Discriminator(
         _series_kind,
         custom_error_type="series",
@@ -109,8 +111,7 @@ Hardware = create_model(
     __base__=_Model,
     __doc__="Satellite hardware, every field with its default (see spaceground.defaults).",
     **{
-        name: (typ, Field(defaults.SATELLITE[name], description=desc))
-        for name, (typ, desc) in _HARDWARE_FIELDS.items()
+        name: (typ, Field(defaults.SATELLITE[name], description=desc)) for name, (typ, desc) in _HARDWARE_FIELDS.items()
     },
 )
 HardwareOverride = create_model(
@@ -438,7 +439,7 @@ def _problems_from(exc: ValidationError, lines, source):
 _UNION_TAGS = {"targets", "rate", "constant", "hourly", "csv", "str", "int"}
 
 
-def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> "LoadedScenario":
+def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> LoadedScenario:
     """Validate scenario YAML text; relative paths resolve from ``base_dir``."""
     data, lines = _compose_with_lines(text, source)
     if not isinstance(data, dict):
@@ -450,7 +451,7 @@ def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> 
     return LoadedScenario(scenario, source, os.path.abspath(base_dir), text, lines)
 
 
-def load_scenario(path) -> "LoadedScenario":
+def load_scenario(path) -> LoadedScenario:
     """Read and validate a scenario file."""
     path = os.fspath(path)
     try:
@@ -480,14 +481,19 @@ class LoadedScenario:
 
     def error(self, key_path, message):
         """A :class:`ScenarioError` for one key path, naming file and line."""
-        return ScenarioError(self.source, [f"{self.source}, line {self.line(*key_path)}: {_dotted(key_path)}: {message}"])
+        return ScenarioError(
+            self.source, [f"{self.source}, line {self.line(*key_path)}: {_dotted(key_path)}: {message}"]
+        )
 
     def with_overrides(self, seed=None, policy=None):
         data = self.model.model_dump()
         if seed is not None:
             data["seed"] = int(seed)
         if policy is not None:
-            data["policy"] = {"name": policy, "params": data["policy"]["params"] if data["policy"]["name"] == policy else {}}
+            data["policy"] = {
+                "name": policy,
+                "params": data["policy"]["params"] if data["policy"]["name"] == policy else {},
+            }
         return LoadedScenario(Scenario.model_validate(data), self.source, self.base_dir, self.text, self.lines)
 
     def canonical_json(self) -> str:
