@@ -1,0 +1,553 @@
+"""The discrete-event engine: the only module that imports SimPy, the only stateful one.
+
+State changes only at events (capture, contact start and end, eclipse entry and
+exit, job start and end, transfer end); in between every power is constant and
+the battery follows :func:`spaceground.power.battery_step` exactly.
+
+Rules the engine enforces, whatever the policy decides:
+
+* **Energy**: onboard computing, transmitting and imaging run only while the
+  battery holds more than its reserve plus what the bus needs to get through the
+  coming (or current) shadow; the battery is clamped at full and the surplus is
+  recorded as curtailed.
+* **Storage**: a capture that does not fit is dropped (``storage_full``).
+* **Antennas** (the documented assignment rule): a satellite asks for an antenna
+  when it is in view of a station and has data queued; requests wait in the order
+  they were made; an antenna serves one satellite until that pass ends or the
+  satellite has nothing left to send. A satellite with several stations in view
+  transmits through one at a time: the one with a free antenna whose window ends
+  last.
+* **Downlink** happens only inside contact windows; an item cut by the end of a
+  window resumes at the next contact.
+* **Backhaul**: a transfer takes latency plus size over bandwidth, concurrent
+  transfers sharing the link equally (processor sharing).
+* **Data centres**: FIFO over ``servers`` servers of ``capacity / servers`` TOPS;
+  facility energy is IT energy times PUE; cost and carbon use the price and
+  intensity while the job runs.
+
+Every change is written as a flat record (see :class:`Records`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from .datacenters import J_PER_KWH, facility_energy_j
+from .policies import DECISIONS, PolicyError
+from .policies.views import ArrivalView, CaptureView, ContactView, DataCenterView, QueuedItem, SatelliteView
+
+EPS_S = 1e-6
+EPS_J = 1e-6
+FULL_SUN = 0.999
+
+
+@dataclass
+class Records:
+    """Flat records written by the engine (lists of tuples, one list per table)."""
+
+    workloads: dict = field(default_factory=dict)  # capture_id -> dict of columns
+    downlinks: list = field(default_factory=list)  # (sat, station, capture_id, kind, t0, t1, bytes)
+    energy: list = field(
+        default_factory=list
+    )  # (sat, t, energy_j, generated_j, consumed_j, curtailed_j, unserved_j, storage)
+    contacts: list = field(default_factory=list)  # (sat, station, window, aos, los, used_s, bytes)
+    dc_jobs: list = field(default_factory=list)  # (dc, capture_id, queued_t, start_t, end_t, energy_j, cost, carbon)
+    transfers: list = field(default_factory=list)  # (station, dc, capture_id, t0, t1, bytes)
+
+
+class _Signal:
+    """A re-armable SimPy event: ``wait()`` gives an event that fires at the next ``fire()``."""
+
+    def __init__(self, env):
+        self.env = env
+        self._event = env.event()
+
+    def wait(self):
+        return self._event
+
+    def fire(self):
+        if not self._event.triggered:
+            self._event.succeed()
+        self._event = self.env.event()
+
+
+class Satellite:
+    """Battery, loads, storage and queues of one satellite."""
+
+    def __init__(self, env, index, name, hw, segments, records):
+        self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
+        self.seg_t, self.seg_f = segments  # piecewise-constant sunlit fraction
+        self.seg = 0
+        self.energy_j = hw.initial_j
+        self.t_last = 0.0
+        self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
+        self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
+        self.storage_used = 0.0
+        self.compute_queue = simpy.Store(env)
+        self.compute_backlog_s = 0.0
+        self.downlink_queue = {}  # capture_id -> item dict
+        self.power_changed = _Signal(env)
+        self.data_added = _Signal(env)
+        self.radio_busy = False
+        # Shadow duration ahead of each segment (for the energy floor).
+        n = len(self.seg_t)
+        self._shadow_end = np.empty(n)
+        self._next_shadow = np.empty(n)
+        end = math.inf
+        next_len = 0.0
+        seg_end = np.append(self.seg_t[1:], math.inf)
+        for i in range(n - 1, -1, -1):
+            if self.seg_f[i] >= FULL_SUN:
+                end = self.seg_t[i]
+                self._next_shadow[i] = next_len
+                next_len = 0.0
+            else:
+                next_len += min(seg_end[i], 1e18) - self.seg_t[i]
+                self._next_shadow[i] = 0.0
+            self._shadow_end[i] = end
+        self._record()
+
+    # --- power -----------------------------------------------------------------------
+    @property
+    def fraction(self):
+        return self.seg_f[self.seg]
+
+    def advance(self, now=None):
+        now = self.env.now if now is None else now
+        dt = now - self.t_last
+        if dt > 0:
+            gen = self.hw.solar_w * self.fraction * dt
+            load = sum(self.loads.values()) * dt
+            e = self.energy_j + gen - load
+            curtailed = max(0.0, e - self.hw.battery_j)
+            e -= curtailed
+            unserved = max(0.0, -e)
+            e += unserved
+            self.energy_j = e
+            self.generated_j += gen
+            self.consumed_j += load - unserved
+            self.curtailed_j += curtailed
+            self.unserved_j += unserved
+        self.t_last = now
+
+    def set_load(self, name, watts):
+        if self.loads[name] != watts:
+            self.advance()
+            self.loads[name] = watts
+            self._record()
+            self.power_changed.fire()
+
+    def enter_segment(self, i):
+        self.advance()
+        self.seg = i
+        self._record()
+        self.power_changed.fire()
+
+    def floor_j(self, now=None):
+        """Energy below which optional loads stop: reserve + bus through the shadow ahead."""
+        now = self.env.now if now is None else now
+        if self.fraction >= FULL_SUN:
+            ahead = self._next_shadow[self.seg]
+        else:
+            ahead = max(0.0, self._shadow_end[self.seg] - now)
+        return self.hw.reserve_j + self.hw.bus_w * ahead
+
+    def safe_time(self, extra_w=0.0):
+        """Seconds the current loads plus ``extra_w`` can run before the floor (within this segment)."""
+        self.advance()
+        margin = self.energy_j - self.floor_j()
+        if margin <= EPS_J:
+            return 0.0
+        net = self.hw.solar_w * self.fraction - sum(self.loads.values()) - extra_w
+        if self.fraction < FULL_SUN:
+            net += self.hw.bus_w  # the floor itself falls at the bus rate in shadow
+        if net >= 0:
+            return math.inf
+        return margin / -net
+
+    def _record(self):
+        self.records.energy.append(
+            (self.index, self.env.now, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
+             self.unserved_j, self.storage_used)
+        )  # fmt: skip
+
+    def store(self, nbytes):
+        self.storage_used += nbytes
+        self._record()
+
+    def free(self, nbytes):
+        self.storage_used = max(0.0, self.storage_used - nbytes)
+        self._record()
+
+
+class SharedLink:
+    """A backhaul link: concurrent transfers share the bandwidth equally (processor sharing)."""
+
+    def __init__(self, env, bps, latency_s):
+        self.env, self.bps, self.latency_s = env, bps, latency_s
+        self.active = {}  # key -> [remaining_bits, event]
+        self.t_last = 0.0
+        self.kick = _Signal(env)
+        env.process(self._run())
+
+    def _update(self):
+        now = self.env.now
+        if self.active:
+            share = self.bps / len(self.active) * (now - self.t_last)
+            for item in self.active.values():
+                item[0] -= share
+        self.t_last = now
+
+    def send(self, key, nbytes):
+        """Event that fires when the last bit has left (add ``latency_s`` for arrival)."""
+        self._update()
+        done = self.env.event()
+        self.active[key] = [8.0 * nbytes, done]
+        self.kick.fire()
+        return done
+
+    def _run(self):
+        while True:
+            if not self.active:
+                yield self.kick.wait()
+                continue
+            n = len(self.active)
+            dt = max(EPS_S, min(v[0] for v in self.active.values()) * n / self.bps)
+            yield self.env.timeout(dt) | self.kick.wait()
+            self._update()
+            # Done when less than a microsecond of sending is left (keeps time moving in float64).
+            tolerance = self.bps / max(len(self.active), 1) * EPS_S
+            for key in [k for k, v in self.active.items() if v[0] <= tolerance]:
+                _, event = self.active.pop(key)
+                event.succeed()
+
+
+class Engine:
+    """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
+
+    def __init__(self, model, inputs, policy):
+        self.model, self.inputs, self.policy = model, inputs, policy
+        self.env = simpy.Environment()
+        self.records = Records()
+        env = self.env
+        self.sats = [
+            Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records)
+            for i, s in enumerate(model.constellation)
+        ]
+        self.antennas = [simpy.Resource(env, capacity=st.antennas) for st in model.stations]
+        self.antenna_freed = [_Signal(env) for _ in model.stations]
+        self.servers = [simpy.Resource(env, capacity=dc.servers) for dc in model.datacenters]
+        self.links = {}
+        for a in range(len(model.stations)):
+            for b in range(len(model.datacenters)):
+                if model.link_bps[a, b] > 0:
+                    self.links[a, b] = SharedLink(env, model.link_bps[a, b], model.link_latency_s[a, b])
+        self.windows = inputs.windows_by_sat  # per sat: arrays (station, aos, los), sorted by aos
+        self.captures = inputs.captures
+        self.end_s = model.span.duration_s
+        self._remaining_capacity = inputs.remaining_capacity_bytes
+        for sat in self.sats:
+            env.process(self._illumination(sat))
+            env.process(self._compute_worker(sat))
+            env.process(self._downlink_manager(sat))
+        env.process(self._capture_process())
+        self.decisions = 0
+
+    # --- driver ----------------------------------------------------------------------------
+    def run(self, progress=None):
+        steps = 20
+        for k in range(1, steps + 1):
+            self.env.run(until=self.end_s * k / steps)
+            if progress is not None:
+                progress(k, steps)
+        for sat in self.sats:
+            sat.advance(self.end_s)
+            sat._record()
+        return self.records
+
+    # --- views ------------------------------------------------------------------------------
+    def _sat_view(self, sat):
+        now = self.env.now
+        st, aos, _ = self.windows[sat.index]
+        i = np.searchsorted(aos, now, side="left")
+        nxt = float(aos[i]) if i < len(aos) else math.inf
+        sat.advance()
+        return SatelliteView(
+            index=sat.index, name=sat.name, energy_j=sat.energy_j, battery_j=sat.hw.battery_j,
+            reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
+            storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
+            downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
+            contact_capacity_bytes=float(self._remaining_capacity(sat.index, now)),
+        )  # fmt: skip
+
+    def _dc_views(self, station=None):
+        now = self.env.now
+        out = []
+        for b, dc in enumerate(self.model.datacenters):
+            reachable = station is not None and self.model.link_bps[station, b] > 0
+            out.append(
+                DataCenterView(
+                    index=b, id=dc.id, reachable=bool(reachable),
+                    latency_s=float(self.model.link_latency_s[station, b]) if station is not None else math.inf,
+                    bandwidth_bps=float(self.model.link_bps[station, b]) if station is not None else 0.0,
+                    busy_servers=self.servers[b].count, servers=dc.servers, queued=len(self.servers[b].queue),
+                    server_tops=dc.server_tops, pue=dc.pue, power_w_per_tops=dc.power_w_per_tops,
+                    price_cny_per_kwh=float(dc.price_cny_per_kwh.at(now)),
+                    carbon_g_per_kwh=float(dc.carbon_g_per_kwh.at(now)),
+                )
+            )  # fmt: skip
+        return tuple(out)
+
+    def _row(self, cid):
+        return self.records.workloads[cid]
+
+    # --- processes --------------------------------------------------------------------------
+    def _illumination(self, sat):
+        for i in range(1, len(sat.seg_t)):
+            t = sat.seg_t[i]
+            if t >= self.end_s:
+                break
+            yield self.env.timeout(t - self.env.now)
+            sat.enter_segment(i)
+
+    def _capture_process(self):
+        caps = self.captures
+        for row in caps.itertuples(index=False):
+            if row.time_s >= self.end_s:
+                break
+            if row.time_s > self.env.now:
+                yield self.env.timeout(row.time_s - self.env.now)
+            self._capture(row)
+
+    def _capture(self, row):
+        sat = self.sats[row.sat]
+        cid = int(row.capture_id)
+        rec = self.records.workloads[cid] = {
+            "capture_id": cid, "sat": row.sat, "workload": row.workload, "target": row.target,
+            "capture_s": self.env.now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
+            "compute_top": row.compute_top, "deadline_s": self.env.now + row.deadline_s, "value": row.value,
+            "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
+        }  # fmt: skip
+        sat.advance()
+        if sat.energy_j - sat.hw.capture_j < sat.floor_j():
+            rec.update(status="dropped", drop_reason="battery")
+            return
+        if sat.storage_used + row.raw_bytes > sat.hw.storage_bytes:
+            rec.update(status="dropped", drop_reason="storage_full")
+            return
+        sat.energy_j -= sat.hw.capture_j
+        sat.consumed_j += sat.hw.capture_j
+        rec["energy_onboard_j"] += sat.hw.capture_j
+        sat.store(row.raw_bytes)
+        view = CaptureView(
+            now_s=self.env.now, capture_id=cid, workload=self.model.workloads[row.workload].name,
+            raw_bytes=row.raw_bytes, product_bytes=row.product_bytes, compute_top=row.compute_top,
+            deadline_s=rec["deadline_s"], value=row.value, onboard_allowed=bool(row.onboard_allowed),
+            satellite=self._sat_view(sat), datacenters=self._dc_views(),
+        )  # fmt: skip
+        decision = self.policy.on_capture(view)
+        self.decisions += 1
+        if decision not in DECISIONS:
+            raise PolicyError(f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
+                              f"t = {self.env.now:.1f} s; on_capture must return one of {DECISIONS}")  # fmt: skip
+        if decision == "onboard" and not row.onboard_allowed:
+            raise PolicyError(f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
+                              f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)")  # fmt: skip
+        rec["decision"] = decision
+        if decision == "drop":
+            sat.free(row.raw_bytes)
+            rec.update(status="dropped", drop_reason="policy")
+        elif decision == "onboard":
+            rec["status"] = "queued_onboard"
+            sat.compute_backlog_s += row.compute_top / sat.hw.compute_tops
+            sat.compute_queue.put(cid)
+        else:
+            self._queue_downlink(sat, cid, "raw", row.raw_bytes)
+
+    def _queue_downlink(self, sat, cid, kind, nbytes):
+        rec = self._row(cid)
+        sat.downlink_queue[cid] = {"kind": kind, "bytes": nbytes, "remaining": nbytes, "deadline": rec["deadline_s"],
+                                   "value": rec["value"]}  # fmt: skip
+        rec["status"] = "queued_downlink"
+        sat.data_added.fire()
+
+    def _compute_worker(self, sat):
+        env = self.env
+        tops = sat.hw.compute_tops
+        extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
+        while True:
+            cid = yield sat.compute_queue.get()
+            rec = self._row(cid)
+            remaining = rec["compute_top"]
+            while remaining > 1e-9 * rec["compute_top"]:
+                busy = sat.loads["compute"] == sat.hw.compute_busy_w
+                safe = sat.safe_time(0.0 if busy else extra)
+                if safe <= EPS_S:
+                    sat.set_load("compute", sat.hw.compute_idle_w)
+                    yield sat.power_changed.wait()
+                    continue
+                rec.setdefault("onboard_start_s", env.now)
+                sat.set_load("compute", sat.hw.compute_busy_w)
+                t0 = env.now
+                yield env.timeout(max(EPS_S, min(remaining / tops, safe))) | sat.power_changed.wait()
+                remaining -= (env.now - t0) * tops
+                sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
+            sat.set_load("compute", sat.hw.compute_idle_w)
+            # The computer's own energy for this job: busy power over the busy time.
+            rec["energy_onboard_j"] += sat.hw.compute_busy_w * rec["compute_top"] / tops
+            rec["onboard_end_s"] = env.now
+            sat.free(rec["raw_bytes"])
+            sat.store(rec["product_bytes"])
+            self._queue_downlink(sat, cid, "product", rec["product_bytes"])
+
+    def _downlink_manager(self, sat):
+        """Hand the satellite's queued data to stations in view, one at a time (see the module rules)."""
+        env = self.env
+        stations, aos, los = self.windows[sat.index]
+
+        def wake(open_w):
+            """Fresh timeouts for the next window start and the first end among the open windows."""
+            now = env.now
+            later = aos[aos > now + EPS_S]
+            out = [env.timeout(later[0] - now)] if later.size else []
+            if open_w.size:
+                out.append(env.timeout(max(EPS_S, min(los[open_w].min(), self.end_s) - now)))
+            return out
+
+        while env.now < self.end_s:
+            now = env.now
+            open_w = np.flatnonzero((aos <= now + EPS_S) & (los > now + EPS_S))
+            if open_w.size == 0:
+                timers = wake(open_w)
+                if not timers:
+                    return
+                yield env.any_of(timers)
+                continue
+            if not sat.downlink_queue:
+                yield env.any_of(wake(open_w) + [sat.data_added.wait()])
+                continue
+            free = [w for w in open_w if self.antennas[stations[w]].count < self.antennas[stations[w]].capacity]
+            if not free:
+                yield env.any_of(wake(open_w) + [self.antenna_freed[stations[w]].wait() for w in open_w])
+                continue
+            w = max(free, key=lambda q: los[q])
+            s = int(stations[w])
+            req = self.antennas[s].request()
+            yield req
+            try:
+                why = yield from self._transmit(sat, s, int(w), float(los[w]))
+            finally:
+                self.antennas[s].release(req)
+                self.antenna_freed[s].fire()
+            still_open = np.flatnonzero((aos <= env.now + EPS_S) & (los > env.now + EPS_S))
+            if why == "energy":
+                yield env.any_of(wake(still_open) + [sat.power_changed.wait()])
+            elif why == "policy":
+                yield env.any_of(wake(still_open) + [sat.data_added.wait()])
+
+    def _transmit(self, sat, s, window, los):
+        """Send queued items through station ``s`` until the window ends, the queue empties,
+        the battery reaches its floor, or the policy sends nothing. Returns which."""
+        env = self.env
+        rate = min(sat.hw.downlink_bps, self.model.stations[s].max_rate_bps)
+        t_begin = env.now
+        sent_total = 0.0
+        why = "window_end"
+        while env.now < los - EPS_S:
+            if not sat.downlink_queue:
+                why = "empty"
+                break
+            queue = tuple(
+                QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
+                for cid, it in sat.downlink_queue.items()
+            )
+            order = self.policy.downlink_order(
+                ContactView(now_s=env.now, satellite=self._sat_view(sat), station=s, window_end_s=los, rate_bps=rate,
+                            queue=queue)
+            )  # fmt: skip
+            self.decisions += 1
+            if not order:
+                why = "policy"
+                break
+            cid = order[0]
+            if cid not in sat.downlink_queue:
+                raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
+                                  f"which is not queued on {sat.name} (queued: {sorted(sat.downlink_queue)})")  # fmt: skip
+            item = sat.downlink_queue[cid]
+            safe = sat.safe_time(sat.hw.tx_w - sat.loads["radio"])
+            if safe <= EPS_S:
+                why = "energy"
+                break
+            sat.set_load("radio", sat.hw.tx_w)
+            t0 = env.now
+            dt = max(EPS_S, min(8.0 * item["remaining"] / rate, los - env.now, safe))
+            yield env.timeout(dt) | sat.power_changed.wait()
+            sent = min(item["remaining"], (env.now - t0) * rate / 8.0)
+            item["remaining"] -= sent
+            sent_total += sent
+            if env.now > t0:
+                self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, env.now, sent))
+            rec = self._row(cid)
+            rec.setdefault("downlink_start_s", t0)
+            rec["station"] = s
+            if item["remaining"] <= 1e-6:
+                del sat.downlink_queue[cid]
+                sat.free(item["bytes"])
+                rec["downlink_end_s"] = env.now
+                rec["status"] = "on_ground"
+                env.process(self._ground(cid, s, item["kind"]))
+        sat.set_load("radio", 0.0)
+        self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
+        return why
+
+    def _ground(self, cid, s, kind):
+        env = self.env
+        rec = self._row(cid)
+        if kind == "product":
+            rec.update(delivered_s=env.now, status="delivered")
+            return
+        view = ArrivalView(now_s=env.now, capture_id=cid, station=s, compute_top=rec["compute_top"],
+                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=self._dc_views(s))  # fmt: skip
+        b = self.policy.on_arrival(view)
+        self.decisions += 1
+        if (
+            not isinstance(b, int | np.integer)
+            or not 0 <= int(b) < len(self.model.datacenters)
+            or (s, int(b)) not in self.links
+        ):
+            raise PolicyError(f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
+                              f"station {self.model.stations[s].station.station_id}; it must be the index of a "
+                              "data centre that station has a backhaul link to")  # fmt: skip
+        b = int(b)
+        dc = self.model.datacenters[b]
+        rec.update(datacenter=b, status="backhaul", backhaul_start_s=env.now)
+        link = self.links[s, b]
+        yield link.send(cid, rec["raw_bytes"])
+        yield env.timeout(link.latency_s)
+        rec["backhaul_end_s"] = env.now
+        self.records.transfers.append((s, b, cid, rec["backhaul_start_s"], env.now, rec["raw_bytes"]))
+        rec["status"] = "queued_ground"
+        queued = env.now
+        with self.servers[b].request() as req:
+            yield req
+            start = env.now
+            yield env.timeout(rec["compute_top"] / dc.server_tops)
+            end = env.now
+        energy = facility_energy_j(rec["compute_top"], dc.power_w_per_tops, dc.pue)
+        kwh = energy / J_PER_KWH
+        cost = kwh * dc.price_cny_per_kwh.mean(start, end)
+        carbon = kwh * dc.carbon_g_per_kwh.mean(start, end)
+        self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))
+        rec.update(dc_queued_s=queued, dc_start_s=start, dc_end_s=end, energy_ground_j=energy, cost_cny=cost,
+                   carbon_g=carbon, delivered_s=end, status="delivered")  # fmt: skip
+
+
+def run(model, inputs, policy, progress=None):
+    """Run the engine; returns its :class:`Records` and the count of policy decisions."""
+    engine = Engine(model, inputs, policy)
+    records = engine.run(progress)
+    return records, engine.decisions

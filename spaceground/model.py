@@ -1,0 +1,251 @@
+"""The engine-ready model of a scenario: every reference resolved, every unit SI.
+
+:func:`resolve` turns a validated scenario (:mod:`spaceground.scenario`) into plain
+frozen dataclasses: the selected constellation with one hardware record per
+satellite, stations with their antennas, data centres with price and carbon as
+step series, and the station x data-centre backhaul matrix. Errors found here (a
+TLE file that is missing, a station id not in the catalogue, a pattern that
+matches no satellite) name the scenario file, line and key path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+import numpy as np
+
+from .datacenters import StepSeries
+from .errors import InputError, SelectionError
+from .links import fibre_latency_s, great_circle_km
+from .orbits import Constellation, load_tle
+from .scenario import CsvSeries, Hardware, HourlyProfile
+from .stations import Station, default_catalogue
+from .timebase import Span
+
+MB = 1e6
+GB = 1e9
+
+
+@dataclass(frozen=True)
+class SatelliteHardware:
+    """Hardware of one satellite in SI units."""
+
+    solar_w: float
+    battery_j: float
+    initial_j: float
+    reserve_j: float
+    bus_w: float
+    capture_j: float
+    compute_tops: float
+    compute_busy_w: float
+    compute_idle_w: float
+    storage_bytes: float
+    downlink_bps: float
+    tx_w: float
+    profile: str
+
+    @classmethod
+    def from_spec(cls, hw, profile=""):
+        return cls(
+            solar_w=hw.solar_w,
+            battery_j=hw.battery_wh * 3600.0,
+            initial_j=hw.battery_wh * 3600.0 * hw.initial_soc,
+            reserve_j=hw.battery_wh * 3600.0 * hw.min_soc,
+            bus_w=hw.bus_w,
+            capture_j=hw.capture_j,
+            compute_tops=hw.compute_tops,
+            compute_busy_w=hw.compute_busy_w,
+            compute_idle_w=hw.compute_idle_w,
+            storage_bytes=hw.storage_gb * GB,
+            downlink_bps=hw.downlink_mbps * 1e6,
+            tx_w=hw.tx_w,
+            profile=profile,
+        )
+
+
+@dataclass(frozen=True)
+class GroundStation:
+    station: Station
+    antennas: int
+    max_rate_bps: float  # inf when uncapped
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    id: str
+    name: str
+    lat_deg: float
+    lon_deg: float
+    capacity_tops: float
+    servers: int
+    power_w_per_tops: float
+    pue: float
+    price_cny_per_kwh: StepSeries
+    carbon_g_per_kwh: StepSeries
+
+    @property
+    def server_tops(self):
+        return self.capacity_tops / self.servers
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """A workload class in SI units (bytes, seconds, tera-operations)."""
+
+    name: str
+    trigger: object
+    daylight_only: bool
+    satellites: tuple
+    raw_bytes: float
+    product_bytes: float
+    compute_top: float
+    deadline_s: float
+    value: float
+    onboard_allowed: bool
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything the engine needs, resolved."""
+
+    name: str
+    seed: int
+    span: Span
+    constellation: Constellation
+    hardware: tuple  # SatelliteHardware per satellite
+    stations: tuple  # GroundStation
+    datacenters: tuple  # DataCenter
+    link_bps: np.ndarray  # (stations, datacenters); 0 where there is no link
+    link_latency_s: np.ndarray  # (stations, datacenters); inf where there is no link
+    workloads: tuple  # WorkloadSpec
+    policy_name: str
+    policy_params: dict
+    allow_stale: bool
+
+
+def _series(value, loaded, key_path, span):
+    if isinstance(value, HourlyProfile):
+        return StepSeries.hourly(value.hourly, span.start, span.duration_s)
+    if isinstance(value, CsvSeries):
+        try:
+            return StepSeries.from_csv(loaded.path(value.csv), value.time_column, value.value_column, span.start,
+                                       source=loaded.source)  # fmt: skip
+        except InputError as exc:
+            raise loaded.error(key_path, str(exc)) from None
+    return StepSeries.constant(float(value))
+
+
+def _matches(sat, patterns):
+    for pattern in patterns:
+        pattern = str(pattern)
+        if pattern.isdigit() and sat.norad_id == int(pattern):
+            return True
+        if fnmatch.fnmatchcase(sat.name.upper(), pattern.upper()):
+            return True
+    return False
+
+
+def resolve(loaded) -> Model:
+    """Resolve a :class:`~spaceground.scenario.LoadedScenario` into a :class:`Model`."""
+    sc = loaded.model
+    span = Span.from_hours(sc.start, sc.duration_h)
+
+    tle_path = loaded.path(sc.constellation.tle)
+    try:
+        constellation = load_tle(tle_path)
+        if sc.constellation.select:
+            constellation = constellation.select([str(s) for s in sc.constellation.select])
+    except FileNotFoundError:
+        raise loaded.error(("constellation", "tle"), f"file not found: {tle_path}") from None
+    except SelectionError as exc:
+        raise loaded.error(("constellation", "select"), str(exc)) from None
+
+    base = Hardware(**sc.satellites.default.model_dump(exclude_none=True))
+    used_profiles = set()
+    hardware = []
+    for sat in constellation:
+        spec, label = base, "default"
+        for i, profile in enumerate(sc.satellites.profiles):
+            if _matches(sat, profile.match):
+                spec = Hardware(
+                    **{**base.model_dump(), **profile.model_dump(exclude_none=True, exclude={"match", "name"})}
+                )
+                label = profile.name or f"profile {i}"
+                used_profiles.add(i)
+                break
+        if spec.min_soc >= spec.initial_soc:
+            raise loaded.error(
+                ("satellites",), f"{sat.name}: initial_soc {spec.initial_soc} is not above min_soc {spec.min_soc}"
+            )
+        hardware.append(SatelliteHardware.from_spec(spec, label))
+    for i, profile in enumerate(sc.satellites.profiles):
+        if i not in used_profiles:
+            raise loaded.error(("satellites", "profiles", i, "match"),
+                               f"{profile.match} matches no satellite of the constellation")  # fmt: skip
+
+    catalogue = {s.station_id.upper(): s for s in default_catalogue()}
+    stations = []
+    for i, st in enumerate(sc.stations):
+        if st.lat_deg is None:
+            if st.id.upper() not in catalogue:
+                raise loaded.error(("stations", i, "id"), f"{st.id!r} is not in the station catalogue; give lat_deg and "
+                                   f"lon_deg (catalogue ids: {', '.join(sorted(catalogue))})")  # fmt: skip
+            ref = catalogue[st.id.upper()]
+            site = Station(st.id, ref.lat_deg, ref.lon_deg, ref.alt_m, st.min_elevation_deg, ref.name)
+        else:
+            site = Station(st.id, st.lat_deg, st.lon_deg, st.alt_m, st.min_elevation_deg, st.id)
+        cap = st.max_downlink_mbps * 1e6 if st.max_downlink_mbps else np.inf
+        stations.append(GroundStation(site, st.antennas, cap))
+
+    datacenters = []
+    for i, dc in enumerate(sc.datacenters):
+        datacenters.append(
+            DataCenter(
+                dc.id, dc.name or dc.id, dc.lat_deg, dc.lon_deg, dc.capacity_tops, dc.servers, dc.power_w_per_tops,
+                dc.pue, _series(dc.price_cny_per_kwh, loaded, ("datacenters", i, "price_cny_per_kwh"), span),
+                _series(dc.carbon_g_per_kwh, loaded, ("datacenters", i, "carbon_g_per_kwh"), span),
+            )
+        )  # fmt: skip
+
+    n_s, n_d = len(stations), len(datacenters)
+    bps = np.zeros((n_s, n_d))
+    latency = np.full((n_s, n_d), np.inf)
+    dist = np.array([[great_circle_km(s.station.lat_deg, s.station.lon_deg, d.lat_deg, d.lon_deg) for d in datacenters]
+                     for s in stations])  # fmt: skip
+    if sc.backhaul.default is not None:
+        bps[:] = sc.backhaul.default.bandwidth_gbps * 1e9
+        latency[:] = fibre_latency_s(dist, sc.backhaul.default.route_factor)
+    s_index = {s.station.station_id: i for i, s in enumerate(stations)}
+    d_index = {d.id: i for i, d in enumerate(datacenters)}
+    route = sc.backhaul.default.route_factor if sc.backhaul.default is not None else 1.5
+    for link in sc.backhaul.links:
+        a, b = s_index[link.station], d_index[link.datacenter]
+        default_bw = sc.backhaul.default.bandwidth_gbps if sc.backhaul.default is not None else 10.0
+        bps[a, b] = (link.bandwidth_gbps or default_bw) * 1e9
+        latency[a, b] = link.latency_ms / 1e3 if link.latency_ms is not None else fibre_latency_s(dist[a, b], route)
+
+    workloads = []
+    for w in sc.workloads:
+        workloads.append(
+            WorkloadSpec(
+                w.name, w.trigger, w.daylight_only, tuple(w.satellites), w.raw_mb * MB, w.product_mb * MB,
+                w.compute_top, w.deadline_min * 60.0, w.value, w.onboard_allowed,
+            )
+        )  # fmt: skip
+    for i, w in enumerate(workloads):
+        if w.satellites and not any(_matches(s, w.satellites) for s in constellation):
+            raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite")
+    return Model(
+        name=sc.name, seed=sc.seed, span=span, constellation=constellation, hardware=tuple(hardware),
+        stations=tuple(stations), datacenters=tuple(datacenters), link_bps=bps, link_latency_s=latency,
+        workloads=tuple(workloads), policy_name=sc.policy.name, policy_params=dict(sc.policy.params),
+        allow_stale=sc.constellation.allow_stale,
+    )  # fmt: skip
+
+
+def satellites_of(model, workload):
+    """Indices of the satellites that capture ``workload``."""
+    if not workload.satellites:
+        return np.arange(len(model.constellation))
+    return np.array([i for i, s in enumerate(model.constellation) if _matches(s, workload.satellites)], dtype=int)

@@ -1,0 +1,306 @@
+"""Results: engine records -> tidy DataFrames, metrics, and run folders on disk.
+
+A run folder holds one Parquet file per table, ``metrics.json``, ``summary.csv``,
+the scenario as given (``scenario.yaml``) and as resolved with every default
+(``scenario.resolved.json``), and ``run.json`` with the seed, the scenario hash,
+package versions and stage timings. :func:`read_run` loads a folder back.
+
+Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
+
+``workloads``  one row per capture: ``capture_id, workload, target, satellite,
+               norad_id, capture_utc, decision, status, drop_reason, onboard_start_utc,
+               onboard_end_utc, station, downlink_start_utc, downlink_end_utc,
+               datacenter, backhaul_start_utc, backhaul_end_utc, dc_queue_wait_s,
+               dc_start_utc, dc_end_utc, delivered_utc, latency_s, deadline_met,
+               raw_bytes, product_bytes, bytes_delivered, energy_onboard_j,
+               energy_ground_j, cost_cny, carbon_g, value``
+``contacts``   every contact window and how it was used: ``satellite, station, aos_utc,
+               los_utc, duration_s, used_s, bytes, capacity_bytes, utilisation``
+``downlinks``  every transmission: ``satellite, station, capture_id, kind, start_utc,
+               end_utc, bytes``
+``energy``     the state of each satellite at every change: ``satellite, time_utc,
+               energy_wh, soc, generated_wh, consumed_wh, curtailed_wh, unserved_wh,
+               storage_bytes``
+``datacenter_jobs``  every ground job: ``datacenter, capture_id, queued_utc,
+               start_utc, end_utc, energy_j, cost_cny, carbon_g``
+``transfers``  every backhaul transfer: ``station, datacenter, capture_id, start_utc,
+               end_utc, bytes``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+import pandas as pd
+
+TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers")
+
+
+@dataclass
+class Results:
+    """The tables and metrics of one run."""
+
+    workloads: pd.DataFrame
+    contacts: pd.DataFrame
+    downlinks: pd.DataFrame
+    energy: pd.DataFrame
+    datacenter_jobs: pd.DataFrame
+    transfers: pd.DataFrame
+    metrics: dict
+    run_info: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """The metrics as a two-column table (metric, value)."""
+        return pd.DataFrame({"metric": list(self.metrics), "value": list(self.metrics.values())})
+
+
+def _times(span, values):
+    values = np.asarray(values, dtype=float)
+    out = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns, UTC]")
+    ok = np.isfinite(values)
+    if ok.any():
+        out[ok] = span.datetimes(values[ok])
+    return out.array
+
+
+def build_results(model, inputs, records, run_info=None) -> Results:
+    span = model.span
+    names = [s.name for s in model.constellation]
+    ids = model.constellation.norad_ids
+    st_ids = [g.station.station_id for g in model.stations]
+    dc_ids = [d.id for d in model.datacenters]
+    caps = inputs.captures
+    rec = records.workloads
+    rows = []
+    for c in caps.itertuples(index=False):
+        r = rec.get(int(c.capture_id))
+        if r is None:  # after the end of the span
+            continue
+        rows.append(r)
+    w = pd.DataFrame(rows)
+    cols_s = ["capture_s", "onboard_start_s", "onboard_end_s", "downlink_start_s", "downlink_end_s",
+              "backhaul_start_s", "backhaul_end_s", "dc_queued_s", "dc_start_s", "dc_end_s", "delivered_s"]  # fmt: skip
+    for col in cols_s + ["station", "datacenter", "energy_ground_j", "cost_cny", "carbon_g"]:
+        if col not in w.columns:
+            w[col] = np.nan
+    n = len(w)
+    sat = w["sat"].to_numpy(int) if n else np.zeros(0, int)
+    delivered = w["delivered_s"].to_numpy(float) if n else np.zeros(0)
+    latency = delivered - w["capture_s"].to_numpy(float) if n else np.zeros(0)
+    is_delivered = (w["status"] == "delivered").to_numpy() if n else np.zeros(0, bool)
+    product_delivered = np.where(is_delivered, w["product_bytes"], 0.0) if n else np.zeros(0)
+    station = w["station"].to_numpy(float) if n else np.zeros(0)
+    dc = w["datacenter"].to_numpy(float) if n else np.zeros(0)
+    downlinked = _bytes_downlinked(records, n, w)
+    workloads = pd.DataFrame(
+        {
+            "capture_id": w["capture_id"].astype(np.int64) if n else np.zeros(0, np.int64),
+            "workload": [model.workloads[i].name for i in w["workload"]] if n else [],
+            "target": w["target"] if n else [],
+            "satellite": [names[i] for i in sat],
+            "norad_id": ids[sat] if n else np.zeros(0, np.int64),
+            "capture_utc": _times(span, w["capture_s"]),
+            "decision": w["decision"] if n else [],
+            "status": w["status"] if n else [],
+            "drop_reason": w["drop_reason"] if n else [],
+            "onboard_start_utc": _times(span, w["onboard_start_s"]),
+            "onboard_end_utc": _times(span, w["onboard_end_s"]),
+            "station": [st_ids[int(x)] if np.isfinite(x) else None for x in station],
+            "downlink_start_utc": _times(span, w["downlink_start_s"]),
+            "downlink_end_utc": _times(span, w["downlink_end_s"]),
+            "datacenter": [dc_ids[int(x)] if np.isfinite(x) else None for x in dc],
+            "backhaul_start_utc": _times(span, w["backhaul_start_s"]),
+            "backhaul_end_utc": _times(span, w["backhaul_end_s"]),
+            "dc_queue_wait_s": (w["dc_start_s"] - w["dc_queued_s"]).to_numpy(float) if n else np.zeros(0),
+            "dc_start_utc": _times(span, w["dc_start_s"]),
+            "dc_end_utc": _times(span, w["dc_end_s"]),
+            "delivered_utc": _times(span, w["delivered_s"]),
+            "latency_s": latency,
+            "deadline_met": is_delivered & (delivered <= w["deadline_s"].to_numpy(float)) if n else np.zeros(0, bool),
+            "raw_bytes": w["raw_bytes"].to_numpy(float) if n else np.zeros(0),
+            "product_bytes": w["product_bytes"].to_numpy(float) if n else np.zeros(0),
+            "bytes_downlinked": downlinked,
+            "bytes_delivered": product_delivered,
+            "energy_onboard_j": w["energy_onboard_j"].to_numpy(float) if n else np.zeros(0),
+            "energy_ground_j": w["energy_ground_j"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
+            "cost_cny": w["cost_cny"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
+            "carbon_g": w["carbon_g"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
+            "value": w["value"].to_numpy(float) if n else np.zeros(0),
+        }
+    )
+
+    d = np.array([(a, b, c, 0.0, t0, t1, nb) for a, b, c, _, t0, t1, nb in records.downlinks], dtype=float).reshape(
+        -1, 7
+    )
+    downlinks = pd.DataFrame(
+        {
+            "satellite": [names[int(i)] for i in d[:, 0]],
+            "station": [st_ids[int(i)] for i in d[:, 1]],
+            "capture_id": d[:, 2].astype(np.int64),
+            "kind": [r[3] for r in records.downlinks],
+            "start_utc": _times(span, d[:, 4]),
+            "end_utc": _times(span, d[:, 5]),
+            "bytes": d[:, 6],
+        }
+    )
+    contacts = _contacts_table(model, inputs, records, names, st_ids)
+    e = np.array(records.energy, dtype=float).reshape(-1, 8)
+    battery_j = np.array([hw.battery_j for hw in model.hardware])
+    energy = pd.DataFrame(
+        {
+            "satellite": [names[int(i)] for i in e[:, 0]],
+            "time_utc": _times(span, e[:, 1]),
+            "energy_wh": e[:, 2] / 3600.0,
+            "soc": e[:, 2] / battery_j[e[:, 0].astype(int)] if len(e) else np.zeros(0),
+            "generated_wh": e[:, 3] / 3600.0,
+            "consumed_wh": e[:, 4] / 3600.0,
+            "curtailed_wh": e[:, 5] / 3600.0,
+            "unserved_wh": e[:, 6] / 3600.0,
+            "storage_bytes": e[:, 7],
+        }
+    )
+    j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
+    datacenter_jobs = pd.DataFrame(
+        {
+            "datacenter": [dc_ids[int(i)] for i in j[:, 0]],
+            "capture_id": j[:, 1].astype(np.int64),
+            "queued_utc": _times(span, j[:, 2]),
+            "start_utc": _times(span, j[:, 3]),
+            "end_utc": _times(span, j[:, 4]),
+            "energy_j": j[:, 5],
+            "cost_cny": j[:, 6],
+            "carbon_g": j[:, 7],
+        }
+    )
+    t = np.array(records.transfers, dtype=float).reshape(-1, 6)
+    transfers = pd.DataFrame(
+        {
+            "station": [st_ids[int(i)] for i in t[:, 0]],
+            "datacenter": [dc_ids[int(i)] for i in t[:, 1]],
+            "capture_id": t[:, 2].astype(np.int64),
+            "start_utc": _times(span, t[:, 3]),
+            "end_utc": _times(span, t[:, 4]),
+            "bytes": t[:, 5],
+        }
+    )
+    res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {})
+    res.metrics = compute_metrics(res, model)
+    return res
+
+
+def _bytes_downlinked(records, n, w):
+    if not n:
+        return np.zeros(0)
+    per = {}
+    for _, _, cid, _, _, _, b in records.downlinks:
+        per[cid] = per.get(cid, 0.0) + b
+    return np.array([per.get(int(c), 0.0) for c in w["capture_id"]])
+
+
+def _contacts_table(model, inputs, records, names, st_ids):
+    used = {}
+    for sat, s, window, t0, t1, nbytes in records.contacts:
+        u = used.setdefault((sat, window), [0.0, 0.0])
+        u[0] += t1 - t0
+        u[1] += nbytes
+    rows = []
+    span = model.span
+    for i, (st, aos, los) in enumerate(inputs.windows_by_sat):
+        for k in range(len(aos)):
+            u = used.get((i, k), [0.0, 0.0])
+            rate = inputs.window_rates_bps[i][k]
+            capacity = (los[k] - aos[k]) * rate / 8.0
+            rows.append((names[i], st_ids[int(st[k])], aos[k], los[k], los[k] - aos[k], u[0], u[1], capacity,
+                         u[1] / capacity if capacity > 0 else 0.0))  # fmt: skip
+    df = pd.DataFrame(rows, columns=["satellite", "station", "aos_s", "los_s", "duration_s", "used_s", "bytes",
+                                     "capacity_bytes", "utilisation"])  # fmt: skip
+    df.insert(2, "aos_utc", _times(span, df.pop("aos_s")))
+    df.insert(3, "los_utc", _times(span, df.pop("los_s")))
+    return df
+
+
+def compute_metrics(res: Results, model) -> dict:
+    w = res.workloads
+    delivered = w[w.status == "delivered"]
+    lat_min = delivered.latency_s / 60.0
+    e = res.energy
+    last = e.groupby("satellite").tail(1)
+    first = e.groupby("satellite").head(1)
+    dod = 1.0 - e.groupby("satellite").soc.min()
+    captured_bytes = float(w.raw_bytes.sum())
+    dropped = w[w.status == "dropped"]
+    contacts = res.contacts
+    return {
+        "captures": int(len(w)),
+        "delivered": int(len(delivered)),
+        "dropped": int(len(dropped)),
+        "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink"]).sum()),
+        "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
+        "processed_onboard": int((w.decision == "onboard").sum()),
+        "processed_ground": int(len(res.datacenter_jobs)),
+        "deadline_hit_rate": float(w.deadline_met.sum() / len(w)) if len(w) else 0.0,
+        "value_delivered": float((w.value * w.deadline_met).sum()),
+        "time_to_product_p50_min": float(np.percentile(lat_min, 50)) if len(lat_min) else float("nan"),
+        "time_to_product_p90_min": float(np.percentile(lat_min, 90)) if len(lat_min) else float("nan"),
+        "time_to_product_p99_min": float(np.percentile(lat_min, 99)) if len(lat_min) else float("nan"),
+        "captured_gb": captured_bytes / 1e9,
+        "downlinked_gb": float(res.downlinks.bytes.sum() / 1e9),
+        "delivered_product_gb": float(w.bytes_delivered.sum() / 1e9),
+        "dropped_gb": float(dropped.raw_bytes.sum() / 1e9),
+        "energy_onboard_kwh": float(w.energy_onboard_j.sum() / 3.6e6),
+        "energy_ground_kwh": float(res.datacenter_jobs.energy_j.sum() / 3.6e6),
+        "cost_cny": float(res.datacenter_jobs.cost_cny.sum()),
+        "carbon_kg": float(res.datacenter_jobs.carbon_g.sum() / 1e3),
+        "max_depth_of_discharge": float(dod.max()) if len(dod) else 0.0,
+        "min_soc": float(e.soc.min()) if len(e) else float("nan"),
+        "curtailed_wh": float(last.curtailed_wh.sum() - first.curtailed_wh.sum()),
+        "contact_utilisation": float(contacts.bytes.sum() / contacts.capacity_bytes.sum())
+        if contacts.capacity_bytes.sum() > 0
+        else 0.0,
+    }
+
+
+def _versions():
+    out = {"python": platform.python_version()}
+    for pkg in ("spaceground", "numpy", "pandas", "simpy", "sgp4", "skyfield", "skyfield-data", "astropy-iers-data",
+                "numba", "pyerfa", "pydantic", "pyyaml", "pyarrow"):  # fmt: skip
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def write_run(res: Results, loaded, folder) -> str:
+    """Write a run folder; returns its path."""
+    os.makedirs(folder, exist_ok=True)
+    for name in TABLES:
+        getattr(res, name).to_parquet(os.path.join(folder, f"{name}.parquet"), index=False)
+    with open(os.path.join(folder, "metrics.json"), "w") as f:
+        json.dump(res.metrics, f, indent=2)
+    res.summary().to_csv(os.path.join(folder, "summary.csv"), index=False)
+    with open(os.path.join(folder, "scenario.yaml"), "w") as f:
+        f.write(loaded.text)
+    with open(os.path.join(folder, "scenario.resolved.json"), "w") as f:
+        f.write(json.dumps(loaded.model.model_dump(mode="json"), indent=2, sort_keys=True))
+    info = {**res.run_info, "versions": _versions()}
+    with open(os.path.join(folder, "run.json"), "w") as f:
+        json.dump(info, f, indent=2, default=str)
+    return folder
+
+
+def read_run(folder) -> Results:
+    """Load a run folder written by :func:`write_run`."""
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"run folder not found: {folder}")
+    tables = {name: pd.read_parquet(os.path.join(folder, f"{name}.parquet")) for name in TABLES}
+    with open(os.path.join(folder, "metrics.json")) as f:
+        metrics = json.load(f)
+    with open(os.path.join(folder, "run.json")) as f:
+        info = json.load(f)
+    return Results(**tables, metrics=metrics, run_info=info)

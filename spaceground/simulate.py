@@ -1,0 +1,208 @@
+"""One run end to end: scenario -> model -> geometry -> captures -> engine -> results.
+
+Each stage is a plain function of plain values, so any of them can be called,
+cached or tested alone: :func:`prepare` computes everything that depends only on
+the scenario (geometry, illumination segments, captures), and :func:`execute` plays
+it under a policy.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import engine
+from .geometry import compute_geometry
+from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
+from .model import resolve, satellites_of
+from .orbits import check_epochs, propagate_points, propagate_teme
+from .orientation import EarthOrientation
+from .policies import make_policy
+from .scenario import RateTrigger
+from .stations import Station
+from .workloads import capture_table, poisson_times_s
+
+GAUSS_NODES, GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(6)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything of a run that does not depend on the policy."""
+
+    geometry: object
+    segments: tuple  # per satellite: (start_s array, sunlit fraction array)
+    windows_by_sat: tuple  # per satellite: (station, aos_s, los_s) arrays sorted by aos
+    window_rates_bps: tuple  # per satellite: link rate of each window
+    captures: pd.DataFrame
+    stage_s: dict
+
+    def remaining_capacity_bytes(self, sat, now_s):
+        """Bytes the satellite's windows from ``now_s`` on could carry (overlaps counted twice)."""
+        _, aos, los = self.windows_by_sat[sat]
+        live = los > now_s
+        return float(np.sum((los[live] - np.maximum(aos[live], now_s)) * self.window_rates_bps[sat][live]) / 8.0)
+
+
+def _segments(model, geo, orientation):
+    """Piecewise-constant sunlit fraction per satellite: 1, 0 in umbra, the exact mean in penumbra."""
+    span = model.span
+    e = geo.eclipses
+    sats = e.norad_id.map({s.norad_id: i for i, s in enumerate(model.constellation)}).to_numpy(int) if len(e) else []
+    start = span.seconds_of(e.start_utc) if len(e) else np.zeros(0)
+    end = span.seconds_of(e.end_utc) if len(e) else np.zeros(0)
+    kind = e.kind.astype(str).to_numpy() if len(e) else np.zeros(0, object)
+    mean_fraction = np.zeros(len(e))
+    pen = np.flatnonzero(kind == "penumbra")
+    if pen.size:
+        mid, half = 0.5 * (start[pen] + end[pen]), 0.5 * (end[pen] - start[pen])
+        t = (mid[:, None] + half[:, None] * GAUSS_NODES[None, :]).ravel()
+        idx = np.repeat(np.asarray(sats)[pen], GAUSS_NODES.size)
+        jd_w, jd_f = span.jd_utc(t)
+        r, _, _ = propagate_points(model.constellation, idx, jd_w, jd_f)
+        sun = SunTable(span, orientation)(t)
+        f = sunlit_fraction_from_angles(*shadow_angles(r, sun)).reshape(pen.size, -1)
+        mean_fraction[pen] = f @ GAUSS_WEIGHTS / 2.0
+    out = []
+    for i in range(len(model.constellation)):
+        mine = np.flatnonzero(np.asarray(sats) == i) if len(e) else np.zeros(0, int)
+        t = [0.0]
+        frac = [1.0]
+        for j in mine[np.argsort(start[mine])]:
+            a, b = start[j], end[j]
+            value = 0.0 if kind[j] == "umbra" else mean_fraction[j]
+            if a <= t[-1] + 1e-9:
+                frac[-1] = value
+            else:
+                t.append(a)
+                frac.append(value)
+            t.append(b)
+            frac.append(1.0)
+        t, frac = np.array(t), np.array(frac)
+        keep = np.r_[True, np.diff(t) > 1e-9]
+        out.append((t[keep], frac[keep]))
+    return tuple(out)
+
+
+def _windows(model, geo):
+    c = geo.contacts
+    sat_of = {s.norad_id: i for i, s in enumerate(model.constellation)}
+    st_of = {g.station.station_id: i for i, g in enumerate(model.stations)}
+    sat = c.norad_id.map(sat_of).to_numpy(int)
+    st = c.station.astype(str).map(st_of).to_numpy(int)
+    aos = model.span.seconds_of(c.aos_utc)
+    los = model.span.seconds_of(c.los_utc)
+    out, rates = [], []
+    for i, hw in enumerate(model.hardware):
+        m = np.flatnonzero(sat == i)
+        m = m[np.argsort(aos[m], kind="stable")]
+        out.append((st[m], aos[m], los[m]))
+        caps = np.array([g.max_rate_bps for g in model.stations])[st[m]] if m.size else np.zeros(0)
+        rates.append(np.minimum(hw.downlink_bps, caps))
+    return tuple(out), tuple(rates)
+
+
+def _captures(model, orientation, progress=None):
+    """Capture table of every workload class."""
+    span = model.span
+    rows = []
+    seeds = np.random.SeedSequence(model.seed).spawn(len(model.workloads))
+    for w_index, (w, seed) in enumerate(zip(model.workloads, seeds)):
+        sats = satellites_of(model, w)
+        if isinstance(w.trigger, RateTrigger):
+            rngs = [np.random.default_rng(s) for s in seed.spawn(len(model.constellation))]
+            times, owner = [], []
+            for i in sats:
+                t = poisson_times_s(rngs[i], w.trigger.rate_per_sat_per_h / 3600.0, span.duration_s)
+                times.append(t)
+                owner.append(np.full(t.size, i))
+            t = np.concatenate(times) if times else np.zeros(0)
+            owner = np.concatenate(owner).astype(int) if owner else np.zeros(0, int)
+            if w.daylight_only and t.size:
+                jd_w, jd_f = span.jd_utc(t)
+                r, _, _ = propagate_points(model.constellation, owner, jd_w, jd_f)
+                sun = SunTable(span, orientation)(t)
+                lit = np.einsum("ij,ij->i", r, sun) > 0.0  # the Sun is above the sub-satellite point's horizon
+                t, owner = t[lit], owner[lit]
+            for ti, oi in zip(t, owner):
+                rows.append((0, float(ti), int(oi), w_index, "", w.raw_bytes, w.product_bytes, w.compute_top,
+                             w.deadline_s, w.value, w.onboard_allowed))  # fmt: skip
+        else:
+            targets = [Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, w.trigger.min_elevation_deg, tg.name)
+                       for k, tg in enumerate(w.trigger.targets)]  # fmt: skip
+            sub = model.constellation.take(sats)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                access = compute_geometry(sub, targets, span, eclipses=False).contacts
+            if len(access) == 0:
+                continue
+            t = span.seconds_of(access.tca_utc)
+            sat_of = {s.norad_id: int(i) for i, s in zip(sats, sub)}
+            owner = access.norad_id.map(sat_of).to_numpy(int)
+            k = access.station.astype(str).str[1:].astype(int).to_numpy()
+            if w.daylight_only:
+                from .workloads import sun_elevation_deg
+
+                lat = np.array([targets[q].lat_deg for q in k])
+                lon = np.array([targets[q].lon_deg for q in k])
+                lit = sun_elevation_deg(span, t, lat, lon) > 0.0
+                t, owner, k = t[lit], owner[lit], k[lit]
+            for ti, oi, ki in zip(t, owner, k):
+                rows.append((0, float(ti), int(oi), w_index, targets[ki].name, w.raw_bytes, w.product_bytes,
+                             w.compute_top, w.deadline_s, w.value, w.onboard_allowed))  # fmt: skip
+    return capture_table(rows)
+
+
+def prepare(loaded, progress=None) -> tuple:
+    """Resolve a loaded scenario and compute everything that does not depend on the policy."""
+    stage = {}
+    t0 = time.perf_counter()
+    model = resolve(loaded)
+    check_epochs(model.constellation, model.span.start, allow_stale=model.allow_stale)
+    stage["resolve_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stations = [g.station for g in model.stations]
+    geo = compute_geometry(model.constellation, stations, model.span, progress=progress)
+    if len(geo.excluded):
+        keep = [i for i, s in enumerate(model.constellation) if s.norad_id not in set(geo.excluded.norad_id)]
+        model = _without(model, keep)
+    stage["geometry_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    orientation = EarthOrientation(model.span)
+    segments = _segments(model, geo, orientation)
+    windows, rates = _windows(model, geo)
+    stage["illumination_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    captures = _captures(model, orientation)
+    stage["workloads_s"] = time.perf_counter() - t0
+    return model, Inputs(geo, segments, windows, rates, captures, stage)
+
+
+def _without(model, keep):
+    from dataclasses import replace
+
+    return replace(model, constellation=model.constellation.take(keep), hardware=tuple(model.hardware[i] for i in keep))
+
+
+def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
+    """Run the engine under a policy (the scenario's own by default)."""
+    name = policy_name or model.policy_name
+    params = policy_params if policy_params is not None else (model.policy_params if name == model.policy_name else {})
+    policy = make_policy(name, params)
+    t0 = time.perf_counter()
+    records, decisions = engine.run(model, inputs, policy, progress)
+    return records, {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}
+
+
+def bare_propagation_s(model, inputs):
+    """Time of the bare batch SGP4 on the geometry grid (for benchmarks)."""
+    from .geometry import time_grid
+
+    t = time_grid(model.span, inputs.geometry.step_s)
+    jd_w, jd_f = model.span.jd_utc(t)
+    t0 = time.perf_counter()
+    propagate_teme(model.constellation, jd_w, jd_f)
+    return time.perf_counter() - t0
