@@ -30,6 +30,8 @@ from .geometry import Geometry, compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
 from .orbits import Constellation, Satellite, check_epochs, load_tle, parse_tle, propagate_teme, warn_excluded
 from .orientation import EarthOrientation
+from .results import Results, read_run
+from .scenario import ScenarioError, load_scenario
 from .stations import Station, default_catalogue, read_stations_csv, resolve_stations
 from .timebase import Span, format_utc_ms, parse_utc
 
@@ -57,6 +59,13 @@ __all__ = [
     "parse_utc",
     "read_stations_csv",
     "sunlit_fraction",
+    "Results",
+    "ScenarioError",
+    "load_scenario",
+    "read_run",
+    "run_scenario",
+    "validate_scenario",
+    "available_policies",
 ]
 
 
@@ -215,3 +224,77 @@ def sunlit_fraction(tle, times, *, select=None) -> pd.DataFrame:
     frac = sunlit_fraction_from_angles(*shadow_angles(r, sun[None]))
     frac[err != 0] = np.nan
     return pd.DataFrame(frac.T, index=index, columns=constellation.names)
+
+
+def validate_scenario(path):
+    """Load and validate a scenario file and resolve its references (no simulation).
+
+    Returns the resolved :class:`spaceground.model.Model`; raises
+    :class:`ScenarioError` naming file, line and key path on any fault.
+    """
+    from .model import resolve
+
+    loaded = load_scenario(path)
+    model = resolve(loaded)
+    check_epochs(model.constellation, model.span.start, allow_stale=model.allow_stale)
+    from .policies import make_policy
+
+    try:
+        make_policy(model.policy_name, model.policy_params)
+    except InputError as exc:
+        raise loaded.error(("policy", "name"), str(exc)) from None
+    return model
+
+
+def available_policies():
+    """Names of the registered scheduling policies."""
+    from .policies import available
+
+    return available()
+
+
+def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None) -> Results:
+    """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
+
+    Parameters
+    ----------
+    scenario : path or LoadedScenario
+    seed : int, optional
+        Replaces the scenario's seed.
+    policy : str, optional
+        Replaces the scenario's policy (its params are kept only for the same policy).
+    output : path, optional
+        Write a run folder there (see :mod:`spaceground.results`).
+    progress : callable(stage, done, total), optional
+    """
+    import time
+
+    from .results import build_results, write_run
+    from .scenario import LoadedScenario
+    from .simulate import execute, prepare
+
+    started = time.perf_counter()
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    loaded = loaded.with_overrides(seed=seed, policy=policy)
+    model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None)
+    records, info = execute(model, inputs, progress=(lambda d, t: progress("simulation", d, t)) if progress else None)
+    run_info = {
+        "scenario": loaded.source,
+        "scenario_sha256": loaded.sha256,
+        "name": model.name,
+        "seed": model.seed,
+        "policy": info["policy"],
+        "policy_params": model.policy_params if info["policy"] == model.policy_name else {},
+        "satellites": len(model.constellation),
+        "stations": len(model.stations),
+        "datacenters": len(model.datacenters),
+        "captures": len(inputs.captures),
+        "excluded_satellites": inputs.geometry.excluded.to_dict("records"),
+        "stages_s": {**inputs.stage_s, "engine_s": info["engine_s"]},
+        "policy_decisions": info["decisions"],
+    }
+    results = build_results(model, inputs, records, run_info)
+    results.run_info["stages_s"]["total_s"] = time.perf_counter() - started
+    if output is not None:
+        write_run(results, loaded, output)
+    return results

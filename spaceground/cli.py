@@ -108,6 +108,23 @@ def build_parser():
     p = sub.add_parser("eclipses", help="umbra and penumbra intervals of satellites")
     _span_args(p)
     p.set_defaults(func=cmd_eclipses)
+
+    p = sub.add_parser("validate", help="check a scenario file without running it")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="simulate a scenario and write a run folder")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("-o", "--output", metavar="DIR", help="run folder (default runs/NAME-POLICY-seedN)")
+    p.add_argument("--seed", type=int, metavar="N", help="replace the scenario's seed")
+    p.add_argument(
+        "--policy", metavar="NAME", help="replace the scenario's policy (registered name or module:callable)"
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_schema)
     return parser
 
 
@@ -154,6 +171,103 @@ def cmd_eclipses(args):
     print(eclipses_summary(df, geo, elapsed))
     if args.output:
         print(f"wrote {len(df)} intervals to {args.output}")
+    return 0
+
+
+def cmd_validate(args):
+    from .api import validate_scenario
+
+    model = validate_scenario(args.scenario)
+    print(
+        f"{args.scenario}: valid. {model.name}: {len(model.constellation)} satellites, {len(model.stations)} stations, "
+        f"{len(model.datacenters)} data centres, {int((model.link_bps > 0).sum())} backhaul links, "
+        f"{len(model.workloads)} workload classes, {model.span.duration_s / 3600:g} h from "
+        f"{model.span.start.isoformat()}, policy {model.policy_name}, seed {model.seed}"
+    )
+    return 0
+
+
+class StageProgress:
+    """Progress of a run on stderr, one line per stage."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.started = time.perf_counter()
+        self.last = {}
+
+    def __call__(self, stage, done, total):
+        pct = 100 * done // max(total, 1)
+        if not self.tty and pct - self.last.get(stage, -100) < 25 and done < total:
+            return
+        self.last[stage] = pct
+        unit = "satellites" if stage == "geometry" else "% of the span"
+        what = f"{done}/{total} {unit}" if stage == "geometry" else f"{pct}{unit}"
+        line = f"{stage}: {what}, {time.perf_counter() - self.started:.1f} s"
+        end = "\n" if done >= total or not self.tty else ""
+        self.stream.write(("\r" if self.tty else "") + line + end)
+        self.stream.flush()
+
+
+def cmd_run(args):
+    from .api import run_scenario
+    from .scenario import load_scenario
+
+    loaded = load_scenario(args.scenario).with_overrides(seed=args.seed, policy=args.policy)
+    model = loaded.model
+    out = args.output or os.path.join("runs", f"{model.name}-{model.policy.name.replace(':', '_')}-seed{model.seed}")
+    results = run_scenario(loaded, output=out, progress=StageProgress())
+    print(run_summary(results))
+    print(f"run folder: {out}")
+    return 0
+
+
+def run_summary(results) -> str:
+    m = results.metrics
+    info = results.run_info
+    w = results.workloads
+    lines = [
+        f"{info.get('name')} under {info.get('policy')} (seed {info.get('seed')}): {m['captures']} captures by "
+        f"{info.get('satellites')} satellites, {info.get('policy_decisions')} policy decisions, "
+        f"{info['stages_s']['total_s']:.1f} s",
+        "",
+    ]
+    rows = [
+        ("delivered / dropped / still onboard", f"{m['delivered']} / {m['dropped']} / {m['still_onboard']}"),
+        ("processed onboard / on the ground", f"{m['processed_onboard']} / {m['processed_ground']}"),
+        ("deadline hit rate", f"{100 * m['deadline_hit_rate']:.1f} %"),
+        ("value delivered in time", f"{m['value_delivered']:.1f}"),
+        ("time to product p50 / p90 / p99", f"{m['time_to_product_p50_min']:.1f} / {m['time_to_product_p90_min']:.1f} / "
+                                            f"{m['time_to_product_p99_min']:.1f} min"),
+        ("captured / downlinked / dropped", f"{m['captured_gb']:.1f} / {m['downlinked_gb']:.1f} / {m['dropped_gb']:.1f} GB"),
+        ("energy onboard / on the ground", f"{m['energy_onboard_kwh']:.3f} / {m['energy_ground_kwh']:.3f} kWh"),
+        ("ground cost / carbon", f"{m['cost_cny']:.3f} CNY / {m['carbon_kg']:.3f} kg CO2"),
+        ("max depth of discharge / min SoC", f"{100 * m['max_depth_of_discharge']:.1f} % / {100 * m['min_soc']:.1f} %"),
+        ("contact utilisation", f"{100 * m['contact_utilisation']:.1f} %"),
+    ]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    lines += [f"  {a:<{width}}  {b}" for a, b in rows]
+    if len(w):
+        where = w.assign(ran=w.datacenter.fillna("onboard").where(w.decision != "drop", "dropped"))
+        table = where.groupby("ran").agg(jobs=("capture_id", "size"), deadline_met=("deadline_met", "mean"),
+                                         cost_cny=("cost_cny", "sum"), carbon_g=("carbon_g", "sum"))  # fmt: skip
+        table["deadline_met"] = (100 * table["deadline_met"]).round(1)
+        lines += ["", "where the work ran:", table.round(3).to_string()]
+    return "\n".join(lines)
+
+
+def cmd_schema(args):
+    import json
+
+    from .scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+        print(f"wrote the scenario JSON Schema to {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -170,6 +170,7 @@ class Satellite:
         return margin / -net
 
     def _record(self):
+        self.advance()
         self.records.energy.append(
             (self.index, self.env.now, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
              self.unserved_j, self.storage_used)
@@ -393,8 +394,13 @@ class Engine:
                 rec.setdefault("onboard_start_s", env.now)
                 sat.set_load("compute", sat.hw.compute_busy_w)
                 t0 = env.now
-                yield env.timeout(max(EPS_S, min(remaining / tops, safe))) | sat.power_changed.wait()
-                remaining -= (env.now - t0) * tops
+                dt = max(EPS_S, min(remaining / tops, safe))
+                timer = env.timeout(dt)
+                fired = yield timer | sat.power_changed.wait()
+                if timer in fired and dt >= remaining / tops:
+                    remaining = 0.0
+                else:
+                    remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
             sat.set_load("compute", sat.hw.compute_idle_w)
             # The computer's own energy for this job: busy power over the busy time.
@@ -484,9 +490,14 @@ class Engine:
                 break
             sat.set_load("radio", sat.hw.tx_w)
             t0 = env.now
-            dt = max(EPS_S, min(8.0 * item["remaining"] / rate, los - env.now, safe))
-            yield env.timeout(dt) | sat.power_changed.wait()
-            sent = min(item["remaining"], (env.now - t0) * rate / 8.0)
+            whole = 8.0 * item["remaining"] / rate
+            dt = max(EPS_S, min(whole, los - env.now, safe))
+            timer = env.timeout(dt)
+            fired = yield timer | sat.power_changed.wait()
+            if timer in fired and dt >= whole:
+                sent = item["remaining"]  # planned to the last byte: no float residue left over
+            else:
+                sent = min(item["remaining"], (env.now - t0) * rate / 8.0)
             item["remaining"] -= sent
             sent_total += sent
             if env.now > t0:

@@ -204,7 +204,7 @@ def _bytes_downlinked(records, n, w):
 
 def _contacts_table(model, inputs, records, names, st_ids):
     used = {}
-    for sat, s, window, t0, t1, nbytes in records.contacts:
+    for sat, _station, window, t0, t1, nbytes in records.contacts:
         u = used.setdefault((sat, window), [0.0, 0.0])
         u[0] += t1 - t0
         u[1] += nbytes

@@ -53,7 +53,7 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 # --- time-varying values ------------------------------------------------------------------
 class HourlyProfile(_Model):
-    """A 24-hour profile in local solar hours of the site: ``hourly: [24 values]``."""
+    """A 24-hour profile by UTC hour, repeated every day: ``hourly: [24 values]``."""
 
     hourly: list[NonNegative] = Field(min_length=24, max_length=24, description="24 values, hour 0 to 23 (UTC)")
 

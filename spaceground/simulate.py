@@ -87,6 +87,20 @@ def _segments(model, geo, orientation):
     return tuple(out)
 
 
+def _check_power_budget(loaded, model, segments):
+    """Refuse satellites whose array cannot carry the bus over the span: no policy could keep the reserve."""
+    span_s = model.span.duration_s
+    for sat, hw, (t, f) in zip(model.constellation, model.hardware, segments):
+        mean = float(np.sum(f * np.diff(np.append(t, span_s))) / span_s)
+        if hw.solar_w * mean < hw.bus_w:
+            raise loaded.error(
+                ("satellites",),
+                f"{sat.name} (hardware profile {hw.profile!r}): solar_w {hw.solar_w:g} W in sunlight {100 * mean:.0f} % of "
+                f"the span gives {hw.solar_w * mean:.1f} W on average, less than bus_w {hw.bus_w:g} W; the battery would "
+                "drain whatever the policy. Raise solar_w or lower bus_w.",
+            )
+
+
 def _windows(model, geo):
     c = geo.contacts
     sat_of = {s.norad_id: i for i, s in enumerate(model.constellation)}
@@ -173,6 +187,7 @@ def prepare(loaded, progress=None) -> tuple:
     t0 = time.perf_counter()
     orientation = EarthOrientation(model.span)
     segments = _segments(model, geo, orientation)
+    _check_power_budget(loaded, model, segments)
     windows, rates = _windows(model, geo)
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()

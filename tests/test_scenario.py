@@ -1,0 +1,143 @@
+"""Scenario files: every kind of bad input gets a clear error naming file, line and key."""
+
+import json
+import math
+import os
+import re
+
+import pytest
+
+from spaceground.api import validate_scenario
+from spaceground.model import resolve
+from spaceground.scenario import ScenarioError, json_schema, load_scenario, parse_scenario
+
+from .conftest import ROOT
+
+QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+TEXT = open(QUICKSTART).read()
+
+
+def problems(text, tmp_path=None, name="s.yaml"):
+    base = str(tmp_path) if tmp_path else os.path.join(ROOT, "scenarios")
+    with pytest.raises(ScenarioError) as info:
+        loaded = parse_scenario(text, source=name, base_dir=base)
+        resolve(loaded)
+    return str(info.value)
+
+
+def test_quickstart_is_valid_and_resolves():
+    model = validate_scenario(QUICKSTART)
+    assert len(model.constellation) == 10
+    assert [g.station.station_id for g in model.stations] == ["SVALBARD", "KIRUNA", "KASHI", "SANYA"]
+    assert model.stations[0].antennas == 2
+    flock = [hw for s, hw in zip(model.constellation, model.hardware) if s.name.startswith("FLOCK")]
+    assert flock and all(hw.battery_j == 40 * 3600 and hw.profile == "3U dove" for hw in flock)
+    s2 = model.hardware[0]
+    assert s2.battery_j == 80 * 3600 and s2.reserve_j == pytest.approx(0.6 * 80 * 3600)
+    # Backhaul latency from fibre distance: great circle x 1.5 x 4.9 us/km (spherical law of cosines here).
+    kashi, ningxia = 2, 1
+    p1, l1, p2, l2 = map(math.radians, (39.47, 75.99, 37.51, 105.19))
+    km = 6371.0088 * math.acos(math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(l2 - l1))
+    assert model.link_latency_s[kashi, ningxia] == pytest.approx(km * 1.5 * 4.9e-6, rel=1e-9)
+    assert model.link_bps[kashi, ningxia] == 10e9
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("battery_wh: 80", "batery_wh: 80", r"line 18: satellites\.default\.batery_wh: unknown key; did you mean 'battery_wh'\?"),
+        ("antennas: 2", "antennas: 0", r"line 29: stations\.0\.antennas: Input should be greater than or equal to 1"),
+        ("pue: 1.15", "pue: 0.9", r"line 50: datacenters\.1\.pue: Input should be greater than or equal to 1"),
+        ("start_utc: 2025-10-03T12:00:00Z", "start_utc: 2025-10-03T12:00:00", r"line 8: start_utc: .* has no time zone"),
+        ("duration_h: 24", "duration_h: -2", r"line 9: duration_h: Input should be greater than 0"),
+        ("rate_per_sat_per_h: 1.5", "rate_per_sat_per_hour: 1.5",
+         r"workloads\.1\.trigger: a trigger needs .* did you mean 'rate_per_sat_per_h'\?"),
+        ("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {hourli: [1]}",
+         r"line 51: datacenters\.1\.price_cny_per_kwh: expected a number.*did you mean 'hourly'\?"),
+        ("product_mb: 12", "product_mb: 1300", r"product_mb \(1300.0\) is larger than raw_mb \(1200.0\)"),
+        ("name: quickstart\n", "", r"line 3: name: required key is missing"),
+        ("seed: 1", "seed: 1\nseed: 2", r"line 11: seed: key given twice"),
+        ("  - {id: KASHI}", "  - {id: KASHI}\n  - {id: KASHI}", r"station 'KASHI' is defined twice"),
+        ("compute_busy_w: 15", "compute_busy_w: fast", r"line 25: satellites\.profiles\.0\.compute_busy_w: Input should be a valid number"),
+    ],
+)  # fmt: skip
+def test_model_errors_name_line_and_key(old, new, message):
+    assert old in TEXT
+    assert re.search(message, problems(TEXT.replace(old, new, 1)))
+
+
+def test_every_problem_is_reported_at_once():
+    text = TEXT.replace("battery_wh: 80", "batery_wh: 80").replace("antennas: 2", "antennas: 0")
+    msg = problems(text)
+    assert "2 problems" in msg and "batery_wh" in msg and "antennas" in msg
+
+
+def test_malformed_yaml_names_line_and_column():
+    msg = problems(TEXT.replace("  select: [", "  select: [[", 1))
+    assert "not valid YAML" in msg and "line 16, column 1" in msg
+
+
+def test_cross_references_are_checked():
+    text = TEXT.replace("  default: {bandwidth_gbps: 10, route_factor: 1.5}",
+                        "  links:\n    - {station: KASHY, datacenter: ningxia}")  # fmt: skip
+    msg = problems(text)
+    assert "backhaul.links.0.station: 'KASHY' is not a station of this scenario; did you mean 'KASHI'?" in msg
+    assert "station 'SVALBARD' has no backhaul link" in msg
+
+
+def test_resolution_errors(tmp_path):
+    text = TEXT.replace("../constellations/eo_2025-10-03.tle", "../constellations/nope.tle")
+    assert "line 13: constellation.tle: file not found" in problems(text)
+    text = TEXT.replace('"FLOCK 4G-*"]', '"FLOCKK*"]')
+    assert "constellation.select: selection 'FLOCKK*' matches no satellite" in problems(text)
+    text = TEXT.replace('- match: ["FLOCK*"]', '- match: ["DOVE*"]')
+    assert "satellites.profiles.0.match: ['DOVE*'] matches no satellite" in problems(text)
+    text = TEXT.replace("{id: KIRUNA}", "{id: ATLANTIS}")
+    assert "stations.1.id: 'ATLANTIS' is not in the station catalogue; give lat_deg and lon_deg" in problems(text)
+    text = TEXT.replace("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {csv: prices.csv, value_column: cny}")
+    (tmp_path / "prices.csv").write_text("time_utc,yuan\n2025-10-03T00:00:00Z,0.4\n")
+    tle = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
+    text = text.replace("../constellations/eo_2025-10-03.tle", tle)
+    assert "prices.csv: no column 'cny'" in problems(text, tmp_path)
+
+
+def test_csv_and_hourly_series_resolve(tmp_path):
+    tle = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
+    (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n")
+    text = TEXT.replace("../constellations/eo_2025-10-03.tle", tle)
+    text = text.replace("carbon_g_per_kwh: 585.7", "carbon_g_per_kwh: {csv: carbon.csv, value_column: g}")
+    text = text.replace("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {hourly: " + str([0.3] * 12 + [0.5] * 12) + "}")
+    model = resolve(parse_scenario(text, "s.yaml", str(tmp_path)))
+    dc = model.datacenters[1]
+    # The span starts 2025-10-03T12:00Z: carbon 500 until 18:00 (t = 6 h), then 300.
+    assert dc.carbon_g_per_kwh.at(0.0) == 500 and dc.carbon_g_per_kwh.at(6.5 * 3600) == 300
+    assert dc.price_cny_per_kwh.at(0.0) == 0.5 and dc.price_cny_per_kwh.at(12.5 * 3600) == 0.3
+    assert dc.carbon_g_per_kwh.mean(5 * 3600, 7 * 3600) == pytest.approx(400)
+
+
+def test_unknown_policy_is_caught_by_validate(tmp_path):
+    path = tmp_path / "p.yaml"
+    tle = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
+    path.write_text(
+        TEXT.replace("name: ground-only", "name: grund-only").replace("../constellations/eo_2025-10-03.tle", tle)
+    )
+    with pytest.raises(ScenarioError, match=r"policy\.name: unknown policy 'grund-only'; did you mean 'ground-only'\?"):
+        validate_scenario(path)
+
+
+def test_json_schema_is_current_and_docs_cover_every_key():
+    committed = json.load(open(os.path.join(ROOT, "docs", "scenario.schema.json")))
+    assert committed == json.loads(json.dumps(json_schema(), sort_keys=True)), (
+        "run: spaceground schema -o docs/scenario.schema.json"
+    )
+    doc = open(os.path.join(ROOT, "docs", "scenario-format.md")).read()
+    for model in json_schema()["$defs"].values():
+        for key in model.get("properties", {}):
+            assert f"`{key}`" in doc, f"docs/scenario-format.md does not document {key}"
+
+
+def test_hash_changes_with_content_and_referenced_files(tmp_path):
+    a = load_scenario(QUICKSTART)
+    b = parse_scenario(TEXT.replace("seed: 1", "seed: 2"), QUICKSTART, os.path.dirname(QUICKSTART))
+    c = parse_scenario(TEXT + "\n# a comment changes nothing\n", QUICKSTART, os.path.dirname(QUICKSTART))
+    assert a.sha256 != b.sha256 and a.sha256 == c.sha256
