@@ -9,6 +9,8 @@ cost and carbon integrate them over the interval the work runs.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,8 @@ class StepSeries:
             raise InputError("a step series needs as many times as values, at least one")
         if np.any(np.diff(self.t_s) <= 0):
             raise InputError("step-series times must increase strictly")
+        self._t = self.t_s.tolist()  # scalar look-ups (the engine's hot path) use bisect on lists
+        self._v = self.values.tolist()
 
     @classmethod
     def constant(cls, value):
@@ -88,18 +92,26 @@ class StepSeries:
         i = np.searchsorted(self.t_s, np.asarray(t_s, dtype=float), side="right") - 1
         return self.values[np.clip(i, 0, None)]
 
+    def value_at(self, t_s: float) -> float:
+        """Value at one time (fast scalar form of :meth:`at`)."""
+        return self._v[max(bisect_right(self._t, t_s) - 1, 0)]
+
     def integral(self, t0_s, t1_s):
         """Integral of the series over [t0, t1] [value x s]."""
         if t1_s <= t0_s:
             return 0.0
-        inner = self.t_s[(self.t_s > t0_s) & (self.t_s < t1_s)]
-        edges = np.concatenate([[t0_s], inner, [t1_s]])
-        return float(np.sum(self.at(edges[:-1]) * np.diff(edges)))
+        i = max(bisect_right(self._t, t0_s) - 1, 0)
+        total, t = 0.0, t0_s
+        while i + 1 < len(self._t) and self._t[i + 1] < t1_s:
+            total += self._v[i] * (self._t[i + 1] - t)
+            t = self._t[i + 1]
+            i += 1
+        return total + self._v[i] * (t1_s - t)
 
     def mean(self, t0_s, t1_s):
         """Time average over [t0, t1]; the value at t0 for an empty interval."""
-        if t1_s <= t0_s:
-            return float(self.at(t0_s))
+        if t1_s <= t0_s or len(self._t) == 1:
+            return self.value_at(t0_s)
         return self.integral(t0_s, t1_s) / (t1_s - t0_s)
 
 

@@ -31,6 +31,7 @@ Every change is written as a flat record (see :class:`Records`).
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,6 +91,7 @@ class Satellite:
         self.compute_queue = simpy.Store(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
+        self.queue_version = 0  # counts additions, so a contact asks the policy again
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
         self.radio_busy = False
@@ -248,9 +250,20 @@ class Engine:
                 if model.link_bps[a, b] > 0:
                     self.links[a, b] = SharedLink(env, model.link_bps[a, b], model.link_latency_s[a, b])
         self.windows = inputs.windows_by_sat  # per sat: arrays (station, aos, los), sorted by aos
+        self._aos = [w[1].tolist() for w in self.windows]
+        self._los = [w[2].tolist() for w in self.windows]
+        self._sta = [w[0].tolist() for w in self.windows]
+        self._longest = [max((b - a for a, b in zip(x, y)), default=0.0) for x, y in zip(self._aos, self._los)]
         self.captures = inputs.captures
         self.end_s = model.span.duration_s
-        self._remaining_capacity = inputs.remaining_capacity_bytes
+        self._rate = [r.tolist() for r in inputs.window_rates_bps]
+        self._suffix = []  # bytes of all windows starting at or after index i
+        for aos, los, rate in zip(self._aos, self._los, self._rate):
+            cap = [(b - a) * r / 8.0 for a, b, r in zip(aos, los, rate)]
+            suffix = [0.0] * (len(cap) + 1)
+            for i in range(len(cap) - 1, -1, -1):
+                suffix[i] = suffix[i + 1] + cap[i]
+            self._suffix.append(suffix)
         for sat in self.sats:
             env.process(self._illumination(sat))
             env.process(self._compute_worker(sat))
@@ -273,16 +286,16 @@ class Engine:
     # --- views ------------------------------------------------------------------------------
     def _sat_view(self, sat):
         now = self.env.now
-        st, aos, _ = self.windows[sat.index]
-        i = np.searchsorted(aos, now, side="left")
-        nxt = float(aos[i]) if i < len(aos) else math.inf
+        aos = self._aos[sat.index]
+        i = bisect_left(aos, now)
+        nxt = aos[i] if i < len(aos) else math.inf
         sat.advance()
         return SatelliteView(
             index=sat.index, name=sat.name, energy_j=sat.energy_j, battery_j=sat.hw.battery_j,
             reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
-            contact_capacity_bytes=float(self._remaining_capacity(sat.index, now)),
+            contact_capacity_bytes=self._remaining_capacity(sat.index, now),
         )  # fmt: skip
 
     def _dc_views(self, station=None):
@@ -297,8 +310,8 @@ class Engine:
                     bandwidth_bps=float(self.model.link_bps[station, b]) if station is not None else 0.0,
                     busy_servers=self.servers[b].count, servers=dc.servers, queued=len(self.servers[b].queue),
                     server_tops=dc.server_tops, pue=dc.pue, power_w_per_tops=dc.power_w_per_tops,
-                    price_cny_per_kwh=float(dc.price_cny_per_kwh.at(now)),
-                    carbon_g_per_kwh=float(dc.carbon_g_per_kwh.at(now)),
+                    price_cny_per_kwh=dc.price_cny_per_kwh.value_at(now),
+                    carbon_g_per_kwh=dc.carbon_g_per_kwh.value_at(now),
                 )
             )  # fmt: skip
         return tuple(out)
@@ -348,7 +361,7 @@ class Engine:
             now_s=self.env.now, capture_id=cid, workload=self.model.workloads[row.workload].name,
             raw_bytes=row.raw_bytes, product_bytes=row.product_bytes, compute_top=row.compute_top,
             deadline_s=rec["deadline_s"], value=row.value, onboard_allowed=bool(row.onboard_allowed),
-            satellite=self._sat_view(sat), datacenters=self._dc_views(),
+            satellite=lambda: self._sat_view(sat), datacenters=self._dc_views,
         )  # fmt: skip
         decision = self.policy.on_capture(view)
         self.decisions += 1
@@ -373,6 +386,7 @@ class Engine:
         rec = self._row(cid)
         sat.downlink_queue[cid] = {"kind": kind, "bytes": nbytes, "remaining": nbytes, "deadline": rec["deadline_s"],
                                    "value": rec["value"]}  # fmt: skip
+        sat.queue_version += 1
         rec["status"] = "queued_downlink"
         sat.data_added.fire()
 
@@ -410,50 +424,63 @@ class Engine:
             sat.store(rec["product_bytes"])
             self._queue_downlink(sat, cid, "product", rec["product_bytes"])
 
+    def _remaining_capacity(self, k, now):
+        """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice)."""
+        aos, los, rate = self._aos[k], self._los[k], self._rate[k]
+        hi = bisect_right(aos, now)
+        lo = bisect_left(aos, now - self._longest[k])
+        partial = sum((los[w] - now) * rate[w] / 8.0 for w in range(lo, hi) if los[w] > now)
+        return self._suffix[k][hi] + partial
+
+    def _open_windows(self, k, now):
+        """Windows of satellite ``k`` open at ``now`` and the next start after it."""
+        aos, los = self._aos[k], self._los[k]
+        hi = bisect_right(aos, now + EPS_S)
+        lo = bisect_left(aos, now - self._longest[k] - EPS_S)
+        open_w = [w for w in range(lo, hi) if los[w] > now + EPS_S]
+        return open_w, (aos[hi] if hi < len(aos) else math.inf)
+
     def _downlink_manager(self, sat):
         """Hand the satellite's queued data to stations in view, one at a time (see the module rules)."""
         env = self.env
-        stations, aos, los = self.windows[sat.index]
+        k = sat.index
+        los, stations = self._los[k], self._sta[k]
 
-        def wake(open_w):
+        def wake(open_w, next_aos):
             """Fresh timeouts for the next window start and the first end among the open windows."""
             now = env.now
-            later = aos[aos > now + EPS_S]
-            out = [env.timeout(later[0] - now)] if later.size else []
-            if open_w.size:
-                out.append(env.timeout(max(EPS_S, min(los[open_w].min(), self.end_s) - now)))
+            out = [env.timeout(next_aos - now)] if next_aos < math.inf else []
+            if open_w:
+                out.append(env.timeout(max(EPS_S, min(min(los[w] for w in open_w), self.end_s) - now)))
             return out
 
         while env.now < self.end_s:
-            now = env.now
-            open_w = np.flatnonzero((aos <= now + EPS_S) & (los > now + EPS_S))
-            if open_w.size == 0:
-                timers = wake(open_w)
-                if not timers:
+            open_w, next_aos = self._open_windows(k, env.now)
+            if not open_w:
+                if next_aos == math.inf:
                     return
-                yield env.any_of(timers)
+                yield env.timeout(next_aos - env.now)
                 continue
             if not sat.downlink_queue:
-                yield env.any_of(wake(open_w) + [sat.data_added.wait()])
+                yield env.any_of(wake(open_w, next_aos) + [sat.data_added.wait()])
                 continue
             free = [w for w in open_w if self.antennas[stations[w]].count < self.antennas[stations[w]].capacity]
             if not free:
-                yield env.any_of(wake(open_w) + [self.antenna_freed[stations[w]].wait() for w in open_w])
+                yield env.any_of(wake(open_w, next_aos) + [self.antenna_freed[stations[w]].wait() for w in open_w])
                 continue
             w = max(free, key=lambda q: los[q])
-            s = int(stations[w])
+            s = stations[w]
             req = self.antennas[s].request()
             yield req
             try:
-                why = yield from self._transmit(sat, s, int(w), float(los[w]))
+                why = yield from self._transmit(sat, s, w, los[w])
             finally:
                 self.antennas[s].release(req)
                 self.antenna_freed[s].fire()
-            still_open = np.flatnonzero((aos <= env.now + EPS_S) & (los > env.now + EPS_S))
-            if why == "energy":
-                yield env.any_of(wake(still_open) + [sat.power_changed.wait()])
-            elif why == "policy":
-                yield env.any_of(wake(still_open) + [sat.data_added.wait()])
+            if why in ("energy", "policy"):
+                open_w, next_aos = self._open_windows(k, env.now)
+                signal = sat.power_changed if why == "energy" else sat.data_added
+                yield env.any_of(wake(open_w, next_aos) + [signal.wait()])
 
     def _transmit(self, sat, s, window, los):
         """Send queued items through station ``s`` until the window ends, the queue empties,
@@ -463,26 +490,33 @@ class Engine:
         t_begin = env.now
         sent_total = 0.0
         why = "window_end"
+        order, version = [], -1
         while env.now < los - EPS_S:
             if not sat.downlink_queue:
                 why = "empty"
                 break
-            queue = tuple(
-                QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
-                for cid, it in sat.downlink_queue.items()
-            )
-            order = self.policy.downlink_order(
-                ContactView(now_s=env.now, satellite=self._sat_view(sat), station=s, window_end_s=los, rate_bps=rate,
-                            queue=queue)
-            )  # fmt: skip
-            self.decisions += 1
+            if version != sat.queue_version:
+                # Ask the policy at the start of the session and whenever new data has arrived.
+                queue = tuple(
+                    QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
+                    for cid, it in sat.downlink_queue.items()
+                )
+                view = ContactView(now_s=env.now, satellite=lambda: self._sat_view(sat), station=s, window_end_s=los,
+                                   rate_bps=rate, queue=queue)  # fmt: skip
+                order = list(self.policy.downlink_order(view))
+                version = sat.queue_version
+                self.decisions += 1
+                for cid in order:
+                    if cid not in sat.downlink_queue:
+                        raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
+                                          f"which is not queued on {sat.name} (queued: {sorted(sat.downlink_queue)})")  # fmt: skip
+                order.reverse()  # pop from the end
+            while order and order[-1] not in sat.downlink_queue:
+                order.pop()
             if not order:
                 why = "policy"
                 break
-            cid = order[0]
-            if cid not in sat.downlink_queue:
-                raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
-                                  f"which is not queued on {sat.name} (queued: {sorted(sat.downlink_queue)})")  # fmt: skip
+            cid = order[-1]
             item = sat.downlink_queue[cid]
             safe = sat.safe_time(sat.hw.tx_w - sat.loads["radio"])
             if safe <= EPS_S:
@@ -522,7 +556,7 @@ class Engine:
             rec.update(delivered_s=env.now, status="delivered")
             return
         view = ArrivalView(now_s=env.now, capture_id=cid, station=s, compute_top=rec["compute_top"],
-                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=self._dc_views(s))  # fmt: skip
+                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=lambda: self._dc_views(s))  # fmt: skip
         b = self.policy.on_arrival(view)
         self.decisions += 1
         if (

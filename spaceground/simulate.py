@@ -40,12 +40,6 @@ class Inputs:
     captures: pd.DataFrame
     stage_s: dict
 
-    def remaining_capacity_bytes(self, sat, now_s):
-        """Bytes the satellite's windows from ``now_s`` on could carry (overlaps counted twice)."""
-        _, aos, los = self.windows_by_sat[sat]
-        live = los > now_s
-        return float(np.sum((los[live] - np.maximum(aos[live], now_s)) * self.window_rates_bps[sat][live]) / 8.0)
-
 
 def _segments(model, geo, orientation):
     """Piecewise-constant sunlit fraction per satellite: 1, 0 in umbra, the exact mean in penumbra."""

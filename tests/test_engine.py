@@ -269,7 +269,7 @@ def test_baseline_policies_on_hand_built_views():
                           deadline_s=1e4, value=1, onboard_allowed=True, satellite=_sat_view(), datacenters=())  # fmt: skip
     assert make_policy("ground-only").on_capture(capture) == "ground"
     assert make_policy("onboard-first").on_capture(capture) == "onboard"
-    no_onboard = CaptureView(**{**capture.__dict__, "onboard_allowed": False})
+    no_onboard = capture.replace(onboard_allowed=False)
     assert make_policy("onboard-first").on_capture(no_onboard) == "ground"
     arrival = ArrivalView(now_s=0, capture_id=1, station=0, compute_top=3000, deadline_s=1e4, value=1,
                           datacenters=(_dc(0, 0.8), _dc(1, 0.3, reachable=False), _dc(2, 0.5), _dc(3, 0.45, pue=1.6)))  # fmt: skip

@@ -46,37 +46,81 @@ class QueuedItem:
     value: float
 
 
-@dataclass(frozen=True)
-class CaptureView:
-    now_s: float
-    capture_id: int
-    workload: str
-    raw_bytes: float
-    product_bytes: float
-    compute_top: float
-    deadline_s: float  # absolute
-    value: float
-    onboard_allowed: bool
-    satellite: SatelliteView
-    datacenters: tuple
+class _View:
+    """A read-only decision view. ``satellite`` and ``datacenters`` may be given as zero-argument
+    callables: they are then built on first use, during the policy call (a view describes the
+    moment of its decision; do not keep it for later)."""
+
+    _lazy = ("satellite", "datacenters")
+
+    def __init__(self, **values):
+        for name in self._fields:
+            if name not in values:
+                raise TypeError(f"{type(self).__name__} needs {name}")
+        unknown = set(values) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field(s) {sorted(unknown)}")
+        for name, value in values.items():
+            object.__setattr__(self, ("_" + name) if name in self._lazy else name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def _get(self, name):
+        value = object.__getattribute__(self, "_" + name)
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_" + name, value)
+        return value
+
+    @property
+    def satellite(self) -> SatelliteView:
+        return self._get("satellite")
+
+    @property
+    def datacenters(self) -> tuple:
+        return self._get("datacenters")
+
+    def replace(self, **changes):
+        """A copy with some fields changed."""
+        values = {name: getattr(self, name) for name in self._fields}
+        values.update(changes)
+        return type(self)(**values)
+
+    def __repr__(self):
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields if n not in self._lazy)
+        return f"{type(self).__name__}({shown})"
 
 
-@dataclass(frozen=True)
-class ArrivalView:
-    now_s: float
-    capture_id: int
-    station: int
-    compute_top: float
-    deadline_s: float
-    value: float
-    datacenters: tuple  # DataCenterView, reachable flags for this station
+class CaptureView(_View):
+    """A capture has just been stored onboard.
+
+    Fields: ``now_s``, ``capture_id``, ``workload``, ``raw_bytes``, ``product_bytes``,
+    ``compute_top``, ``deadline_s`` (absolute, seconds from the span start), ``value``,
+    ``onboard_allowed``, ``satellite`` (:class:`SatelliteView`), ``datacenters``
+    (tuple of :class:`DataCenterView`, none reachable from a satellite: ``reachable`` is False).
+    """
+
+    _fields = ("now_s", "capture_id", "workload", "raw_bytes", "product_bytes", "compute_top", "deadline_s", "value",
+               "onboard_allowed", "satellite", "datacenters")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ContactView:
-    now_s: float
-    satellite: SatelliteView
-    station: int
-    window_end_s: float
-    rate_bps: float
-    queue: tuple  # QueuedItem
+class ArrivalView(_View):
+    """A raw capture has reached a station and needs a data centre.
+
+    Fields: ``now_s``, ``capture_id``, ``station`` (index), ``compute_top``, ``deadline_s``,
+    ``value``, ``datacenters`` (with ``reachable``, ``latency_s``, ``bandwidth_bps`` of the
+    links from this station).
+    """
+
+    _fields = ("now_s", "capture_id", "station", "compute_top", "deadline_s", "value", "datacenters")
+
+
+class ContactView(_View):
+    """A satellite holds an antenna and is about to transmit.
+
+    Fields: ``now_s``, ``satellite``, ``station`` (index), ``window_end_s``, ``rate_bps``,
+    ``queue`` (tuple of :class:`QueuedItem`).
+    """
+
+    _fields = ("now_s", "satellite", "station", "window_end_s", "rate_bps", "queue")

@@ -1,0 +1,117 @@
+"""Simulation benchmark: 200 satellites, 20 stations, 3 data centres, 24 h, > 20,000 workloads.
+
+    python bench/simulate.py
+
+Prints the wall time of each stage (resolve, geometry, illumination, workloads,
+engine, tables) and the engine's SimPy events per second beside a bare SimPy loop
+that processes the same number of events in the same run. Goals: the engine at
+least a quarter of the bare SimPy rate, the whole run under a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import simpy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import spaceground.engine as engine_module  # noqa: E402
+from spaceground.orbits import load_tle  # noqa: E402
+from spaceground.results import build_results  # noqa: E402
+from spaceground.scenario import parse_scenario  # noqa: E402
+from spaceground.simulate import execute, prepare  # noqa: E402
+from spaceground.stations import default_catalogue  # noqa: E402
+
+STATIONS = [s.station_id for s in default_catalogue()][:20]
+STARLINK = os.path.join(ROOT, "constellations", "starlink_2026-05-30.tle")
+FIRST_200 = [int(i) for i in load_tle(STARLINK)[:200].norad_ids]
+SCENARIO = f"""
+name: bench-200
+start_utc: 2026-05-30T12:00:00Z
+duration_h: 24
+seed: 7
+constellation:
+  tle: {STARLINK}
+  select: {FIRST_200}
+satellites:
+  default: {{storage_gb: 512, downlink_mbps: 400}}
+stations:
+{chr(10).join(f"  - {{id: {s}, antennas: 2}}" for s in STATIONS)}
+datacenters:
+  - {{id: east, lat_deg: 31.23, lon_deg: 121.47, capacity_tops: 50000, servers: 16, price_cny_per_kwh: 0.8}}
+  - {{id: west, lat_deg: 37.51, lon_deg: 105.19, capacity_tops: 80000, servers: 16, price_cny_per_kwh: 0.4}}
+  - {{id: europe, lat_deg: 50.11, lon_deg: 8.68, capacity_tops: 60000, servers: 16, price_cny_per_kwh: 0.9}}
+backhaul:
+  default: {{bandwidth_gbps: 10, route_factor: 1.5}}
+workloads:
+  - {{name: scene, trigger: {{rate_per_sat_per_h: 9}}, raw_mb: 400, product_mb: 4, compute_top: 2000}}
+policy: {{name: ground-only}}
+"""
+
+
+class CountingEnvironment(simpy.Environment):
+    events = 0
+
+    def step(self):
+        CountingEnvironment.events += 1
+        return super().step()
+
+
+def bare_simpy(n_events, n_procs=200):
+    env = simpy.Environment()
+    per = n_events // n_procs
+
+    def proc(env, k):
+        for i in range(per):
+            yield env.timeout(1.0 + (k + i) % 7)
+
+    for k in range(n_procs):
+        env.process(proc(env, k))
+    t0 = time.perf_counter()
+    env.run()
+    return per * n_procs, time.perf_counter() - t0
+
+
+def main():
+    started = time.perf_counter()
+    loaded = parse_scenario(SCENARIO, "bench-200.yaml", ROOT)
+    t0 = time.perf_counter()
+    model, inputs = prepare(loaded)
+    prepare_s = time.perf_counter() - t0
+    print(f"scenario: {len(model.constellation)} satellites, {len(model.stations)} stations, {len(model.datacenters)} data "
+          f"centres, 24 h, {len(inputs.captures)} workloads")  # fmt: skip
+    for stage, seconds in inputs.stage_s.items():
+        print(f"  {stage:18s} {seconds:6.2f} s")
+    engine_module.simpy.Environment, original = CountingEnvironment, engine_module.simpy.Environment
+    try:
+        CountingEnvironment.events = 0
+        records, info = execute(model, inputs)
+    finally:
+        engine_module.simpy.Environment = original
+    events = CountingEnvironment.events
+    print(
+        f"  {'engine_s':18s} {info['engine_s']:6.2f} s   ({events} SimPy events, {info['decisions']} policy decisions)"
+    )
+    t0 = time.perf_counter()
+    res = build_results(model, inputs, records, info)
+    print(f"  {'tables_s':18s} {time.perf_counter() - t0:6.2f} s")
+    total = time.perf_counter() - started
+    print(f"whole run: {total:.1f} s (prepare {prepare_s:.1f} s)   (goal < 60 s)")
+    n, bare_s = bare_simpy(events)
+    engine_rate = events / info["engine_s"]
+    bare_rate = n / bare_s
+    print(
+        f"engine: {engine_rate:,.0f} events/s; bare SimPy loop: {bare_rate:,.0f} events/s ({n} events, {bare_s:.2f} s)"
+    )
+    print(f"  engine / bare SimPy rate: {engine_rate / bare_rate:.2f}   (goal >= 0.25)")
+    m = res.metrics
+    print(f"delivered {m['delivered']} of {m['captures']}, deadline hit rate {100 * m['deadline_hit_rate']:.1f} %, "
+          f"contact utilisation {100 * m['contact_utilisation']:.1f} %")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
