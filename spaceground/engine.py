@@ -71,9 +71,10 @@ class _Signal:
         return self._event
 
     def fire(self):
-        if not self._event.triggered:
+        # Only an event someone waits on needs to run; otherwise it stays armed for the next waiter.
+        if self._event.callbacks:
             self._event.succeed()
-        self._event = self.env.event()
+            self._event = self.env.event()
 
 
 class Satellite:
@@ -188,45 +189,50 @@ class Satellite:
 
 
 class SharedLink:
-    """A backhaul link: concurrent transfers share the bandwidth equally (processor sharing)."""
+    """A backhaul link: concurrent transfers share the bandwidth equally (processor sharing).
+
+    Each transfer sleeps until its own completion at the current share; when a transfer
+    starts or ends, the others are woken (interrupted) to re-time themselves.
+    """
 
     def __init__(self, env, bps, latency_s):
         self.env, self.bps, self.latency_s = env, bps, latency_s
-        self.active = {}  # key -> [remaining_bits, event]
+        self.active = {}  # key -> remaining bits
+        self.procs = {}  # key -> the process sending it
         self.t_last = 0.0
-        self.kick = _Signal(env)
-        env.process(self._run())
 
     def _update(self):
         now = self.env.now
-        if self.active:
+        if self.active and now > self.t_last:
             share = self.bps / len(self.active) * (now - self.t_last)
-            for item in self.active.values():
-                item[0] -= share
+            for key in self.active:
+                self.active[key] -= share
         self.t_last = now
 
-    def send(self, key, nbytes):
-        """Event that fires when the last bit has left (add ``latency_s`` for arrival)."""
-        self._update()
-        done = self.env.event()
-        self.active[key] = [8.0 * nbytes, done]
-        self.kick.fire()
-        return done
+    def _retime_others(self, key):
+        for other, proc in self.procs.items():
+            if other != key and proc.is_alive and proc.target is not None:
+                proc.interrupt("retime")
 
-    def _run(self):
+    def send(self, key, nbytes):
+        """Generator (``yield from``): returns when the last bit has left; add ``latency_s`` for arrival."""
+        env = self.env
+        self._update()
+        self.active[key] = 8.0 * nbytes
+        self.procs[key] = env.active_process
+        self._retime_others(key)
         while True:
-            if not self.active:
-                yield self.kick.wait()
-                continue
-            n = len(self.active)
-            dt = max(EPS_S, min(v[0] for v in self.active.values()) * n / self.bps)
-            yield self.env.timeout(dt) | self.kick.wait()
+            dt = max(EPS_S, self.active[key] * len(self.active) / self.bps)
+            try:
+                yield env.timeout(dt)
+            except simpy.Interrupt:
+                continue  # membership changed: _update() already charged the time sent so far
             self._update()
-            # Done when less than a microsecond of sending is left (keeps time moving in float64).
-            tolerance = self.bps / max(len(self.active), 1) * EPS_S
-            for key in [k for k, v in self.active.items() if v[0] <= tolerance]:
-                _, event = self.active.pop(key)
-                event.succeed()
+            if self.active[key] <= self.bps / len(self.active) * EPS_S:
+                break
+        del self.active[key]
+        del self.procs[key]
+        self._retime_others(key)
 
 
 class Engine:
@@ -571,7 +577,7 @@ class Engine:
         dc = self.model.datacenters[b]
         rec.update(datacenter=b, status="backhaul", backhaul_start_s=env.now)
         link = self.links[s, b]
-        yield link.send(cid, rec["raw_bytes"])
+        yield from link.send(cid, rec["raw_bytes"])
         yield env.timeout(link.latency_s)
         rec["backhaul_end_s"] = env.now
         self.records.transfers.append((s, b, cid, rec["backhaul_start_s"], env.now, rec["raw_bytes"]))

@@ -278,3 +278,28 @@ def test_baseline_policies_on_hand_built_views():
     with pytest.raises(Exception, match="unknown policy 'grund-only'; did you mean 'ground-only'"):
         make_policy("grund-only")
     assert math.isfinite(arrival.datacenters[0].latency_s)
+
+
+def test_backhaul_link_shares_bandwidth_by_hand():
+    import simpy
+
+    from spaceground.engine import SharedLink
+
+    env = simpy.Environment()
+    link = SharedLink(env, bps=8e9, latency_s=0.0)  # 1 GB/s
+    done = {}
+
+    def sender(key, start, nbytes):
+        yield env.timeout(start)
+        yield from link.send(key, nbytes)
+        done[key] = env.now
+
+    # A: 1 GB from t=0; B: 1 GB from t=0.5; C: 0.25 GB from t=0.5.
+    for key, start, nbytes in (("A", 0.0, 1e9), ("B", 0.5, 1e9), ("C", 0.5, 0.25e9)):
+        env.process(sender(key, start, nbytes))
+    env.run()
+    # 0-0.5 s: A alone sends 0.5 GB. Three then share 1/3 GB/s each: C's 0.25 GB ends at t = 1.25, when A
+    # has 0.25 GB and B 0.75 GB left. Two share 0.5 GB/s: A ends at 1.75 with B at 0.5 GB, alone: 2.25.
+    assert done["C"] == pytest.approx(1.25)
+    assert done["A"] == pytest.approx(1.75)
+    assert done["B"] == pytest.approx(2.25)
