@@ -102,3 +102,24 @@ def test_console_script_runs_as_a_module():
     assert result.returncode == 0, result.stderr
     assert "passes of 1 satellites over 1 stations" in result.stdout
     assert "contacts: 1/1 satellites (100%)" in result.stderr
+
+
+def test_installed_command_runs_the_quickstart_from_elsewhere(tmp_path):
+    """Run the installed console script outside the repository, as the README's Quickstart does.
+
+    Catches packaging faults (a subpackage or data file missing from the wheel) that
+    tests importing the source tree cannot see."""
+    import os
+    import shutil
+
+    from .conftest import ROOT
+
+    exe = shutil.which("spaceground", path=os.path.dirname(sys.executable))
+    assert exe, "the spaceground console script is not installed next to this Python"
+    scenario = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([exe, "run", scenario, "-o", str(tmp_path / "run")], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "quickstart under ground-only (seed 1)" in result.stdout
+    assert (tmp_path / "run" / "workloads.parquet").exists()
