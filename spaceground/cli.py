@@ -12,6 +12,7 @@ import sys
 import time
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -248,7 +249,14 @@ def run_summary(results) -> str:
     width = max(len(r[0]) for r in rows)
     lines += [f"  {a:<{width}}  {b}" for a, b in rows]
     if len(w):
-        where = w.assign(ran=w.datacenter.fillna("onboard").where(w.decision != "drop", "dropped"))
+        ran = np.where(
+            w.datacenter.notna(),
+            w.datacenter.astype(object),
+            np.where(
+                w.status == "dropped", "dropped", np.where(w.decision == "onboard", "onboard", "not processed yet")
+            ),
+        )
+        where = w.assign(ran=ran)
         table = where.groupby("ran").agg(jobs=("capture_id", "size"), deadline_met=("deadline_met", "mean"),
                                          cost_cny=("cost_cny", "sum"), carbon_g=("carbon_g", "sum"))  # fmt: skip
         table["deadline_met"] = (100 * table["deadline_met"]).round(1)
