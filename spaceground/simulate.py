@@ -19,7 +19,7 @@ from . import engine
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
 from .model import resolve, satellites_of
-from .orbits import check_epochs, propagate_points, propagate_teme
+from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
 from .policies import make_policy
 from .scenario import RateTrigger
@@ -204,14 +204,3 @@ def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
     t0 = time.perf_counter()
     records, decisions = engine.run(model, inputs, policy, progress)
     return records, {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}
-
-
-def bare_propagation_s(model, inputs):
-    """Time of the bare batch SGP4 on the geometry grid (for benchmarks)."""
-    from .geometry import time_grid
-
-    t = time_grid(model.span, inputs.geometry.step_s)
-    jd_w, jd_f = model.span.jd_utc(t)
-    t0 = time.perf_counter()
-    propagate_teme(model.constellation, jd_w, jd_f)
-    return time.perf_counter() - t0
