@@ -84,10 +84,12 @@ class Satellite:
         self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
         self.seg_t, self.seg_f = segments  # piecewise-constant sunlit fraction
         self.seg = 0
+        self.solar_now_w = hw.solar_w * self.seg_f[0]
         self.energy_j = hw.initial_j
         self.t_last = 0.0
         self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
         self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
+        self.load_w = sum(self.loads.values())
         self.storage_used = 0.0
         self.compute_queue = simpy.Store(env)
         self.compute_backlog_s = 0.0
@@ -123,8 +125,8 @@ class Satellite:
         now = self.env.now if now is None else now
         dt = now - self.t_last
         if dt > 0:
-            gen = self.hw.solar_w * self.fraction * dt
-            load = sum(self.loads.values()) * dt
+            gen = self.solar_now_w * dt
+            load = self.load_w * dt
             e = self.energy_j + gen - load
             curtailed = max(0.0, e - self.hw.battery_j)
             e -= curtailed
@@ -141,12 +143,14 @@ class Satellite:
         if self.loads[name] != watts:
             self.advance()
             self.loads[name] = watts
+            self.load_w = sum(self.loads.values())
             self._record()
             self.power_changed.fire()
 
     def enter_segment(self, i):
         self.advance()
         self.seg = i
+        self.solar_now_w = self.hw.solar_w * self.seg_f[i]
         self._record()
         self.power_changed.fire()
 
@@ -165,7 +169,7 @@ class Satellite:
         margin = self.energy_j - self.floor_j()
         if margin <= EPS_J:
             return 0.0
-        net = self.hw.solar_w * self.fraction - sum(self.loads.values()) - extra_w
+        net = self.solar_now_w - self.load_w - extra_w
         if self.fraction < FULL_SUN:
             net += self.hw.bus_w  # the floor itself falls at the bus rate in shadow
         if net >= 0:
@@ -250,6 +254,12 @@ class Engine:
         self.antennas = [simpy.Resource(env, capacity=st.antennas) for st in model.stations]
         self.antenna_freed = [_Signal(env) for _ in model.stations]
         self.servers = [simpy.Resource(env, capacity=dc.servers) for dc in model.datacenters]
+        # The parts of data-centre views that never change, per station (and for "no station": -1).
+        self._dc_static = [
+            [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
+              dc) for b, dc in enumerate(model.datacenters)]
+            for a in range(len(model.stations))
+        ] + [[(b, dc.id, False, math.inf, 0.0, dc) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
         self.links = {}
         for a in range(len(model.stations)):
             for b in range(len(model.datacenters)):
@@ -306,21 +316,25 @@ class Engine:
 
     def _dc_views(self, station=None):
         now = self.env.now
-        out = []
-        for b, dc in enumerate(self.model.datacenters):
-            reachable = station is not None and self.model.link_bps[station, b] > 0
-            out.append(
-                DataCenterView(
-                    index=b, id=dc.id, reachable=bool(reachable),
-                    latency_s=float(self.model.link_latency_s[station, b]) if station is not None else math.inf,
-                    bandwidth_bps=float(self.model.link_bps[station, b]) if station is not None else 0.0,
-                    busy_servers=self.servers[b].count, servers=dc.servers, queued=len(self.servers[b].queue),
-                    server_tops=dc.server_tops, pue=dc.pue, power_w_per_tops=dc.power_w_per_tops,
-                    price_cny_per_kwh=dc.price_cny_per_kwh.value_at(now),
-                    carbon_g_per_kwh=dc.carbon_g_per_kwh.value_at(now),
-                )
+        static = self._dc_static[-1 if station is None else station]
+        return tuple(
+            DataCenterView(
+                b,
+                ident,
+                reachable,
+                latency,
+                bandwidth,
+                res.count,
+                dc.servers,
+                len(res.queue),
+                dc.server_tops,
+                dc.pue,
+                dc.power_w_per_tops,
+                dc.price_cny_per_kwh.value_at(now),
+                dc.carbon_g_per_kwh.value_at(now),
             )  # fmt: skip
-        return tuple(out)
+            for (b, ident, reachable, latency, bandwidth, dc), res in zip(static, self.servers)
+        )
 
     def _row(self, cid):
         return self.records.workloads[cid]

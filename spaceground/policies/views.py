@@ -1,12 +1,11 @@
-"""Read-only views that policies decide on. Plain frozen dataclasses, no SimPy."""
+"""Read-only views that policies decide on: named tuples and read-only objects, no SimPy."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class SatelliteView:
+class SatelliteView(NamedTuple):
     index: int
     name: str
     energy_j: float  # stored now
@@ -20,8 +19,7 @@ class SatelliteView:
     contact_capacity_bytes: float  # bytes the contacts of the rest of the span could carry
 
 
-@dataclass(frozen=True)
-class DataCenterView:
+class DataCenterView(NamedTuple):
     index: int
     id: str
     reachable: bool  # from the station at hand
@@ -37,8 +35,7 @@ class DataCenterView:
     carbon_g_per_kwh: float  # now
 
 
-@dataclass(frozen=True)
-class QueuedItem:
+class QueuedItem(NamedTuple):
     capture_id: int
     kind: str  # "raw" or "product"
     remaining_bytes: float
@@ -54,23 +51,22 @@ class _View:
     _lazy = ("satellite", "datacenters")
 
     def __init__(self, **values):
-        for name in self._fields:
-            if name not in values:
-                raise TypeError(f"{type(self).__name__} needs {name}")
-        unknown = set(values) - set(self._fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field(s) {sorted(unknown)}")
+        if len(values) != len(self._fields) or not values.keys() >= set(self._fields):
+            missing = sorted(set(self._fields) - set(values))
+            unknown = sorted(set(values) - set(self._fields))
+            raise TypeError(f"{type(self).__name__}: missing fields {missing}, unknown fields {unknown}")
+        d = self.__dict__
         for name, value in values.items():
-            object.__setattr__(self, ("_" + name) if name in self._lazy else name, value)
+            d[("_" + name) if name in self._lazy else name] = value
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is read-only")
 
     def _get(self, name):
-        value = object.__getattribute__(self, "_" + name)
+        value = self.__dict__["_" + name]
         if callable(value):
             value = value()
-            object.__setattr__(self, "_" + name, value)
+            self.__dict__["_" + name] = value
         return value
 
     @property
