@@ -147,6 +147,14 @@ class Satellite:
             self._record()
             self.power_changed.fire()
 
+    def draw(self, joules):
+        """Take an impulse of energy (a capture); loads already running re-time themselves."""
+        self.advance()
+        self.energy_j -= joules
+        self.consumed_j += joules
+        self._record()
+        self.power_changed.fire()
+
     def enter_segment(self, i):
         self.advance()
         self.seg = i
@@ -373,8 +381,7 @@ class Engine:
         if sat.storage_used + row.raw_bytes > sat.hw.storage_bytes:
             rec.update(status="dropped", drop_reason="storage_full")
             return
-        sat.energy_j -= sat.hw.capture_j
-        sat.consumed_j += sat.hw.capture_j
+        sat.draw(sat.hw.capture_j)
         rec["energy_onboard_j"] += sat.hw.capture_j
         sat.store(row.raw_bytes)
         view = CaptureView(

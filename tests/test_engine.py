@@ -190,7 +190,7 @@ def test_invariants_on_the_quickstart_under_both_baselines():
             assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= dc.servers
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     battery=st.sampled_from([20, 40, 80]),
     solar=st.sampled_from([14, 25, 40]),
