@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .datacenters import J_PER_KWH, facility_energy_j
+from .datacenters import cost_and_carbon, facility_energy_j
 from .policies import DECISIONS, PolicyError
 from .policies.views import ArrivalView, CaptureView, ContactView, DataCenterView, QueuedItem, SatelliteView
 
@@ -97,7 +97,6 @@ class Satellite:
         self.queue_version = 0  # counts additions, so a contact asks the policy again
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
-        self.radio_busy = False
         # Shadow duration ahead of each segment (for the energy floor).
         n = len(self.seg_t)
         self._shadow_end = np.empty(n)
@@ -251,7 +250,7 @@ class Engine:
     """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
 
     def __init__(self, model, inputs, policy):
-        self.model, self.inputs, self.policy = model, inputs, policy
+        self.model, self.policy = model, policy
         self.env = simpy.Environment()
         self.records = Records()
         env = self.env
@@ -610,9 +609,7 @@ class Engine:
             yield env.timeout(rec["compute_top"] / dc.server_tops)
             end = env.now
         energy = facility_energy_j(rec["compute_top"], dc.power_w_per_tops, dc.pue)
-        kwh = energy / J_PER_KWH
-        cost = kwh * dc.price_cny_per_kwh.mean(start, end)
-        carbon = kwh * dc.carbon_g_per_kwh.mean(start, end)
+        cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
         self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))
         rec.update(dc_queued_s=queued, dc_start_s=start, dc_end_s=end, energy_ground_j=energy, cost_cny=cost,
                    carbon_g=carbon, delivered_s=end, status="delivered")  # fmt: skip
