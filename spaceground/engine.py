@@ -80,7 +80,7 @@ class _Signal:
 class Satellite:
     """Battery, loads, storage and queues of one satellite."""
 
-    def __init__(self, env, index, name, hw, segments, records):
+    def __init__(self, env, index, name, hw, segments, records, end_s):
         self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
         self.seg_t, self.seg_f = segments  # piecewise-constant sunlit fraction
         self.seg = 0
@@ -97,20 +97,21 @@ class Satellite:
         self.queue_version = 0  # counts additions, so a contact asks the policy again
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
-        # Shadow duration ahead of each segment (for the energy floor).
+        # Shadow duration ahead of each segment (for the energy floor); a shadow still under
+        # way when the span ends counts up to the span end.
         n = len(self.seg_t)
         self._shadow_end = np.empty(n)
         self._next_shadow = np.empty(n)
-        end = math.inf
+        end = end_s
         next_len = 0.0
-        seg_end = np.append(self.seg_t[1:], math.inf)
+        seg_end = np.append(self.seg_t[1:], end_s)
         for i in range(n - 1, -1, -1):
             if self.seg_f[i] >= FULL_SUN:
                 end = self.seg_t[i]
                 self._next_shadow[i] = next_len
                 next_len = 0.0
             else:
-                next_len += min(seg_end[i], 1e18) - self.seg_t[i]
+                next_len += seg_end[i] - self.seg_t[i]
                 self._next_shadow[i] = 0.0
             self._shadow_end[i] = end
         self._record()
@@ -255,7 +256,7 @@ class Engine:
         self.records = Records()
         env = self.env
         self.sats = [
-            Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records)
+            Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records, model.span.duration_s)
             for i, s in enumerate(model.constellation)
         ]
         self.antennas = [simpy.Resource(env, capacity=st.antennas) for st in model.stations]

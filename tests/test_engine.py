@@ -303,3 +303,18 @@ def test_backhaul_link_shares_bandwidth_by_hand():
     assert done["C"] == pytest.approx(1.25)
     assert done["A"] == pytest.approx(1.75)
     assert done["B"] == pytest.approx(2.25)
+
+
+def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():
+    import simpy
+
+    from spaceground.engine import Records, Satellite
+    from spaceground.model import SatelliteHardware
+
+    hw = SatelliteHardware(solar_w=40, battery_j=288000, initial_j=259200, reserve_j=172800, bus_w=7, capture_j=35,
+                           compute_tops=100, compute_busy_w=25, compute_idle_w=0, storage_bytes=1e11,
+                           downlink_bps=1.6e8, tx_w=20, profile="t")  # fmt: skip
+    segments = (np.array([0.0, 1000.0]), np.array([1.0, 0.0]))  # sun, then shadow from 1000 s past the span end
+    sat = Satellite(simpy.Environment(), 0, "S", hw, segments, Records(), end_s=2500.0)
+    # In sunlight the floor holds the bus through the coming shadow, cut at the span end: 1,500 s.
+    assert sat.floor_j() == pytest.approx(172800 + 7 * 1500)
