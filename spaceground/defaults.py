@@ -74,4 +74,8 @@ WORKLOAD = {
     "deadline_min": 180.0,
     "value": 1.0,
     "onboard_allowed": True,
+    # Clouds are off unless asked for: the share of unusable (cloudy) imagery is 52 % in the Kodan
+    # Sentinel set and "up to 55 %" by vendors (ref #21); Phi-Sat-1 discards scenes > 70 % cloudy (ref #20).
+    "cloudy_fraction": 0.0,
+    "cloudy_value": 0.0,
 }

@@ -39,7 +39,16 @@ import simpy
 
 from .datacenters import cost_and_carbon, facility_energy_j
 from .policies import DECISIONS, PolicyError
-from .policies.views import ArrivalView, CaptureView, ContactView, DataCenterView, QueuedItem, SatelliteView
+from .policies.views import (
+    ArrivalView,
+    CaptureView,
+    ContactView,
+    DataCenterView,
+    Plan,
+    QueuedItem,
+    SatellitePlan,
+    SatelliteView,
+)
 
 EPS_S = 1e-6
 EPS_J = 1e-6
@@ -294,6 +303,22 @@ class Engine:
             env.process(self._downlink_manager(sat))
         env.process(self._capture_process())
         self.decisions = 0
+        self._may_compute = getattr(policy, "may_compute", None)
+        start = getattr(policy, "start", None)
+        if callable(start):
+            start(self.plan(model, inputs))
+
+    @staticmethod
+    def plan(model, inputs):
+        """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives."""
+        sats = tuple(
+            SatellitePlan(i, s.name, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
+                          tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()))
+            for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
+                                                   inputs.segments))
+        )  # fmt: skip
+        return Plan(model.span.duration_s, sats, model.stations, model.datacenters, model.link_bps,
+                    model.link_latency_s, model.workloads, inputs.captures)  # fmt: skip
 
     # --- driver ----------------------------------------------------------------------------
     def run(self, progress=None):
@@ -319,8 +344,15 @@ class Engine:
             reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
-            contact_capacity_bytes=self._remaining_capacity(sat.index, now),
+            contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat),
         )  # fmt: skip
+
+    @staticmethod
+    def _queue_view(sat):
+        return tuple(
+            QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
+            for cid, it in sat.downlink_queue.items()
+        )
 
     def _dc_views(self, station=None):
         now = self.env.now
@@ -372,7 +404,7 @@ class Engine:
             "capture_id": cid, "sat": row.sat, "workload": row.workload, "target": row.target,
             "capture_s": self.env.now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
             "compute_top": row.compute_top, "deadline_s": self.env.now + row.deadline_s, "value": row.value,
-            "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
+            "cloudy": bool(row.cloudy), "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
         }  # fmt: skip
         sat.advance()
         if sat.energy_j - sat.hw.capture_j < sat.floor_j():
@@ -428,6 +460,8 @@ class Engine:
             while remaining > 1e-9 * rec["compute_top"]:
                 busy = sat.loads["compute"] == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra)
+                if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
+                    safe = 0.0  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
                     sat.set_load("compute", sat.hw.compute_idle_w)
                     yield sat.power_changed.wait()
@@ -524,10 +558,7 @@ class Engine:
                 break
             if version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
-                queue = tuple(
-                    QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
-                    for cid, it in sat.downlink_queue.items()
-                )
+                queue = self._queue_view(sat)
                 view = ContactView(now_s=env.now, satellite=lambda: self._sat_view(sat), station=s, window_end_s=los,
                                    rate_bps=rate, queue=queue)  # fmt: skip
                 order = list(self.policy.downlink_order(view))

@@ -103,6 +103,8 @@ class WorkloadSpec:
     deadline_s: float
     value: float
     onboard_allowed: bool
+    cloudy_fraction: float = 0.0
+    cloudy_value: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def resolve(loaded) -> Model:
         workloads.append(
             WorkloadSpec(
                 w.name, w.trigger, w.daylight_only, tuple(w.satellites), w.raw_mb * MB, w.product_mb * MB,
-                w.compute_top, w.deadline_min * 60.0, w.value, w.onboard_allowed,
+                w.compute_top, w.deadline_min * 60.0, w.value, w.onboard_allowed, w.cloudy_fraction, w.cloudy_value,
             )
         )  # fmt: skip
     for i, w in enumerate(workloads):

@@ -131,6 +131,7 @@ def build_results(model, inputs, records, run_info=None) -> Results:
             "cost_cny": w["cost_cny"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
             "carbon_g": w["carbon_g"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
             "value": w["value"].to_numpy(float) if n else np.zeros(0),
+            "cloudy": w["cloudy"].to_numpy(bool) if n else np.zeros(0, bool),
         }
     )
 

@@ -232,6 +232,13 @@ class WorkloadClass(_Model):
     deadline_min: Positive = Field(defaults.WORKLOAD["deadline_min"], description="capture to product [min]")
     value: NonNegative = Field(defaults.WORKLOAD["value"], description="value of a product in time")
     onboard_allowed: bool = Field(defaults.WORKLOAD["onboard_allowed"], description="may be processed onboard")
+    cloudy_fraction: float = Field(
+        defaults.WORKLOAD["cloudy_fraction"], ge=0, le=1,
+        description="probability a capture is cloudy (drawn per capture with the seed)",
+    )  # fmt: skip
+    cloudy_value: float = Field(
+        defaults.WORKLOAD["cloudy_value"], ge=0, le=1, description="share of its value a cloudy capture keeps"
+    )
 
     @model_validator(mode="after")
     def _product_smaller(self):

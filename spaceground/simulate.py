@@ -117,7 +117,7 @@ def _captures(model, orientation, progress=None):
     """Capture table of every workload class."""
     span = model.span
     rows = []
-    seeds = np.random.SeedSequence(model.seed).spawn(len(model.workloads))
+    seeds = np.random.SeedSequence(model.seed).spawn(len(model.workloads) + 1)  # the last one draws clouds
     for w_index, (w, seed) in enumerate(zip(model.workloads, seeds)):
         sats = satellites_of(model, w)
         if isinstance(w.trigger, RateTrigger):
@@ -161,7 +161,7 @@ def _captures(model, orientation, progress=None):
             for ti, oi, ki in zip(t, owner, k):
                 rows.append((0, float(ti), int(oi), w_index, targets[ki].name, w.raw_bytes, w.product_bytes,
                              w.compute_top, w.deadline_s, w.value, w.onboard_allowed))  # fmt: skip
-    return capture_table(rows)
+    return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))
 
 
 def prepare(loaded, progress=None) -> tuple:

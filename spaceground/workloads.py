@@ -21,6 +21,7 @@ CAPTURE_COLUMNS = [
     "capture_id", "time_s", "sat", "workload", "target", "raw_bytes", "product_bytes", "compute_top",
     "deadline_s", "value", "onboard_allowed",
 ]  # fmt: skip
+CLOUD_COLUMN = "cloudy"
 
 
 def poisson_times_s(rng: np.random.Generator, rate_per_s: float, duration_s: float) -> np.ndarray:
@@ -44,8 +45,18 @@ def sun_elevation_deg(span, t_s, lat_deg, lon_deg):
     return np.asarray(alt.degrees)
 
 
-def capture_table(rows) -> pd.DataFrame:
+def capture_table(rows, workloads=(), rng=None) -> pd.DataFrame:
+    """Captures sorted by time with ids; with ``workloads`` and ``rng``, each capture of a class
+    with a ``cloudy_fraction`` is drawn cloudy or clear and a cloudy one keeps ``cloudy_value``
+    of its value."""
     df = pd.DataFrame(rows, columns=CAPTURE_COLUMNS)
     df = df.sort_values(["time_s", "sat", "workload"], kind="stable").reset_index(drop=True)
     df["capture_id"] = np.arange(len(df), dtype=np.int64)
+    cloudy = np.zeros(len(df), bool)
+    if rng is not None and len(df):
+        p = np.array([w.cloudy_fraction for w in workloads])[df.workload.to_numpy(int)]
+        keep = np.array([w.cloudy_value for w in workloads])[df.workload.to_numpy(int)]
+        cloudy = rng.uniform(size=len(df)) < p
+        df["value"] = np.where(cloudy, df.value.to_numpy(float) * keep, df.value.to_numpy(float))
+    df[CLOUD_COLUMN] = cloudy
     return df

@@ -17,6 +17,7 @@ class SatelliteView(NamedTuple):
     downlink_backlog_bytes: float
     next_contact_s: float  # start of the next contact window (inf if none), seconds from the span start
     contact_capacity_bytes: float  # bytes the contacts of the rest of the span could carry
+    queue: tuple = ()  # QueuedItem of everything waiting for downlink, in the order it was queued
 
 
 class DataCenterView(NamedTuple):
@@ -51,7 +52,7 @@ class _View:
     _lazy = ("satellite", "datacenters")
 
     def __init__(self, **values):
-        if len(values) != len(self._fields) or not values.keys() >= set(self._fields):
+        if values.keys() != self._field_set:
             missing = sorted(set(self._fields) - set(values))
             unknown = sorted(set(values) - set(self._fields))
             raise TypeError(f"{type(self).__name__}: missing fields {missing}, unknown fields {unknown}")
@@ -88,6 +89,12 @@ class _View:
         return f"{type(self).__name__}({shown})"
 
 
+def _fields_of(cls):
+    cls._field_set = frozenset(cls._fields)
+    return cls
+
+
+@_fields_of
 class CaptureView(_View):
     """A capture has just been stored onboard.
 
@@ -101,6 +108,7 @@ class CaptureView(_View):
                "onboard_allowed", "satellite", "datacenters")  # fmt: skip
 
 
+@_fields_of
 class ArrivalView(_View):
     """A raw capture has reached a station and needs a data centre.
 
@@ -112,6 +120,7 @@ class ArrivalView(_View):
     _fields = ("now_s", "capture_id", "station", "compute_top", "deadline_s", "value", "datacenters")
 
 
+@_fields_of
 class ContactView(_View):
     """A satellite holds an antenna and is about to transmit.
 
@@ -120,3 +129,35 @@ class ContactView(_View):
     """
 
     _fields = ("now_s", "satellite", "station", "window_end_s", "rate_bps", "queue")
+
+
+class SatellitePlan(NamedTuple):
+    """What is known in advance about one satellite: its hardware, contact windows and sunlight."""
+
+    index: int
+    name: str
+    hardware: object  # spaceground.model.SatelliteHardware (SI units)
+    window_station: tuple  # station index of each contact window, sorted by start
+    window_aos_s: tuple
+    window_los_s: tuple
+    window_rate_bps: tuple
+    segment_start_s: tuple  # piecewise-constant sunlit fraction: segment starts ...
+    segment_sunlit: tuple  # ... and the fraction in each (1 sunlit, 0 umbra, between in penumbra)
+
+
+class Plan(NamedTuple):
+    """The scenario as known before the run, given once to a policy's optional ``start(plan)``.
+
+    Contact windows and eclipses are predictable from the orbits, so online policies may
+    plan on them. ``captures`` (the capture table of the whole run) is knowledge of the
+    future: only offline planners such as ``milp-optimal`` may use it.
+    """
+
+    duration_s: float
+    satellites: tuple  # SatellitePlan
+    stations: tuple  # spaceground.model.GroundStation
+    datacenters: tuple  # spaceground.model.DataCenter
+    link_bps: object  # (stations, datacenters) array, 0 without a link
+    link_latency_s: object  # (stations, datacenters) array, inf without a link
+    workloads: tuple  # spaceground.model.WorkloadSpec
+    captures: object  # pandas DataFrame (capture_id, time_s, sat, workload, raw_bytes, ..., value)
