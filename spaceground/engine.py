@@ -318,7 +318,7 @@ class Engine:
                                                    inputs.segments))
         )  # fmt: skip
         return Plan(model.span.duration_s, sats, model.stations, model.datacenters, model.link_bps,
-                    model.link_latency_s, model.workloads, inputs.captures)  # fmt: skip
+                    model.link_latency_s, model.workloads, inputs.captures, model.objective)  # fmt: skip
 
     # --- driver ----------------------------------------------------------------------------
     def run(self, progress=None):

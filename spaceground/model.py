@@ -123,6 +123,7 @@ class Model:
     workloads: tuple  # WorkloadSpec
     policy_name: str
     policy_params: dict
+    objective: object  # spaceground.scenario.Objective (weights of cost, carbon and onboard energy)
     allow_stale: bool
 
 
@@ -242,6 +243,7 @@ def resolve(loaded) -> Model:
         name=sc.name, seed=sc.seed, span=span, constellation=constellation, hardware=tuple(hardware),
         stations=tuple(stations), datacenters=tuple(datacenters), link_bps=bps, link_latency_s=latency,
         workloads=tuple(workloads), policy_name=sc.policy.name, policy_params=dict(sc.policy.params),
+        objective=sc.objective,
         allow_stale=sc.constellation.allow_stale,
     )  # fmt: skip
 

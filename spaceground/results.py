@@ -236,6 +236,10 @@ def compute_metrics(res: Results, model) -> dict:
     captured_bytes = float(w.raw_bytes.sum())
     dropped = w[w.status == "dropped"]
     contacts = res.contacts
+    value = float((w.value * w.deadline_met).sum())
+    cost = float(res.datacenter_jobs.cost_cny.sum())
+    carbon_kg = float(res.datacenter_jobs.carbon_g.sum() / 1e3)
+    ob = model.objective
     return {
         "captures": int(len(w)),
         "delivered": int(len(delivered)),
@@ -245,7 +249,9 @@ def compute_metrics(res: Results, model) -> dict:
         "processed_onboard": int((w.decision == "onboard").sum()),
         "processed_ground": int(len(res.datacenter_jobs)),
         "deadline_hit_rate": float(w.deadline_met.sum() / len(w)) if len(w) else 0.0,
-        "value_delivered": float((w.value * w.deadline_met).sum()),
+        "value_delivered": value,
+        "net_value": value - ob.cost_weight_per_cny * cost - ob.carbon_weight_per_kg * carbon_kg
+        - ob.onboard_energy_weight_per_wh * float(w.energy_onboard_j.sum() / 3600.0),
         "time_to_product_p50_min": float(np.percentile(lat_min, 50)) if len(lat_min) else float("nan"),
         "time_to_product_p90_min": float(np.percentile(lat_min, 90)) if len(lat_min) else float("nan"),
         "time_to_product_p99_min": float(np.percentile(lat_min, 99)) if len(lat_min) else float("nan"),
@@ -255,8 +261,8 @@ def compute_metrics(res: Results, model) -> dict:
         "dropped_gb": float(dropped.raw_bytes.sum() / 1e9),
         "energy_onboard_kwh": float(w.energy_onboard_j.sum() / 3.6e6),
         "energy_ground_kwh": float(res.datacenter_jobs.energy_j.sum() / 3.6e6),
-        "cost_cny": float(res.datacenter_jobs.cost_cny.sum()),
-        "carbon_kg": float(res.datacenter_jobs.carbon_g.sum() / 1e3),
+        "cost_cny": cost,
+        "carbon_kg": carbon_kg,
         "max_depth_of_discharge": float(dod.max()) if len(dod) else 0.0,
         "min_soc": float(e.soc.min()) if len(e) else float("nan"),
         "curtailed_wh": float(last.curtailed_wh.sum() - first.curtailed_wh.sum()),

@@ -247,6 +247,14 @@ class WorkloadClass(_Model):
         return self
 
 
+class Objective(_Model):
+    """What a schedule is worth: delivered value minus weighted costs (used by policies, the MILP and metrics)."""
+
+    cost_weight_per_cny: NonNegative = Field(0.0, description="value given up per yuan of ground electricity")
+    carbon_weight_per_kg: NonNegative = Field(0.0, description="value given up per kg of CO2 on the ground")
+    onboard_energy_weight_per_wh: NonNegative = Field(0.0, description="value given up per Wh of onboard energy")
+
+
 class PolicySpec(_Model):
     name: str = Field("ground-only", description="a registered policy or 'module:callable'")
     params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
@@ -267,6 +275,7 @@ class Scenario(_Model):
     backhaul: Backhaul = Field(default_factory=lambda: Backhaul(default=LinkDefaults()))
     workloads: list[WorkloadClass] = Field(min_length=1)
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    objective: Objective = Field(default_factory=Objective)
 
     @field_validator("start_utc", mode="before")
     @classmethod

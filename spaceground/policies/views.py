@@ -161,3 +161,4 @@ class Plan(NamedTuple):
     link_latency_s: object  # (stations, datacenters) array, inf without a link
     workloads: tuple  # spaceground.model.WorkloadSpec
     captures: object  # pandas DataFrame (capture_id, time_s, sat, workload, raw_bytes, ..., value)
+    objective: object  # weights: cost_weight_per_cny, carbon_weight_per_kg, onboard_energy_weight_per_wh
