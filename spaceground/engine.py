@@ -312,7 +312,7 @@ class Engine:
     def plan(model, inputs):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives."""
         sats = tuple(
-            SatellitePlan(i, s.name, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
+            SatellitePlan(i, s.name, s.period_s, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
                           tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()))
             for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
                                                    inputs.segments))
@@ -344,7 +344,7 @@ class Engine:
             reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
-            contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat),
+            contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
         )  # fmt: skip
 
     @staticmethod
@@ -613,7 +613,7 @@ class Engine:
         if kind == "product":
             rec.update(delivered_s=env.now, status="delivered")
             return
-        view = ArrivalView(now_s=env.now, capture_id=cid, station=s, compute_top=rec["compute_top"],
+        view = ArrivalView(now_s=env.now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
                            deadline_s=rec["deadline_s"], value=rec["value"], datacenters=lambda: self._dc_views(s))  # fmt: skip
         b = self.policy.on_arrival(view)
         self.decisions += 1

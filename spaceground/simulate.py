@@ -203,4 +203,8 @@ def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
     policy = make_policy(name, params)
     t0 = time.perf_counter()
     records, decisions = engine.run(model, inputs, policy, progress)
-    return records, {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}
+    info = {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}
+    report = getattr(policy, "report", None)
+    if callable(report):
+        info["policy_report"] = report()
+    return records, info

@@ -271,7 +271,7 @@ def test_baseline_policies_on_hand_built_views():
     assert make_policy("onboard-first").on_capture(capture) == "onboard"
     no_onboard = capture.replace(onboard_allowed=False)
     assert make_policy("onboard-first").on_capture(no_onboard) == "ground"
-    arrival = ArrivalView(now_s=0, capture_id=1, station=0, compute_top=3000, deadline_s=1e4, value=1,
+    arrival = ArrivalView(now_s=0, capture_id=1, station=0, raw_bytes=6e8, compute_top=3000, deadline_s=1e4, value=1,
                           datacenters=(_dc(0, 0.8), _dc(1, 0.3, reachable=False), _dc(2, 0.5), _dc(3, 0.45, pue=1.6)))  # fmt: skip
     # 0.5 x 1.3 = 0.65 beats 0.45 x 1.6 = 0.72 and 0.8 x 1.3; dc1 is cheaper but unreachable.
     assert make_policy("ground-only").on_arrival(arrival) == 2

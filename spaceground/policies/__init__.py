@@ -107,4 +107,4 @@ def cheapest_datacenter(view: ArrivalView) -> int:
 
 
 def _load_builtins():
-    from . import baselines  # noqa: F401
+    from . import baselines, green_west, lookahead, lyapunov, milp, sunlight, value_filter, value_greedy  # noqa: F401

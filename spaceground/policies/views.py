@@ -18,6 +18,7 @@ class SatelliteView(NamedTuple):
     next_contact_s: float  # start of the next contact window (inf if none), seconds from the span start
     contact_capacity_bytes: float  # bytes the contacts of the rest of the span could carry
     queue: tuple = ()  # QueuedItem of everything waiting for downlink, in the order it was queued
+    now_s: float = float("nan")  # the moment the view describes, seconds from the span start
 
 
 class DataCenterView(NamedTuple):
@@ -112,12 +113,12 @@ class CaptureView(_View):
 class ArrivalView(_View):
     """A raw capture has reached a station and needs a data centre.
 
-    Fields: ``now_s``, ``capture_id``, ``station`` (index), ``compute_top``, ``deadline_s``,
-    ``value``, ``datacenters`` (with ``reachable``, ``latency_s``, ``bandwidth_bps`` of the
+    Fields: ``now_s``, ``capture_id``, ``station`` (index), ``raw_bytes``, ``compute_top``,
+    ``deadline_s``, ``value``, ``datacenters`` (with ``reachable``, ``latency_s``, ``bandwidth_bps`` of the
     links from this station).
     """
 
-    _fields = ("now_s", "capture_id", "station", "compute_top", "deadline_s", "value", "datacenters")
+    _fields = ("now_s", "capture_id", "station", "raw_bytes", "compute_top", "deadline_s", "value", "datacenters")
 
 
 @_fields_of
@@ -136,6 +137,7 @@ class SatellitePlan(NamedTuple):
 
     index: int
     name: str
+    period_s: float  # orbital period from the element set
     hardware: object  # spaceground.model.SatelliteHardware (SI units)
     window_station: tuple  # station index of each contact window, sorted by start
     window_aos_s: tuple

@@ -1,0 +1,191 @@
+"""``lookahead``: route each capture by estimating every route from the contact and eclipse plan.
+
+For a capture it estimates, from the known contact windows, the sunlight ahead and the
+current state (queues, battery, data-centre load):
+
+* **ground**: when the raw capture would be down (earliest-deadline-first behind the
+  queued items due before it), then backhaul, queue and processing in the best data
+  centre from the station of that window;
+* **onboard**: when the onboard computer would finish (behind its backlog), whether the
+  battery can pay for it and still carry the bus through the next shadow above the
+  reserve, and when the product would be down.
+
+It takes a route that meets the deadline; when both do, the onboard one if the downlink
+is contended (queued plus expected raw bytes exceed what the contacts carry before the
+deadline), else the one of least weighted cost (scenario ``objective``), then the
+earlier. A capture that can meet its deadline by neither route is dropped at once,
+freeing storage and downlink for others. Downlinks go earliest deadline first, except
+that items which can no longer make it yield to the others, lowest value per byte
+first (a weighted Moore-Hodgson rule).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import register
+from .planning import PlanningPolicy, choose_datacenter
+
+
+@register("lookahead")
+class Lookahead(PlanningPolicy):
+    """Route each capture by its estimated completion and cost over every route (module docstring)."""
+
+    def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200):
+        if not 0 <= energy_margin < 1:
+            raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
+        self.energy_margin, self.contention = float(energy_margin), float(contention)
+        self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
+
+    def start(self, plan):
+        super().start(plan)
+        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history) for tl in self.tl]
+
+    def on_capture(self, view):
+        sat, (g_t, g_cost), (o_t, o_cost) = self.routes(view)
+        deadline = view.deadline_s
+        g_ok, o_ok = g_t <= deadline, o_t <= deadline
+        if not g_ok and not o_ok:
+            if deadline <= self.duration_s:
+                return "drop"  # neither route can make it: free storage and downlink for the others
+            return "onboard" if math.isfinite(o_t) else "ground"  # judged after the span: keep it
+        prices = self.prices[sat.index]
+        if self.pricing:
+            prices.observe(view)
+            if prices.seen % self.reprice_every == 0:
+                prices.update(view, sat)
+            g_score = prices.score(view, "ground") if g_ok else -math.inf
+            o_score = prices.score(view, "onboard") if o_ok else -math.inf
+            best = max(g_score, o_score)
+            if best < -1e-9 * max(view.value, 1e-12) and deadline <= self.duration_s:
+                return "drop"  # worth less than the resources it would take from the captures to come
+            if abs(g_score - o_score) > 1e-9 * max(view.value, 1e-12):
+                return "ground" if g_score > o_score else "onboard"
+        if g_ok and o_ok:
+            if self.contended(view, sat, view.raw_bytes):
+                return "onboard"
+            return "ground" if (g_cost, g_t) < (o_cost, o_t) else "onboard"
+        return "ground" if g_ok else "onboard"
+
+    def on_arrival(self, view):
+        return choose_datacenter(view, self.objective)
+
+    def may_compute(self, sat):
+        return self.radio_energy_first(sat)
+
+    def downlink_order(self, view):
+        return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)
+
+
+class ScarcityPrices:
+    """Prices of downlink bytes, onboard energy and accelerator time for one satellite.
+
+    The captures seen so far are a sample of those to come (arriving at the rate seen so
+    far); a small LP shares the rest of the span's downlink capacity, spare energy and
+    computer time among them, onboard or raw, for the most value. Its dual values are the
+    prices: a capture is worth taking by a route if its value exceeds what that route
+    uses at these prices (the primal-dual rule of online stochastic packing).
+    """
+
+    def __init__(self, timeline, duration_s, history):
+        self.tl, self.duration_s, self.history = timeline, duration_s, history
+        self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard allowed)
+        self.seen = 0
+        self.price_gb = self.price_wh = self.price_h = 0.0
+        hw = timeline.hw
+        rates = timeline.rate_Bps
+        self.mean_rate_Bps = float(np.mean(rates)) if len(rates) else 1.0
+        self.tx_wh_per_gb = hw.tx_w * 1e9 / self.mean_rate_Bps / 3600.0
+
+    def _item(self, view):
+        hw = self.tl.hw
+        run_h = view.compute_top / hw.compute_tops / 3600.0 if hw.compute_tops > 0 else math.inf
+        return (view.value, view.raw_bytes / 1e9, view.product_bytes / 1e9,
+                (hw.compute_busy_w - hw.compute_idle_w) * run_h, run_h, view.onboard_allowed and hw.compute_tops > 0)  # fmt: skip
+
+    def observe(self, view):
+        self.sample.append(self._item(view))
+        if len(self.sample) > self.history:
+            self.sample.pop(0)
+        self.seen += 1
+
+    def score(self, view, route):
+        v, raw, product, wh, h, _ = self._item(view)
+        if route == "ground":
+            return v - self.price_gb * raw - self.price_wh * self.tx_wh_per_gb * raw
+        return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
+
+    def update(self, view, sat):
+        from scipy.optimize import linprog
+
+        now, end = view.now_s, self.duration_s
+        if now <= 0 or end <= now or len(self.sample) < 5:
+            return
+        tl, hw = self.tl, self.tl.hw
+        n_future = self.seen / now * (end - now)
+        w = n_future / len(self.sample)
+        queued_gb = sum(q.remaining_bytes for q in sat.queue) / 1e9
+        cap_gb = max(0.0, tl.bytes_between(now, end) / 1e9 - queued_gb)
+        backlog_h = sat.compute_backlog_s / 3600.0
+        # Energy the rest of the span can spend on optional loads: the battery above its reserve plus
+        # the array's surplus over the bus (not clamped at full: loads can run while the Sun shines).
+        surplus_j = hw.solar_w * tl.sunlit_seconds_between(now, end) - (hw.bus_w + hw.compute_idle_w) * (end - now)
+        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + surplus_j) / 3600.0
+                       - backlog_h * (hw.compute_busy_w - hw.compute_idle_w) - self.tx_wh_per_gb * queued_gb)  # fmt: skip
+        time_h = max(0.0, (end - now) / 3600.0 - backlog_h)
+        n = len(self.sample)
+        c = np.zeros(2 * n)
+        a = np.zeros((3 + n, 2 * n))
+        ub = np.zeros(2 * n)
+        for i, (v, raw, product, wh, h, allowed) in enumerate(self.sample):
+            c[i] = c[n + i] = -w * v  # each sampled capture stands for w captures to come
+            a[0, i], a[0, n + i] = w * product, w * raw
+            a[1, i], a[1, n + i] = w * (wh + self.tx_wh_per_gb * product), w * self.tx_wh_per_gb * raw
+            a[2, i] = w * h if allowed else 0.0
+            a[3 + i, i] = a[3 + i, n + i] = 1.0
+            ub[i] = 1.0 if allowed else 0.0
+            ub[n + i] = 1.0
+        b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
+        res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n), ub)), method="highs")
+        if res.status == 0:
+            duals = -res.ineqlin.marginals
+            self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])
+
+
+def edf_with_yield(items, tl, now_s, duration_s):
+    """Predicted downlink of queued items sent earliest deadline first, late ones yielding.
+
+    ``items``: (id, bytes, deadline_s, value, release_s). Walk them by deadline, adding each to
+    the kept set; when the last kept one would finish after its deadline, the kept item of least
+    value per byte yields (a weighted Moore-Hodgson rule) and goes last. Items due after the span
+    are judged against the span end only. Returns (kept ids in order, yielded ids best first,
+    {id: predicted end of downlink for kept ones}).
+    """
+    ranked = sorted(items, key=lambda q: (q[2], q[0]))
+    kept, late = [], []
+    total = 0.0
+    for item in ranked:
+        kept.append(item)
+        total += item[1]
+        t_end = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
+        if t_end > item[2] and item[2] <= duration_s:
+            worst = min(kept, key=lambda q: (q[3] / max(q[1], 1.0), -q[2]))
+            kept.remove(worst)
+            total -= worst[1]
+            late.append(worst)
+    late.sort(key=lambda q: (-q[3] / max(q[1], 1.0), q[2]))
+    finish = {}
+    total = 0.0
+    for item in kept:
+        total += item[1]
+        finish[item[0]] = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
+    return [q[0] for q in kept], [q[0] for q in late], finish
+
+
+def deadline_order_with_yield(view, tl, duration_s):
+    """Earliest deadline first; items that would be late yield (lowest value per byte first) and go last."""
+    items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, view.now_s) for q in view.queue]
+    kept, late, _ = edf_with_yield(items, tl, view.now_s, duration_s)
+    return kept + late

@@ -1,0 +1,360 @@
+"""Estimates for policies that look ahead: pure functions of a :class:`~.views.Plan` and views.
+
+Contact windows and sunlight are known in advance from the orbits; these helpers turn
+them into the quantities a decision needs: how long until a number of bytes has been
+downlinked, how much solar energy arrives between two times, and when a job would
+finish in a data centre. The estimates are optimistic about antenna contention (the
+other satellites' traffic is not known to one satellite) and exact otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+import numpy as np
+
+from . import BasePolicy
+
+FULL_SUN = 0.999
+
+
+class SatelliteTimeline:
+    """Downlink capacity and solar input of one satellite over the span.
+
+    Overlapping windows (two stations in view) merge into one interval at the higher
+    rate: the engine transmits through one station at a time.
+    """
+
+    def __init__(self, sat_plan, duration_s):
+        self.hw = sat_plan.hardware
+        self.duration_s = duration_s
+        cuts = sorted(set(sat_plan.window_aos_s) | set(sat_plan.window_los_s))
+        starts, ends, rates, stations = [], [], [], []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            best, station = 0.0, -1
+            for st, aos, los, rate in zip(sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s,
+                                          sat_plan.window_rate_bps):  # fmt: skip
+                if aos <= a and los >= b and rate > best:
+                    best, station = rate, st
+            if best > 0:
+                if starts and ends[-1] == a and rates[-1] == best and stations[-1] == station:
+                    ends[-1] = b
+                else:
+                    starts.append(a), ends.append(b), rates.append(best), stations.append(station)
+        self.start_s, self.end_s = np.array(starts), np.array(ends)
+        self.rate_Bps = np.array(rates) / 8.0
+        self.station = stations
+        self._start, self._end = starts, ends
+        cap = (self.end_s - self.start_s) * self.rate_Bps
+        self._cum = np.concatenate([[0.0], np.cumsum(cap)]).tolist()  # bytes before interval i
+        self._rate = self.rate_Bps.tolist()
+        # Sunlight as cumulative solar energy at segment starts.
+        t = list(sat_plan.segment_start_s)
+        f = list(sat_plan.segment_sunlit)
+        self._seg_t, self._seg_f = t, f
+        seg_end = t[1:] + [duration_s]
+        self._solar_cum = np.concatenate([[0.0], np.cumsum(np.array(f) * (np.array(seg_end) - np.array(t)))]).tolist()
+
+    # --- downlink ------------------------------------------------------------------------------
+    def _bytes_before(self, t):
+        """Capacity from the span start to ``t`` [bytes]."""
+        i = bisect_right(self._start, t) - 1
+        if i < 0:
+            return 0.0
+        return self._cum[i] + self._rate[i] * (min(t, self._end[i]) - self._start[i])
+
+    def bytes_between(self, t0_s, t1_s):
+        """Bytes the satellite's windows could carry in [t0, t1]."""
+        if t1_s <= t0_s:
+            return 0.0
+        return self._bytes_before(t1_s) - self._bytes_before(t0_s)
+
+    def time_to_send(self, t0_s, nbytes):
+        """(time, station) at which ``nbytes`` sent from ``t0`` on would be down; (inf, -1) if never."""
+        target = self._bytes_before(t0_s) + nbytes
+        cum = self._cum
+        i = bisect_right(cum, target) - 1  # interval whose start cumulative is <= target
+        if i >= len(self._start):
+            if nbytes <= 0 and len(self._start):
+                return max(t0_s, self._start[-1]), self.station[-1]
+            return math.inf, -1
+        t = self._start[i] + (target - cum[i]) / self._rate[i]
+        if t > self._end[i]:  # target lies exactly between intervals
+            i += 1
+            if i >= len(self._start):
+                return math.inf, -1
+            t = self._start[i]
+        return max(t, t0_s), self.station[i]
+
+    # --- energy --------------------------------------------------------------------------------
+    def sunlit_seconds_between(self, t0_s, t1_s):
+        """Seconds of full-sun equivalent (sunlit fraction integrated) in [t0, t1]."""
+        if t1_s <= t0_s:
+            return 0.0
+        return self._sunlit_before(t1_s) - self._sunlit_before(t0_s)
+
+    def _sunlit_before(self, t):
+        i = max(bisect_right(self._seg_t, t) - 1, 0)
+        return self._solar_cum[i] + self._seg_f[i] * (t - self._seg_t[i])
+
+    def spare_energy_j(self, t0_s, t1_s, energy_now_j, extra_w=0.0):
+        """Energy above the reserve at ``t1`` if the bus, idle computer and ``extra_w`` run from ``t0``
+        (the battery clamped at full only at the end: optimistic about curtailment)."""
+        hw = self.hw
+        gain = hw.solar_w * self.sunlit_seconds_between(t0_s, t1_s)
+        use = (hw.bus_w + hw.compute_idle_w + extra_w) * max(0.0, t1_s - t0_s)
+        return min(energy_now_j + gain - use, hw.battery_j) - hw.reserve_j
+
+    def in_sun(self, t_s):
+        return self._seg_f[max(bisect_right(self._seg_t, t_s) - 1, 0)] >= FULL_SUN
+
+    def sun_until(self, t_s):
+        """End of the sunlit period containing ``t_s`` (``t_s`` itself if in shadow)."""
+        i = max(bisect_right(self._seg_t, t_s) - 1, 0)
+        if self._seg_f[i] < FULL_SUN:
+            return t_s
+        while i + 1 < len(self._seg_t) and self._seg_f[i + 1] >= FULL_SUN:
+            i += 1
+        return self._seg_t[i + 1] if i + 1 < len(self._seg_t) else self.duration_s
+
+
+def timelines(plan):
+    return [SatelliteTimeline(s, plan.duration_s) for s in plan.satellites]
+
+
+def ground_finish_s(now_s, raw_bytes, compute_top, dc):
+    """Estimated completion of a raw job sent now over ``dc``'s link (a :class:`DataCenterView`):
+    transfer at the full link rate, one-way latency, queue behind the jobs ahead, processing."""
+    if not dc.reachable or dc.bandwidth_bps <= 0:
+        return math.inf
+    service = compute_top / dc.server_tops
+    ahead = dc.busy_servers + dc.queued - dc.servers + 1
+    wait = max(0, ahead) * service / dc.servers
+    return now_s + 8.0 * raw_bytes / dc.bandwidth_bps + dc.latency_s + wait + service
+
+
+def job_cost(compute_top, dc, objective):
+    """Weighted cost [value units] and the plain electricity cost [CNY] of a job at ``dc`` now."""
+    kwh = compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
+    cny = kwh * dc.price_cny_per_kwh
+    weighted = objective.cost_weight_per_cny * cny + objective.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh / 1e3
+    return weighted, cny
+
+
+def choose_datacenter(view, objective, prefer=None):
+    """The data centre for a raw job at a station (an :class:`ArrivalView`).
+
+    Among those that meet the deadline, the least weighted cost (``prefer`` = "cost" or
+    "carbon" overrides the scenario weights), then the least electricity cost; if none
+    meets it, the one that finishes first.
+    """
+    best, best_key, fastest, fastest_t = None, None, None, math.inf
+    for dc in view.datacenters:
+        if not dc.reachable:
+            continue
+        t = ground_finish_s(view.now_s, view.raw_bytes, view.compute_top, dc)
+        if t < fastest_t:
+            fastest, fastest_t = dc.index, t
+        if t > view.deadline_s:
+            continue
+        weighted, cny = job_cost(view.compute_top, dc, objective)
+        if prefer == "carbon":
+            key = (dc.carbon_g_per_kwh * dc.pue, cny, t)
+        elif prefer == "cost":
+            key = (cny, t)
+        else:
+            key = (weighted, cny, t)
+        if best_key is None or key < best_key:
+            best, best_key = dc.index, key
+    return best if best is not None else fastest
+
+
+def sunlit_time_after(timeline, t0_s, seconds):
+    """Earliest time by which ``seconds`` of full sunlight have passed from ``t0`` (inf if not in the span)."""
+    if seconds <= 0:
+        return t0_s
+    t, f = timeline._seg_t, timeline._seg_f
+    i = max(bisect_right(t, t0_s) - 1, 0)
+    now, left = t0_s, seconds
+    while i < len(t):
+        end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
+        if f[i] >= FULL_SUN:
+            if now + left <= end:
+                return now + left
+            left -= max(0.0, end - now)
+        now = end
+        i += 1
+    return math.inf
+
+
+def shadow_ahead_s(timeline, t_s):
+    """Length of the shadow the satellite is in at ``t_s`` (what remains of it) or meets next."""
+    t, f = timeline._seg_t, timeline._seg_f
+    i = max(bisect_right(t, t_s) - 1, 0)
+    while i < len(t) and f[i] >= FULL_SUN:
+        i += 1
+    if i >= len(t):
+        return 0.0
+    start = max(t_s, t[i])
+    while i < len(t) and f[i] < FULL_SUN:
+        i += 1
+    end = t[i] if i < len(t) else timeline.duration_s
+    return max(0.0, end - start)
+
+
+class PlanningPolicy(BasePolicy):
+    """Base of the policies that plan on the contact and sunlight plan (given by ``start``)."""
+
+    plan = None
+    energy_margin = 0.05  # share of the battery kept above the reserve by planned onboard work
+    contention = 1.0  # the downlink is contended when demand exceeds this share of capacity
+
+    def start(self, plan):
+        self.plan = plan
+        self.tl = timelines(plan)
+        self.objective = plan.objective
+        self.duration_s = plan.duration_s
+        self._captured = [0.0] * len(plan.satellites)  # raw bytes captured so far, per satellite
+
+    # --- estimates -----------------------------------------------------------------------------
+    def _dc_from(self, station, dc):
+        """A data-centre view as seen from ``station`` (links from the plan, state from ``dc``)."""
+        bps = float(self.plan.link_bps[station, dc.index])
+        return dc._replace(reachable=bps > 0, latency_s=float(self.plan.link_latency_s[station, dc.index]),
+                           bandwidth_bps=bps)  # fmt: skip
+
+    def downlink_end(self, view, sat, nbytes, release_s, deadline_s):
+        """When an item of ``nbytes`` ready at ``release_s`` would be down among the queued items
+        (earliest deadline first, late ones yielding: see ``lookahead.edf_with_yield``); inf if it
+        would yield."""
+        from .lookahead import edf_with_yield
+
+        tl = self.tl[sat.index]
+        now = view.now_s
+        items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, now) for q in sat.queue if q.deadline_s >= now]
+        items.append((-1, nbytes, deadline_s, view.value, release_s))
+        _, _, finish = edf_with_yield(items, tl, now, self.duration_s)
+        return finish.get(-1, math.inf)
+
+    def ground_route(self, view, sat, ahead_bytes):
+        """(finish time, weighted cost, data centre) of the raw route; finish inf if impossible."""
+        tl = self.tl[sat.index]
+        best = (math.inf, 0.0, None)
+        # The raw must be down early enough for the ground part: judge it against the deadline
+        # less the fastest ground part, then time the ground part from the window it lands in.
+        fastest = min((ground_finish_s(0.0, view.raw_bytes, view.compute_top, self._dc_from(s, dc))
+                       for dc in view.datacenters for s in range(len(self.plan.stations))), default=math.inf)  # fmt: skip
+        if not math.isfinite(fastest):
+            return best
+        t_down = self.downlink_end(view, sat, view.raw_bytes, view.now_s, view.deadline_s - fastest)
+        if not math.isfinite(t_down):
+            return best
+        _, station = tl.time_to_send(view.now_s, ahead_bytes + view.raw_bytes)
+        for dc in view.datacenters:
+            d = self._dc_from(station, dc)
+            t = ground_finish_s(t_down, view.raw_bytes, view.compute_top, d)
+            if not math.isfinite(t):
+                continue
+            weighted, _ = job_cost(view.compute_top, d, self.objective)
+            key = (t > view.deadline_s, weighted, t)
+            if best[2] is None or key < (best[0] > view.deadline_s, best[1], best[0]):
+                best = (t, weighted, d.index)
+        return best
+
+    def onboard_route(self, view, sat, ahead_bytes, margin_j):
+        """(finish time, weighted cost) of the onboard route: the job behind the onboard backlog,
+        run as the battery allows, then the product's downlink."""
+        tl = self.tl[sat.index]
+        hw = tl.hw
+        if not view.onboard_allowed or hw.compute_tops <= 0:
+            return math.inf, 0.0
+        run_s = view.compute_top / hw.compute_tops
+        t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j, sat.compute_backlog_s + run_s)
+        if not math.isfinite(t_c):
+            return math.inf, 0.0
+        t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s)
+        energy_wh = hw.compute_busy_w * run_s / 3600.0
+        return t_p, self.objective.onboard_energy_weight_per_wh * energy_wh
+
+    def contended(self, view, sat, extra_bytes):
+        """Would the downlink be short before the deadline if this capture went raw?"""
+        tl = self.tl[sat.index]
+        now = view.now_s
+        rate = self._captured[sat.index] / now if now > 0 else 0.0
+        horizon = min(view.deadline_s, self.duration_s)
+        demand = sum(q.remaining_bytes for q in sat.queue) + extra_bytes + rate * max(0.0, horizon - now)
+        return demand > self.contention * tl.bytes_between(now, horizon)
+
+    def routes(self, view):
+        sat = view.satellite
+        self._captured[sat.index] += view.raw_bytes
+        # Items due before this one go first; those already late yield to everything.
+        ahead = sum(q.remaining_bytes for q in sat.queue if view.now_s <= q.deadline_s <= view.deadline_s)
+        g_t, g_cost, _ = self.ground_route(view, sat, ahead)
+        o_t, o_cost = self.onboard_route(view, sat, ahead, self.energy_margin * self.tl[sat.index].hw.battery_j)
+        return sat, (g_t, g_cost), (o_t, o_cost)
+
+    def radio_energy_first(self, sat):
+        """Hold onboard work that would leave too little energy for the next contact's downlink.
+
+        Until the next window opens the battery gains the sunlight and loses the bus and the
+        computer (if it runs the whole time, up to its backlog); what is left above the floor
+        must pay the transmitter for the queued bytes, up to the window's length, and a few
+        captures."""
+        tl = self.tl[sat.index]
+        hw = tl.hw
+        now = sat.now_s
+        if not math.isfinite(now):
+            return True
+        i = bisect_right(tl._end, now)  # first merged window ending after now
+        if i >= len(tl._start):
+            return True
+        aos, los = max(tl._start[i], now), tl._end[i]
+        tx_s = min(los - aos, sat.downlink_backlog_bytes / tl._rate[i]) if tl._rate[i] > 0 else 0.0
+        need = hw.tx_w * tx_s + 3 * hw.capture_j
+        run = min(sat.compute_backlog_s, aos - now)
+        extra = hw.compute_busy_w - hw.compute_idle_w
+        floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
+        gain = hw.solar_w * tl.sunlit_seconds_between(now, aos) - (hw.bus_w + hw.compute_idle_w) * (aos - now)
+        return sat.energy_j - floor + gain - extra * run >= need
+
+
+def onboard_finish_s(timeline, t0_s, energy_j, work_s):
+    """When ``work_s`` seconds of onboard computing started at ``t0`` would be done, given energy.
+
+    A fluid model of the engine's rule: the computer runs while the battery is above its
+    floor (reserve plus the bus through the shadow ahead); at the floor in sunlight it
+    runs the share of the time the array's surplus pays for, and in shadow not at all.
+    The battery is clamped at full. ``inf`` if the span ends first.
+    """
+    hw = timeline.hw
+    extra = hw.compute_busy_w - hw.compute_idle_w
+    t, f = timeline._seg_t, timeline._seg_f
+    i = max(bisect_right(t, t0_s) - 1, 0)
+    now, e, left = t0_s, energy_j, work_s
+    if left <= 0:
+        return t0_s
+    while i < len(t):
+        end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
+        p_idle = hw.solar_w * f[i] - hw.bus_w - hw.compute_idle_w
+        floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(timeline, now)
+        while now < end - 1e-9 and left > 0:
+            p_busy = p_idle - extra
+            if e > floor + 1e-6:  # run at full speed until done, the floor, or the segment end
+                dt = end - now if p_busy >= 0 else min(end - now, (e - floor) / -p_busy)
+                dt = min(dt, left)
+                e = min(e + p_busy * dt, hw.battery_j)
+                now += dt
+                left -= dt
+            elif p_idle > 0:  # at the floor in sunlight: run the share the surplus pays for
+                duty = min(1.0, p_idle / extra) if extra > 0 else 1.0
+                dt = min(end - now, left / duty)
+                left -= duty * dt
+                now += dt
+            else:
+                now = end
+        if left <= 1e-9:
+            return now
+        i += 1
+    return math.inf

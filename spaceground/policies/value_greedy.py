@@ -1,0 +1,40 @@
+"""``value-greedy``: the literature's value-density greedy, the baseline smarter policies must beat.
+
+Onboard processing turns a raw capture into a product a hundred times smaller, so per
+byte of downlink it carries the most value: every capture that allows it is processed
+onboard while the battery holds the energy of the onboard backlog plus this job above
+its reserve; the others go raw. Downlinks send the highest value per byte first. It
+neither looks at deadlines nor ahead in time.
+"""
+
+from __future__ import annotations
+
+from . import register
+from .planning import PlanningPolicy
+
+
+def value_density_order(view):
+    """Capture ids by value per remaining byte, highest first (ties: earliest deadline)."""
+    ranked = sorted(view.queue, key=lambda q: (-q.value / max(q.remaining_bytes, 1.0), q.deadline_s, q.capture_id))
+    return [q.capture_id for q in ranked]
+
+
+@register("value-greedy")
+class ValueGreedy(PlanningPolicy):
+    """Onboard while the battery pays for it, downlink by value per byte."""
+
+    def on_capture(self, view):
+        if view.onboard_allowed and self.battery_pays(view):
+            return "onboard"
+        return "ground"
+
+    def battery_pays(self, view):
+        sat = view.satellite
+        hw = self.tl[sat.index].hw
+        if hw.compute_tops <= 0:
+            return False
+        need_j = (sat.compute_backlog_s + view.compute_top / hw.compute_tops) * (hw.compute_busy_w - hw.compute_idle_w)
+        return sat.energy_j - sat.reserve_j > need_j
+
+    def downlink_order(self, view):
+        return value_density_order(view)
