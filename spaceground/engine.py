@@ -44,6 +44,7 @@ from .policies.views import (
     CaptureView,
     ContactView,
     DataCenterView,
+    OnboardJob,
     Plan,
     QueuedItem,
     SatellitePlan,
@@ -100,7 +101,8 @@ class Satellite:
         self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
         self.load_w = sum(self.loads.values())
         self.storage_used = 0.0
-        self.compute_queue = simpy.Store(env)
+        self.onboard_waiting = {}  # capture id -> (run_s, deadline_s, value), in the order queued
+        self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
         self.queue_version = 0  # counts additions, so a contact asks the policy again
@@ -304,6 +306,7 @@ class Engine:
         env.process(self._capture_process())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
+        self._pick_job = getattr(policy, "next_onboard_job", None)
         start = getattr(policy, "start", None)
         if callable(start):
             start(self.plan(model, inputs))
@@ -345,6 +348,7 @@ class Engine:
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
             contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
+            onboard_queue=tuple(sat.onboard_waiting.values()),
         )  # fmt: skip
 
     @staticmethod
@@ -436,8 +440,10 @@ class Engine:
             rec.update(status="dropped", drop_reason="policy")
         elif decision == "onboard":
             rec["status"] = "queued_onboard"
-            sat.compute_backlog_s += row.compute_top / sat.hw.compute_tops
-            sat.compute_queue.put(cid)
+            run_s = row.compute_top / sat.hw.compute_tops
+            sat.compute_backlog_s += run_s
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec["deadline_s"], row.value)
+            sat.job_added.fire()
         else:
             self._queue_downlink(sat, cid, "raw", row.raw_bytes)
 
@@ -454,7 +460,11 @@ class Engine:
         tops = sat.hw.compute_tops
         extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
         while True:
-            cid = yield sat.compute_queue.get()
+            if not sat.onboard_waiting:
+                yield sat.job_added.wait()
+                continue
+            cid = self._next_job(sat)
+            del sat.onboard_waiting[cid]
             rec = self._row(cid)
             remaining = rec["compute_top"]
             while remaining > 1e-9 * rec["compute_top"]:
@@ -484,6 +494,17 @@ class Engine:
             sat.free(rec["raw_bytes"])
             sat.store(rec["product_bytes"])
             self._queue_downlink(sat, cid, "product", rec["product_bytes"])
+
+    def _next_job(self, sat):
+        """The onboard job to run next: the policy's choice, else the first queued."""
+        if self._pick_job is None:
+            return next(iter(sat.onboard_waiting))
+        cid = self._pick_job(self._sat_view(sat))
+        if cid not in sat.onboard_waiting:
+            raise PolicyError(f"policy {self.policy.policy_name!r}: next_onboard_job returned {cid!r}, which is not "
+                              f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)})")  # fmt: skip
+        self.decisions += 1
+        return cid
 
     def _remaining_capacity(self, k, now):
         """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice)."""

@@ -33,11 +33,16 @@ from .planning import PlanningPolicy, choose_datacenter
 class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
-    def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200):
+    def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
+                 shadow_min_soc=0.9):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
         self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
+        self.tie = float(tie)  # scores closer than this share of the value are a tie
+        if not 0 <= shadow_min_soc <= 1:
+            raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
+        self.shadow_min_soc = float(shadow_min_soc)
 
     def start(self, plan):
         super().start(plan)
@@ -53,7 +58,7 @@ class Lookahead(PlanningPolicy):
             return "onboard" if math.isfinite(o_t) else "ground"  # judged after the span: keep it
         prices = self.prices[sat.index]
         if self.pricing:
-            prices.observe(view)
+            prices.observe(view, o_ok, g_ok)
             if prices.seen % self.reprice_every == 0:
                 prices.update(view, sat)
             g_score = prices.score(view, "ground") if g_ok else -math.inf
@@ -61,8 +66,13 @@ class Lookahead(PlanningPolicy):
             best = max(g_score, o_score)
             if best < -1e-9 * max(view.value, 1e-12) and deadline <= self.duration_s:
                 return "drop"  # worth less than the resources it would take from the captures to come
-            if abs(g_score - o_score) > 1e-9 * max(view.value, 1e-12):
-                return "ground" if g_score > o_score else "onboard"
+            if g_ok and o_ok:
+                tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
+                choice = prices.prefer_onboard(view) if tie else None
+                if choice is not None:
+                    return "onboard" if choice else "ground"
+                if not tie:
+                    return "ground" if g_score > o_score else "onboard"
         if g_ok and o_ok:
             if self.contended(view, sat, view.raw_bytes):
                 return "onboard"
@@ -73,7 +83,10 @@ class Lookahead(PlanningPolicy):
         return choose_datacenter(view, self.objective)
 
     def may_compute(self, sat):
-        return self.radio_energy_first(sat)
+        """In sunlight (the array pays most of it, the battery keeps its charge for the radio and
+        the shadow), or in shadow while the battery is nearly full; never at the radio's expense."""
+        in_sun = sat.sunlit_fraction >= 0.999 or sat.energy_j >= self.shadow_min_soc * sat.battery_j
+        return in_sun and self.radio_energy_first(sat)
 
     def downlink_order(self, view):
         return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)
@@ -91,9 +104,10 @@ class ScarcityPrices:
 
     def __init__(self, timeline, duration_s, history):
         self.tl, self.duration_s, self.history = timeline, duration_s, history
-        self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard allowed)
+        self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard ok, raw ok)
         self.seen = 0
         self.price_gb = self.price_wh = self.price_h = 0.0
+        self.onboard_share, self.split = {}, {}
         hw = timeline.hw
         rates = timeline.rate_Bps
         self.mean_rate_Bps = float(np.mean(rates)) if len(rates) else 1.0
@@ -105,14 +119,16 @@ class ScarcityPrices:
         return (view.value, view.raw_bytes / 1e9, view.product_bytes / 1e9,
                 (hw.compute_busy_w - hw.compute_idle_w) * run_h, run_h, view.onboard_allowed and hw.compute_tops > 0)  # fmt: skip
 
-    def observe(self, view):
-        self.sample.append(self._item(view))
+    def observe(self, view, onboard_ok=True, ground_ok=True):
+        """Add a capture to the sample, with the routes that could meet its deadline when it came."""
+        v, raw, product, wh, h, allowed = self._item(view)
+        self.sample.append((v, raw, product, wh, h, allowed and onboard_ok, ground_ok))
         if len(self.sample) > self.history:
             self.sample.pop(0)
         self.seen += 1
 
     def score(self, view, route):
-        v, raw, product, wh, h, _ = self._item(view)
+        v, raw, product, wh, h, _ = self._item(view)[:6]
         if route == "ground":
             return v - self.price_gb * raw - self.price_wh * self.tx_wh_per_gb * raw
         return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
@@ -139,19 +155,41 @@ class ScarcityPrices:
         c = np.zeros(2 * n)
         a = np.zeros((3 + n, 2 * n))
         ub = np.zeros(2 * n)
-        for i, (v, raw, product, wh, h, allowed) in enumerate(self.sample):
+        for i, (v, raw, product, wh, h, allowed, ground_ok) in enumerate(self.sample):
             c[i] = c[n + i] = -w * v  # each sampled capture stands for w captures to come
             a[0, i], a[0, n + i] = w * product, w * raw
             a[1, i], a[1, n + i] = w * (wh + self.tx_wh_per_gb * product), w * self.tx_wh_per_gb * raw
             a[2, i] = w * h if allowed else 0.0
             a[3 + i, i] = a[3 + i, n + i] = 1.0
             ub[i] = 1.0 if allowed else 0.0
-            ub[n + i] = 1.0
+            ub[n + i] = 1.0 if ground_ok else 0.0
         b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
         res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n), ub)), method="highs")
         if res.status == 0:
             duals = -res.ineqlin.marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])
+            # Where the prices leave a kind of capture indifferent between routes, the LP's own
+            # split says how often to take each.
+            shares = {}
+            for i, item in enumerate(self.sample):
+                o, r = shares.get(self._kind(item), (0.0, 0.0))
+                shares[self._kind(item)] = (o + res.x[i], r + res.x[n + i])
+            self.onboard_share = {k: o / (o + r) for k, (o, r) in shares.items() if o + r > 1e-9}
+
+    @staticmethod
+    def _kind(item):
+        return tuple(round(x, 6) for x in item[:5])
+
+    def prefer_onboard(self, view):
+        """Between two routes the prices value alike: keep the split the LP chose for this kind."""
+        kind = self._kind(self._item(view))
+        share = self.onboard_share.get(kind)
+        if share is None:
+            return None
+        n_o, n = self.split.get(kind, (0, 0))
+        choice = (n_o + 1) - share * (n + 1) <= share * (n + 1) - n_o
+        self.split[kind] = (n_o + int(choice), n + 1)
+        return choice
 
 
 def edf_with_yield(items, tl, now_s, duration_s):

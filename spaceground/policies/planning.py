@@ -270,7 +270,15 @@ class PlanningPolicy(BasePolicy):
         if not view.onboard_allowed or hw.compute_tops <= 0:
             return math.inf, 0.0
         run_s = view.compute_top / hw.compute_tops
-        t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j, sat.compute_backlog_s + run_s)
+        # Ahead of this job: the one running and the waiting ones due first (earliest deadline first).
+        waiting = sum(j.run_s for j in sat.onboard_queue)
+        running = max(0.0, sat.compute_backlog_s - waiting)
+        ahead_s = running + sum(j.run_s for j in sat.onboard_queue
+                                if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
+        # The transmitter's energy for what is queued comes first (see radio_energy_first).
+        tx_j = hw.tx_w * 8.0 * sat.downlink_backlog_bytes / max(tl.rate_Bps.mean() * 8.0, 1.0) if len(tl.rate_Bps) else 0.0
+        shadow_min_j = getattr(self, "shadow_min_soc", 0.0) * hw.battery_j
+        t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
         if not math.isfinite(t_c):
             return math.inf, 0.0
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s)
@@ -294,6 +302,11 @@ class PlanningPolicy(BasePolicy):
         g_t, g_cost, _ = self.ground_route(view, sat, ahead)
         o_t, o_cost = self.onboard_route(view, sat, ahead, self.energy_margin * self.tl[sat.index].hw.battery_j)
         return sat, (g_t, g_cost), (o_t, o_cost)
+
+    def next_onboard_job(self, sat):
+        """Earliest deadline first among the jobs that can still make it, then the others."""
+        now = sat.now_s
+        return min(sat.onboard_queue, key=lambda j: (now + j.run_s > j.deadline_s, j.deadline_s, j.capture_id)).capture_id
 
     def radio_energy_first(self, sat):
         """Hold onboard work that would leave too little energy for the next contact's downlink.
@@ -320,13 +333,14 @@ class PlanningPolicy(BasePolicy):
         return sat.energy_j - floor + gain - extra * run >= need
 
 
-def onboard_finish_s(timeline, t0_s, energy_j, work_s):
+def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
     """When ``work_s`` seconds of onboard computing started at ``t0`` would be done, given energy.
 
     A fluid model of the engine's rule: the computer runs while the battery is above its
     floor (reserve plus the bus through the shadow ahead); at the floor in sunlight it
     runs the share of the time the array's surplus pays for, and in shadow not at all.
-    The battery is clamped at full. ``inf`` if the span ends first.
+    The battery is clamped at full. In shadow the computer runs only above ``shadow_min_j``
+    (a policy that holds onboard work to sunlight). ``inf`` if the span ends first.
     """
     hw = timeline.hw
     extra = hw.compute_busy_w - hw.compute_idle_w
@@ -339,6 +353,8 @@ def onboard_finish_s(timeline, t0_s, energy_j, work_s):
         end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
         p_idle = hw.solar_w * f[i] - hw.bus_w - hw.compute_idle_w
         floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(timeline, now)
+        if f[i] < FULL_SUN:
+            floor = max(floor, shadow_min_j)
         while now < end - 1e-9 and left > 0:
             p_busy = p_idle - extra
             if e > floor + 1e-6:  # run at full speed until done, the floor, or the segment end

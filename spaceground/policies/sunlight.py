@@ -20,10 +20,7 @@ from .planning import sunlit_time_after
 @register("sunlight-aware")
 class SunlightAware(Lookahead):
     def __init__(self, shadow_min_soc=0.9, **kw):
-        if not 0 <= shadow_min_soc <= 1:
-            raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
-        super().__init__(**kw)
-        self.shadow_min_soc = float(shadow_min_soc)
+        super().__init__(shadow_min_soc=shadow_min_soc, **kw)
 
     def onboard_route(self, view, sat, ahead_bytes, margin_j):
         tl = self.tl[sat.index]
@@ -37,7 +34,3 @@ class SunlightAware(Lookahead):
         left = max(0.0, ahead_bytes - tl.bytes_between(view.now_s, t_c))
         t_p, _ = tl.time_to_send(t_c, left + view.product_bytes)
         return t_p, self.objective.onboard_energy_weight_per_wh * hw.compute_busy_w * run_s / 3600.0
-
-    def may_compute(self, sat):
-        in_sun = sat.sunlit_fraction >= 0.999 or sat.energy_j >= self.shadow_min_soc * sat.battery_j
-        return in_sun and self.radio_energy_first(sat)

@@ -19,6 +19,7 @@ class SatelliteView(NamedTuple):
     contact_capacity_bytes: float  # bytes the contacts of the rest of the span could carry
     queue: tuple = ()  # QueuedItem of everything waiting for downlink, in the order it was queued
     now_s: float = float("nan")  # the moment the view describes, seconds from the span start
+    onboard_queue: tuple = ()  # OnboardJob waiting for the onboard computer (not the one running)
 
 
 class DataCenterView(NamedTuple):
@@ -35,6 +36,13 @@ class DataCenterView(NamedTuple):
     power_w_per_tops: float
     price_cny_per_kwh: float  # now
     carbon_g_per_kwh: float  # now
+
+
+class OnboardJob(NamedTuple):
+    capture_id: int
+    run_s: float  # at full speed
+    deadline_s: float
+    value: float
 
 
 class QueuedItem(NamedTuple):
