@@ -21,7 +21,8 @@ Rules the engine enforces, whatever the policy decides:
   window resumes at the next contact.
 * **Backhaul**: a transfer takes latency plus size over bandwidth, concurrent
   transfers sharing the link equally (processor sharing).
-* **Data centres**: FIFO over ``servers`` servers of ``capacity / servers`` TOPS;
+* **Data centres**: FIFO over ``servers`` servers of ``capacity / servers`` TOPS, as many
+  at once as ``available_power_kw`` feeds (a running job finishes when the supply drops);
   facility energy is IT energy times PUE; cost and carbon use the price and
   intensity while the job runs.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -258,6 +260,48 @@ class SharedLink:
         self._retime_others(key)
 
 
+class ServerPool:
+    """A data centre's servers: FIFO, as many at once as the available power feeds.
+
+    A job holds one server from start to end; when the grid's supply drops, running jobs
+    finish and waiting ones start only as servers fall within the new limit.
+    """
+
+    def __init__(self, env, dc, end_s):
+        self.env, self.dc = env, dc
+        self.busy = 0
+        self.queue = deque()
+        if dc.available_power_w is not None:
+            env.process(self._supply_changes(end_s))
+
+    def allowed(self):
+        return self.dc.servers_at(self.env.now)
+
+    def request(self):
+        event = self.env.event()
+        if not self.queue and self.busy < self.allowed():
+            self.busy += 1
+            event.succeed()
+        else:
+            self.queue.append(event)
+        return event
+
+    def release(self):
+        self.busy -= 1
+        self._grant()
+
+    def _grant(self):
+        while self.queue and self.busy < self.allowed():
+            self.busy += 1
+            self.queue.popleft().succeed()
+
+    def _supply_changes(self, end_s):
+        for t in self.dc.available_power_w.t_s:
+            if self.env.now < t < end_s:
+                yield self.env.timeout(t - self.env.now)
+                self._grant()
+
+
 class Engine:
     """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
 
@@ -272,7 +316,7 @@ class Engine:
         ]
         self.antennas = [simpy.Resource(env, capacity=st.antennas) for st in model.stations]
         self.antenna_freed = [_Signal(env) for _ in model.stations]
-        self.servers = [simpy.Resource(env, capacity=dc.servers) for dc in model.datacenters]
+        self.servers = [ServerPool(env, dc, model.span.duration_s) for dc in model.datacenters]
         # The parts of data-centre views that never change, per station (and for "no station": -1).
         self._dc_static = [
             [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
@@ -368,8 +412,8 @@ class Engine:
                 reachable,
                 latency,
                 bandwidth,
-                res.count,
-                dc.servers,
+                res.busy,
+                res.allowed(),
                 len(res.queue),
                 dc.server_tops,
                 dc.pue,
@@ -656,11 +700,12 @@ class Engine:
         self.records.transfers.append((s, b, cid, rec["backhaul_start_s"], env.now, rec["raw_bytes"]))
         rec["status"] = "queued_ground"
         queued = env.now
-        with self.servers[b].request() as req:
-            yield req
-            start = env.now
-            yield env.timeout(rec["compute_top"] / dc.server_tops)
-            end = env.now
+        pool = self.servers[b]
+        yield pool.request()
+        start = env.now
+        yield env.timeout(rec["compute_top"] / dc.server_tops)
+        end = env.now
+        pool.release()
         energy = facility_energy_j(rec["compute_top"], dc.power_w_per_tops, dc.pue)
         cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
         self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))

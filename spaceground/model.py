@@ -83,10 +83,30 @@ class DataCenter:
     pue: float
     price_cny_per_kwh: StepSeries
     carbon_g_per_kwh: StepSeries
+    available_power_w: StepSeries | None = None  # facility power the grid supplies; None: unlimited
 
     @property
     def server_tops(self):
         return self.capacity_tops / self.servers
+
+    @property
+    def server_facility_w(self):
+        """Facility power of one busy server [W]: its TOPS x W/TOPS x PUE."""
+        return self.server_tops * self.power_w_per_tops * self.pue
+
+    def servers_at(self, t_s: float) -> int:
+        """Servers that may run at ``t_s``: all of them, or as many as the available power feeds."""
+        if self.available_power_w is None:
+            return self.servers
+        return min(self.servers, int(self.available_power_w.value_at(t_s) // self.server_facility_w + 1e-9))
+
+    def capacity_top_between(self, t0_s: float, t1_s: float) -> float:
+        """Tera-operations the usable servers can do over [t0, t1]."""
+        if self.available_power_w is None:
+            return self.capacity_tops * max(0.0, t1_s - t0_s)
+        p = self.available_power_w
+        cuts = [t0_s] + [float(t) for t in p.t_s if t0_s < t < t1_s] + [t1_s]
+        return sum(self.servers_at(a) * self.server_tops * (b - a) for a, b in zip(cuts[:-1], cuts[1:]))
 
 
 @dataclass(frozen=True)
@@ -125,6 +145,10 @@ class Model:
     policy_params: dict
     objective: object  # spaceground.scenario.Objective (weights of cost, carbon and onboard energy)
     allow_stale: bool
+
+
+def _scaled(series, factor):
+    return StepSeries(series.t_s, series.values * factor)
 
 
 def _series(value, loaded, key_path, span):
@@ -208,6 +232,8 @@ def resolve(loaded) -> Model:
                 dc.id, dc.name or dc.id, dc.lat_deg, dc.lon_deg, dc.capacity_tops, dc.servers, dc.power_w_per_tops,
                 dc.pue, _series(dc.price_cny_per_kwh, loaded, ("datacenters", i, "price_cny_per_kwh"), span),
                 _series(dc.carbon_g_per_kwh, loaded, ("datacenters", i, "carbon_g_per_kwh"), span),
+                None if dc.available_power_kw is None else _scaled(
+                    _series(dc.available_power_kw, loaded, ("datacenters", i, "available_power_kw"), span), 1e3),
             )
         )  # fmt: skip
 

@@ -168,6 +168,9 @@ class DataCenterSpec(_Model):
     pue: float = Field(defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness")
     price_cny_per_kwh: TimeVarying = Field(defaults.DATACENTER["price_cny_per_kwh"], description="[CNY/kWh]")
     carbon_g_per_kwh: TimeVarying = Field(defaults.DATACENTER["carbon_g_per_kwh"], description="[g CO2/kWh]")
+    available_power_kw: TimeVarying | None = Field(
+        None, description="facility power the grid supplies [kW]; servers beyond it wait (unlimited if left out)"
+    )
 
 
 class LinkDefaults(_Model):

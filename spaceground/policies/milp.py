@@ -292,7 +292,7 @@ def formulate(plan, captures=None) -> Formulation:
     # --- ground capacity -----------------------------------------------------------------------
     horizon = span
     for d, items in dc_top.items():
-        cap = dcs[d].capacity_tops * horizon
+        cap = dcs[d].capacity_top_between(0.0, horizon)
         if items and sum(top for _, top in items) > cap:
             B.row(items, ub=cap)
     for (s, d), items in link_gb.items():
