@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .errors import SpacegroundError
+from .errors import InputError, SpacegroundError
 from .timebase import format_utc_ms, parse_utc
 
 TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "first_failure_utc")
@@ -123,6 +123,14 @@ def build_parser():
     )
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser("compare", help="run several policies on one scenario and tabulate their metrics")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--policies", required=True, metavar="A,B,C", help="policy names (registered or module:callable)")
+    p.add_argument("--seeds", metavar="N-M|N,M", help="seeds to run, e.g. 1-5 or 1,3,7 (default: the scenario's)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-compare)")
+    p.add_argument("--no-bound", action="store_true", help="skip the LP upper bound")
+    p.set_defaults(func=cmd_compare)
+
     p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
     p.set_defaults(func=cmd_schema)
@@ -202,8 +210,14 @@ class StageProgress:
         if not self.tty and pct - self.last.get(stage, -100) < 25 and done < total:
             return
         self.last[stage] = pct
-        unit = "satellites" if stage == "geometry" else "% of the span"
-        what = f"{done}/{total} {unit}" if stage == "geometry" else f"{pct}{unit}"
+        if stage == "geometry":
+            what = f"{done}/{total} satellites"
+        elif stage.startswith("policies"):
+            what = f"{done}/{total} policies"
+        elif stage.startswith("bound"):
+            what = "done"
+        else:
+            what = f"{pct}% of the span"
         line = f"{stage}: {what}, {time.perf_counter() - self.started:.1f} s"
         end = "\n" if done >= total or not self.tty else ""
         self.stream.write(("\r" if self.tty else "") + line + end)
@@ -221,6 +235,63 @@ def cmd_run(args):
     print(run_summary(results))
     print(f"run folder: {out}")
     return 0
+
+
+def parse_seeds(text):
+    """'1-5' -> [1..5]; '1,3,7' -> [1, 3, 7]; None -> None."""
+    if text is None:
+        return None
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                out.extend(range(a, b + 1))
+            else:
+                out.append(int(part))
+        except ValueError:
+            raise InputError(f"--seeds: {text!r} is not a seed list; write e.g. 1-5 or 1,3,7") from None
+    if any(s < 0 for s in out):
+        raise InputError(f"--seeds: {text!r}: seeds are integers >= 0")
+    return out
+
+
+def cmd_compare(args):
+    from .api import compare
+    from .scenario import load_scenario
+
+    seeds = parse_seeds(args.seeds)
+    policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    if not policies:
+        raise InputError("--policies: give at least one policy name")
+    loaded = load_scenario(args.scenario)
+    out = args.output or os.path.join("runs", f"{loaded.model.name}-compare")
+    progress = StageProgress()
+    table = compare(loaded, policies, seeds=seeds, bound=not args.no_bound, output=out, progress=progress)
+    print(compare_summary(table))
+    print(f"table: {os.path.join(out, 'compare.csv')}")
+    return 0
+
+
+def compare_summary(table) -> str:
+    """The compare table as text: one row per policy (means over seeds)."""
+    cols = {
+        "p50 min": "time_to_product_p50_min", "p90 min": "time_to_product_p90_min",
+        "p99 min": "time_to_product_p99_min", "hit %": "deadline_hit_rate", "value": "net_value",
+        "value/bound": "value_over_bound", "down GB": "downlinked_gb", "drop GB": "dropped_gb",
+        "onboard kWh": "energy_onboard_kwh", "ground kWh": "energy_ground_kwh", "DoD %": "max_depth_of_discharge",
+        "cost CNY": "cost_cny", "CO2 kg": "carbon_kg", "contact %": "contact_utilisation",
+    }  # fmt: skip
+    g = table.groupby("policy", sort=False)[list(cols.values())].mean()
+    g.columns = list(cols)
+    for c in ("hit %", "DoD %", "contact %"):
+        g[c] = 100 * g[c]
+    seeds = sorted(set(table.seed))
+    head = f"{len(g)} policies x {len(seeds)} seed(s) {seeds} (means over seeds)"
+    return head + "\n" + g.round(3).to_string()
 
 
 def run_summary(results) -> str:

@@ -190,6 +190,17 @@ def prepare(loaded, progress=None) -> tuple:
     return model, Inputs(geo, segments, windows, rates, captures, stage)
 
 
+def reseed(model, inputs, seed):
+    """The same geometry with the captures of another seed: (model, inputs) for ``seed``."""
+    from dataclasses import replace
+
+    t0 = time.perf_counter()
+    model = replace(model, seed=int(seed))
+    captures = _captures(model, EarthOrientation(model.span))
+    stage = {**inputs.stage_s, "workloads_s": time.perf_counter() - t0}
+    return model, replace(inputs, captures=captures, stage_s=stage)
+
+
 def _without(model, keep):
     from dataclasses import replace
 

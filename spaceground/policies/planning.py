@@ -128,6 +128,8 @@ def ground_finish_s(now_s, raw_bytes, compute_top, dc):
     transfer at the full link rate, one-way latency, queue behind the jobs ahead, processing."""
     if not dc.reachable or dc.bandwidth_bps <= 0:
         return math.inf
+    if dc.servers <= 0:  # no power for any server now; when it returns is not in the view
+        return math.inf
     service = compute_top / dc.server_tops
     ahead = dc.busy_servers + dc.queued - dc.servers + 1
     wait = max(0, ahead) * service / dc.servers
