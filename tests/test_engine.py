@@ -179,15 +179,28 @@ def test_invariants_on_the_quickstart_under_both_baselines():
     for policy in ("ground-only", "onboard-first"):
         records, info = execute(model, inputs, policy)
         res = build_results(model, inputs, records, info)
-        d = check_invariants(res, model)
-        for station in d.station.unique():
-            mine = d[d.station == station]
-            antennas = next(g.antennas for g in model.stations if g.station.station_id == station)
-            assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= antennas
-        jobs = res.datacenter_jobs
-        for dc in model.datacenters:
-            mine = jobs[jobs.datacenter == dc.id]
-            assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= dc.servers
+        check_invariants(res, model)
+        check_exclusivity(res, model)
+
+
+def check_exclusivity(res, model):
+    """No antenna serves two satellites at once; no data centre runs more jobs than it has servers
+    (or than its available power feeds when each job starts)."""
+    d = res.downlinks
+    for station in d.station.unique():
+        mine = d[d.station == station]
+        antennas = next(g.antennas for g in model.stations if g.station.station_id == station)
+        assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= antennas
+    jobs = res.datacenter_jobs
+    for dc in model.datacenters:
+        mine = jobs[jobs.datacenter == dc.id]
+        assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= dc.servers
+        if dc.available_power_w is not None and len(mine):
+            start = model.span.seconds_of(mine.start_utc)
+            end = model.span.seconds_of(mine.end_utc)
+            for t in start:  # a job starts only while the busy servers, itself included, have power
+                running = int(((start <= t) & (end > t)).sum())
+                assert running <= dc.servers_at(t), f"{dc.id}: {running} jobs at t = {t} s, power for {dc.servers_at(t)}"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,272 @@
+"""Policies on hand-built plans and views (no SimPy), and the MILP against brute-force enumeration."""
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spaceground.datacenters import StepSeries
+from spaceground.model import DataCenter, GroundStation, SatelliteHardware
+from spaceground.policies import make_policy
+from spaceground.policies.lookahead import edf_with_yield
+from spaceground.policies.milp import formulate, solve
+from spaceground.policies.planning import SatelliteTimeline, onboard_finish_s
+from spaceground.policies.views import (
+    ArrivalView,
+    CaptureView,
+    ContactView,
+    DataCenterView,
+    OnboardJob,
+    Plan,
+    QueuedItem,
+    SatellitePlan,
+    SatelliteView,
+)
+from spaceground.scenario import Objective
+from spaceground.stations import Station
+from spaceground.workloads import CAPTURE_COLUMNS
+
+GB = 1e9
+
+
+def hardware(**kw):
+    base = dict(solar_w=40.0, battery_j=80 * 3600.0, initial_j=72 * 3600.0, reserve_j=48 * 3600.0, bus_w=7.0,
+                capture_j=0.0, compute_tops=100.0, compute_busy_w=25.0, compute_idle_w=0.0, storage_bytes=1e15,
+                downlink_bps=80e6, tx_w=20.0, profile="test")  # fmt: skip
+    base.update(kw)
+    return SatelliteHardware(**base)
+
+
+def datacenter(ident="dc", price=0.5, carbon=500.0, tops=1000.0, servers=1):
+    return DataCenter(ident, ident, 0.0, 0.0, tops, servers, 0.65, 1.3, StepSeries.constant(price),
+                      StepSeries.constant(carbon))  # fmt: skip
+
+
+def plan(windows, captures=(), hw=None, segments=((0.0,), (1.0,)), duration_s=10_000.0, dcs=None, **objective):
+    """One satellite, one station; ``windows`` as (aos, los) at 80 Mbit/s (10 MB/s)."""
+    hw = hw or hardware()
+    dcs = dcs or (datacenter(),)
+    sp = SatellitePlan(0, "S", 5900.0, hw, tuple(0 for _ in windows), tuple(a for a, _ in windows),
+                       tuple(b for _, b in windows), tuple(hw.downlink_bps for _ in windows), *segments)  # fmt: skip
+    st = GroundStation(Station("G", 0.0, 0.0, 0.0, 10.0, "G"), 1, math.inf)
+    rows = [dict(zip(CAPTURE_COLUMNS, (i, *c))) for i, c in enumerate(captures)]
+    caps = pd.DataFrame(rows, columns=CAPTURE_COLUMNS)
+    return Plan(duration_s, (sp,), (st,), tuple(dcs), np.full((1, len(dcs)), 10e9), np.full((1, len(dcs)), 0.001),
+                (), caps, Objective(**objective))  # fmt: skip
+
+
+def capture(t, raw_gb=1.0, product_gb=0.01, top=6000.0, deadline_s=5000.0, value=1.0, onboard=True):
+    # (time_s, sat, workload, target, raw_bytes, product_bytes, compute_top, deadline_s, value, onboard_allowed)
+    return (t, 0, 0, "", raw_gb * GB, product_gb * GB, top, deadline_s, value, onboard)
+
+
+def sat_view(**kw):
+    base = dict(index=0, name="S", energy_j=72 * 3600.0, battery_j=80 * 3600.0, reserve_j=48 * 3600.0,
+                sunlit_fraction=1.0, storage_free_bytes=1e15, compute_backlog_s=0.0, downlink_backlog_bytes=0.0,
+                next_contact_s=1000.0, contact_capacity_bytes=1e10, queue=(), now_s=0.0, onboard_queue=())  # fmt: skip
+    base.update(kw)
+    return SatelliteView(**base)
+
+
+def dc_view(index=0, price=0.5, carbon=500.0, reachable=True, latency_s=0.001, busy=0, servers=1, queued=0):
+    return DataCenterView(index, f"dc{index}", reachable, latency_s, 10e9, busy, servers, queued, 1000.0, 1.3, 0.65,
+                          price, carbon)  # fmt: skip
+
+
+def capture_view(sat=None, now=0.0, value=1.0, deadline=5000.0, onboard=True, raw_gb=1.0, workload="w", cid=1):
+    return CaptureView(now_s=now, capture_id=cid, workload=workload, raw_bytes=raw_gb * GB, product_bytes=0.01 * GB,
+                       compute_top=6000.0, deadline_s=deadline, value=value, onboard_allowed=onboard,
+                       satellite=sat or sat_view(now_s=now), datacenters=(dc_view(reachable=False),))  # fmt: skip
+
+
+def started(name, p, **params):
+    policy = make_policy(name, params)
+    policy.start(p)
+    return policy
+
+
+# --- planning helpers ------------------------------------------------------------------------------
+def test_timeline_bytes_and_send_times_by_hand():
+    tl = SatelliteTimeline(plan([(100.0, 200.0), (500.0, 700.0)]).satellites[0], 10_000.0)
+    assert tl.bytes_between(0.0, 10_000.0) == pytest.approx(300 * 10e6)
+    assert tl.bytes_between(150.0, 600.0) == pytest.approx(150 * 10e6)
+    # 1.5 GB from t = 0: 1 GB in the first window, 0.5 GB 50 s into the second.
+    assert tl.time_to_send(0.0, 1.5 * GB)[0] == pytest.approx(550.0)
+    assert tl.time_to_send(0.0, 4 * GB)[0] == math.inf
+
+
+def test_onboard_finish_follows_the_energy_floor_in_closed_form():
+    # Sunlit throughout, solar 40 W, bus 7 W, busy +25 W: net +8 W, never at the floor: wall time = work time.
+    tl = SatelliteTimeline(plan([(100.0, 200.0)]).satellites[0], 10_000.0)
+    assert onboard_finish_s(tl, 0.0, 72 * 3600.0, 600.0) == pytest.approx(600.0)
+    # Solar 20 W: net idle +13 W, busy -12 W. 1 Wh above the floor lasts 300 s at full speed, then the
+    # surplus pays 13/25 of the time: 600 s of work take 300 + 300 / 0.52 s.
+    tl = SatelliteTimeline(plan([(100.0, 200.0)], hw=hardware(solar_w=20.0)).satellites[0], 10_000.0)
+    floor = 48 * 3600.0
+    assert onboard_finish_s(tl, 0.0, floor + 3600.0, 600.0) == pytest.approx(300.0 + 300.0 / 0.52)
+
+
+def test_edf_with_yield_drops_the_least_value_per_byte_that_would_be_late():
+    tl = SatelliteTimeline(plan([(0.0, 100.0)]).satellites[0], 10_000.0)  # 1 GB in all
+    items = [(1, 0.6 * GB, 50.0, 1.0, 0.0), (2, 0.6 * GB, 90.0, 3.0, 0.0), (3, 0.3 * GB, 95.0, 1.0, 0.0)]
+    kept, late, finish = edf_with_yield(items, tl, 0.0, 10_000.0)
+    # 1 then 2 would end at 120 s > 90: item 1 (1/0.6 GB) yields to 2 (3/0.6 GB); 2 then 3 end at 90 s.
+    assert kept == [2, 3] and late == [1]
+    assert finish[2] == pytest.approx(60.0) and finish[3] == pytest.approx(90.0)
+
+
+# --- policies on hand-built views ------------------------------------------------------------------
+def test_value_greedy_and_value_filter():
+    p = plan([(1000.0, 2000.0)])
+    vg = started("value-greedy", p)
+    assert vg.on_capture(capture_view()) == "onboard"
+    # 60 s x 25 W = 1,500 J needed; only 1,000 J above the reserve.
+    poor = sat_view(energy_j=48 * 3600.0 + 1000.0)
+    assert vg.on_capture(capture_view(sat=poor)) == "ground"
+    queue = (QueuedItem(1, "raw", 1e9, 100.0, 1.0), QueuedItem(2, "product", 1e7, 900.0, 1.0),
+             QueuedItem(3, "raw", 1e9, 50.0, 3.0))  # fmt: skip
+    contact = ContactView(now_s=0.0, satellite=sat_view(), station=0, window_end_s=2000.0, rate_bps=80e6, queue=queue)
+    assert vg.downlink_order(contact) == [2, 3, 1]
+    vf = started("value-filter", p._replace(workloads=(type("W", (), {"name": "w", "value": 1.0})(),)),
+                 min_value_share=0.5)  # fmt: skip
+    assert vf.on_capture(capture_view(value=0.2)) == "drop"
+    assert vf.on_capture(capture_view(value=1.0)) == "onboard"
+    with pytest.raises(Exception, match="min_value_share"):
+        make_policy("value-filter", {"min_value_share": 2})
+
+
+def test_lookahead_routes_by_the_contact_plan():
+    p = plan([(1000.0, 2000.0)])
+    la = started("lookahead", p)
+    # The only window opens after the deadline: neither route can make it.
+    assert la.on_capture(capture_view(deadline=900.0)) == "drop"
+    # Onboard not allowed, the window is ahead: raw.
+    assert la.on_capture(capture_view(onboard=False, cid=2)) == "ground"
+    # Both routes fit and nothing is contended: the earlier product (onboard: 60 s then 1 s of downlink).
+    assert la.on_capture(capture_view(cid=3)) == "onboard"
+    # A deadline past the span end cannot be judged within it: the capture is kept.
+    assert la.on_capture(capture_view(deadline=20_000.0, now=9_000.0, cid=4)) in ("onboard", "ground")
+
+
+def test_green_west_prefers_carbon_within_the_deadline_and_the_fastest_otherwise():
+    gw = started("green-west", plan([(1000.0, 2000.0)]), prefer="carbon")
+    dcs = (dc_view(0, price=0.3, carbon=600.0), dc_view(1, price=0.5, carbon=200.0, latency_s=0.05),
+           dc_view(2, price=0.1, carbon=100.0, reachable=False))  # fmt: skip
+    view = ArrivalView(now_s=0.0, capture_id=1, station=0, raw_bytes=1 * GB, compute_top=6000.0, deadline_s=5000.0,
+                       value=1.0, datacenters=dcs)  # fmt: skip
+    assert gw.on_arrival(view) == 1
+    assert started("green-west", plan([(1000.0, 2000.0)]), prefer="cost").on_arrival(view) == 0
+    # A deadline 5 s away: dc1's 0.05 s latency is fine, but a busy dc1 (queue) misses it; none meets it -> fastest.
+    busy = (dcs[0], dcs[1]._replace(busy_servers=1, queued=3), dcs[2])
+    tight = view.replace(deadline_s=5.0, datacenters=busy)
+    assert gw.on_arrival(tight) == 0
+
+
+def test_lyapunov_trades_value_against_queues():
+    p = plan([(1000.0, 2000.0)])
+    greedy = started("lyapunov", p, V=100.0)
+    assert greedy.on_capture(capture_view(onboard=False)) == "ground"
+    # V = 0: only the drift counts; with data queued, adding a raw capture is worse than dropping it.
+    queued = sat_view(downlink_backlog_bytes=5 * GB)
+    assert started("lyapunov", p, V=0.0).on_capture(capture_view(sat=queued, onboard=False)) == "drop"
+
+
+def test_sunlight_aware_holds_onboard_work_in_shadow():
+    sa = started("sunlight-aware", plan([(5000.0, 6000.0)]), shadow_min_soc=0.95)
+    assert sa.may_compute(sat_view(sunlit_fraction=1.0))
+    assert not sa.may_compute(sat_view(sunlit_fraction=0.0))
+    assert sa.may_compute(sat_view(sunlit_fraction=0.0, energy_j=0.96 * 80 * 3600.0))
+
+
+def test_onboard_jobs_go_earliest_deadline_first_among_those_that_can_make_it():
+    la = started("lookahead", plan([(1000.0, 2000.0)]))
+    jobs = (OnboardJob(1, 600.0, 5000.0, 1.0), OnboardJob(2, 600.0, 300.0, 3.0), OnboardJob(3, 600.0, 2000.0, 1.0))
+    assert la.next_onboard_job(sat_view(onboard_queue=jobs)) == 3  # 2 cannot finish by t = 300 s
+
+
+# --- the MILP against brute force ------------------------------------------------------------------
+def _brute_force(p):
+    """Best value over every assignment of each capture to nothing, raw in window j, or onboard with the
+    product in window j, judged by direct simulation: each window sends its items in release order at
+    the link rate; onboard jobs draw their extra energy from what is above the reserve (solar = loads)."""
+    sp = p.satellites[0]
+    hw = sp.hardware
+    rate = hw.downlink_bps / 8.0
+    caps = list(p.captures.itertuples(index=False))
+    options = []
+    for c in caps:
+        opts = [None]
+        for j, (a, b) in enumerate(zip(sp.window_aos_s, sp.window_los_s)):
+            deadline = c.time_s + c.deadline_s
+            if b > c.time_s and max(a, c.time_s) + c.raw_bytes / rate + c.raw_bytes * 8 / 10e9 + 0.001 + \
+                    c.compute_top / 1000.0 <= deadline:  # fmt: skip
+                opts.append(("raw", j))
+            ready = c.time_s + c.compute_top / hw.compute_tops
+            if c.onboard_allowed and b > ready and max(a, ready) + c.product_bytes / rate <= deadline:
+                opts.append(("onboard", j))
+        options.append(opts)
+    best = 0.0
+    budget = hw.initial_j - hw.reserve_j
+    for combo in itertools.product(*options):
+        energy = sum((hw.compute_busy_w - hw.compute_idle_w) * c.compute_top / hw.compute_tops
+                     for c, o in zip(caps, combo) if o and o[0] == "onboard")  # fmt: skip
+        if energy > budget + 1e-6:
+            continue
+        ok = True
+        for j, (a, b) in enumerate(zip(sp.window_aos_s, sp.window_los_s)):
+            items = sorted(
+                (c.time_s if o[0] == "raw" else c.time_s + c.compute_top / hw.compute_tops,
+                 c.raw_bytes if o[0] == "raw" else c.product_bytes)
+                for c, o in zip(caps, combo) if o and o[1] == j
+            )  # fmt: skip
+            t = a
+            for release, size in items:
+                t = max(t, release) + size / rate
+            ok &= t <= b + 1e-6
+        if ok:
+            best = max(best, sum(c.value for c, o in zip(caps, combo) if o))
+    return best
+
+
+def _random_captures(seed, n=5):
+    rng = np.random.default_rng(seed)
+    return [capture(float(rng.uniform(0, 2500)), raw_gb=float(rng.choice([0.5, 0.8, 1.2])),
+                    product_gb=float(rng.choice([0.05, 0.3])), top=float(rng.choice([3000, 12000])),
+                    deadline_s=float(rng.choice([1500, 4000])), value=float(rng.choice([1, 2, 3])),
+                    onboard=bool(rng.uniform() < 0.7)) for _ in range(n)]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_matches_brute_force_on_tiny_instances(seed):
+    windows = [(1000.0, 1150.0), (3000.0, 3100.0)]  # 1.5 GB and 1 GB at 10 MB/s
+    caps = _random_captures(seed)
+    # Solar exactly pays bus and idle, no transmitter or capture energy: the battery above the reserve
+    # (3,000 J) is the onboard budget: 750 J per 3,000 tera-ops, 3,000 J per 12,000.
+    for budget_j in (3000.0, 1e5):
+        hw = hardware(solar_w=7.0, tx_w=0.0, initial_j=48 * 3600.0 + budget_j)
+        p = plan(windows, caps, hw=hw)
+        sol = solve(formulate(p), time_limit_s=30)
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(_brute_force(p), abs=1e-6)
+
+
+def test_the_brute_force_cases_bind_on_links_and_on_energy():
+    # Guard on the test above: seed 0 loses value to the energy budget, and no seed delivers everything.
+    caps = _random_captures(0)
+    windows = [(1000.0, 1150.0), (3000.0, 3100.0)]
+    tight = _brute_force(plan(windows, caps, hw=hardware(solar_w=7.0, tx_w=0.0, initial_j=48 * 3600.0 + 3000.0)))
+    rich = _brute_force(plan(windows, caps, hw=hardware(solar_w=7.0, tx_w=0.0, initial_j=80 * 3600.0)))
+    assert tight < rich < sum(c[8] for c in caps)
+
+
+def test_lp_bound_is_above_the_milp_and_the_milp_plan_is_feasible_in_its_own_terms():
+    caps = [capture(float(t), value=v) for t, v in zip(range(0, 2500, 250), [1, 3, 2, 1, 1, 3, 2, 2, 1, 3])]
+    p = plan([(1000.0, 1150.0), (3000.0, 3100.0)], caps)
+    form = formulate(p)
+    mip, lp = solve(form, time_limit_s=30), solve(form, relax=True)
+    assert lp.objective >= mip.objective - 1e-6
+    x = mip.x
+    assert np.all(form.A @ x <= form.ub + 1e-6) and np.all(form.A @ x >= form.lb - 1e-6)
+    assert sum(1 for v in mip.chosen.values()) == sum(x[: len(form.paths)] > 0.5)

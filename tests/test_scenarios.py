@@ -1,0 +1,120 @@
+"""The seed scenarios under every policy: engine invariants, the LP bound above every policy, compare."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spaceground.api import compare
+from spaceground.engine import Engine
+from spaceground.policies import available
+from spaceground.policies.milp import upper_bound
+from spaceground.results import build_results
+from spaceground.scenario import load_scenario, parse_scenario
+from spaceground.simulate import execute, prepare, reseed
+
+from .conftest import ROOT
+from .test_engine import TINY, check_exclusivity, check_invariants
+
+SEED_SCENARIOS = ["east-data-west-computing", "metro-1ms-latency-circle", "space-computing-constellation",
+                  "energy-constrained-region"]  # fmt: skip
+POLICIES = available()
+
+
+@pytest.fixture(scope="module", params=SEED_SCENARIOS)
+def scenario_runs(request):
+    loaded = load_scenario(os.path.join(ROOT, "scenarios", f"{request.param}.yaml"))
+    model, inputs = prepare(loaded)
+    bound = upper_bound(Engine.plan(model, inputs))["bound"]
+    runs = {}
+    for name in POLICIES:
+        params = model.policy_params if name == model.policy_name else {}
+        records, info = execute(model, inputs, name, params)
+        runs[name] = build_results(model, inputs, records, info)
+    return request.param, model, bound, runs
+
+
+def test_every_policy_keeps_the_engine_invariants(scenario_runs):
+    name, model, _, runs = scenario_runs
+    for policy, res in runs.items():
+        check_invariants(res, model)
+        check_exclusivity(res, model)
+        assert res.metrics["captures"] > 100, f"{name} under {policy}: too few captures to mean anything"
+
+
+def test_the_lp_bound_is_above_every_policy(scenario_runs):
+    name, _, bound, runs = scenario_runs
+    for policy, res in runs.items():
+        assert res.metrics["net_value"] <= bound + 1e-6, f"{name}: {policy} beats the bound {bound}"
+
+
+def test_no_policy_wins_every_metric(scenario_runs):
+    # A real trade-off: the best on value is not also the best on onboard energy, ground cost and latency.
+    name, _, _, runs = scenario_runs
+    m = pd.DataFrame({p: r.metrics for p, r in runs.items()}).T
+    best_value = m.net_value.astype(float).idxmax()
+    others = {"energy_onboard_kwh": "min", "cost_cny": "min", "max_depth_of_discharge": "min"}
+    wins = [m[c].astype(float).idxmin() == best_value or m[c].astype(float).min() == m.loc[best_value, c]
+            for c in others]  # fmt: skip
+    assert not all(wins), f"{name}: {best_value} is best on value and on {list(others)}"
+    # And the co-scheduling policies beat the bent pipe on value.
+    assert m.loc["lookahead", "net_value"] > m.loc["ground-only", "net_value"]
+
+
+def test_data_centre_power_limits_jobs_by_hand():
+    # One satellite, one data centre of 2 servers x 500 TOPS (0.5 W/TOPS x 1.5 PUE: 375 W each) whose
+    # supply allows one server (400 W): the jobs never overlap though there are two servers.
+    extra = ""
+    text = TINY.format(policy="ground-only", sats='"SENTINEL-2A", "SENTINEL-2B"', hours=24, antennas=2,
+                       hardware="", extra=extra)  # fmt: skip
+    text = text.replace("capacity_tops: 1000, servers: 1,", "capacity_tops: 1000, servers: 2, available_power_kw: 0.4,")
+    text = text.replace("compute_top: 3000", "compute_top: 600000")
+    loaded = parse_scenario(text, "power.yaml", ROOT)
+    model, inputs = prepare(loaded)
+    assert model.datacenters[0].servers_at(0.0) == 1
+    records, info = execute(model, inputs)
+    res = build_results(model, inputs, records, info)
+    jobs = res.datacenter_jobs.sort_values("start_utc")
+    assert len(jobs) >= 3
+    assert (jobs.start_utc.iloc[1:].to_numpy() >= jobs.end_utc.iloc[:-1].to_numpy()).all()
+    assert (res.workloads.dc_queue_wait_s.dropna() > 0).any()  # someone waited for power
+
+
+def test_reseed_gives_the_captures_of_a_fresh_run_with_that_seed():
+    path = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+    model, inputs = prepare(load_scenario(path))
+    _, again = reseed(model, inputs, 7)
+    _, fresh = prepare(load_scenario(path).with_overrides(seed=7))
+    pd.testing.assert_frame_equal(again.captures, fresh.captures)
+    assert not again.captures.equals(inputs.captures)
+
+
+def test_compare_command_writes_one_row_per_policy_and_seed(tmp_path):
+    out = tmp_path / "cmp"
+    cmd = [sys.executable, "-m", "spaceground.cli", "compare", os.path.join(ROOT, "scenarios", "quickstart.yaml"),
+           "--policies", "ground-only,onboard-first,lookahead", "--seeds", "1-2", "-o", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "value/bound" in proc.stdout and "lookahead" in proc.stdout
+    table = pd.read_parquet(out / "compare.parquet")
+    assert len(table) == 6 and set(table.seed) == {1, 2}
+    assert (table.value_over_bound <= 1 + 1e-9).all() and (table.value_over_bound > 0).all()
+    info = json.loads((out / "compare.json").read_text())
+    assert info["seeds"] == [1, 2] and len(info["scenario_sha256"]) == 64
+    # The same rows from the API.
+    api = compare(load_scenario(os.path.join(ROOT, "scenarios", "quickstart.yaml")), ["ground-only"], seeds=[2])
+    row = table[(table.policy == "ground-only") & (table.seed == 2)].iloc[0]
+    assert api.iloc[0].net_value == row.net_value and np.isclose(api.iloc[0].value_bound, row.value_bound)
+
+
+def test_compare_rejects_bad_input_clearly(tmp_path):
+    path = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+    for args, message in ((["--policies", "lookahed"], "did you mean 'lookahead'"),
+                          (["--policies", "lookahead", "--seeds", "5-1"], "is not a seed list")):  # fmt: skip
+        proc = subprocess.run([sys.executable, "-m", "spaceground.cli", "compare", path, *args, "-o", str(tmp_path)],
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr
