@@ -223,7 +223,16 @@ def edf_with_yield(items, tl, now_s, duration_s):
 
 
 def deadline_order_with_yield(view, tl, duration_s):
-    """Earliest deadline first; items that would be late yield (lowest value per byte first) and go last."""
-    items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, view.now_s) for q in view.queue]
-    kept, late, _ = edf_with_yield(items, tl, view.now_s, duration_s)
-    return kept + late
+    """Earliest deadline first; items that would be late yield (lowest value per byte first) and go last.
+
+    Items already past their deadline are worth nothing delivered: they are not sent (and spend
+    no transmitter energy) unless storage runs short, when they go last to make room."""
+    now = view.now_s
+    live = [q for q in view.queue if q.deadline_s >= now]
+    items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, now) for q in live]
+    kept, late, _ = edf_with_yield(items, tl, now, duration_s)
+    order = kept + late
+    sat = view.satellite
+    if sat.storage_free_bytes < 0.1 * (sat.storage_free_bytes + sum(q.remaining_bytes for q in view.queue)) + 1.0:
+        order += [q.capture_id for q in sorted(view.queue, key=lambda q: q.deadline_s) if q.deadline_s < now]
+    return order

@@ -15,7 +15,8 @@ curtailment.
 
 Constraints:
 
-* one path per capture at most; an onboard path's job is run in full, after capture;
+* one path per capture at most; an onboard path's job is run in full, after capture and
+  before its product's window closes;
 * window capacity: the bytes of the paths through a window that are ready at or after
   any time ``tau`` fit in the cells after ``tau`` (exact for one window with release times);
 * antennas: in every interval of a station, used minutes <= antennas x length; a
@@ -159,7 +160,7 @@ def formulate(plan, captures=None) -> Formulation:
                     v = B.var(-(value - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
                     paths.append((cid, "onboard", k, j, -1))
                     mine.append(v)
-                    onboard_of.setdefault(cid, []).append(v)
+                    onboard_of.setdefault(cid, []).append((v, los[j]))
                     window_paths.setdefault((k, j), []).append((v, ready, product / GB))
                 if cid in onboard_of:
                     extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
@@ -222,7 +223,7 @@ def formulate(plan, captures=None) -> Formulation:
     compute_vars = []
     for cid, (k, t, deadline, run_s, extra_wh) in compute_rows.items():
         seg_t, ends = intervals[k][0], intervals[k][1]
-        terms = []
+        terms, done_by = [], []
         for m, (m0, m1) in enumerate(zip(seg_t, ends)):
             overlap = min(m1, deadline) - max(m0, t)
             if overlap <= 0:
@@ -230,8 +231,12 @@ def formulate(plan, captures=None) -> Formulation:
             p = B.var(0.0, 0.0, min(1.0, overlap / run_s))
             compute_vars.append((p, k, m))
             terms.append((p, 1.0))
+            done_by.append((m1, p))
             share.setdefault((k, m), []).append((p, run_s, extra_wh))
-        B.row(terms + [(v, -1.0) for v in onboard_of[cid]], lb=0.0, ub=0.0)
+        B.row(terms + [(v, -1.0) for v, _ in onboard_of[cid]], lb=0.0, ub=0.0)
+        # The job is done before its product's window closes (intervals are cut at window ends).
+        for v, los_j in onboard_of[cid]:
+            B.row([(p, 1.0) for m1, p in done_by if m1 <= los_j + 1e-6] + [(v, -1.0)], lb=0.0)
     for k, sp in enumerate(plan.satellites):
         hw = sp.hardware
         seg_t, ends, sunlit, floor_wh = intervals[k]
@@ -433,6 +438,16 @@ class MilpOptimal(PlanningPolicy):
         starts = self._intervals[sat.index][0]
         m = max(bisect_right(starts, sat.now_s + 1e-6) - 1, 0)
         return m in self._work_in[sat.index]
+
+    def next_onboard_job(self, sat):
+        """The waiting job whose product's planned window comes first."""
+        aos = self.plan.satellites[sat.index].window_aos_s
+
+        def key(job):
+            p = self.chosen.get(job.capture_id)
+            return (aos[p[2]] if p is not None else math.inf, job.deadline_s, job.capture_id)
+
+        return min(sat.onboard_queue, key=key).capture_id
 
     def on_capture(self, view):
         plan = self.chosen.get(view.capture_id)
