@@ -41,7 +41,7 @@ POLICIES = ["ground-only", "onboard-first", "value-greedy", "value-filter", "lya
             "green-west", "lookahead", "milp-optimal"]  # fmt: skip
 BASELINES = ("ground-only", "onboard-first")
 SATELLITES = ["SENTINEL-2A", "SENTINEL-2B", "LANDSAT 8", "LANDSAT 9", "SENTINEL-1A", "SENTINEL-1C"]
-STATIONS = ["SVALBARD", "KIRUNA", "KASHI", "SANYA", "MIYUN", "INUVIK", "TROLL", "MATERA"]
+STATIONS = ["SVALBARD", "KIRUNA", "KASHI", "SANYA", "MIYUN", "INUVIK", "TROLL", "NEUSTRELITZ"]
 HARDWARE = {
     "link": "{solar_w: 60, battery_wh: 150, compute_tops: 100, compute_busy_w: 25, storage_gb: 256, downlink_mbps: 80}",
     "energy": "{solar_w: 14, battery_wh: 30, min_soc: 0.4, bus_w: 5, compute_tops: 20, compute_busy_w: 20, "

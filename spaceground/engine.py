@@ -103,7 +103,8 @@ class Satellite:
         self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
         self.load_w = sum(self.loads.values())
         self.storage_used = 0.0
-        self.onboard_waiting = {}  # capture id -> (run_s, deadline_s, value), in the order queued
+        self.onboard_waiting = {}  # capture id -> OnboardJob, in the order queued
+        self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
         self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
@@ -392,7 +393,7 @@ class Engine:
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
             contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
-            onboard_queue=tuple(sat.onboard_waiting.values()),
+            onboard_queue=tuple(sat.onboard_waiting.values()), onboard_running=sat.onboard_running,
         )  # fmt: skip
 
     @staticmethod
@@ -512,6 +513,7 @@ class Engine:
             rec = self._row(cid)
             remaining = rec["compute_top"]
             while remaining > 1e-9 * rec["compute_top"]:
+                sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"])
                 busy = sat.loads["compute"] == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra)
                 if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
@@ -531,6 +533,7 @@ class Engine:
                 else:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
+            sat.onboard_running = None
             sat.set_load("compute", sat.hw.compute_idle_w)
             # The computer's own energy for this job: busy power over the busy time.
             rec["energy_onboard_j"] += sat.hw.compute_busy_w * rec["compute_top"] / tops

@@ -26,7 +26,9 @@ import math
 import numpy as np
 
 from . import register
-from .planning import PlanningPolicy, choose_datacenter
+from .planning import PlanningPolicy, choose_datacenter, sunlit_time_after
+
+URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 
 
 @register("lookahead")
@@ -58,7 +60,7 @@ class Lookahead(PlanningPolicy):
             return "onboard" if math.isfinite(o_t) else "ground"  # judged after the span: keep it
         prices = self.prices[sat.index]
         if self.pricing:
-            prices.observe(view, o_ok, g_ok)
+            prices.observe(view, *self.structural_routes(view, sat))
             if prices.seen % self.reprice_every == 0:
                 prices.update(view, sat)
             g_score = prices.score(view, "ground") if g_ok else -math.inf
@@ -86,7 +88,18 @@ class Lookahead(PlanningPolicy):
         """In sunlight (the array pays most of it, the battery keeps its charge for the radio and
         the shadow), or in shadow while the battery is nearly full; never at the radio's expense."""
         in_sun = sat.sunlit_fraction >= 0.999 or sat.energy_j >= self.shadow_min_soc * sat.battery_j
-        return in_sun and self.radio_energy_first(sat)
+        return (in_sun or self.urgent_job(sat)) and self.radio_energy_first(sat)
+
+    def urgent_job(self, sat):
+        """Is the job on the computer one that would miss its deadline waiting for sunlight
+        (but can make it if it runs now)?"""
+        job = sat.onboard_running
+        if job is None:
+            return False
+        tl = self.tl[sat.index]
+        now = sat.now_s
+        in_sun_at = sunlit_time_after(tl, now, job.run_s)
+        return now + job.run_s <= job.deadline_s < in_sun_at + URGENT_SLACK_S
 
     def downlink_order(self, view):
         return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)

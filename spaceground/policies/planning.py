@@ -281,9 +281,12 @@ class PlanningPolicy(BasePolicy):
         tx_j = hw.tx_w * 8.0 * sat.downlink_backlog_bytes / max(tl.rate_Bps.mean() * 8.0, 1.0) if len(tl.rate_Bps) else 0.0
         shadow_min_j = getattr(self, "shadow_min_soc", 0.0) * hw.battery_j
         t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
-        if not math.isfinite(t_c):
+        t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
+        if t_p > view.deadline_s and shadow_min_j > 0:  # too late in sunlight: an urgent job runs in shadow too
+            t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s)
+            t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
+        if not math.isfinite(t_p):
             return math.inf, 0.0
-        t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s)
         energy_wh = hw.compute_busy_w * run_s / 3600.0
         return t_p, self.objective.onboard_energy_weight_per_wh * energy_wh
 
@@ -304,6 +307,24 @@ class PlanningPolicy(BasePolicy):
         g_t, g_cost, _ = self.ground_route(view, sat, ahead)
         o_t, o_cost = self.onboard_route(view, sat, ahead, self.energy_margin * self.tl[sat.index].hw.battery_j)
         return sat, (g_t, g_cost), (o_t, o_cost)
+
+    def structural_routes(self, view, sat):
+        """Could each route meet the deadline if this capture had the satellite to itself?
+        (No queues: the contacts, the sunlight and the ground path only.) What kinds of capture
+        can use which route, for the scarcity prices, without the queues of the moment."""
+        tl = self.tl[sat.index]
+        hw = tl.hw
+        now, deadline = view.now_s, view.deadline_s
+        t_down, station = tl.time_to_send(now, view.raw_bytes)
+        ground = False
+        if math.isfinite(t_down):
+            ground = any(ground_finish_s(t_down, view.raw_bytes, view.compute_top, self._dc_from(station, dc)) <= deadline
+                         for dc in view.datacenters)  # fmt: skip
+        onboard = False
+        if view.onboard_allowed and hw.compute_tops > 0:
+            t_c = sunlit_time_after(tl, now, view.compute_top / hw.compute_tops)
+            onboard = math.isfinite(t_c) and tl.time_to_send(t_c, view.product_bytes)[0] <= deadline
+        return onboard, ground
 
     def next_onboard_job(self, sat):
         """Earliest deadline first among the jobs that can still make it, then the others."""

@@ -20,6 +20,7 @@ class SatelliteView(NamedTuple):
     queue: tuple = ()  # QueuedItem of everything waiting for downlink, in the order it was queued
     now_s: float = float("nan")  # the moment the view describes, seconds from the span start
     onboard_queue: tuple = ()  # OnboardJob waiting for the onboard computer (not the one running)
+    onboard_running: object = None  # OnboardJob on the computer now (run_s: what is left), or None
 
 
 class DataCenterView(NamedTuple):
