@@ -36,12 +36,15 @@ class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
-                 shadow_min_soc=0.9):
+                 shadow_min_soc=0.9, tie_rule="auto"):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
         self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
         self.tie = float(tie)  # scores closer than this share of the value are a tie
+        if tie_rule not in ("split", "slack", "auto"):
+            raise ValueError(f"tie_rule must be 'split' or 'slack', got {tie_rule!r}")
+        self.tie_rule = tie_rule
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
@@ -70,6 +73,11 @@ class Lookahead(PlanningPolicy):
                 return "drop"  # worth less than the resources it would take from the captures to come
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
+                energy_bound = prices.energy_share(view)
+                if tie and (self.tie_rule == "slack" or (self.tie_rule == "auto" and energy_bound)):
+                    # Between routes worth alike, keep the onboard computer for captures that have no
+                    # other way: the raw route if it leaves an hour of slack.
+                    return "ground" if g_t <= deadline - 3600.0 else "onboard"
                 choice = prices.prefer_onboard(view) if tie else None
                 if choice is not None:
                     return "onboard" if choice else "ground"
@@ -192,6 +200,11 @@ class ScarcityPrices:
     @staticmethod
     def _kind(item):
         return tuple(round(x, 6) for x in item[:5])
+
+    def energy_share(self, view):
+        """Is onboard energy, rather than downlink, what this capture's onboard route costs most in?"""
+        v, raw, product, wh, h, _ = self._item(view)
+        return self.price_wh * wh > self.price_gb * (raw - product)
 
     def prefer_onboard(self, view):
         """Between two routes the prices value alike: keep the split the LP chose for this kind."""
