@@ -36,7 +36,7 @@ class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
-                 shadow_min_soc=0.9, tie_rule="auto"):
+                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
@@ -45,6 +45,7 @@ class Lookahead(PlanningPolicy):
         if tie_rule not in ("split", "slack", "auto"):
             raise ValueError(f"tie_rule must be 'split' or 'slack', got {tie_rule!r}")
         self.tie_rule = tie_rule
+        self.cautious_start = bool(cautious_start)
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
@@ -52,6 +53,26 @@ class Lookahead(PlanningPolicy):
     def start(self, plan):
         super().start(plan)
         self.prices = [ScarcityPrices(tl, plan.duration_s, self.history) for tl in self.tl]
+        self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
+
+    @staticmethod
+    def _energy_short(plan, tl):
+        """Would the array's surplus over the span pay for fewer onboard jobs than the rate-triggered
+        workload classes are expected to bring? (Known in advance: the capture plan's rates.)"""
+        from ..scenario import RateTrigger
+
+        hw = tl.hw
+        expected, work_s = 0.0, 0.0
+        for w in plan.workloads:
+            if isinstance(w.trigger, RateTrigger) and w.onboard_allowed and hw.compute_tops > 0:
+                n = w.trigger.rate_per_sat_per_h * plan.duration_s / 3600.0
+                expected += n
+                work_s += n * w.compute_top / hw.compute_tops
+        if expected == 0:
+            return False
+        surplus_j = hw.solar_w * tl.sunlit_seconds_between(0.0, plan.duration_s) - (hw.bus_w + hw.compute_idle_w) * plan.duration_s
+        need_j = work_s * (hw.compute_busy_w - hw.compute_idle_w)
+        return need_j > surplus_j
 
     def on_capture(self, view):
         sat, (g_t, g_cost), (o_t, o_cost) = self.routes(view)
@@ -73,7 +94,9 @@ class Lookahead(PlanningPolicy):
                 return "drop"  # worth less than the resources it would take from the captures to come
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
-                energy_bound = prices.energy_share(view)
+                # Before the first prices nothing is known of scarcity: judge it as the energy case.
+                energy_bound = prices.energy_share(view) or (
+                    self.cautious_start and not prices.priced and self.energy_short[sat.index])
                 if tie and (self.tie_rule == "slack" or (self.tie_rule == "auto" and energy_bound)):
                     # Between routes worth alike, keep the onboard computer for captures that have no
                     # other way: the raw route if it leaves an hour of slack.
@@ -129,6 +152,7 @@ class ScarcityPrices:
         self.seen = 0
         self.price_gb = self.price_wh = self.price_h = 0.0
         self.onboard_share, self.split = {}, {}
+        self.priced = False
         hw = timeline.hw
         rates = timeline.rate_Bps
         self.mean_rate_Bps = float(np.mean(rates)) if len(rates) else 1.0
@@ -189,6 +213,7 @@ class ScarcityPrices:
         if res.status == 0:
             duals = -res.ineqlin.marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])
+            self.priced = True
             # Where the prices leave a kind of capture indifferent between routes, the LP's own
             # split says how often to take each.
             shares = {}
