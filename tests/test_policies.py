@@ -10,9 +10,8 @@ import pytest
 from spaceground.datacenters import StepSeries
 from spaceground.model import DataCenter, GroundStation, SatelliteHardware
 from spaceground.policies import make_policy
-from spaceground.policies.lookahead import edf_with_yield
 from spaceground.policies.milp import formulate, solve
-from spaceground.policies.planning import SatelliteTimeline, onboard_finish_s
+from spaceground.policies.planning import SatelliteTimeline, edf_with_yield, onboard_finish_s
 from spaceground.policies.views import (
     ArrivalView,
     CaptureView,

@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from . import register
-from .planning import PlanningPolicy, choose_datacenter, sunlit_time_after
+from .planning import PlanningPolicy, choose_datacenter, edf_with_yield, sunlit_time_after
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 
@@ -43,7 +43,7 @@ class Lookahead(PlanningPolicy):
         self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
         self.tie = float(tie)  # scores closer than this share of the value are a tie
         if tie_rule not in ("split", "slack", "auto"):
-            raise ValueError(f"tie_rule must be 'split' or 'slack', got {tie_rule!r}")
+            raise ValueError(f"tie_rule must be 'auto', 'split' or 'slack', got {tie_rule!r}")
         self.tie_rule = tie_rule
         self.cautious_start = bool(cautious_start)
         if not 0 <= shadow_min_soc <= 1:
@@ -70,9 +70,7 @@ class Lookahead(PlanningPolicy):
                 work_s += n * w.compute_top / hw.compute_tops
         if expected == 0:
             return False
-        surplus_j = hw.solar_w * tl.sunlit_seconds_between(0.0, plan.duration_s) - (hw.bus_w + hw.compute_idle_w) * plan.duration_s
-        need_j = work_s * (hw.compute_busy_w - hw.compute_idle_w)
-        return need_j > surplus_j
+        return work_s * (hw.compute_busy_w - hw.compute_idle_w) > tl.surplus_j(0.0, plan.duration_s)
 
     def on_capture(self, view):
         sat, (g_t, g_cost), (o_t, o_cost) = self.routes(view)
@@ -153,10 +151,7 @@ class ScarcityPrices:
         self.price_gb = self.price_wh = self.price_h = 0.0
         self.onboard_share, self.split = {}, {}
         self.priced = False
-        hw = timeline.hw
-        rates = timeline.rate_Bps
-        self.mean_rate_Bps = float(np.mean(rates)) if len(rates) else 1.0
-        self.tx_wh_per_gb = hw.tx_w * 1e9 / self.mean_rate_Bps / 3600.0
+        self.tx_wh_per_gb = timeline.hw.tx_w * 1e9 / timeline.mean_rate_Bps / 3600.0
 
     def _item(self, view):
         hw = self.tl.hw
@@ -192,8 +187,7 @@ class ScarcityPrices:
         backlog_h = sat.compute_backlog_s / 3600.0
         # Energy the rest of the span can spend on optional loads: the battery above its reserve plus
         # the array's surplus over the bus (not clamped at full: loads can run while the Sun shines).
-        surplus_j = hw.solar_w * tl.sunlit_seconds_between(now, end) - (hw.bus_w + hw.compute_idle_w) * (end - now)
-        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + surplus_j) / 3600.0
+        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + tl.surplus_j(now, end)) / 3600.0
                        - backlog_h * (hw.compute_busy_w - hw.compute_idle_w) - self.tx_wh_per_gb * queued_gb)  # fmt: skip
         time_h = max(0.0, (end - now) / 3600.0 - backlog_h)
         n = len(self.sample)
@@ -241,36 +235,6 @@ class ScarcityPrices:
         choice = (n_o + 1) - share * (n + 1) <= share * (n + 1) - n_o
         self.split[kind] = (n_o + int(choice), n + 1)
         return choice
-
-
-def edf_with_yield(items, tl, now_s, duration_s):
-    """Predicted downlink of queued items sent earliest deadline first, late ones yielding.
-
-    ``items``: (id, bytes, deadline_s, value, release_s). Walk them by deadline, adding each to
-    the kept set; when the last kept one would finish after its deadline, the kept item of least
-    value per byte yields (a weighted Moore-Hodgson rule) and goes last. Items due after the span
-    are judged against the span end only. Returns (kept ids in order, yielded ids best first,
-    {id: predicted end of downlink for kept ones}).
-    """
-    ranked = sorted(items, key=lambda q: (q[2], q[0]))
-    kept, late = [], []
-    total = 0.0
-    for item in ranked:
-        kept.append(item)
-        total += item[1]
-        t_end = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
-        if t_end > item[2] and item[2] <= duration_s:
-            worst = min(kept, key=lambda q: (q[3] / max(q[1], 1.0), -q[2]))
-            kept.remove(worst)
-            total -= worst[1]
-            late.append(worst)
-    late.sort(key=lambda q: (-q[3] / max(q[1], 1.0), q[2]))
-    finish = {}
-    total = 0.0
-    for item in kept:
-        total += item[1]
-        finish[item[0]] = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
-    return [q[0] for q in kept], [q[0] for q in late], finish
 
 
 def deadline_order_with_yield(view, tl, duration_s):

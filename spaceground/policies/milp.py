@@ -106,7 +106,6 @@ def formulate(plan, captures=None) -> Formulation:
     span = plan.duration_s
     B = _Builder()
     paths = []
-    by_capture = {}
     dcs = plan.datacenters
     dc_top = {d: [] for d in range(len(dcs))}  # data centre -> (var, tera-ops)
     link_gb = {}  # (station, dc) -> (var, GB)
@@ -167,7 +166,6 @@ def formulate(plan, captures=None) -> Formulation:
                     compute_rows[cid] = (k, t, deadline, run_s, extra_wh)
             if len(mine) > 1:
                 B.row([(v, 1.0) for v in mine], ub=1.0)
-            by_capture[cid] = mine
     n_bin = len(paths)
 
     # --- window cells --------------------------------------------------------------------------
@@ -179,10 +177,10 @@ def formulate(plan, captures=None) -> Formulation:
     station_groups, sat_groups = {}, {}
     seg_tx = {}  # (sat, energy interval) -> [u var]
     intervals = [_energy_intervals(sp, span) for sp in plan.satellites]
+    sat_bounds_of = [sorted(set(sp.window_aos_s) | set(sp.window_los_s)) for sp in plan.satellites]
     for k, sp in enumerate(plan.satellites):
-        hw = sp.hardware
-        sat_bounds = sorted(set(sp.window_aos_s) | set(sp.window_los_s))
-        seg_t = intervals[k][0]
+        sat_bounds = sat_bounds_of[k]
+        seg_t = intervals[k][0]  # sunlight segments cut at this satellite's own window ends
         for j, (s, a, b, rate) in enumerate(zip(sp.window_station, sp.window_aos_s, sp.window_los_s,
                                                 sp.window_rate_bps)):  # fmt: skip
             users = window_paths.get((k, j))
@@ -190,7 +188,6 @@ def formulate(plan, captures=None) -> Formulation:
                 continue
             cuts = {a, b}
             cuts.update(x for x in station_bounds[s] if a < x < b)
-            cuts.update(x for x in sat_bounds if a < x < b)
             cuts.update(x for x in seg_t if a < x < b)
             cuts.update(r for _, r, _ in users if a < r < b)
             cuts = sorted(cuts)
@@ -212,7 +209,6 @@ def formulate(plan, captures=None) -> Formulation:
         if len({(k, j) for _, j, k in members}) > ant:
             bounds = station_bounds[s]
             B.row([(u, 1.0) for u, *_ in members], ub=ant * (bounds[e] - bounds[e - 1]) / MIN)
-    sat_bounds_of = [sorted(set(sp.window_aos_s) | set(sp.window_los_s)) for sp in plan.satellites]
     for (k, e), members in sat_groups.items():
         if len({j for _, j in members}) > 1:
             bounds = sat_bounds_of[k]
@@ -295,13 +291,12 @@ def formulate(plan, captures=None) -> Formulation:
                 n_storage += 1
 
     # --- ground capacity -----------------------------------------------------------------------
-    horizon = span
     for d, items in dc_top.items():
-        cap = dcs[d].capacity_top_between(0.0, horizon)
+        cap = dcs[d].capacity_top_between(0.0, span)
         if items and sum(top for _, top in items) > cap:
             B.row(items, ub=cap)
     for (s, d), items in link_gb.items():
-        cap = float(plan.link_bps[s, d]) / 8.0 / GB * horizon
+        cap = float(plan.link_bps[s, d]) / 8.0 / GB * span
         if sum(g for _, g in items) > cap:
             B.row(items, ub=cap)
 

@@ -49,6 +49,7 @@ class SatelliteTimeline:
         cap = (self.end_s - self.start_s) * self.rate_Bps
         self._cum = np.concatenate([[0.0], np.cumsum(cap)]).tolist()  # bytes before interval i
         self._rate = self.rate_Bps.tolist()
+        self.mean_rate_Bps = float(np.mean(self.rate_Bps)) if len(rates) else 1.0  # for transmitter energy estimates
         # Sunlight as cumulative solar energy at segment starts.
         t = list(sat_plan.segment_start_s)
         f = list(sat_plan.segment_sunlit)
@@ -98,25 +99,10 @@ class SatelliteTimeline:
         i = max(bisect_right(self._seg_t, t) - 1, 0)
         return self._solar_cum[i] + self._seg_f[i] * (t - self._seg_t[i])
 
-    def spare_energy_j(self, t0_s, t1_s, energy_now_j, extra_w=0.0):
-        """Energy above the reserve at ``t1`` if the bus, idle computer and ``extra_w`` run from ``t0``
-        (the battery clamped at full only at the end: optimistic about curtailment)."""
+    def surplus_j(self, t0_s, t1_s):
+        """Energy the array delivers in [t0, t1] beyond the bus and the idle computer [J]."""
         hw = self.hw
-        gain = hw.solar_w * self.sunlit_seconds_between(t0_s, t1_s)
-        use = (hw.bus_w + hw.compute_idle_w + extra_w) * max(0.0, t1_s - t0_s)
-        return min(energy_now_j + gain - use, hw.battery_j) - hw.reserve_j
-
-    def in_sun(self, t_s):
-        return self._seg_f[max(bisect_right(self._seg_t, t_s) - 1, 0)] >= FULL_SUN
-
-    def sun_until(self, t_s):
-        """End of the sunlit period containing ``t_s`` (``t_s`` itself if in shadow)."""
-        i = max(bisect_right(self._seg_t, t_s) - 1, 0)
-        if self._seg_f[i] < FULL_SUN:
-            return t_s
-        while i + 1 < len(self._seg_t) and self._seg_f[i + 1] >= FULL_SUN:
-            i += 1
-        return self._seg_t[i + 1] if i + 1 < len(self._seg_t) else self.duration_s
+        return hw.solar_w * self.sunlit_seconds_between(t0_s, t1_s) - (hw.bus_w + hw.compute_idle_w) * (t1_s - t0_s)
 
 
 def timelines(plan):
@@ -205,12 +191,43 @@ def shadow_ahead_s(timeline, t_s):
     return max(0.0, end - start)
 
 
+def edf_with_yield(items, tl, now_s, duration_s):
+    """Predicted downlink of queued items sent earliest deadline first, late ones yielding.
+
+    ``items``: (id, bytes, deadline_s, value, release_s). Walk them by deadline, adding each to
+    the kept set; when the last kept one would finish after its deadline, the kept item of least
+    value per byte yields (a weighted Moore-Hodgson rule) and goes last. Items due after the span
+    are judged against the span end only. Returns (kept ids in order, yielded ids best first,
+    {id: predicted end of downlink for kept ones}).
+    """
+    ranked = sorted(items, key=lambda q: (q[2], q[0]))
+    kept, late = [], []
+    total = 0.0
+    for item in ranked:
+        kept.append(item)
+        total += item[1]
+        t_end = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
+        if t_end > item[2] and item[2] <= duration_s:
+            worst = min(kept, key=lambda q: (q[3] / max(q[1], 1.0), -q[2]))
+            kept.remove(worst)
+            total -= worst[1]
+            late.append(worst)
+    late.sort(key=lambda q: (-q[3] / max(q[1], 1.0), q[2]))
+    finish = {}
+    total = 0.0
+    for item in kept:
+        total += item[1]
+        finish[item[0]] = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
+    return [q[0] for q in kept], [q[0] for q in late], finish
+
+
 class PlanningPolicy(BasePolicy):
     """Base of the policies that plan on the contact and sunlight plan (given by ``start``)."""
 
     plan = None
     energy_margin = 0.05  # share of the battery kept above the reserve by planned onboard work
     contention = 1.0  # the downlink is contended when demand exceeds this share of capacity
+    shadow_min_soc = 0.0  # onboard work in shadow only above this state of charge (0: whenever above the floor)
 
     def start(self, plan):
         self.plan = plan
@@ -228,10 +245,8 @@ class PlanningPolicy(BasePolicy):
 
     def downlink_end(self, view, sat, nbytes, release_s, deadline_s):
         """When an item of ``nbytes`` ready at ``release_s`` would be down among the queued items
-        (earliest deadline first, late ones yielding: see ``lookahead.edf_with_yield``); inf if it
+        (earliest deadline first, late ones yielding: see :func:`edf_with_yield`); inf if it
         would yield."""
-        from .lookahead import edf_with_yield
-
         tl = self.tl[sat.index]
         now = view.now_s
         items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, now) for q in sat.queue if q.deadline_s >= now]
@@ -266,7 +281,9 @@ class PlanningPolicy(BasePolicy):
 
     def onboard_route(self, view, sat, ahead_bytes, margin_j):
         """(finish time, weighted cost) of the onboard route: the job behind the onboard backlog,
-        run as the battery allows, then the product's downlink."""
+        run as the battery allows, then the product's downlink among the queued items.
+        (``ahead_bytes``, the queued bytes due first, is for overrides that time the product
+        behind them directly, as ``sunlight-aware`` does.)"""
         tl = self.tl[sat.index]
         hw = tl.hw
         if not view.onboard_allowed or hw.compute_tops <= 0:
@@ -278,8 +295,8 @@ class PlanningPolicy(BasePolicy):
         ahead_s = running + sum(j.run_s for j in sat.onboard_queue
                                 if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
         # The transmitter's energy for what is queued comes first (see radio_energy_first).
-        tx_j = hw.tx_w * 8.0 * sat.downlink_backlog_bytes / max(tl.rate_Bps.mean() * 8.0, 1.0) if len(tl.rate_Bps) else 0.0
-        shadow_min_j = getattr(self, "shadow_min_soc", 0.0) * hw.battery_j
+        tx_j = hw.tx_w * sat.downlink_backlog_bytes / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
+        shadow_min_j = self.shadow_min_soc * hw.battery_j
         t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
         if t_p > view.deadline_s and shadow_min_j > 0:  # too late in sunlight: an urgent job runs in shadow too
@@ -352,8 +369,7 @@ class PlanningPolicy(BasePolicy):
         run = min(sat.compute_backlog_s, aos - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
         floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
-        gain = hw.solar_w * tl.sunlit_seconds_between(now, aos) - (hw.bus_w + hw.compute_idle_w) * (aos - now)
-        return sat.energy_j - floor + gain - extra * run >= need
+        return sat.energy_j - floor + tl.surplus_j(now, aos) - extra * run >= need
 
 
 def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
