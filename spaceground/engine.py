@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import deque
+from collections import deque, namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,9 @@ from .policies.views import (
     SatellitePlan,
     SatelliteView,
 )
+
+_CaptureRow = namedtuple("_CaptureRow", "capture_id time_s sat workload target raw_bytes product_bytes compute_top "
+                         "deadline_s value onboard_allowed cloudy")  # fmt: skip
 
 EPS_S = 1e-6
 EPS_J = 1e-6
@@ -73,20 +76,34 @@ class Records:
 
 
 class _Signal:
-    """A re-armable SimPy event: ``wait()`` gives an event that fires at the next ``fire()``."""
+    """Wakes the processes waiting on it: ``wait()`` gives an event that fires at the next ``fire()``."""
 
     def __init__(self, env):
         self.env = env
-        self._event = env.event()
+        self.waiters = []
 
     def wait(self):
-        return self._event
+        event = simpy.Event(self.env)
+        self.waiters.append(event)
+        return event
 
     def fire(self):
-        # Only an event someone waits on needs to run; otherwise it stays armed for the next waiter.
-        if self._event.callbacks:
-            self._event.succeed()
-            self._event = self.env.event()
+        if self.waiters:
+            waiters, self.waiters = self.waiters, []
+            for event in waiters:
+                if not event.triggered:  # a sleep (see _sleep) that timed out already
+                    event.succeed(False)
+
+
+def _sleep(env, dt, signals):
+    """An event that fires after ``dt`` seconds with value True, or with value False at the first
+    ``fire()`` of one of ``signals``, whichever comes first (a lighter ``timeout | event``)."""
+    wake = simpy.Event(env)
+    for signal in signals:
+        signal.waiters.append(wake)
+    if dt < math.inf:
+        env.timeout(dt).callbacks.append(lambda _: wake.triggered or wake.succeed(True))
+    return wake
 
 
 class Satellite:
@@ -94,9 +111,11 @@ class Satellite:
 
     def __init__(self, env, index, name, hw, segments, records, end_s):
         self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
-        self.seg_t, self.seg_f = segments  # piecewise-constant sunlit fraction
+        # Piecewise-constant sunlit fraction (Python lists: the hot path reads scalars).
+        self.seg_t, self.seg_f = segments[0].tolist(), segments[1].tolist()
         self.seg = 0
-        self.solar_now_w = hw.solar_w * self.seg_f[0]
+        self.fraction = self.seg_f[0]  # sunlit fraction now
+        self.solar_now_w = hw.solar_w * self.fraction
         self.energy_j = hw.initial_j
         self.t_last = 0.0
         self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
@@ -114,11 +133,11 @@ class Satellite:
         # Shadow duration ahead of each segment (for the energy floor); a shadow still under
         # way when the span ends counts up to the span end.
         n = len(self.seg_t)
-        self._shadow_end = np.empty(n)
-        self._next_shadow = np.empty(n)
+        self._shadow_end = [0.0] * n
+        self._next_shadow = [0.0] * n
         end = end_s
         next_len = 0.0
-        seg_end = np.append(self.seg_t[1:], end_s)
+        seg_end = self.seg_t[1:] + [end_s]
         for i in range(n - 1, -1, -1):
             if self.seg_f[i] >= FULL_SUN:
                 end = self.seg_t[i]
@@ -131,10 +150,6 @@ class Satellite:
         self._record()
 
     # --- power -----------------------------------------------------------------------
-    @property
-    def fraction(self):
-        return self.seg_f[self.seg]
-
     def advance(self, now=None):
         now = self.env.now if now is None else now
         dt = now - self.t_last
@@ -172,7 +187,8 @@ class Satellite:
     def enter_segment(self, i):
         self.advance()
         self.seg = i
-        self.solar_now_w = self.hw.solar_w * self.seg_f[i]
+        self.fraction = self.seg_f[i]
+        self.solar_now_w = self.hw.solar_w * self.fraction
         self._record()
         self.power_changed.fire()
 
@@ -199,17 +215,19 @@ class Satellite:
         return margin / -net
 
     def _record(self):
-        self.advance()
+        """Write the energy and storage state; the battery must have been advanced to now."""
         self.records.energy.append(
             (self.index, self.env.now, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
              self.unserved_j, self.storage_used)
         )  # fmt: skip
 
     def store(self, nbytes):
+        self.advance()
         self.storage_used += nbytes
         self._record()
 
     def free(self, nbytes):
+        self.advance()
         self.storage_used = max(0.0, self.storage_used - nbytes)
         self._record()
 
@@ -265,22 +283,27 @@ class ServerPool:
     """A data centre's servers: FIFO, as many at once as the available power feeds.
 
     A job holds one server from start to end; when the grid's supply drops, running jobs
-    finish and waiting ones start only as servers fall within the new limit.
+    finish and waiting ones start only as servers fall within the new limit. The pool also
+    holds the tariff in force (price and carbon intensity), updated at their breakpoints.
     """
 
     def __init__(self, env, dc, end_s):
         self.env, self.dc = env, dc
         self.busy = 0
         self.queue = deque()
+        self.allowed = dc.servers_at(0.0)
+        self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(0.0)
+        self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(0.0)
+        series = [dc.price_cny_per_kwh, dc.carbon_g_per_kwh]
         if dc.available_power_w is not None:
-            env.process(self._supply_changes(end_s))
-
-    def allowed(self):
-        return self.dc.servers_at(self.env.now)
+            series.append(dc.available_power_w)
+        changes = sorted({t for sr in series for t in sr.t_s.tolist() if 0.0 < t < end_s})
+        if changes:
+            env.process(self._changes(changes))
 
     def request(self):
         event = self.env.event()
-        if not self.queue and self.busy < self.allowed():
+        if not self.queue and self.busy < self.allowed:
             self.busy += 1
             event.succeed()
         else:
@@ -292,15 +315,18 @@ class ServerPool:
         self._grant()
 
     def _grant(self):
-        while self.queue and self.busy < self.allowed():
+        while self.queue and self.busy < self.allowed:
             self.busy += 1
             self.queue.popleft().succeed()
 
-    def _supply_changes(self, end_s):
-        for t in self.dc.available_power_w.t_s:
-            if self.env.now < t < end_s:
-                yield self.env.timeout(t - self.env.now)
-                self._grant()
+    def _changes(self, times):
+        env, dc = self.env, self.dc
+        for t in times:
+            yield env.timeout(t - env.now)
+            self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(t)
+            self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(t)
+            self.allowed = dc.servers_at(t)
+            self._grant()
 
 
 class Engine:
@@ -319,11 +345,12 @@ class Engine:
         self.antenna_freed = [_Signal(env) for _ in model.stations]
         self.servers = [ServerPool(env, dc, model.span.duration_s) for dc in model.datacenters]
         # The parts of data-centre views that never change, per station (and for "no station": -1).
+        dc_fixed = [(dc.server_tops, dc.pue, dc.power_w_per_tops) for dc in model.datacenters]
         self._dc_static = [
             [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
-              dc) for b, dc in enumerate(model.datacenters)]
+              *dc_fixed[b]) for b, dc in enumerate(model.datacenters)]
             for a in range(len(model.stations))
-        ] + [[(b, dc.id, False, math.inf, 0.0, dc) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
+        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b]) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
         self.links = {}
         for a in range(len(model.stations)):
             for b in range(len(model.datacenters)):
@@ -404,26 +431,13 @@ class Engine:
         )
 
     def _dc_views(self, station=None):
-        now = self.env.now
-        static = self._dc_static[-1 if station is None else station]
+        make = DataCenterView._make
         return tuple(
-            DataCenterView(
-                b,
-                ident,
-                reachable,
-                latency,
-                bandwidth,
-                res.busy,
-                res.allowed(),
-                len(res.queue),
-                dc.server_tops,
-                dc.pue,
-                dc.power_w_per_tops,
-                dc.price_cny_per_kwh.value_at(now),
-                dc.carbon_g_per_kwh.value_at(now),
-            )  # fmt: skip
-            for (b, ident, reachable, latency, bandwidth, dc), res in zip(static, self.servers)
-        )
+            make((b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
+                  pool.price_cny_per_kwh, pool.carbon_g_per_kwh))
+            for (b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops), pool
+            in zip(self._dc_static[-1 if station is None else station], self.servers)
+        )  # fmt: skip
 
     def _row(self, cid):
         return self.records.workloads[cid]
@@ -439,7 +453,8 @@ class Engine:
 
     def _capture_process(self):
         caps = self.captures
-        for row in caps.itertuples(index=False):
+        columns = [caps[name].tolist() for name in _CaptureRow._fields]
+        for row in map(_CaptureRow._make, zip(*columns)):
             if row.time_s >= self.end_s:
                 break
             if row.time_s > self.env.now:
@@ -526,9 +541,8 @@ class Engine:
                 sat.set_load("compute", sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
-                timer = env.timeout(dt)
-                fired = yield timer | sat.power_changed.wait()
-                if timer in fired and dt >= remaining / tops:
+                timed_out = yield _sleep(env, dt, (sat.power_changed,))
+                if timed_out and dt >= remaining / tops:
                     remaining = 0.0
                 else:
                     remaining -= (env.now - t0) * tops
@@ -575,13 +589,13 @@ class Engine:
         k = sat.index
         los, stations = self._los[k], self._sta[k]
 
-        def wake(open_w, next_aos):
-            """Fresh timeouts for the next window start and the first end among the open windows."""
+        def until_change(open_w, next_aos):
+            """Seconds to the next window start or the first end among the open windows."""
             now = env.now
-            out = [env.timeout(next_aos - now)] if next_aos < math.inf else []
+            dt = next_aos - now
             if open_w:
-                out.append(env.timeout(max(EPS_S, min(min(los[w] for w in open_w), self.end_s) - now)))
-            return out
+                dt = min(dt, max(EPS_S, min(min(los[w] for w in open_w), self.end_s) - now))
+            return dt
 
         while env.now < self.end_s:
             open_w, next_aos = self._open_windows(k, env.now)
@@ -591,11 +605,11 @@ class Engine:
                 yield env.timeout(next_aos - env.now)
                 continue
             if not sat.downlink_queue:
-                yield env.any_of(wake(open_w, next_aos) + [sat.data_added.wait()])
+                yield _sleep(env, until_change(open_w, next_aos), (sat.data_added,))
                 continue
             free = [w for w in open_w if self.antennas[stations[w]].count < self.antennas[stations[w]].capacity]
             if not free:
-                yield env.any_of(wake(open_w, next_aos) + [self.antenna_freed[stations[w]].wait() for w in open_w])
+                yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
                 continue
             w = max(free, key=lambda q: los[q])
             s = stations[w]
@@ -609,7 +623,7 @@ class Engine:
             if why in ("energy", "policy"):
                 open_w, next_aos = self._open_windows(k, env.now)
                 signal = sat.power_changed if why == "energy" else sat.data_added
-                yield env.any_of(wake(open_w, next_aos) + [signal.wait()])
+                yield _sleep(env, until_change(open_w, next_aos), (signal,))
 
     def _transmit(self, sat, s, window, los):
         """Send queued items through station ``s`` until the window ends, the queue empties,
@@ -652,9 +666,8 @@ class Engine:
             t0 = env.now
             whole = 8.0 * item["remaining"] / rate
             dt = max(EPS_S, min(whole, los - env.now, safe))
-            timer = env.timeout(dt)
-            fired = yield timer | sat.power_changed.wait()
-            if timer in fired and dt >= whole:
+            timed_out = yield _sleep(env, dt, (sat.power_changed,))
+            if timed_out and dt >= whole:
                 sent = item["remaining"]  # planned to the last byte: no float residue left over
             else:
                 sent = min(item["remaining"], (env.now - t0) * rate / 8.0)

@@ -67,8 +67,9 @@ class _View:
             unknown = sorted(set(values) - set(self._fields))
             raise TypeError(f"{type(self).__name__}: missing fields {missing}, unknown fields {unknown}")
         d = self.__dict__
-        for name, value in values.items():
-            d[("_" + name) if name in self._lazy else name] = value
+        d.update(values)
+        for name in self._lazy_fields:
+            d["_" + name] = d.pop(name)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is read-only")
@@ -101,6 +102,7 @@ class _View:
 
 def _fields_of(cls):
     cls._field_set = frozenset(cls._fields)
+    cls._lazy_fields = tuple(name for name in cls._fields if name in cls._lazy)
     return cls
 
 
