@@ -151,7 +151,8 @@ class Satellite:
 
     # --- power -----------------------------------------------------------------------
     def advance(self, now=None):
-        now = self.env.now if now is None else now
+        if now is None:
+            now = self.env.now
         dt = now - self.t_last
         if dt > 0:
             gen = self.solar_now_w * dt
@@ -176,11 +177,12 @@ class Satellite:
             self._record()
             self.power_changed.fire()
 
-    def draw(self, joules):
-        """Take an impulse of energy (a capture); loads already running re-time themselves."""
+    def capture(self, joules, nbytes):
+        """Take a capture's impulse of energy and store its bytes; loads already running re-time themselves."""
         self.advance()
         self.energy_j -= joules
         self.consumed_j += joules
+        self.storage_used += nbytes
         self._record()
         self.power_changed.fire()
 
@@ -341,7 +343,7 @@ class Engine:
             Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records, model.span.duration_s)
             for i, s in enumerate(model.constellation)
         ]
-        self.antennas = [simpy.Resource(env, capacity=st.antennas) for st in model.stations]
+        self.antennas_free = [st.antennas for st in model.stations]  # taken only when free, so no queue
         self.antenna_freed = [_Signal(env) for _ in model.stations]
         self.servers = [ServerPool(env, dc, model.span.duration_s) for dc in model.datacenters]
         # The parts of data-centre views that never change, per station (and for "no station": -1).
@@ -362,6 +364,7 @@ class Engine:
         self._sta = [w[0].tolist() for w in self.windows]
         self._longest = [max((b - a for a, b in zip(x, y)), default=0.0) for x, y in zip(self._aos, self._los)]
         self.captures = inputs.captures
+        self._workload_names = [w.name for w in model.workloads]
         self.end_s = model.span.duration_s
         self._rate = [r.tolist() for r in inputs.window_rates_bps]
         self._suffix = []  # bytes of all windows starting at or after index i
@@ -431,13 +434,13 @@ class Engine:
         )
 
     def _dc_views(self, station=None):
-        make = DataCenterView._make
-        return tuple(
-            make((b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
+        new = tuple.__new__
+        return tuple([
+            new(DataCenterView, (b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
                   pool.price_cny_per_kwh, pool.carbon_g_per_kwh))
             for (b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops), pool
             in zip(self._dc_static[-1 if station is None else station], self.servers)
-        )  # fmt: skip
+        ])  # fmt: skip
 
     def _row(self, cid):
         return self.records.workloads[cid]
@@ -463,12 +466,12 @@ class Engine:
 
     def _capture(self, row):
         sat = self.sats[row.sat]
-        cid = int(row.capture_id)
+        cid = row.capture_id
         rec = self.records.workloads[cid] = {
             "capture_id": cid, "sat": row.sat, "workload": row.workload, "target": row.target,
             "capture_s": self.env.now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
             "compute_top": row.compute_top, "deadline_s": self.env.now + row.deadline_s, "value": row.value,
-            "cloudy": bool(row.cloudy), "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
+            "cloudy": row.cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
         }  # fmt: skip
         sat.advance()
         if sat.energy_j - sat.hw.capture_j < sat.floor_j():
@@ -477,13 +480,12 @@ class Engine:
         if sat.storage_used + row.raw_bytes > sat.hw.storage_bytes:
             rec.update(status="dropped", drop_reason="storage_full")
             return
-        sat.draw(sat.hw.capture_j)
+        sat.capture(sat.hw.capture_j, row.raw_bytes)
         rec["energy_onboard_j"] += sat.hw.capture_j
-        sat.store(row.raw_bytes)
-        view = CaptureView(
-            now_s=self.env.now, capture_id=cid, workload=self.model.workloads[row.workload].name,
+        view = CaptureView._unchecked(
+            now_s=self.env.now, capture_id=cid, workload=self._workload_names[row.workload],
             raw_bytes=row.raw_bytes, product_bytes=row.product_bytes, compute_top=row.compute_top,
-            deadline_s=rec["deadline_s"], value=row.value, onboard_allowed=bool(row.onboard_allowed),
+            deadline_s=rec["deadline_s"], value=row.value, onboard_allowed=row.onboard_allowed,
             satellite=lambda: self._sat_view(sat), datacenters=self._dc_views,
         )  # fmt: skip
         decision = self.policy.on_capture(view)
@@ -607,19 +609,16 @@ class Engine:
             if not sat.downlink_queue:
                 yield _sleep(env, until_change(open_w, next_aos), (sat.data_added,))
                 continue
-            free = [w for w in open_w if self.antennas[stations[w]].count < self.antennas[stations[w]].capacity]
+            free = [w for w in open_w if self.antennas_free[stations[w]]]
             if not free:
                 yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
                 continue
             w = max(free, key=lambda q: los[q])
             s = stations[w]
-            req = self.antennas[s].request()
-            yield req
-            try:
-                why = yield from self._transmit(sat, s, w, los[w])
-            finally:
-                self.antennas[s].release(req)
-                self.antenna_freed[s].fire()
+            self.antennas_free[s] -= 1
+            why = yield from self._transmit(sat, s, w, los[w])
+            self.antennas_free[s] += 1
+            self.antenna_freed[s].fire()
             if why in ("energy", "policy"):
                 open_w, next_aos = self._open_windows(k, env.now)
                 signal = sat.power_changed if why == "energy" else sat.data_added
@@ -641,7 +640,7 @@ class Engine:
             if version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
                 queue = self._queue_view(sat)
-                view = ContactView(now_s=env.now, satellite=lambda: self._sat_view(sat), station=s, window_end_s=los,
+                view = ContactView._unchecked(now_s=env.now, satellite=lambda: self._sat_view(sat), station=s, window_end_s=los,
                                    rate_bps=rate, queue=queue)  # fmt: skip
                 order = list(self.policy.downlink_order(view))
                 version = sat.queue_version
@@ -675,47 +674,46 @@ class Engine:
             sent_total += sent
             if env.now > t0:
                 self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, env.now, sent))
-            rec = self._row(cid)
+            rec = self.records.workloads[cid]
             rec.setdefault("downlink_start_s", t0)
             rec["station"] = s
             if item["remaining"] <= 1e-6:
                 del sat.downlink_queue[cid]
                 sat.free(item["bytes"])
                 rec["downlink_end_s"] = env.now
-                rec["status"] = "on_ground"
-                env.process(self._ground(cid, s, item["kind"]))
+                if item["kind"] == "product":
+                    rec["delivered_s"] = env.now
+                    rec["status"] = "delivered"
+                else:
+                    rec["status"] = "on_ground"
+                    env.process(self._ground(cid, s))
         sat.set_load("radio", 0.0)
         self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
         return why
 
-    def _ground(self, cid, s, kind):
+    def _ground(self, cid, s):
+        """A raw capture landed at station ``s``: backhaul, data-centre queue and compute."""
         env = self.env
-        rec = self._row(cid)
-        if kind == "product":
-            rec.update(delivered_s=env.now, status="delivered")
-            return
-        view = ArrivalView(now_s=env.now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
+        rec = self.records.workloads[cid]
+        view = ArrivalView._unchecked(now_s=env.now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
                            deadline_s=rec["deadline_s"], value=rec["value"], datacenters=lambda: self._dc_views(s))  # fmt: skip
         b = self.policy.on_arrival(view)
         self.decisions += 1
-        if (
-            not isinstance(b, int | np.integer)
-            or not 0 <= int(b) < len(self.model.datacenters)
-            or (s, int(b)) not in self.links
-        ):
+        if (type(b) is not int and not isinstance(b, np.integer)) or (s, b) not in self.links:
             raise PolicyError(f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
                               f"station {self.model.stations[s].station.station_id}; it must be the index of a "
                               "data centre that station has a backhaul link to")  # fmt: skip
         b = int(b)
         dc = self.model.datacenters[b]
-        rec.update(datacenter=b, status="backhaul", backhaul_start_s=env.now)
+        rec["datacenter"] = b
+        rec["status"] = "backhaul"
+        rec["backhaul_start_s"] = sent = env.now
         link = self.links[s, b]
         yield from link.send(cid, rec["raw_bytes"])
         yield env.timeout(link.latency_s)
-        rec["backhaul_end_s"] = env.now
-        self.records.transfers.append((s, b, cid, rec["backhaul_start_s"], env.now, rec["raw_bytes"]))
+        rec["backhaul_end_s"] = queued = env.now
+        self.records.transfers.append((s, b, cid, sent, queued, rec["raw_bytes"]))
         rec["status"] = "queued_ground"
-        queued = env.now
         pool = self.servers[b]
         yield pool.request()
         start = env.now

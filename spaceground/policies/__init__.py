@@ -22,6 +22,7 @@ Register a policy with :func:`register`; a scenario may also name any
 from __future__ import annotations
 
 import importlib
+from operator import attrgetter
 
 from ..errors import InputError
 from .views import ArrivalView, CaptureView, ContactView, DataCenterView, SatelliteView  # noqa: F401
@@ -91,7 +92,7 @@ class BasePolicy:
         return cheapest_datacenter(view)
 
     def downlink_order(self, view: ContactView) -> list:
-        return [item.capture_id for item in sorted(view.queue, key=lambda q: (q.deadline_s, q.capture_id))]
+        return [item.capture_id for item in sorted(view.queue, key=attrgetter("deadline_s", "capture_id"))]
 
 
 def cheapest_datacenter(view: ArrivalView) -> int:

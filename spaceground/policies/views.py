@@ -66,19 +66,23 @@ class _View:
             missing = sorted(set(self._fields) - set(values))
             unknown = sorted(set(values) - set(self._fields))
             raise TypeError(f"{type(self).__name__}: missing fields {missing}, unknown fields {unknown}")
-        d = self.__dict__
-        d.update(values)
-        for name in self._lazy_fields:
-            d["_" + name] = d.pop(name)
+        self.__dict__.update(values)  # the lazy ones sit under properties of the same name
+
+    @classmethod
+    def _unchecked(cls, **values):
+        """The engine's constructor: its fields are known to be complete, so no check."""
+        view = object.__new__(cls)
+        view.__dict__.update(values)
+        return view
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is read-only")
 
     def _get(self, name):
-        value = self.__dict__["_" + name]
+        value = self.__dict__[name]
         if callable(value):
             value = value()
-            self.__dict__["_" + name] = value
+            self.__dict__[name] = value
         return value
 
     @property
@@ -102,7 +106,6 @@ class _View:
 
 def _fields_of(cls):
     cls._field_set = frozenset(cls._fields)
-    cls._lazy_fields = tuple(name for name in cls._fields if name in cls._lazy)
     return cls
 
 
