@@ -119,7 +119,7 @@ def main():
                 for p in policies:
                     params = {"time_limit_s": args.time_limit} if p == "milp-optimal" else {}
                     rec, info = execute(model, inputs, p, params)
-                    m = build_results(model, inputs, rec, info).metrics
+                    m = build_results(model, inputs, rec, info, scene=False).metrics
                     fr[p] = m["net_value"] / denom if denom > 0 else 1.0
                 rows.append((regime, overload, seed, len(inputs.captures), form.stats["binaries"], exact, denom, sol.solve_s,
                              fr))  # fmt: skip

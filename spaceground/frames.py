@@ -172,6 +172,28 @@ def geodetic_to_itrf_m(lat_deg, lon_deg, alt_m):
     return position, up
 
 
+def itrf_to_geodetic(position_m, iterations=4):
+    """ITRF position [m] to WGS 84 geodetic latitude, longitude [deg] and height [m].
+
+    Fixed-point iteration on the latitude (Bowring's form); four passes reach well below a
+    millimetre for any height from the ground to geostationary orbit.
+    """
+    r = np.asarray(position_m, dtype=float)
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    p = np.hypot(x, y)
+    lon = np.arctan2(y, x)
+    lat = np.arctan2(z, p * (1.0 - WGS84_ECCENTRICITY_SQ))
+    for _ in range(iterations):
+        sin_lat = np.sin(lat)
+        n = WGS84_EQUATORIAL_RADIUS_M / np.sqrt(1.0 - WGS84_ECCENTRICITY_SQ * sin_lat**2)
+        lat = np.arctan2(z + WGS84_ECCENTRICITY_SQ * n * sin_lat, p)
+    sin_lat, cos_lat = np.sin(lat), np.cos(lat)
+    n = WGS84_EQUATORIAL_RADIUS_M / np.sqrt(1.0 - WGS84_ECCENTRICITY_SQ * sin_lat**2)
+    # Height along the normal, stable at every latitude (p / cos near the equator, z / sin near the poles).
+    alt = p * cos_lat + z * sin_lat - n * (1.0 - WGS84_ECCENTRICITY_SQ * sin_lat**2)
+    return np.degrees(lat), np.degrees(lon), alt
+
+
 def enu_basis(lat_deg, lon_deg):
     """East, north and up unit vectors (ITRF) at geodetic latitude and longitude."""
     lat = np.radians(np.asarray(lat_deg, dtype=float))

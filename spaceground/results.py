@@ -8,7 +8,7 @@ package versions and stage timings. :func:`read_run` loads a folder back.
 Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
 
 ``workloads``  one row per capture: ``capture_id, workload, target, satellite,
-               norad_id, capture_utc, decision, status, drop_reason, onboard_start_utc,
+               norad_id, capture_utc, deadline_utc, decision, status, drop_reason, onboard_start_utc,
                onboard_end_utc, station, downlink_start_utc, downlink_end_utc,
                datacenter, backhaul_start_utc, backhaul_end_utc, dc_queue_wait_s,
                dc_start_utc, dc_end_utc, delivered_utc, latency_s, deadline_met,
@@ -25,6 +25,10 @@ Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
                start_utc, end_utc, energy_j, cost_cny, carbon_g``
 ``transfers``  every backhaul transfer: ``station, datacenter, capture_id, start_utc,
                end_utc, bytes``
+
+and the setting of the run (:mod:`spaceground.scene`, in ``Results.scene``, files
+``scene_<name>.parquet``): satellites, stations, data centres, backhaul, tariffs,
+eclipses and ground tracks.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
+
+from .scene import SCENE_TABLES, scene_tables
 
 TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers")
 
@@ -53,6 +59,7 @@ class Results:
     transfers: pd.DataFrame
     metrics: dict
     run_info: dict = field(default_factory=dict)
+    scene: dict = field(default_factory=dict)  # the setting: see spaceground.scene
 
     def summary(self) -> pd.DataFrame:
         """The metrics as a two-column table (metric, value)."""
@@ -68,7 +75,8 @@ def _times(span, values):
     return out.array
 
 
-def build_results(model, inputs, records, run_info=None) -> Results:
+def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
+    """The tables and metrics of a run; ``scene=False`` leaves out the setting (for metrics only)."""
     span = model.span
     names = [s.name for s in model.constellation]
     ids = model.constellation.norad_ids
@@ -105,6 +113,7 @@ def build_results(model, inputs, records, run_info=None) -> Results:
             "satellite": [names[i] for i in sat],
             "norad_id": ids[sat] if n else np.zeros(0, np.int64),
             "capture_utc": _times(span, w["capture_s"]),
+            "deadline_utc": _times(span, w["deadline_s"]),
             "decision": w["decision"] if n else [],
             "status": w["status"] if n else [],
             "drop_reason": w["drop_reason"] if n else [],
@@ -189,7 +198,8 @@ def build_results(model, inputs, records, run_info=None) -> Results:
             "bytes": t[:, 5],
         }
     )
-    res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {})
+    res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {},
+                  scene_tables(model, inputs) if scene else {})  # fmt: skip
     res.metrics = compute_metrics(res, model)
     return res
 
@@ -288,6 +298,8 @@ def write_run(res: Results, loaded, folder) -> str:
     os.makedirs(folder, exist_ok=True)
     for name in TABLES:
         getattr(res, name).to_parquet(os.path.join(folder, f"{name}.parquet"), index=False)
+    for name, table in res.scene.items():
+        table.to_parquet(os.path.join(folder, f"scene_{name}.parquet"), index=False)
     with open(os.path.join(folder, "metrics.json"), "w") as f:
         json.dump(res.metrics, f, indent=2)
     res.summary().to_csv(os.path.join(folder, "summary.csv"), index=False)
@@ -310,4 +322,9 @@ def read_run(folder) -> Results:
         metrics = json.load(f)
     with open(os.path.join(folder, "run.json")) as f:
         info = json.load(f)
-    return Results(**tables, metrics=metrics, run_info=info)
+    scene = {}
+    for name in SCENE_TABLES:
+        path = os.path.join(folder, f"scene_{name}.parquet")
+        if os.path.exists(path):  # folders written before the scene tables existed have none
+            scene[name] = pd.read_parquet(path)
+    return Results(**tables, metrics=metrics, run_info=info, scene=scene)

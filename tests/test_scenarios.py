@@ -34,7 +34,7 @@ def scenario_runs(request):
     for name in POLICIES:
         params = model.policy_params if name == model.policy_name else {}
         records, info = execute(model, inputs, name, params)
-        runs[name] = build_results(model, inputs, records, info)
+        runs[name] = build_results(model, inputs, records, info, scene=False)
     return request.param, model, bound, runs
 
 
