@@ -44,13 +44,13 @@ class Progress:
             self.last_pct = pct
 
 
-def check_output(path):
+def check_output(path, types=(".csv", ".parquet")):
     """Refuse an output path before any work is done: unknown type or missing folder."""
     if path is None:
         return
     ext = os.path.splitext(path)[1].lower()
-    if ext not in (".csv", ".parquet"):
-        raise SpacegroundError(f"-o {path}: unknown output type {ext or '(none)'}; use .csv or .parquet")
+    if ext not in types:
+        raise SpacegroundError(f"-o {path}: unknown output type {ext or '(none)'}; use {' or '.join(types)}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SpacegroundError(f"-o {path}: folder {folder} does not exist")
@@ -121,6 +121,7 @@ def build_parser():
     p.add_argument(
         "--policy", metavar="NAME", help="replace the scenario's policy (registered name or module:callable)"
     )
+    p.add_argument("--report", action="store_true", help="write the run folder's report.html straight after the run")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="run several policies on one scenario and tabulate their metrics")
@@ -130,6 +131,22 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-compare)")
     p.add_argument("--no-bound", action="store_true", help="skip the LP upper bound")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("plot", help="draw the figures of a run or comparison folder (PNG and SVG)")
+    p.add_argument("folder", metavar="RUN_DIR", help="a folder written by `spaceground run` or `spaceground compare`")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="figures to draw (default: all the folder supports)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output folder (default RUN_DIR/figures)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("report", help="write one self-contained HTML page of a run or comparison folder")
+    p.add_argument("folder", metavar="RUN_DIR", help="a folder written by `spaceground run` or `spaceground compare`")
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (default RUN_DIR/report.html)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export-czml", help="write a run as CZML for Cesium-based 3-D viewers")
+    p.add_argument("folder", metavar="RUN_DIR", help="a folder written by `spaceground run`")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="output file, e.g. scene.czml")
+    p.set_defaults(func=cmd_export_czml)
 
     p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
@@ -234,6 +251,50 @@ def cmd_run(args):
     results = run_scenario(loaded, output=out, progress=StageProgress())
     print(run_summary(results))
     print(f"run folder: {out}")
+    if args.report:
+        from .report import write_report
+
+        print(f"report: {write_report(out)}")
+    return 0
+
+
+def _run_folder(folder):
+    if not os.path.isdir(folder):
+        raise InputError(f"{folder}: no such folder; give a folder written by `spaceground run` or `spaceground compare`")
+
+
+def cmd_plot(args):
+    from .plotting import plot_run
+
+    _run_folder(args.folder)
+    paths = plot_run(args.folder, only=args.only, output=args.output)
+    names = sorted({os.path.splitext(os.path.basename(p))[0] for p in paths})
+    print(f"wrote {len(names)} figures ({', '.join(names)}) as PNG and SVG to {os.path.dirname(paths[0]) if paths else '-'}")
+    return 0
+
+
+def cmd_report(args):
+    from .report import write_report
+
+    _run_folder(args.folder)
+    if args.output:
+        check_output(args.output, (".html", ".htm"))
+    print(f"report: {write_report(args.folder, args.output)}")
+    return 0
+
+
+def cmd_export_czml(args):
+    from .czml import write_czml
+    from .results import read_run
+
+    _run_folder(args.folder)
+    check_output(args.output, (".czml", ".json"))
+    res = read_run(args.folder)
+    if "tracks" not in res.scene:
+        raise InputError(f"{args.folder}: the run folder has no ground tracks (written by an older spaceground); "
+                         "run the scenario again")  # fmt: skip
+    path = write_czml(res, args.output)
+    print(f"wrote {path}: {res.scene['satellites'].shape[0]} satellites, {len(res.downlinks)} downlinks")
     return 0
 
 

@@ -263,6 +263,7 @@ def latency_cdf(latency, ax=None):
         ax.axvline(d / 60.0, color="black", linestyle=":", linewidth=1)
         ax.annotate(f"deadline {d / 60:.0f} min", (d / 60.0, 0.02), rotation=90, ha="right", va="bottom", fontsize=7)
     ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(left=0)
     ax.set_xlabel("time to product (min, log beyond 10)")
     ax.set_ylabel("share of workloads delivered")
     ax.set_ylim(0, 1.02)

@@ -1,0 +1,120 @@
+"""One self-contained HTML page per run (or comparison) folder.
+
+The page embeds its figures as inline SVG (no external file, script, font or style: it
+opens offline in any browser and prints cleanly), then the summary metrics, where the
+workloads went, the scenario as given, the seed, the scenario hash and the versions.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .plotting import figures_of
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1150px;
+       color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: right; } th { background: #f2f2f2; }
+td:first-child, th:first-child { text-align: left; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.85em; color: #555; } pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto;
+       font-size: 0.8em; } .meta { color: #555; font-size: 0.9em; }
+"""
+
+CAPTIONS = {
+    "station_timeline": "Contact windows per station antenna and the downlinks inside them.",
+    "satellite_timeline": "Per satellite: captures, onboard jobs, downlinks and eclipses.",
+    "battery_storage": "Battery state of charge against each reserve, and storage fill.",
+    "latency_cdf": "Time from capture to product on the ground, with the deadlines.",
+    "where_work_ran": "Where the delivered work ran, with its energy, cost and carbon.",
+    "datacenter_load": "Data-centre load and queue against price and grid carbon intensity.",
+    "ground_map": "Ground tracks, stations, data centres and backhaul links.",
+    "policy_comparison": "The policies side by side (mean over seeds, whiskers lowest to highest).",
+}
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline SVG needs neither
+
+
+def _table(df: pd.DataFrame, floatfmt="{:,.4g}") -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            text = floatfmt.format(v) if isinstance(v, float) else str(v)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _read(folder, name):
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return f.read()
+
+
+def build_report(folder, only=None) -> str:
+    """The HTML page of a run or comparison folder, as a string."""
+    figures = figures_of(folder, only)
+    is_compare = os.path.exists(os.path.join(folder, "compare.csv"))
+    info = json.loads(_read(folder, "compare.json" if is_compare else "run.json") or "{}")
+    name = info.get("name", os.path.basename(os.path.abspath(folder)))
+    parts = [f"<h1>spaceground {'comparison' if is_compare else 'run'}: {html.escape(str(name))}</h1>"]
+    meta = [("scenario", info.get("scenario")), ("scenario sha256", info.get("scenario_sha256"))]
+    if is_compare:
+        meta += [("policies", ", ".join(info.get("policies", []))), ("seeds", ", ".join(map(str, info.get("seeds", []))))]
+    else:
+        meta += [("policy", info.get("policy")), ("seed", info.get("seed")), ("satellites", info.get("satellites")),
+                 ("stations", info.get("stations")), ("data centres", info.get("datacenters")),
+                 ("captures", info.get("captures"))]  # fmt: skip
+    parts.append('<p class="meta">' + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}"
+                                                 for k, v in meta if v is not None) + "</p>")  # fmt: skip
+    if is_compare:
+        parts.append("<h2>Comparison</h2>" + _table(pd.read_csv(os.path.join(folder, "compare.csv"))))
+    else:
+        metrics = json.loads(_read(folder, "metrics.json") or "{}")
+        parts.append("<h2>Summary metrics</h2>" + _table(pd.DataFrame({"metric": list(metrics),
+                                                                        "value": list(metrics.values())})))  # fmt: skip
+        w = pd.read_parquet(os.path.join(folder, "workloads.parquet"))
+        where = w.fillna({"datacenter": "-", "drop_reason": "-"}).groupby(["decision", "status", "datacenter",
+                                                                            "drop_reason"], dropna=False).size()  # fmt: skip
+        parts.append("<h2>Where the workloads went</h2>" + _table(where.rename("workloads").reset_index()))
+    parts.append("<h2>Figures</h2>")
+    for fig_name, fig in figures.items():
+        parts.append(f'<figure id="{fig_name}">{_svg(fig)}<figcaption>{html.escape(CAPTIONS.get(fig_name, fig_name))}'
+                     "</figcaption></figure>")  # fmt: skip
+    scenario = _read(folder, "scenario.yaml")
+    if scenario:
+        parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario) + "</pre>")
+    versions = info.get("versions", {})
+    if versions:
+        parts.append("<h2>Versions</h2>" + _table(pd.DataFrame({"package": list(versions),
+                                                                "version": [str(v) for v in versions.values()]})))  # fmt: skip
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>spaceground: {html.escape(str(name))}'
+            f"</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n")  # fmt: skip
+
+
+def write_report(folder, output=None, only=None) -> str:
+    """Write the report of a folder (default ``FOLDER/report.html``); returns its path."""
+    output = output or os.path.join(folder, "report.html")
+    text = build_report(folder, only)
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(text)
+    return output
