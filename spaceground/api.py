@@ -59,6 +59,9 @@ __all__ = [
     "parse_utc",
     "read_stations_csv",
     "sunlit_fraction",
+    "plot_run",
+    "write_report",
+    "export_czml",
     "Results",
     "ScenarioError",
     "load_scenario",
@@ -390,3 +393,25 @@ def upper_bound(scenario, *, seed=None, time_limit_s=120.0) -> dict:
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     model, inputs = prepare(loaded.with_overrides(seed=seed))
     return lp_bound(Engine.plan(model, inputs), time_limit_s=time_limit_s)
+
+
+def plot_run(folder, only=None, output=None, formats=("png", "svg")) -> list:
+    """Draw the figures of a run or comparison folder (see :mod:`spaceground.plotting`); returns the paths."""
+    from .plotting import plot_run as _plot_run
+
+    return _plot_run(folder, only=only, output=output, formats=formats)
+
+
+def write_report(folder, output=None) -> str:
+    """Write the self-contained HTML report of a run or comparison folder; returns its path."""
+    from .report import write_report as _write_report
+
+    return _write_report(folder, output)
+
+
+def export_czml(folder, output) -> str:
+    """Write a run folder as CZML for Cesium-based viewers (see :mod:`spaceground.czml`); returns the path."""
+    from .czml import write_czml
+    from .results import read_run
+
+    return write_czml(read_run(folder), output)

@@ -290,9 +290,6 @@ def cmd_export_czml(args):
     _run_folder(args.folder)
     check_output(args.output, (".czml", ".json"))
     res = read_run(args.folder)
-    if "tracks" not in res.scene:
-        raise InputError(f"{args.folder}: the run folder has no ground tracks (written by an older spaceground); "
-                         "run the scenario again")  # fmt: skip
     path = write_czml(res, args.output)
     print(f"wrote {path}: {res.scene['satellites'].shape[0]} satellites, {len(res.downlinks)} downlinks")
     return 0

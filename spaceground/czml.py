@@ -19,6 +19,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .plotting import OKABE_ITO
 
 STATION_RGBA = [0, 0, 0, 255]
@@ -56,6 +57,10 @@ def sessions(downlinks: pd.DataFrame, gap_s=1.0) -> pd.DataFrame:
 def build_czml(res) -> list:
     """The CZML packets of a :class:`~spaceground.results.Results` with its scene tables."""
     sc = res.scene
+    missing = [n for n in ("tracks", "satellites", "stations", "datacenters", "backhaul") if n not in sc]
+    if missing:
+        raise InputError(f"the run has no scene tables {missing} (a folder written by an older spaceground): "
+                         "run the scenario again")  # fmt: skip
     tracks, sats = sc["tracks"], sc["satellites"]
     start, end = tracks.time_utc.min(), tracks.time_utc.max()
     interval = f"{_iso(start)}/{_iso(end)}"

@@ -321,9 +321,14 @@ def datacenter_load(datacenter_jobs, tariffs, datacenters, fig=None, bins=144):
         queue = _mean_occupancy(_num(j.queued_utc), _num(j.start_utc), edges)
         ax.stairs(busy, edges, color=OKABE_ITO[0], label="busy servers (mean per bin)")
         ax.stairs(queue, edges, color=OKABE_ITO[5], label="jobs queued (mean per bin)")
+        tr = tariffs[tariffs.datacenter == dc]
+        row = datacenters[datacenters.datacenter == dc].iloc[0]
+        if len(tr) and tr.available_power_kw.notna().any() and "server_facility_kw" in datacenters.columns:
+            fed = np.minimum(row.servers, np.floor(tr.available_power_kw.to_numpy(float) / row.server_facility_kw + 1e-9))
+            t = np.r_[_num(tr.time_utc), _num([end])]
+            ax.stairs(fed, t, color="black", linewidth=0.9, label="servers the grid supply feeds")
         ax.set_ylabel(f"{dc}\nservers / jobs")
         ax.set_ylim(bottom=0)
-        tr = tariffs[tariffs.datacenter == dc]
         if len(tr):
             t = np.r_[_num(tr.time_utc), _num([end])]
             twin = ax.twinx()

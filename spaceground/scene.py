@@ -7,7 +7,8 @@ work from a run folder alone (see ``ARCHITECTURE.md``: they read DataFrames only
 ``satellites``   ``satellite, norad_id, profile, period_min, battery_wh, reserve_wh,
                  storage_bytes, solar_w``
 ``stations``     ``station, name, lat_deg, lon_deg, alt_m, antennas, min_elevation_deg``
-``datacenters``  ``datacenter, name, lat_deg, lon_deg, capacity_tops, servers, pue``
+``datacenters``  ``datacenter, name, lat_deg, lon_deg, capacity_tops, servers, pue, server_facility_kw``
+                 (the facility power of one busy server)
 ``backhaul``     ``station, datacenter, bandwidth_bps, latency_s``
 ``tariffs``      the step series of each data centre, one row per change:
                  ``datacenter, time_utc, price_cny_per_kwh, carbon_g_per_kwh, available_power_kw``
@@ -89,8 +90,9 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         columns=["station", "name", "lat_deg", "lon_deg", "alt_m", "antennas", "min_elevation_deg"],
     )  # fmt: skip
     datacenters = pd.DataFrame(
-        [(d.id, d.name, d.lat_deg, d.lon_deg, d.capacity_tops, d.servers, d.pue) for d in model.datacenters],
-        columns=["datacenter", "name", "lat_deg", "lon_deg", "capacity_tops", "servers", "pue"],
+        [(d.id, d.name, d.lat_deg, d.lon_deg, d.capacity_tops, d.servers, d.pue, d.server_facility_w / 1e3)
+         for d in model.datacenters],
+        columns=["datacenter", "name", "lat_deg", "lon_deg", "capacity_tops", "servers", "pue", "server_facility_kw"],
     )
     links = [
         (g.station.station_id, d.id, float(model.link_bps[a, b]), float(model.link_latency_s[a, b]))

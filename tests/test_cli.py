@@ -118,8 +118,10 @@ def test_installed_command_runs_the_quickstart_from_elsewhere(tmp_path):
     assert exe, "the spaceground console script is not installed next to this Python"
     scenario = os.path.join(ROOT, "scenarios", "quickstart.yaml")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([exe, "run", scenario, "-o", str(tmp_path / "run")], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, check=False)  # fmt: skip
+    result = subprocess.run([exe, "run", scenario, "-o", str(tmp_path / "run"), "--report"], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "quickstart under ground-only (seed 1)" in result.stdout
     assert (tmp_path / "run" / "workloads.parquet").exists()
+    # The report's map needs the packaged country outlines: a wheel without them fails here.
+    assert '<figure id="ground_map">' in (tmp_path / "run" / "report.html").read_text()
