@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .plotting import OKABE_ITO
+from .plotting import satellite_colours
 
 STATION_RGBA = [0, 0, 0, 255]
 DC_RGBA = [213, 94, 0, 255]
@@ -71,7 +71,8 @@ def build_czml(res) -> list:
                   "step": "SYSTEM_CLOCK_MULTIPLIER"},
     }]  # fmt: skip
     sat_id = {}
-    for k, s in enumerate(sats.itertuples(index=False)):
+    colours = satellite_colours(sats.satellite)
+    for s in sats.itertuples(index=False):
         tr = tracks[tracks.satellite == s.satellite]
         if len(tr) == 0:
             continue
@@ -79,7 +80,7 @@ def build_czml(res) -> list:
         sat_id[s.satellite] = ident
         t = (tr.time_utc - start).dt.total_seconds().to_numpy(float)
         samples = np.column_stack([t, tr.x_m.to_numpy(float), tr.y_m.to_numpy(float), tr.z_m.to_numpy(float)])
-        colour = _rgba(OKABE_ITO[k % len(OKABE_ITO)])
+        colour = _rgba(colours[s.satellite])
         packets.append({
             "id": ident, "name": s.satellite, "availability": interval,
             "description": f"NORAD {int(s.norad_id)}, {s.profile} hardware, period {s.period_min:.1f} min",

@@ -41,9 +41,15 @@ plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, 
                      "svg.fonttype": "none", "figure.dpi": 100})  # fmt: skip
 
 
+# Paul Tol's "muted" scheme (https://personal.sron.nl/~pault/), also colour-blind safe: the next nine satellites.
+TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
+SATELLITE_PALETTE = OKABE_ITO + TOL_MUTED
+
+
 def satellite_colours(names) -> dict:
-    """One colour per satellite, in the order given (use the run's ``satellites`` table for stable colours)."""
-    return {name: OKABE_ITO[k % len(OKABE_ITO)] for k, name in enumerate(dict.fromkeys(names))}
+    """One colour per satellite, in the order given (use the run's ``satellites`` table for stable colours);
+    17 distinct colours, repeating beyond."""
+    return {name: SATELLITE_PALETTE[k % len(SATELLITE_PALETTE)] for k, name in enumerate(dict.fromkeys(names))}
 
 
 def _num(times):

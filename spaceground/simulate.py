@@ -113,8 +113,14 @@ def _windows(model, geo):
     return tuple(out), tuple(rates)
 
 
-def _captures(model, orientation, progress=None):
-    """Capture table of every workload class."""
+def _geometry(constellation, stations, span, cache, eclipses=True, progress=None):
+    if cache is None:
+        return compute_geometry(constellation, stations, span, eclipses=eclipses, progress=progress)
+    return cache.geometry(constellation, stations, span, eclipses=eclipses, progress=progress)[0]
+
+
+def _captures(model, orientation, progress=None, cache=None):
+    """Capture table of every workload class (target access through ``cache`` when given)."""
     span = model.span
     rows = []
     seeds = np.random.SeedSequence(model.seed).spawn(len(model.workloads) + 1)  # the last one draws clouds
@@ -144,7 +150,7 @@ def _captures(model, orientation, progress=None):
             sub = model.constellation.take(sats)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                access = compute_geometry(sub, targets, span, eclipses=False).contacts
+                access = _geometry(sub, targets, span, cache, eclipses=False).contacts
             if len(access) == 0:
                 continue
             t = span.seconds_of(access.tca_utc)
@@ -164,8 +170,11 @@ def _captures(model, orientation, progress=None):
     return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))
 
 
-def prepare(loaded, progress=None) -> tuple:
-    """Resolve a loaded scenario and compute everything that does not depend on the policy."""
+def prepare(loaded, progress=None, cache=None) -> tuple:
+    """Resolve a loaded scenario and compute everything that does not depend on the policy.
+
+    ``cache`` (a :class:`spaceground.cache.GeometryCache`) serves contact windows, eclipses
+    and target access computed before for the same orbits, stations and span."""
     stage = {}
     t0 = time.perf_counter()
     model = resolve(loaded)
@@ -173,7 +182,7 @@ def prepare(loaded, progress=None) -> tuple:
     stage["resolve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stations = [g.station for g in model.stations]
-    geo = compute_geometry(model.constellation, stations, model.span, progress=progress)
+    geo = _geometry(model.constellation, stations, model.span, cache, progress=progress)
     if len(geo.excluded):
         keep = [i for i, s in enumerate(model.constellation) if s.norad_id not in set(geo.excluded.norad_id)]
         model = _without(model, keep)
@@ -185,7 +194,7 @@ def prepare(loaded, progress=None) -> tuple:
     windows, rates = _windows(model, geo)
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    captures = _captures(model, orientation)
+    captures = _captures(model, orientation, cache=cache)
     stage["workloads_s"] = time.perf_counter() - t0
     return model, Inputs(geo, segments, windows, rates, captures, stage)
 
