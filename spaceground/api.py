@@ -62,6 +62,7 @@ __all__ = [
     "plot_run",
     "write_report",
     "export_czml",
+    "sweep",
     "Results",
     "ScenarioError",
     "load_scenario",
@@ -258,7 +259,7 @@ def available_policies():
     return available()
 
 
-def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None) -> Results:
+def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None, cache=None) -> Results:
     """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
 
     Parameters
@@ -271,6 +272,8 @@ def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None
     output : path, optional
         Write a run folder there (see :mod:`spaceground.results`).
     progress : callable(stage, done, total), optional
+    cache : spaceground.cache.GeometryCache, optional
+        Serve contact windows, eclipses and target access computed before (see :mod:`spaceground.cache`).
     """
     import time
 
@@ -281,7 +284,8 @@ def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None
     started = time.perf_counter()
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     loaded = loaded.with_overrides(seed=seed, policy=policy)
-    model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None)
+    model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None,
+                            cache=cache)  # fmt: skip
     records, info = execute(model, inputs, progress=(lambda d, t: progress("simulation", d, t)) if progress else None)
     run_info = {
         "scenario": loaded.source,
@@ -415,3 +419,11 @@ def export_czml(folder, output) -> str:
     from .results import read_run
 
     return write_czml(read_run(folder), output)
+
+
+def sweep(path, *, output=None, scheduler=None, workers=None, cache_dir=None, progress=True) -> pd.DataFrame:
+    """Run a sweep file on Dask (see :mod:`spaceground.sweep`); returns one row per variant and seed."""
+    from .sweep import run_sweep
+
+    return run_sweep(path, output=output, scheduler=scheduler, workers=workers, cache_dir=cache_dir,
+                     progress=progress)  # fmt: skip

@@ -148,6 +148,22 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="output file, e.g. scene.czml")
     p.set_defaults(func=cmd_export_czml)
 
+    p = sub.add_parser("sweep", help="run the variants of a sweep file on Dask (a local cluster by default)")
+    p.add_argument("sweep", metavar="SWEEP", help="sweep YAML file (base scenario, grid or variants, seeds)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-sweep)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster (default: cores)")
+    p.add_argument("--cache", metavar="DIR", help="geometry cache folder (default $SPACEGROUND_CACHE or ~/.cache/spaceground)")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("plot-sweep", help="draw a metric of a sweep against its varied parameters, per policy")
+    p.add_argument("results", metavar="RESULTS", help="sweep.parquet (or the sweep's output folder)")
+    p.add_argument("--metric", default="value_delivered", help="a metric column (default value_delivered)")
+    p.add_argument("--x", metavar="KEY", help="parameter on the x axis (default: the first varied)")
+    p.add_argument("--by", metavar="KEY", help="one panel per value of this parameter (default: the second varied)")
+    p.add_argument("-o", "--output", metavar="FILE", help="output .png or .svg (default beside RESULTS)")
+    p.set_defaults(func=cmd_plot_sweep)
+
     p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
     p.set_defaults(func=cmd_schema)
@@ -280,6 +296,44 @@ def cmd_report(args):
     if args.output:
         check_output(args.output, (".html", ".htm"))
     print(f"report: {write_report(args.folder, args.output)}")
+    return 0
+
+
+def cmd_sweep(args):
+    from .sweep import run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    if args.scheduler and args.workers:
+        raise InputError("--workers sets up a local cluster; with --scheduler the cluster's own workers run the sweep")
+    table = run_sweep(args.sweep, output=args.output, scheduler=args.scheduler, workers=args.workers,
+                      cache_dir=args.cache)  # fmt: skip
+    counts = table.status.value_counts().to_dict()
+    geo = table.attrs.get("geometry", {})
+    out = table.attrs["output"]
+    print(f"sweep: {len(table)} runs: {counts.get('done', 0)} done ({int((~table.ran).sum())} from before), "
+          f"{counts.get('failed', 0)} failed; geometry: {geo.get('groups', 0)} distinct, {geo.get('computed', 0)} "
+          f"tables computed, {geo.get('from_disk', 0)} read from the cache")  # fmt: skip
+    for row in table[table.status == "failed"].itertuples():
+        print(f"  variant {row.variant} seed {row.seed} failed: {row.error}")
+    print(f"results: {os.path.join(out, 'sweep.parquet')}")
+    return 0 if counts.get("failed", 0) == 0 else 1
+
+
+def cmd_plot_sweep(args):
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_sweep
+
+    path = os.path.join(args.results, "sweep.parquet") if os.path.isdir(args.results) else args.results
+    if not os.path.exists(path):
+        raise InputError(f"{args.results}: no sweep results (sweep.parquet); run `spaceground sweep SWEEP` first")
+    out = args.output or os.path.join(os.path.dirname(os.path.abspath(path)), f"sweep_{args.metric}.png")
+    check_output(out, (".png", ".svg"))
+    fig = plot_sweep(pd.read_parquet(path), args.metric, args.x, args.by)
+    fig.savefig(out, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {out}")
     return 0
 
 

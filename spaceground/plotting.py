@@ -515,3 +515,54 @@ def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) ->
             paths.append(path)
         plt.close(fig)
     return paths
+
+
+# --- sweeps ----------------------------------------------------------------------------------------
+def plot_sweep(table, metric="value_delivered", x=None, by=None, fig=None):
+    """A metric against a varied parameter, one line per policy (mean over seeds, band from the
+    lowest to the highest seed), one panel per value of a second parameter ``by``.
+
+    ``table`` is a sweep's results (``sweep.parquet``); ``x`` and ``by`` default to the first
+    and second varied parameters other than ``policy.name``."""
+    if metric not in table.columns:
+        raise InputError(f"plot-sweep: no metric {metric!r} in the sweep table; metrics: "
+                         + ", ".join(c for c in table.columns if table[c].dtype.kind in "fi"))  # fmt: skip
+    done = table[table.status == "done"]
+    cols = list(table.columns)
+    if "seed" not in cols or "status" not in cols:
+        raise InputError("plot-sweep: not a sweep table (it needs the seed and status columns of sweep.parquet)")
+    keys = cols[cols.index("seed") + 1 : cols.index("status")]  # the varied parameters sit between the two
+    varied = [c for c in keys if c != "policy.name" and table[c].nunique(dropna=True) > 1]
+    x = x or (varied[0] if varied else None)
+    if x is None or x not in table.columns:
+        raise InputError(f"plot-sweep: name the parameter for the x axis with --x (varied: {varied or 'none'})")
+    others = [c for c in varied if c != x]
+    by = by if by is not None else (others[0] if others else None)
+    if by is not None and by not in table.columns:
+        raise InputError(f"plot-sweep: --by {by!r} is not a varied parameter (varied: {varied})")
+    panels = list(pd.unique(done[by].dropna())) if by else [None]
+    fig = _figure(fig, (4.2 * min(3, len(panels)) + 1.5, 3.4 * -(-len(panels) // 3)))
+    axes = np.atleast_1d(fig.subplots(-(-len(panels) // 3), min(3, len(panels)), squeeze=False)).ravel()
+    policy_col = "policy.name" if "policy.name" in done.columns else None
+    policy_colour = {p: OKABE_ITO[k % len(OKABE_ITO)] for k, p in enumerate(pd.unique(done[policy_col]))} if policy_col else {}
+    for ax, panel in zip(axes, panels):
+        sub = done if by is None else done[done[by] == panel]
+        groups = sub.groupby(policy_col, sort=False) if policy_col else [("run", sub)]
+        for policy, g in groups:
+            stats = g.groupby(x)[metric].agg(["mean", "min", "max"]).sort_index()
+            xs = stats.index.to_numpy()
+            colour = policy_colour.get(policy, OKABE_ITO[0])
+            ax.plot(xs, stats["mean"], "o-", color=colour, label=str(policy))
+            if g.seed.nunique() > 1:
+                ax.fill_between(xs, stats["min"], stats["max"], color=colour, alpha=0.2, linewidth=0)
+        ax.set_xlabel(x)
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        if by is not None:
+            ax.set_title(f"{by} = {panel}")
+        ax.legend(fontsize=7)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    seeds = done.seed.nunique()
+    fig.suptitle(f"{metric} against {x} ({seeds} seed{'s' if seeds != 1 else ''}; band: lowest to highest)")
+    return fig

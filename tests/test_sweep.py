@@ -1,0 +1,191 @@
+"""Sweeps on a real Dask LocalCluster (2 workers), the geometry cache, resuming, failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from spaceground.api import run_scenario
+from spaceground.cache import GeometryCache
+from spaceground.cli import main
+from spaceground.simulate import prepare
+from spaceground.sweep import SweepError, build_variants, get_path, load_sweep, run_sweep, set_path
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+METRICS = ["captures", "delivered", "value_delivered", "energy_onboard_kwh", "cost_cny", "carbon_kg",
+           "time_to_product_p50_min", "deadline_hit_rate"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    # Workers import the test policies as a user's module:callable, so they need the repository on their path.
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = ROOT + (os.pathsep + old if old else "")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+    if old is None:
+        del os.environ["PYTHONPATH"]
+    else:
+        os.environ["PYTHONPATH"] = old
+
+
+def write(path, data):
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+def small_sweep(tmp_path, **extra):
+    """Three battery sizes x two policies on the quickstart cut to 6 h (one geometry), plus one
+    variant of 3 h (a second geometry); seeds 1 and 2."""
+    return write(tmp_path / "sweep.yaml", {
+        "name": "small", "base": QUICKSTART,
+        "grid": {"duration_h": [6], "satellites.default.battery_wh": [40, 160], "policy.name": ["ground-only", "lookahead"]},
+        "variants": [{"duration_h": 3, "policy.name": "onboard-first"}],
+        "seeds": [1, 2], **extra,
+    })  # fmt: skip
+
+
+def test_key_paths_reach_dicts_and_list_entries():
+    data = {"datacenters": [{"id": "east", "pue": 1.3}, {"id": "west"}], "satellites": {"default": {}}}
+    set_path(data, "datacenters.west.pue", 1.1)
+    set_path(data, "datacenters.0.servers", 8)
+    set_path(data, "satellites.default.battery_wh", 100)
+    set_path(data, "policy.params.V", 5)
+    assert data["datacenters"] == [{"id": "east", "pue": 1.3, "servers": 8}, {"id": "west", "pue": 1.1}]
+    assert data["satellites"]["default"]["battery_wh"] == 100 and data["policy"] == {"params": {"V": 5}}
+    assert get_path(data, "datacenters.west.pue") == 1.1 and get_path(data, "datacenters.north.pue") is None
+    with pytest.raises(KeyError, match="no entry with id or name 'north'"):
+        set_path(data, "datacenters.north.pue", 1.0)
+    with pytest.raises(KeyError, match="the list has 2 entries"):
+        set_path(data, "datacenters.5.pue", 1.0)
+
+
+def test_invalid_variants_are_all_reported_before_anything_runs(tmp_path):
+    path = write(tmp_path / "bad.yaml", {
+        "base": QUICKSTART,
+        "grid": {"satellites.default.battery_wh": [40, -5], "policy.name": ["ground-only", "no-such-policy"]},
+    })  # fmt: skip
+    with pytest.raises(SweepError) as err:
+        run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"))
+    text = str(err.value)
+    assert "3 of 4 variants are invalid; the sweep did not start" in text
+    assert "variant 1 (satellites.default.battery_wh=40, policy.name='no-such-policy')" in text
+    assert "satellites.default.battery_wh" in text and "no-such-policy" in text
+    assert not os.path.exists(tmp_path / "out" / "runs") or not os.listdir(tmp_path / "out" / "runs")
+    for data, message in [
+        ({"base": QUICKSTART, "gird": {}}, "unknown key 'gird'; did you mean 'grid'?"),
+        ({"grid": {"seed": [1]}}, "base: name the scenario file"),
+        ({"base": "nowhere.yaml", "grid": {"seed": [1]}}, "scenario file not found"),
+        ({"base": QUICKSTART, "grid": {"seed": []}}, "grid: seed: give a non-empty list"),
+        ({"base": QUICKSTART}, "nothing to vary"),
+        ({"base": QUICKSTART, "grid": {"seed": [1]}, "seeds": "3-1"}, "seeds"),
+    ]:
+        with pytest.raises(SweepError, match=message):
+            load_sweep(write(tmp_path / "s.yaml", data))
+
+
+def test_sweep_on_a_local_cluster_equals_runs_one_by_one(tmp_path, client):
+    path = small_sweep(tmp_path)
+    cache = str(tmp_path / "cache")
+    table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=cache, client=client, progress=False)
+    assert len(table) == (2 * 2 + 1) * 2 and (table.status == "done").all() and table.ran.all()
+    assert set(table.columns) >= {"duration_h", "satellites.default.battery_wh", "policy.name", *METRICS}
+    # The variant that leaves the battery alone shows the base scenario's value.
+    assert table[table.variant == 4]["satellites.default.battery_wh"].eq(80).all()
+    for v in build_variants(load_sweep(path)):
+        alone = run_scenario(v.loaded()).metrics
+        row = table[(table.variant == v.index) & (table.seed == v.seed)].iloc[0]
+        for m in METRICS:
+            assert row[m] == pytest.approx(alone[m], rel=1e-12, abs=1e-12), (v.index, v.seed, m)
+        assert os.path.exists(os.path.join(row.run_dir, "workloads.parquet"))
+    # Two geometries (6 h and 3 h), each computed once (main and target access), never per variant.
+    geo = table.attrs["geometry"]
+    assert geo == {"groups": 2, "computed": 4, "from_disk": 0}
+    assert (table.geometry_misses == 0).all() and (table.geometry_hits == 2).all()
+    saved = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
+    assert len(saved) == len(table) and list(saved.columns) == list(table.columns)
+
+
+def test_a_failing_variant_leaves_the_others_complete(tmp_path, client):
+    path = small_sweep(tmp_path, variants=[{"duration_h": 3, "policy.name": "tests.policies_for_tests:NowhereToGo"}])
+    table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client,
+                      progress=False)  # fmt: skip
+    failed = table[table.status == "failed"]
+    assert set(failed.variant) == {4} and len(failed) == 2
+    assert failed.error.str.contains("PolicyError").all() and failed.error.str.contains("on_arrival returned 99").all()
+    assert (table[table.variant != 4].status == "done").all()
+    assert not [d for d in os.listdir(tmp_path / "out" / "runs") if d.endswith(".partial")]
+
+
+def test_an_interrupted_sweep_resumes_without_redoing_completed_runs(tmp_path, client):
+    path = small_sweep(tmp_path)
+    out, cache = str(tmp_path / "out"), str(tmp_path / "cache")
+    first = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
+    # The interruption: three runs never finished (one of them half written), the results table never saved.
+    lost = first.run_dir.iloc[[1, 4, 7]].tolist()
+    for folder in lost:
+        shutil.rmtree(folder)
+    shutil.copytree(first.run_dir.iloc[0], lost[0] + ".partial")
+    os.remove(os.path.join(out, "sweep.parquet"))
+    kept_mtime = {d: os.path.getmtime(os.path.join(d, "metrics.json")) for d in first.run_dir if d not in lost}
+    again = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
+    assert int(again.ran.sum()) == 3 and set(again[again.ran].run_dir) == set(lost)
+    assert (again.status == "done").all()
+    for d, t in kept_mtime.items():
+        assert os.path.getmtime(os.path.join(d, "metrics.json")) == t  # not rewritten
+    cols = ["variant", "seed", *METRICS]
+    pd.testing.assert_frame_equal(first[cols], again[cols])
+    # The geometry of this second pass came from the disk cache, not recomputed.
+    assert again.attrs["geometry"]["computed"] == 0 and again.attrs["geometry"]["from_disk"] > 0
+
+
+def test_geometry_cache_hits_and_equals_a_fresh_computation(tmp_path):
+    from spaceground.scenario import load_scenario
+
+    loaded = load_scenario(QUICKSTART).with_overrides(seed=3)
+    cache = GeometryCache(str(tmp_path))
+    _, first = prepare(loaded, cache=cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+    _, second = prepare(loaded, cache=cache)
+    assert (cache.hits, cache.misses) == (2, 2)
+    _, fresh = prepare(loaded)
+    pd.testing.assert_frame_equal(second.geometry.contacts, fresh.geometry.contacts)
+    pd.testing.assert_frame_equal(second.geometry.eclipses, fresh.geometry.eclipses)
+    pd.testing.assert_frame_equal(second.captures, fresh.captures)
+    assert np.array_equal(second.segments[0][0], first.segments[0][0])
+    # Another span is another pair of entries (main geometry and target access); the same span, none.
+    from spaceground.scenario import parse_scenario
+
+    half = parse_scenario(loaded.text.replace("duration_h: 24", "duration_h: 12"), "half.yaml", loaded.base_dir)
+    cache = GeometryCache(str(tmp_path))
+    prepare(half, cache=cache)
+    prepare(loaded.with_overrides(seed=9), cache=cache)
+    assert (cache.hits, cache.misses) == (2, 2)
+    assert len([d for d in os.listdir(tmp_path / "geometry") if not d.startswith(".")]) == 4
+
+
+def test_sweep_and_plot_sweep_commands(tmp_path, capsys):
+    path = write(tmp_path / "s.yaml", {"base": QUICKSTART, "grid": {"duration_h": [2, 4], "policy.name": ["ground-only",
+                                       "onboard-first"]}, "seeds": "1-2"})  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["sweep", path, "-o", str(out), "--workers", "2", "--cache", str(tmp_path / "cache")]) == 0
+    text = capsys.readouterr().out
+    assert "sweep: 8 runs: 8 done (0 from before), 0 failed; geometry: 2 distinct" in text
+    assert main(["sweep", path, "-o", str(out), "--workers", "2", "--cache", str(tmp_path / "cache")]) == 0
+    assert "8 done (8 from before)" in capsys.readouterr().out
+    assert main(["plot-sweep", str(out), "--metric", "delivered"]) == 0
+    assert (out / "sweep_delivered.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["plot-sweep", str(out), "--metric", "happiness"]) == 2
+    assert "no metric 'happiness'" in capsys.readouterr().err
+    assert main(["sweep", path, "--workers", "0"]) == 2
+    assert main(["sweep", path, "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"]) == 2
