@@ -600,14 +600,15 @@ class Engine:
             return dt
 
         while env.now < self.end_s:
+            if not sat.downlink_queue:
+                # Nothing to send: window starts and ends do not matter until data arrives.
+                yield sat.data_added.wait()
+                continue
             open_w, next_aos = self._open_windows(k, env.now)
             if not open_w:
                 if next_aos == math.inf:
                     return
                 yield env.timeout(next_aos - env.now)
-                continue
-            if not sat.downlink_queue:
-                yield _sleep(env, until_change(open_w, next_aos), (sat.data_added,))
                 continue
             free = [w for w in open_w if self.antennas_free[stations[w]]]
             if not free:

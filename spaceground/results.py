@@ -219,20 +219,29 @@ def _contacts_table(model, inputs, records, names, st_ids):
         u = used.setdefault((sat, window), [0.0, 0.0])
         u[0] += t1 - t0
         u[1] += nbytes
-    rows = []
-    span = model.span
-    for i, (st, aos, los) in enumerate(inputs.windows_by_sat):
-        for k in range(len(aos)):
-            u = used.get((i, k), [0.0, 0.0])
-            rate = inputs.window_rates_bps[i][k]
-            capacity = (los[k] - aos[k]) * rate / 8.0
-            rows.append((names[i], st_ids[int(st[k])], aos[k], los[k], los[k] - aos[k], u[0], u[1], capacity,
-                         u[1] / capacity if capacity > 0 else 0.0))  # fmt: skip
-    df = pd.DataFrame(rows, columns=["satellite", "station", "aos_s", "los_s", "duration_s", "used_s", "bytes",
-                                     "capacity_bytes", "utilisation"])  # fmt: skip
-    df.insert(2, "aos_utc", _times(span, df.pop("aos_s")))
-    df.insert(3, "los_utc", _times(span, df.pop("los_s")))
-    return df
+    sat = np.concatenate([np.full(len(w[1]), i) for i, w in enumerate(inputs.windows_by_sat)] + [np.zeros(0, int)])
+    window = np.concatenate([np.arange(len(w[1])) for w in inputs.windows_by_sat] + [np.zeros(0, int)])
+    station = np.concatenate([w[0] for w in inputs.windows_by_sat] + [np.zeros(0, int)]).astype(int)
+    aos = np.concatenate([w[1] for w in inputs.windows_by_sat] + [np.zeros(0)])
+    los = np.concatenate([w[2] for w in inputs.windows_by_sat] + [np.zeros(0)])
+    rate = np.concatenate(list(inputs.window_rates_bps) + [np.zeros(0)])
+    used_s, used_bytes = np.zeros(len(aos)), np.zeros(len(aos))
+    if used:
+        offset = np.cumsum([0] + [len(w[1]) for w in inputs.windows_by_sat])
+        keys = np.array(list(used.keys()), dtype=int)
+        vals = np.array(list(used.values()), dtype=float)
+        at = offset[keys[:, 0]] + keys[:, 1]
+        used_s[at], used_bytes[at] = vals[:, 0], vals[:, 1]
+    capacity = (los - aos) * rate / 8.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
+    names_arr, st_arr = np.asarray(names, dtype=object), np.asarray(st_ids, dtype=object)
+    return pd.DataFrame({
+        "satellite": names_arr[sat] if len(sat) else [],
+        "station": st_arr[station] if len(station) else [],
+        "aos_utc": _times(model.span, aos), "los_utc": _times(model.span, los), "duration_s": los - aos,
+        "used_s": used_s, "bytes": used_bytes, "capacity_bytes": capacity, "utilisation": utilisation,
+    })  # fmt: skip
 
 
 def compute_metrics(res: Results, model) -> dict:
