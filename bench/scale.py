@@ -4,16 +4,16 @@
     python bench/scale.py --quick    # 1,000 satellites x 1 day and a smaller sweep
 
 Part 1, scale: 1,000 satellites of the Starlink set (element sets of 2026-05-30, treated
-as EO satellites with the default hardware profile) x 50 stations (the 21 real ones of the
-catalogue plus 29 synthetic sites spread over the globe on a golden-angle spiral, a load,
-not a network) x 7 days, 3 data centres, one capture per satellite and hour, end to end
+as EO satellites with the default hardware profile) x 50 stations (those of
+``bench/geometry.py``: the 21 real ones of the catalogue plus 29 points of a Fibonacci
+lattice, a load, not a network; 4 antennas each) x 7 days, 3 data centres, one capture per satellite and hour, end to end
 (load, geometry, illumination, workloads, simulation, results tables). Every configuration
 runs in a fresh process, so its peak resident memory is its own. Goal: under 60 s wall,
 peak memory under 4 GB. Then how each stage grows from 100 to 300 to 1,000 satellites
 (7 days) and from 1 to 3 to 7 days (1,000 satellites), against linear growth.
 
-Part 2, sweep: 24 variants of the quickstart (4 battery sizes x 3 policies x 2 seeds, one
-geometry) run (a) one after another, each computing its own geometry as separate runs
+Part 2, sweep: 24 variants of the quickstart made a week long (4 battery sizes x 3 policies
+x 2 seeds, one geometry) run (a) one after another, each computing its own geometry as separate runs
 would, (b) one after another through the geometry cache, (c) as a sweep on a 2-worker
 Dask LocalCluster; the speed-ups of (c) over (a) and (b) are printed.
 """
@@ -36,19 +36,13 @@ QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
 
 
 def scenario_text(n_sats, days):
-    import numpy as np
+    from geometry import stations_50  # bench/geometry.py: the same 50 stations as the geometry benchmark
 
     from spaceground.orbits import load_tle
-    from spaceground.stations import default_catalogue
 
     ids = [int(i) for i in load_tle(STARLINK)[:n_sats].norad_ids]
-    real = [s.station_id for s in default_catalogue()]
-    k = np.arange(50 - len(real))
-    lat = np.degrees(np.arcsin(np.linspace(-0.9, 0.9, k.size)))  # equal-area spacing in latitude
-    lon = (np.degrees(k * np.pi * (3.0 - np.sqrt(5.0))) % 360.0) - 180.0
-    stations = [f"  - {{id: {s}, antennas: 4}}" for s in real]
-    stations += [f"  - {{id: SYN{j:02d}, lat_deg: {a:.3f}, lon_deg: {b:.3f}, antennas: 4}}" for j, (a, b) in
-                 enumerate(zip(lat, lon))]  # fmt: skip
+    stations = [f"  - {{id: {s.station_id}, lat_deg: {s.lat_deg:.4f}, lon_deg: {s.lon_deg:.4f}, alt_m: {s.alt_m:g}, "
+                "antennas: 4}" for s in stations_50()]  # fmt: skip
     nl = "\n"
     return f"""
 name: scale-{n_sats}-{days}d
@@ -120,7 +114,8 @@ def growth(rows, key):
     for s in STAGES:
         if base[s] > 0.05:
             ratio = rows[-1][s] / base[s]
-            note = "" if 0.5 * scale <= ratio <= 1.5 * scale else "   <- not linear"
+            note = ("   <- super-linear" if ratio > 1.3 * scale else
+                    "   (sub-linear: a fixed part)" if ratio < 0.7 * scale else "")  # fmt: skip
             print(f"    {s[:-2]:12s} {ratio:6.2f}x{note}")
 
 
@@ -147,10 +142,11 @@ def part_sweep(quick):
     from spaceground.cache import GeometryCache
     from spaceground.sweep import build_variants, load_sweep, run_sweep
 
-    print("\n== sweep: 24 variants of the quickstart (4 batteries x 3 policies x 2 seeds) ==")
+    print("\n== sweep: 24 variants of the quickstart over 7 days (4 batteries x 3 policies x 2 seeds) ==")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sweep.yaml")
-        grid = {"satellites.default.battery_wh": [40, 80] if quick else [40, 80, 120, 160],
+        grid = {"duration_h": [24 if quick else 168], "satellites.default.battery_wh": [40, 80] if quick else
+                [40, 80, 120, 160],
                 "policy.name": ["ground-only", "onboard-first", "lookahead"]}  # fmt: skip
         with open(path, "w") as f:
             yaml.safe_dump({"name": "bench", "base": QUICKSTART, "grid": grid, "seeds": [1, 2]}, f)
@@ -167,11 +163,18 @@ def part_sweep(quick):
         table = run_sweep(path, output=os.path.join(tmp, "out"), workers=2, cache_dir=os.path.join(tmp, "cache"),
                           progress=False)  # fmt: skip
         sweep_s = time.perf_counter() - t0
+        from distributed import Client, LocalCluster
+
+        t0 = time.perf_counter()
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            Client(cluster).close()
+        cluster_s = time.perf_counter() - t0
         same = all(abs(row.value_delivered - m["value_delivered"]) < 1e-9 for row, m in zip(table.itertuples(), alone))
     print(f"{len(variants)} runs; sweep results equal to the runs one by one: {same}")
     print(f"  one after another, each its own geometry: {naive_s:6.1f} s")
     print(f"  one after another, geometry cache:        {cached_s:6.1f} s")
-    print(f"  sweep on a 2-worker LocalCluster:         {sweep_s:6.1f} s (cluster start and stop included)")
+    print(f"  sweep on a 2-worker LocalCluster:         {sweep_s:6.1f} s (of which {cluster_s:.1f} s starting and stopping "
+          "the cluster)")  # fmt: skip
     print(f"  speed-up of the sweep: {naive_s / sweep_s:.2f}x over separate runs, {cached_s / sweep_s:.2f}x over the "
           "cached loop")  # fmt: skip
 

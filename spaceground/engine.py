@@ -362,18 +362,15 @@ class Engine:
         self._aos = [w[1].tolist() for w in self.windows]
         self._los = [w[2].tolist() for w in self.windows]
         self._sta = [w[0].tolist() for w in self.windows]
-        self._longest = [max((b - a for a, b in zip(x, y)), default=0.0) for x, y in zip(self._aos, self._los)]
+        self._longest = [float(np.max(w[2] - w[1])) if len(w[1]) else 0.0 for w in self.windows]
         self.captures = inputs.captures
         self._workload_names = [w.name for w in model.workloads]
         self.end_s = model.span.duration_s
         self._rate = [r.tolist() for r in inputs.window_rates_bps]
-        self._suffix = []  # bytes of all windows starting at or after index i
-        for aos, los, rate in zip(self._aos, self._los, self._rate):
-            cap = [(b - a) * r / 8.0 for a, b, r in zip(aos, los, rate)]
-            suffix = [0.0] * (len(cap) + 1)
-            for i in range(len(cap) - 1, -1, -1):
-                suffix[i] = suffix[i + 1] + cap[i]
-            self._suffix.append(suffix)
+        self._suffix = []  # bytes of all windows starting at or after index i (summed from the last one)
+        for (_, aos, los), rate in zip(self.windows, inputs.window_rates_bps):
+            cap = (los - aos) * rate / 8.0
+            self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
         for sat in self.sats:
             env.process(self._illumination(sat))
             env.process(self._compute_worker(sat))

@@ -41,6 +41,14 @@ class Inputs:
     stage_s: dict
 
 
+def _rows_by_satellite(sat, n, order):
+    """Row indices of each satellite 0..n-1, each in ascending ``order`` (one sort, not a scan per satellite)."""
+    sat = np.asarray(sat, dtype=int)
+    rows = np.lexsort((np.asarray(order, dtype=float), sat))
+    bounds = np.searchsorted(sat[rows], np.arange(n + 1))
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
 def _segments(model, geo, orientation):
     """Piecewise-constant sunlit fraction per satellite: 1, 0 in umbra, the exact mean in penumbra."""
     span = model.span
@@ -61,11 +69,10 @@ def _segments(model, geo, orientation):
         f = sunlit_fraction_from_angles(*shadow_angles(r, sun)).reshape(pen.size, -1)
         mean_fraction[pen] = f @ GAUSS_WEIGHTS / 2.0
     out = []
-    for i in range(len(model.constellation)):
-        mine = np.flatnonzero(np.asarray(sats) == i) if len(e) else np.zeros(0, int)
+    for mine in _rows_by_satellite(sats, len(model.constellation), start):
         t = [0.0]
         frac = [1.0]
-        for j in mine[np.argsort(start[mine])]:
+        for j in mine:
             a, b = start[j], end[j]
             value = 0.0 if kind[j] == "umbra" else mean_fraction[j]
             if a <= t[-1] + 1e-9:
@@ -104,12 +111,10 @@ def _windows(model, geo):
     aos = model.span.seconds_of(c.aos_utc)
     los = model.span.seconds_of(c.los_utc)
     out, rates = [], []
-    for i, hw in enumerate(model.hardware):
-        m = np.flatnonzero(sat == i)
-        m = m[np.argsort(aos[m], kind="stable")]
+    station_cap = np.array([g.max_rate_bps for g in model.stations])
+    for hw, m in zip(model.hardware, _rows_by_satellite(sat, len(model.hardware), aos)):
         out.append((st[m], aos[m], los[m]))
-        caps = np.array([g.max_rate_bps for g in model.stations])[st[m]] if m.size else np.zeros(0)
-        rates.append(np.minimum(hw.downlink_bps, caps))
+        rates.append(np.minimum(hw.downlink_bps, station_cap[st[m]]))
     return tuple(out), tuple(rates)
 
 
