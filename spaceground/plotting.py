@@ -8,7 +8,8 @@ in every figure (:func:`satellite_colours`). :func:`plot_run` writes all of them
 folder as PNG and SVG.
 
 Artists that tests and readers may count carry a ``gid``: ``contact`` and ``downlink``
-bars in :func:`station_timeline`, ``soc:<satellite>`` lines in :func:`battery_storage`.
+bars in :func:`station_timeline`; ``umbra``, ``penumbra``, ``onboard`` and ``downlink`` bars
+in :func:`satellite_timeline`; ``soc:<satellite>`` lines in :func:`battery_storage`.
 """
 
 from __future__ import annotations
@@ -190,15 +191,16 @@ def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None,
         for kind, alpha in (("umbra", 0.35), ("penumbra", 0.15)):
             ek = e[e.kind == kind]
             a, b = _num(ek.start_utc), _num(ek.end_utc)
-            ax.broken_barh(list(zip(a, b - a)), (row - 0.45, 0.9), facecolors=SHADOW, alpha=alpha, linewidth=0)
+            ax.broken_barh(list(zip(a, b - a)), (row - 0.45, 0.9), facecolors=SHADOW, alpha=alpha, linewidth=0,
+                           gid=kind)  # fmt: skip
         w = workloads[workloads.satellite == name]
         ax.plot(_num(w.capture_utc), np.full(len(w), row - 0.3), "|", color="black", markersize=5)
         ob = w.dropna(subset=["onboard_start_utc", "onboard_end_utc"])
         a, b = _num(ob.onboard_start_utc), _num(ob.onboard_end_utc)
-        ax.broken_barh(list(zip(a, b - a)), (row - 0.1, 0.25), facecolors=OKABE_ITO[5])
+        ax.broken_barh(list(zip(a, b - a)), (row - 0.1, 0.25), facecolors=OKABE_ITO[5], gid="onboard")
         d = downlinks[downlinks.satellite == name]
         a, b = _num(d.start_utc), _num(d.end_utc)
-        ax.broken_barh(list(zip(a, b - a)), (row + 0.18, 0.25), facecolors=colours[name])
+        ax.broken_barh(list(zip(a, b - a)), (row + 0.18, 0.25), facecolors=colours[name], gid="downlink")
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(len(names) - 0.5, -0.5)
     _utc_axis(ax)

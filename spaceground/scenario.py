@@ -458,6 +458,23 @@ def _problems_from(exc: ValidationError, lines, source):
 _UNION_TAGS = {"targets", "rate", "constant", "hourly", "csv", "str", "int"}
 
 
+def read_yaml(text: str, source: str):
+    """Plain data of a YAML text (for sweep files and scenario variants); errors name the source."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: not valid YAML: {exc}") from None
+
+
+def write_yaml(data) -> str:
+    """YAML text of plain data, keys in their order (the text a scenario variant is parsed from)."""
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> LoadedScenario:
     """Validate scenario YAML text; relative paths resolve from ``base_dir``."""
     data, lines = _compose_with_lines(text, source)

@@ -40,10 +40,10 @@ import sys
 import time
 
 import pandas as pd
-import yaml
 
 from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
+from .scenario import read_yaml, write_yaml
 
 SWEEP_KEYS = ("name", "description", "base", "grid", "variants", "seeds")
 
@@ -106,9 +106,9 @@ def load_sweep(path) -> Sweep:
     except FileNotFoundError:
         raise FileNotFoundError(f"sweep file not found: {path}") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {exc}") from None
+        data = read_yaml(text, path)
+    except InputError as exc:
+        raise SweepError(str(exc)) from None
     if not isinstance(data, dict):
         raise SweepError(f"{path}: a sweep file is a mapping with keys {', '.join(SWEEP_KEYS)}")
     for key in data:
@@ -208,7 +208,7 @@ def build_variants(sweep: Sweep, base_seed_default=True) -> list:
 
     with open(sweep.base_path, encoding="utf-8") as f:
         base_text = f.read()
-    base = yaml.safe_load(base_text)
+    base = read_yaml(base_text, sweep.base_path)
     base_dir = os.path.dirname(sweep.base_path)
     problems, out = [], []
     for k, params in enumerate(sweep.params):
@@ -220,7 +220,7 @@ def build_variants(sweep: Sweep, base_seed_default=True) -> list:
         except KeyError as exc:
             problems.append(f"{label}: {exc.args[0]}")
             continue
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        text = write_yaml(data)
         source = f"{sweep.base_path} [variant {k}]"
         try:
             loaded = parse_scenario(text, source, base_dir)
@@ -374,7 +374,7 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
                 if cluster is not None:
                     cluster.close()
     with open(sweep.base_path, encoding="utf-8") as f:
-        base = yaml.safe_load(f)
+        base = read_yaml(f.read(), sweep.base_path)
     table = _table(sweep, variants, records, base)
     table.attrs.update(geometry=geometry, wall_s=time.perf_counter() - started, output=output)
     os.makedirs(output, exist_ok=True)

@@ -107,6 +107,24 @@ def test_station_timeline_draws_every_window_and_downlink_inside_its_window(res)
     matplotlib.pyplot.close(fig)
 
 
+def test_satellite_timeline_bars_are_the_jobs_downlinks_and_eclipses(res):
+    sc = res.scene
+    fig = plotting.satellite_timeline(res.workloads, res.downlinks, sc["eclipses"], sc["satellites"])
+    ax = fig.axes[0]
+    w = res.workloads
+    onboard = w.onboard_start_utc.notna() & w.onboard_end_utc.notna()
+    assert len(_rects(ax, "onboard")) == int(onboard.sum()) > 0
+    assert len(_rects(ax, "downlink")) == len(res.downlinks)
+    assert len(_rects(ax, "umbra")) == int((sc["eclipses"].kind == "umbra").sum())
+    # Row k holds satellite k's bars: its onboard jobs, by start time.
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    k = names.index(w[onboard].satellite.iloc[0])
+    starts = sorted(x0 for x0, _, y0, y1 in _rects(ax, "onboard") if y0 < k < y1)
+    mine = w[onboard & (w.satellite == names[k])]
+    assert np.allclose(starts, sorted(plotting._num(mine.onboard_start_utc)))
+    matplotlib.pyplot.close(fig)
+
+
 def test_battery_lines_stay_between_reserve_and_capacity(res):
     sc = res.scene
     names = list(sc["satellites"].satellite[:4])

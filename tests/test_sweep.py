@@ -189,3 +189,9 @@ def test_sweep_and_plot_sweep_commands(tmp_path, capsys):
     assert "no metric 'happiness'" in capsys.readouterr().err
     assert main(["sweep", path, "--workers", "0"]) == 2
     assert main(["sweep", path, "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"]) == 2
+
+
+def test_the_bundled_sweep_file_is_valid():
+    path = os.path.join(ROOT, "scenarios", "sweeps", "quickstart-battery-policy.yaml")
+    variants = build_variants(load_sweep(path))
+    assert len(variants) == 4 * 3 * 3 and len({v.hash for v in variants}) == 36
