@@ -329,10 +329,11 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
     stopped. ``client``: an existing ``distributed.Client`` to use instead of either."""
     sweep = load_sweep(path)
     variants = build_variants(sweep)
-    output = output or os.path.join("runs", f"{sweep.name}-sweep")
+    # Absolute paths: workers of an existing cluster may run in another folder.
+    output = os.path.abspath(output or os.path.join("runs", f"{sweep.name}-sweep"))
     runs_dir = os.path.join(output, "runs")
     os.makedirs(runs_dir, exist_ok=True)
-    cache_dir = cache_dir or default_cache_dir()
+    cache_dir = os.path.abspath(cache_dir or default_cache_dir())
     records = {}
     todo = []
     for v in variants:
@@ -364,7 +365,10 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
             futures = {client.submit(run_variant, v, runs_dir, cache_dir, pure=False): v for v in todo}
             for fut in as_completed(futures):
                 v = futures[fut]
-                rec = fut.result()
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # noqa: BLE001 - the task itself was lost (a worker died, say)
+                    rec = {"status": "failed", "error": f"{type(exc).__name__} on the cluster: {exc}"}
                 records[v.hash] = {**rec, "ran": True}
                 if bar:
                     bar(rec["status"])
