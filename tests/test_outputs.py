@@ -315,3 +315,15 @@ def test_czml_document_matches_the_run(res, run_dir, tmp_path):
     for p in doc:
         czml3.Packet.model_validate(p)
     assert main(["export-czml", run_dir, "-o", str(tmp_path / "scene.kml")]) == 2
+
+
+def test_folders_without_scene_tables_get_a_clear_error(run_dir, tmp_path, capsys):
+    old = tmp_path / "old-run"
+    shutil.copytree(run_dir, old)
+    for name in os.listdir(old):
+        if name.startswith("scene_"):
+            os.remove(old / name)
+    assert main(["plot", str(old)]) == 2
+    assert "written by an older spaceground: run the scenario again" in capsys.readouterr().err
+    assert main(["export-czml", str(old), "-o", str(tmp_path / "x.czml")]) == 2
+    assert "no scene tables" in capsys.readouterr().err
