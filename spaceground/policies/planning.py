@@ -237,6 +237,25 @@ class PlanningPolicy(BasePolicy):
         self._captured = [0.0] * len(plan.satellites)  # raw bytes captured so far, per satellite
 
     # --- estimates -----------------------------------------------------------------------------
+    def fastest_ground_s(self, raw_bytes, compute_top, datacenters):
+        """The least :func:`ground_finish_s` from now (0) over every station and data centre, computed
+        as that function does: the data centre's wait and service added to the best link's transfer
+        (rounding is monotone, so the minimum is the same to the bit)."""
+        bps, latency = self.plan.link_bps, self.plan.link_latency_s
+        best = math.inf
+        for dc in datacenters:
+            if dc.servers <= 0:
+                continue
+            col = bps[:, dc.index]
+            ok = col > 0
+            if not ok.any():
+                continue
+            link = float(np.min(0.0 + 8.0 * raw_bytes / col[ok] + latency[ok, dc.index]))
+            service = compute_top / dc.server_tops
+            ahead = dc.busy_servers + dc.queued - dc.servers + 1
+            best = min(best, link + max(0, ahead) * service / dc.servers + service)
+        return best
+
     def _dc_from(self, station, dc):
         """A data-centre view as seen from ``station`` (links from the plan, state from ``dc``)."""
         bps = float(self.plan.link_bps[station, dc.index])
@@ -260,8 +279,7 @@ class PlanningPolicy(BasePolicy):
         best = (math.inf, 0.0, None)
         # The raw must be down early enough for the ground part: judge it against the deadline
         # less the fastest ground part, then time the ground part from the window it lands in.
-        fastest = min((ground_finish_s(0.0, view.raw_bytes, view.compute_top, self._dc_from(s, dc))
-                       for dc in view.datacenters for s in range(len(self.plan.stations))), default=math.inf)  # fmt: skip
+        fastest = self.fastest_ground_s(view.raw_bytes, view.compute_top, view.datacenters)
         if not math.isfinite(fastest):
             return best
         t_down = self.downlink_end(view, sat, view.raw_bytes, view.now_s, view.deadline_s - fastest)
