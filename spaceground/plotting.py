@@ -405,7 +405,8 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
     ax.set_aspect("equal")
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
-    ax.legend(loc="lower left", fontsize=7)
+    ax.add_artist(ax.legend(loc="lower left", fontsize=7))
+    _satellite_legend(ax, colours, names)
     shown = f" ({len(names)} of {tracks.satellite.nunique()} satellites)" if len(names) < tracks.satellite.nunique() else ""
     ax.set_title(f"Ground tracks of the first {hours:g} h, stations, data centres and backhaul" + shown)
     return fig
