@@ -78,8 +78,8 @@ def _axes(ax, size):
     return ax.figure, ax
 
 
-def _lanes(starts, ends, n_free):
-    """Interval partitioning: the lowest lane free at each start (lanes beyond ``n_free`` when needed)."""
+def _lanes(starts, ends):
+    """Interval partitioning: each interval in the lowest lane free at its start."""
     lane_end = []
     out = np.zeros(len(starts), int)
     for i in np.argsort(starts, kind="stable"):
@@ -125,20 +125,19 @@ def station_timeline(contacts, downlinks, stations, colours=None, ax=None):
             session_of[inside] = k
         used = np.zeros(len(c), bool)
         used[session_of[session_of >= 0]] = True
-        s_start = np.array([d_start[session_of == k].min() for k in np.flatnonzero(used)])
-        s_end = np.array([d_end[session_of == k].max() for k in np.flatnonzero(used)])
-        lanes = _lanes(s_start, s_end, st.antennas)
+        served = np.flatnonzero(used)
+        s_start = np.array([d_start[session_of == k].min() for k in served])
+        s_end = np.array([d_end[session_of == k].max() for k in served])
+        lanes = _lanes(s_start, s_end)
         base = len(rows)
         n_lanes = max(st.antennas, int(lanes.max()) + 1 if len(lanes) else 0)
         rows += [f"{st.station} antenna {q + 1}" for q in range(n_lanes)]
-        lane_end = [-np.inf] * n_lanes
-        for k, lane in zip(np.flatnonzero(used), lanes):
+        busy = {q: [] for q in range(n_lanes)}
+        for k, lane in zip(served, lanes):
             row_of_contact[c.index[k]] = base + lane
+            busy[lane].append((c_start[k], c_end[k]))
             for j in np.flatnonzero(session_of == k):
                 row_of_downlink[d.index[j]] = base + lane
-        busy = {q: [] for q in range(n_lanes)}
-        for k, lane in zip(np.flatnonzero(used), lanes):
-            busy[lane].append((c_start[k], c_end[k]))
         spill = None
         for k in np.flatnonzero(~used):
             free = [q for q in range(n_lanes) if all(e <= c_start[k] or s >= c_end[k] for s, e in busy[q])]
@@ -150,11 +149,9 @@ def station_timeline(contacts, downlinks, stations, colours=None, ax=None):
                     spill = len(rows)
                     rows.append(f"{st.station} (no antenna)")
                 row_of_contact[c.index[k]] = spill
-        del lane_end
     fig, ax = _axes(ax, (10, 0.35 * max(4, len(rows)) + 1.2))
-    for (row, sat), group in contacts.loc[list(row_of_contact)].groupby(
-        [contacts.loc[list(row_of_contact)].index.map(row_of_contact), "satellite"]
-    ):
+    placed = contacts.loc[list(row_of_contact)]
+    for (row, sat), group in placed.groupby([placed.index.map(row_of_contact), "satellite"]):
         a, b = _num(group.aos_utc), _num(group.los_utc)
         ax.broken_barh(list(zip(a, b - a)), (row - 0.4, 0.8), facecolors="#F2F2F2", edgecolors=colours.get(sat, GREY),
                        linewidth=0.8, gid="contact")  # fmt: skip

@@ -487,14 +487,19 @@ def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> 
     return LoadedScenario(scenario, source, os.path.abspath(base_dir), text, lines)
 
 
+def read_text_file(path, what) -> str:
+    """The text of a UTF-8 file; a missing one is a FileNotFoundError naming ``what`` it should be."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} file not found: {path}") from None
+
+
 def load_scenario(path) -> LoadedScenario:
     """Read and validate a scenario file."""
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"scenario file not found: {path}") from None
+    text = read_text_file(path, "scenario")
     return parse_scenario(text, source=path, base_dir=os.path.dirname(os.path.abspath(path)))
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
-from .scenario import read_yaml, write_yaml
+from .scenario import read_text_file, read_yaml, write_yaml
 
 SWEEP_KEYS = ("name", "description", "base", "grid", "variants", "seeds")
 
@@ -53,11 +53,12 @@ class SweepError(InputError):
 
 
 class Variant:
-    """One variant: its parameters, seed, full scenario text and hash."""
+    """One variant: its parameters, seed, full scenario text and hash, and the cache key of its
+    geometry (variants with the same key share one geometry computation)."""
 
-    def __init__(self, index, params, seed, text, source, base_dir):
+    def __init__(self, index, params, seed, text, source, base_dir, geometry):
         self.index, self.params, self.seed = index, params, seed
-        self.text, self.source, self.base_dir = text, source, base_dir
+        self.text, self.source, self.base_dir, self.geometry = text, source, base_dir, geometry
         self.hash = hashlib.sha256(f"{text}\nseed: {seed}\n".encode()).hexdigest()
 
     def loaded(self):
@@ -67,11 +68,12 @@ class Variant:
 
 
 class Sweep:
-    """A parsed sweep file: the base scenario, the variants (parameters per variant) and seeds."""
+    """A parsed sweep file: the base scenario (path and plain data), the variants (parameters per
+    variant) and seeds."""
 
-    def __init__(self, path, name, base_path, params, seeds, text):
-        self.path, self.name, self.base_path, self.params, self.seeds, self.text = (
-            path, name, base_path, params, seeds, text)  # fmt: skip
+    def __init__(self, path, name, base_path, base, params, seeds, text):
+        self.path, self.name, self.base_path, self.base, self.params, self.seeds, self.text = (
+            path, name, base_path, base, params, seeds, text)  # fmt: skip
 
     @property
     def keys(self):
@@ -100,11 +102,7 @@ def _seeds(value, where):
 def load_sweep(path) -> Sweep:
     """Read a sweep file and expand its grid and variants (the scenario check comes in :func:`build_variants`)."""
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"sweep file not found: {path}") from None
+    text = read_text_file(path, "sweep")
     try:
         data = read_yaml(text, path)
     except InputError as exc:
@@ -141,7 +139,8 @@ def load_sweep(path) -> Sweep:
         raise SweepError(f"{path}: nothing to vary: give a grid, a list of variants, or both")
     seeds = _seeds(data.get("seeds"), path)
     name = str(data.get("name") or os.path.splitext(os.path.basename(path))[0])
-    return Sweep(path, name, os.path.abspath(base), params, seeds, text)
+    base = os.path.abspath(base)
+    return Sweep(path, name, base, read_yaml(read_text_file(base, "scenario"), base), params, seeds, text)
 
 
 def set_path(data, key_path, value):
@@ -198,7 +197,7 @@ def get_path(data, key_path, default=None):
     return node
 
 
-def build_variants(sweep: Sweep, base_seed_default=True) -> list:
+def build_variants(sweep: Sweep) -> list:
     """Every variant x seed as a :class:`Variant`, each validated as a whole scenario.
 
     Raises :class:`SweepError` listing every invalid variant (nothing has run)."""
@@ -206,14 +205,11 @@ def build_variants(sweep: Sweep, base_seed_default=True) -> list:
     from .policies import make_policy
     from .scenario import parse_scenario
 
-    with open(sweep.base_path, encoding="utf-8") as f:
-        base_text = f.read()
-    base = read_yaml(base_text, sweep.base_path)
     base_dir = os.path.dirname(sweep.base_path)
     problems, out = [], []
     for k, params in enumerate(sweep.params):
         label = f"{sweep.path}: variant {k} ({', '.join(f'{p}={v!r}' for p, v in params.items())})"
-        data = copy.deepcopy(base)
+        data = copy.deepcopy(sweep.base)
         try:
             for key, value in params.items():
                 set_path(data, key, value)
@@ -224,14 +220,15 @@ def build_variants(sweep: Sweep, base_seed_default=True) -> list:
         source = f"{sweep.base_path} [variant {k}]"
         try:
             loaded = parse_scenario(text, source, base_dir)
-            resolve(loaded)
+            model = resolve(loaded)
             make_policy(loaded.model.policy.name, loaded.model.policy.params)
         except SpacegroundError as exc:
             detail = str(exc).replace(f"{source}, ", "").replace(source + ": ", "")
             problems.append(f"{label}: {detail}")
             continue
         seeds = sweep.seeds or [loaded.model.seed]
-        out += [Variant(k, params, seed, text, source, base_dir) for seed in seeds]
+        geometry = geometry_key(model.constellation, [g.station for g in model.stations], model.span)
+        out += [Variant(k, params, seed, text, source, base_dir, geometry) for seed in seeds]
     if problems:
         raise SweepError(f"{len(problems)} of {len(sweep.params)} variants are invalid; the sweep did not start:\n"
                          + "\n".join(problems))  # fmt: skip
@@ -278,13 +275,6 @@ def _completed(variant, runs_dir):
         metrics = json.load(f)
     return {"status": "done", "error": None, "run_dir": folder, "geometry_hits": 0, "geometry_misses": 0,
             "seconds": 0.0, **metrics}  # fmt: skip
-
-
-def _geometry_group(variant):
-    from .model import resolve
-
-    model = resolve(variant.loaded())
-    return geometry_key(model.constellation, [g.station for g in model.stations], model.span)
 
 
 class SweepProgress:
@@ -352,7 +342,7 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
         try:
             groups = {}
             for v in todo:
-                groups.setdefault(_geometry_group(v), v)
+                groups.setdefault(v.geometry, v)
             geometry["groups"] = len(groups)
             from distributed import as_completed
 
@@ -377,9 +367,7 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
                 client.close()
                 if cluster is not None:
                     cluster.close()
-    with open(sweep.base_path, encoding="utf-8") as f:
-        base = read_yaml(f.read(), sweep.base_path)
-    table = _table(sweep, variants, records, base)
+    table = _table(sweep, variants, records)
     table.attrs.update(geometry=geometry, wall_s=time.perf_counter() - started, output=output)
     os.makedirs(output, exist_ok=True)
     table.to_parquet(os.path.join(output, "sweep.parquet"), index=False)
@@ -393,10 +381,10 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
     return table
 
 
-def _table(sweep, variants, records, base):
+def _table(sweep, variants, records):
     rows = []
     # A parameter a variant leaves alone has the base scenario's value (None where the base leaves it to the default).
-    base_value = {k: get_path(base, k) for k in sweep.keys}
+    base_value = {k: get_path(sweep.base, k) for k in sweep.keys}
     for v in variants:
         rec = records.get(v.hash, {"status": "not run"})
         row = {"variant": v.index, "seed": v.seed}

@@ -238,22 +238,19 @@ class PlanningPolicy(BasePolicy):
 
     # --- estimates -----------------------------------------------------------------------------
     def fastest_ground_s(self, raw_bytes, compute_top, datacenters):
-        """The least :func:`ground_finish_s` from now (0) over every station and data centre, computed
-        as that function does: the data centre's wait and service added to the best link's transfer
-        (rounding is monotone, so the minimum is the same to the bit)."""
+        """The least :func:`ground_finish_s` from now (0) over every station and data centre: per data
+        centre, that function at the station whose link gives the shortest transfer plus latency (the
+        wait and service it adds are the same for every station and rounding is monotone, so this is
+        the minimum over all stations to the bit)."""
         bps, latency = self.plan.link_bps, self.plan.link_latency_s
         best = math.inf
         for dc in datacenters:
-            if dc.servers <= 0:
-                continue
             col = bps[:, dc.index]
-            ok = col > 0
-            if not ok.any():
+            ok = np.flatnonzero(col > 0)
+            if ok.size == 0:
                 continue
-            link = float(np.min(0.0 + 8.0 * raw_bytes / col[ok] + latency[ok, dc.index]))
-            service = compute_top / dc.server_tops
-            ahead = dc.busy_servers + dc.queued - dc.servers + 1
-            best = min(best, link + max(0, ahead) * service / dc.servers + service)
+            station = int(ok[np.argmin(0.0 + 8.0 * raw_bytes / col[ok] + latency[ok, dc.index])])
+            best = min(best, ground_finish_s(0.0, raw_bytes, compute_top, self._dc_from(station, dc)))
         return best
 
     def _dc_from(self, station, dc):
