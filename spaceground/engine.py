@@ -31,10 +31,13 @@ Every change is written as a flat record (see :class:`Records`).
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_left, bisect_right
 from collections import deque, namedtuple
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import simpy
@@ -106,6 +109,26 @@ def _sleep(env, dt, signals):
     return wake
 
 
+@contextmanager
+def _collector_spared(threshold=20_000):
+    """Keep Python's cyclic garbage collector off the objects that live through the whole run.
+
+    The run allocates millions of short-lived events and tuples, which refcounting frees; the
+    cyclic collector, left as it is, keeps walking the long-lived model, plans and growing records
+    (8 % of the bench's engine time). Inside the block, objects made before it are frozen (left out
+    of collections) and young objects are collected every ``threshold`` allocations instead of 700;
+    both are restored on exit, whatever happens.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
 class Satellite:
     """Battery, loads, storage and queues of one satellite."""
 
@@ -117,6 +140,7 @@ class Satellite:
         self.fraction = self.seg_f[0]  # sunlit fraction now
         self.solar_now_w = hw.solar_w * self.fraction
         self.energy_j = hw.initial_j
+        self.battery_j = hw.battery_j
         self.t_last = 0.0
         self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
         self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
@@ -154,19 +178,21 @@ class Satellite:
         if now is None:
             now = self.env.now
         dt = now - self.t_last
-        if dt > 0:
-            gen = self.solar_now_w * dt
-            load = self.load_w * dt
-            e = self.energy_j + gen - load
-            curtailed = max(0.0, e - self.hw.battery_j)
-            e -= curtailed
-            unserved = max(0.0, -e)
-            e += unserved
-            self.energy_j = e
-            self.generated_j += gen
-            self.consumed_j += load - unserved
-            self.curtailed_j += curtailed
-            self.unserved_j += unserved
+        if dt <= 0:
+            return
+        gen = self.solar_now_w * dt
+        load = self.load_w * dt
+        e = self.energy_j + gen - load
+        if e > self.battery_j:
+            self.curtailed_j += e - self.battery_j
+            e = self.battery_j
+        elif e < 0.0:
+            self.unserved_j -= e
+            load += e
+            e = 0.0
+        self.energy_j = e
+        self.generated_j += gen
+        self.consumed_j += load
         self.t_last = now
 
     def set_load(self, name, watts):
@@ -219,7 +245,7 @@ class Satellite:
     def _record(self):
         """Write the energy and storage state; the battery must have been advanced to now."""
         self.records.energy.append(
-            (self.index, self.env.now, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
+            (self.index, self.t_last, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
              self.unserved_j, self.storage_used)
         )  # fmt: skip
 
@@ -262,23 +288,25 @@ class SharedLink:
 
     def send(self, key, nbytes):
         """Generator (``yield from``): returns when the last bit has left; add ``latency_s`` for arrival."""
-        env = self.env
+        env, active, bps = self.env, self.active, self.bps
         self._update()
-        self.active[key] = 8.0 * nbytes
+        active[key] = 8.0 * nbytes
         self.procs[key] = env.active_process
-        self._retime_others(key)
+        if len(active) > 1:
+            self._retime_others(key)
         while True:
-            dt = max(EPS_S, self.active[key] * len(self.active) / self.bps)
+            dt = active[key] * len(active) / bps
             try:
-                yield env.timeout(dt)
+                yield env.timeout(dt if dt > EPS_S else EPS_S)
             except simpy.Interrupt:
                 continue  # membership changed: _update() already charged the time sent so far
             self._update()
-            if self.active[key] <= self.bps / len(self.active) * EPS_S:
+            if active[key] <= bps / len(active) * EPS_S:
                 break
-        del self.active[key]
+        del active[key]
         del self.procs[key]
-        self._retime_others(key)
+        if active:
+            self._retime_others(key)
 
 
 class ServerPool:
@@ -350,9 +378,9 @@ class Engine:
         dc_fixed = [(dc.server_tops, dc.pue, dc.power_w_per_tops) for dc in model.datacenters]
         self._dc_static = [
             [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
-              *dc_fixed[b]) for b, dc in enumerate(model.datacenters)]
+              *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]
             for a in range(len(model.stations))
-        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b]) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
+        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
         self.links = {}
         for a in range(len(model.stations)):
             for b in range(len(model.datacenters)):
@@ -372,6 +400,7 @@ class Engine:
             cap = (los - aos) * rate / 8.0
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
         for sat in self.sats:
+            sat.view = partial(self._sat_view, sat)  # what a view's lazy ``satellite`` field calls
             env.process(self._illumination(sat))
             env.process(self._compute_worker(sat))
             env.process(self._downlink_manager(sat))
@@ -398,10 +427,11 @@ class Engine:
     # --- driver ----------------------------------------------------------------------------
     def run(self, progress=None):
         steps = 20
-        for k in range(1, steps + 1):
-            self.env.run(until=self.end_s * k / steps)
-            if progress is not None:
-                progress(k, steps)
+        with _collector_spared():
+            for k in range(1, steps + 1):
+                self.env.run(until=self.end_s * k / steps)
+                if progress is not None:
+                    progress(k, steps)
         for sat in self.sats:
             sat.advance(self.end_s)
             sat._record()
@@ -430,13 +460,13 @@ class Engine:
             for cid, it in sat.downlink_queue.items()
         )
 
-    def _dc_views(self, station=None):
+    def _dc_views(self, station=-1):
+        """The data centres as seen from ``station`` (-1: from orbit, no link)."""
         new = tuple.__new__
         return tuple([
             new(DataCenterView, (b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
                   pool.price_cny_per_kwh, pool.carbon_g_per_kwh))
-            for (b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops), pool
-            in zip(self._dc_static[-1 if station is None else station], self.servers)
+            for b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops, pool in self._dc_static[station]
         ])  # fmt: skip
 
     def _row(self, cid):
@@ -453,25 +483,29 @@ class Engine:
 
     def _capture_process(self):
         caps = self.captures
+        env = self.env
         columns = [caps[name].tolist() for name in _CaptureRow._fields]
         for row in map(_CaptureRow._make, zip(*columns)):
             if row.time_s >= self.end_s:
                 break
-            if row.time_s > self.env.now:
-                yield self.env.timeout(row.time_s - self.env.now)
+            now = env.now
+            if row.time_s > now:
+                yield env.timeout(row.time_s - now)
             self._capture(row)
 
     def _capture(self, row):
         sat = self.sats[row.sat]
         cid = row.capture_id
+        now = self.env.now
+        deadline = now + row.deadline_s
         rec = self.records.workloads[cid] = {
             "capture_id": cid, "sat": row.sat, "workload": row.workload, "target": row.target,
-            "capture_s": self.env.now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
-            "compute_top": row.compute_top, "deadline_s": self.env.now + row.deadline_s, "value": row.value,
+            "capture_s": now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
+            "compute_top": row.compute_top, "deadline_s": deadline, "value": row.value,
             "cloudy": row.cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
         }  # fmt: skip
-        sat.advance()
-        if sat.energy_j - sat.hw.capture_j < sat.floor_j():
+        sat.advance(now)
+        if sat.energy_j - sat.hw.capture_j < sat.floor_j(now):
             rec.update(status="dropped", drop_reason="battery")
             return
         if sat.storage_used + row.raw_bytes > sat.hw.storage_bytes:
@@ -480,10 +514,10 @@ class Engine:
         sat.capture(sat.hw.capture_j, row.raw_bytes)
         rec["energy_onboard_j"] += sat.hw.capture_j
         view = CaptureView._unchecked(
-            now_s=self.env.now, capture_id=cid, workload=self._workload_names[row.workload],
+            now_s=now, capture_id=cid, workload=self._workload_names[row.workload],
             raw_bytes=row.raw_bytes, product_bytes=row.product_bytes, compute_top=row.compute_top,
-            deadline_s=rec["deadline_s"], value=row.value, onboard_allowed=row.onboard_allowed,
-            satellite=lambda: self._sat_view(sat), datacenters=self._dc_views,
+            deadline_s=deadline, value=row.value, onboard_allowed=row.onboard_allowed,
+            satellite=sat.view, datacenters=self._dc_views,
         )  # fmt: skip
         decision = self.policy.on_capture(view)
         self.decisions += 1
@@ -501,7 +535,7 @@ class Engine:
             rec["status"] = "queued_onboard"
             run_s = row.compute_top / sat.hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec["deadline_s"], row.value)
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, row.value)
             sat.job_added.fire()
         else:
             self._queue_downlink(sat, cid, "raw", row.raw_bytes)
@@ -631,56 +665,60 @@ class Engine:
         sent_total = 0.0
         why = "window_end"
         order, version = [], -1
-        while env.now < los - EPS_S:
-            if not sat.downlink_queue:
+        queue, downlinks, workloads = sat.downlink_queue, self.records.downlinks, self.records.workloads
+        tx_w = sat.hw.tx_w
+        now = t_begin
+        while now < los - EPS_S:
+            if not queue:
                 why = "empty"
                 break
             if version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
-                queue = self._queue_view(sat)
-                view = ContactView._unchecked(now_s=env.now, satellite=lambda: self._sat_view(sat), station=s, window_end_s=los,
-                                   rate_bps=rate, queue=queue)  # fmt: skip
+                view = ContactView._unchecked(now_s=now, satellite=sat.view, station=s, window_end_s=los, rate_bps=rate,
+                                              queue=self._queue_view(sat))  # fmt: skip
                 order = list(self.policy.downlink_order(view))
                 version = sat.queue_version
                 self.decisions += 1
                 for cid in order:
-                    if cid not in sat.downlink_queue:
+                    if cid not in queue:
                         raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
-                                          f"which is not queued on {sat.name} (queued: {sorted(sat.downlink_queue)})")  # fmt: skip
+                                          f"which is not queued on {sat.name} (queued: {sorted(queue)})")  # fmt: skip
                 order.reverse()  # pop from the end
-            while order and order[-1] not in sat.downlink_queue:
+            while order and order[-1] not in queue:
                 order.pop()
             if not order:
                 why = "policy"
                 break
             cid = order[-1]
-            item = sat.downlink_queue[cid]
-            safe = sat.safe_time(sat.hw.tx_w - sat.loads["radio"])
+            item = queue[cid]
+            safe = sat.safe_time(tx_w - sat.loads["radio"])
             if safe <= EPS_S:
                 why = "energy"
                 break
-            sat.set_load("radio", sat.hw.tx_w)
-            t0 = env.now
-            whole = 8.0 * item["remaining"] / rate
-            dt = max(EPS_S, min(whole, los - env.now, safe))
+            sat.set_load("radio", tx_w)
+            t0 = now
+            remaining = item["remaining"]
+            whole = 8.0 * remaining / rate
+            dt = max(EPS_S, min(whole, los - now, safe))
             timed_out = yield _sleep(env, dt, (sat.power_changed,))
+            now = env.now
             if timed_out and dt >= whole:
-                sent = item["remaining"]  # planned to the last byte: no float residue left over
+                sent = remaining  # planned to the last byte: no float residue left over
             else:
-                sent = min(item["remaining"], (env.now - t0) * rate / 8.0)
-            item["remaining"] -= sent
+                sent = min(remaining, (now - t0) * rate / 8.0)
+            item["remaining"] = remaining = remaining - sent
             sent_total += sent
-            if env.now > t0:
-                self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, env.now, sent))
-            rec = self.records.workloads[cid]
+            if now > t0:
+                downlinks.append((sat.index, s, cid, item["kind"], t0, now, sent))
+            rec = workloads[cid]
             rec.setdefault("downlink_start_s", t0)
             rec["station"] = s
-            if item["remaining"] <= 1e-6:
-                del sat.downlink_queue[cid]
+            if remaining <= 1e-6:
+                del queue[cid]
                 sat.free(item["bytes"])
-                rec["downlink_end_s"] = env.now
+                rec["downlink_end_s"] = now
                 if item["kind"] == "product":
-                    rec["delivered_s"] = env.now
+                    rec["delivered_s"] = now
                     rec["status"] = "delivered"
                 else:
                     rec["status"] = "on_ground"
@@ -693,8 +731,9 @@ class Engine:
         """A raw capture landed at station ``s``: backhaul, data-centre queue and compute."""
         env = self.env
         rec = self.records.workloads[cid]
-        view = ArrivalView._unchecked(now_s=env.now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
-                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=lambda: self._dc_views(s))  # fmt: skip
+        now = env.now
+        view = ArrivalView._unchecked(now_s=now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
+                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=self._dc_views(s))  # fmt: skip
         b = self.policy.on_arrival(view)
         self.decisions += 1
         if (type(b) is not int and not isinstance(b, np.integer)) or (s, b) not in self.links:
@@ -705,20 +744,21 @@ class Engine:
         dc = self.model.datacenters[b]
         rec["datacenter"] = b
         rec["status"] = "backhaul"
-        rec["backhaul_start_s"] = sent = env.now
+        rec["backhaul_start_s"] = sent = now
         link = self.links[s, b]
-        yield from link.send(cid, rec["raw_bytes"])
+        raw, top = rec["raw_bytes"], rec["compute_top"]
+        yield from link.send(cid, raw)
         yield env.timeout(link.latency_s)
         rec["backhaul_end_s"] = queued = env.now
-        self.records.transfers.append((s, b, cid, sent, queued, rec["raw_bytes"]))
+        self.records.transfers.append((s, b, cid, sent, queued, raw))
         rec["status"] = "queued_ground"
         pool = self.servers[b]
         yield pool.request()
         start = env.now
-        yield env.timeout(rec["compute_top"] / dc.server_tops)
+        yield env.timeout(top / dc.server_tops)
         end = env.now
         pool.release()
-        energy = facility_energy_j(rec["compute_top"], dc.power_w_per_tops, dc.pue)
+        energy = facility_energy_j(top, dc.power_w_per_tops, dc.pue)
         cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
         self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))
         rec.update(dc_queued_s=queued, dc_start_s=start, dc_end_s=end, energy_ground_j=energy, cost_cny=cost,
