@@ -148,6 +148,7 @@ class Satellite:
         self.storage_used = 0.0
         self.onboard_waiting = {}  # capture id -> OnboardJob, in the order queued
         self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
+        self.onboard_left = {}  # capture id -> tera-ops left of a job paused part way
         self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
@@ -535,7 +536,7 @@ class Engine:
             rec["status"] = "queued_onboard"
             run_s = row.compute_top / sat.hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, row.value)
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, row.value, row.product_bytes)
             sat.job_added.fire()
         else:
             self._queue_downlink(sat, cid, "raw", row.raw_bytes)
@@ -557,17 +558,30 @@ class Engine:
                 yield sat.job_added.wait()
                 continue
             cid = self._next_job(sat)
+            if cid is None:  # the policy runs none of the waiting jobs now: ask again when something changes
+                yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
+                continue
             del sat.onboard_waiting[cid]
             rec = self._row(cid)
-            remaining = rec["compute_top"]
-            while remaining > 1e-9 * rec["compute_top"]:
-                sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"])
+            total = rec["compute_top"]
+            remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
+            while remaining > 1e-9 * total:
+                sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"])
                 busy = sat.loads["compute"] == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra)
                 if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
                     safe = 0.0  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
                     sat.set_load("compute", sat.hw.compute_idle_w)
+                    if self._pick_job is not None:
+                        # A policy that picks the jobs may pick again when the power changes: this one
+                        # waits with the work it has left, and need not be the one resumed.
+                        sat.onboard_running = None
+                        sat.onboard_left[cid] = remaining
+                        sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],
+                                                              rec["product_bytes"])  # fmt: skip
+                        yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
+                        break
                     yield sat.power_changed.wait()
                     continue
                 rec.setdefault("onboard_start_s", env.now)
@@ -580,23 +594,24 @@ class Engine:
                 else:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
-            sat.onboard_running = None
-            sat.set_load("compute", sat.hw.compute_idle_w)
-            # The computer's own energy for this job: busy power over the busy time.
-            rec["energy_onboard_j"] += sat.hw.compute_busy_w * rec["compute_top"] / tops
-            rec["onboard_end_s"] = env.now
-            sat.free(rec["raw_bytes"])
-            sat.store(rec["product_bytes"])
-            self._queue_downlink(sat, cid, "product", rec["product_bytes"])
+                rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
+            else:
+                sat.onboard_running = None
+                sat.set_load("compute", sat.hw.compute_idle_w)
+                rec["onboard_end_s"] = env.now
+                sat.free(rec["raw_bytes"])
+                sat.store(rec["product_bytes"])
+                self._queue_downlink(sat, cid, "product", rec["product_bytes"])
 
     def _next_job(self, sat):
         """The onboard job to run next: the policy's choice, else the first queued."""
         if self._pick_job is None:
             return next(iter(sat.onboard_waiting))
         cid = self._pick_job(self._sat_view(sat))
-        if cid not in sat.onboard_waiting:
+        if cid is not None and cid not in sat.onboard_waiting:
             raise PolicyError(f"policy {self.policy.policy_name!r}: next_onboard_job returned {cid!r}, which is not "
-                              f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)})")  # fmt: skip
+                              f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)}); return one of them, "
+                              "or None to run none now")  # fmt: skip
         self.decisions += 1
         return cid
 

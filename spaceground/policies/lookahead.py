@@ -52,7 +52,7 @@ class Lookahead(PlanningPolicy):
 
     def start(self, plan):
         super().start(plan)
-        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history) for tl in self.tl]
+        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history, self._live) for tl in self.tl]
         self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
 
     @staticmethod
@@ -84,7 +84,7 @@ class Lookahead(PlanningPolicy):
         if self.pricing:
             prices.observe(view, *self.structural_routes(view, sat))
             if prices.seen % self.reprice_every == 0:
-                prices.update(view, sat)
+                prices.update(view, sat, self.live_backlog_s(sat))
             g_score = prices.score(view, "ground") if g_ok else -math.inf
             o_score = prices.score(view, "onboard") if o_ok else -math.inf
             best = max(g_score, o_score)
@@ -144,8 +144,9 @@ class ScarcityPrices:
     uses at these prices (the primal-dual rule of online stochastic packing).
     """
 
-    def __init__(self, timeline, duration_s, history):
+    def __init__(self, timeline, duration_s, history, live):
         self.tl, self.duration_s, self.history = timeline, duration_s, history
+        self.live = live  # (satellite view, onboard job) -> can the job still make it?
         self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard ok, raw ok)
         self.seen = 0
         self.price_gb = self.price_wh = self.price_h = 0.0
@@ -173,7 +174,7 @@ class ScarcityPrices:
             return v - self.price_gb * raw - self.price_wh * self.tx_wh_per_gb * raw
         return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
 
-    def update(self, view, sat):
+    def update(self, view, sat, live_backlog_s):
         from scipy.optimize import linprog
 
         now, end = view.now_s, self.duration_s
@@ -182,18 +183,26 @@ class ScarcityPrices:
         tl, hw = self.tl, self.tl.hw
         n_future = self.seen / now * (end - now)
         w = n_future / len(self.sample)
-        queued_gb = sum(q.remaining_bytes for q in sat.queue) / 1e9
-        cap_gb = max(0.0, tl.bytes_between(now, end) / 1e9 - queued_gb)
-        backlog_h = sat.compute_backlog_s / 3600.0
+        extra_w = hw.compute_busy_w - hw.compute_idle_w
+        # What is already on board competes with the captures to come (a better capture may take the
+        # place of a queued one, which then yields): the queued items still in time, and the waiting
+        # onboard jobs that can still make it; the job on the computer is committed.
+        known = [(q.value, q.remaining_bytes / 1e9, self.tx_wh_per_gb * q.remaining_bytes / 1e9, 0.0)
+                 for q in sat.queue if q.deadline_s >= now]  # fmt: skip
+        for j in sat.onboard_queue:
+            if self.live(sat, j):
+                h = j.run_s / 3600.0
+                known.append((j.value, j.product_bytes / 1e9, extra_w * h + self.tx_wh_per_gb * j.product_bytes / 1e9, h))
+        running_h = max(0.0, live_backlog_s - sum(k[3] for k in known)) / 3600.0
+        cap_gb = tl.bytes_between(now, end) / 1e9
         # Energy the rest of the span can spend on optional loads: the battery above its reserve plus
         # the array's surplus over the bus (not clamped at full: loads can run while the Sun shines).
-        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + tl.surplus_j(now, end)) / 3600.0
-                       - backlog_h * (hw.compute_busy_w - hw.compute_idle_w) - self.tx_wh_per_gb * queued_gb)  # fmt: skip
-        time_h = max(0.0, (end - now) / 3600.0 - backlog_h)
-        n = len(self.sample)
-        c = np.zeros(2 * n)
-        a = np.zeros((3 + n, 2 * n))
-        ub = np.zeros(2 * n)
+        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + tl.surplus_j(now, end)) / 3600.0 - running_h * extra_w)
+        time_h = max(0.0, (end - now) / 3600.0 - running_h)
+        n, m = len(self.sample), len(known)
+        c = np.zeros(2 * n + m)
+        a = np.zeros((3 + n, 2 * n + m))
+        ub = np.zeros(2 * n + m)
         for i, (v, raw, product, wh, h, allowed, ground_ok) in enumerate(self.sample):
             c[i] = c[n + i] = -w * v  # each sampled capture stands for w captures to come
             a[0, i], a[0, n + i] = w * product, w * raw
@@ -202,8 +211,11 @@ class ScarcityPrices:
             a[3 + i, i] = a[3 + i, n + i] = 1.0
             ub[i] = 1.0 if allowed else 0.0
             ub[n + i] = 1.0 if ground_ok else 0.0
+        for k, (v, gb, wh, h) in enumerate(known):
+            col = 2 * n + k
+            c[col], a[0, col], a[1, col], a[2, col], ub[col] = -v, gb, wh, h, 1.0
         b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
-        res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n), ub)), method="highs")
+        res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n + m), ub)), method="highs")
         if res.status == 0:
             duals = -res.ineqlin.marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])

@@ -358,10 +358,25 @@ class PlanningPolicy(BasePolicy):
             onboard = math.isfinite(t_c) and tl.time_to_send(t_c, view.product_bytes)[0] <= deadline
         return onboard, ground
 
+    def _live(self, sat, job):
+        """Could this job's product still be down in time (run at full speed from now, then the first contact)?"""
+        done = sat.now_s + job.run_s
+        return done <= job.deadline_s and self.tl[sat.index].time_to_send(done, job.product_bytes)[0] <= job.deadline_s
+
+    def live_backlog_s(self, sat):
+        """Onboard work that will run: the job on the computer and the waiting ones that can still make it."""
+        waiting = sum(j.run_s for j in sat.onboard_queue)
+        running = max(0.0, sat.compute_backlog_s - waiting)
+        return running + sum(j.run_s for j in sat.onboard_queue if self._live(sat, j))
+
     def next_onboard_job(self, sat):
-        """Earliest deadline first among the jobs that can still make it, then the others."""
-        now = sat.now_s
-        return min(sat.onboard_queue, key=lambda j: (now + j.run_s > j.deadline_s, j.deadline_s, j.capture_id)).capture_id
+        """Earliest deadline first among the jobs whose product could still be down in time (run at
+        full speed from now, then the first contact after); None if no job can make it any more:
+        a late product is worth nothing, and its energy is kept for the jobs to come."""
+        live = [j for j in sat.onboard_queue if self._live(sat, j)]
+        if not live:
+            return None
+        return min(live, key=lambda j: (j.deadline_s, j.capture_id)).capture_id
 
     def radio_energy_first(self, sat):
         """Hold onboard work that would leave too little energy for the next contact's downlink.
@@ -381,7 +396,7 @@ class PlanningPolicy(BasePolicy):
         aos, los = max(tl._start[i], now), tl._end[i]
         tx_s = min(los - aos, sat.downlink_backlog_bytes / tl._rate[i]) if tl._rate[i] > 0 else 0.0
         need = hw.tx_w * tx_s + 3 * hw.capture_j
-        run = min(sat.compute_backlog_s, aos - now)
+        run = min(self.live_backlog_s(sat), aos - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
         floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
         return sat.energy_j - floor + tl.surplus_j(now, aos) - extra * run >= need

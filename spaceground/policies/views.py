@@ -44,6 +44,7 @@ class OnboardJob(NamedTuple):
     run_s: float  # at full speed
     deadline_s: float
     value: float
+    product_bytes: float = 0.0  # what the job leaves to downlink
 
 
 class QueuedItem(NamedTuple):
