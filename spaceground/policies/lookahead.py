@@ -26,9 +26,10 @@ import math
 import numpy as np
 
 from . import register
-from .planning import PlanningPolicy, choose_datacenter, edf_with_yield, sunlit_time_after
+from .planning import PlanningPolicy, choose_datacenter, edf_with_yield, next_shadow_s, sunlit_time_after
 
-URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
+URGENT_SLACK_S = 600.0
+PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 
 
 @register("lookahead")
@@ -36,7 +37,7 @@ class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
-                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True):
+                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
@@ -46,13 +47,15 @@ class Lookahead(PlanningPolicy):
             raise ValueError(f"tie_rule must be 'auto', 'split' or 'slack', got {tie_rule!r}")
         self.tie_rule = tie_rule
         self.cautious_start = bool(cautious_start)
+        self.surplus_only = bool(surplus_only)
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
 
     def start(self, plan):
         super().start(plan)
-        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history, self._live) for tl in self.tl]
+        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history, self._live, class_mix(plan, sp, tl))
+                       for sp, tl in zip(plan.satellites, self.tl)]  # fmt: skip
         self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
 
     @staticmethod
@@ -88,7 +91,7 @@ class Lookahead(PlanningPolicy):
             g_score = prices.score(view, "ground") if g_ok else -math.inf
             o_score = prices.score(view, "onboard") if o_ok else -math.inf
             best = max(g_score, o_score)
-            if best < -1e-9 * max(view.value, 1e-12) and deadline <= self.duration_s:
+            if best < -1e-9 * max(view.value, 1e-12):
                 return "drop"  # worth less than the resources it would take from the captures to come
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
@@ -114,24 +117,68 @@ class Lookahead(PlanningPolicy):
         return choose_datacenter(view, self.objective)
 
     def may_compute(self, sat):
-        """In sunlight (the array pays most of it, the battery keeps its charge for the radio and
-        the shadow), or in shadow while the battery is nearly full; never at the radio's expense."""
-        in_sun = sat.sunlit_fraction >= 0.999 or sat.energy_j >= self.shadow_min_soc * sat.battery_j
-        return (in_sun or self.urgent_job(sat)) and self.radio_energy_first(sat)
+        """Never at the radio's expense; a job that cannot wait for sunlight runs now; otherwise with a
+        nearly full battery, or in sunlight on energy the array would give back before the shadow
+        (the battery still reaches ``shadow_min_soc`` by then), so that the charge carried into the
+        shadow stays for the jobs that cannot wait."""
+        if not self.radio_energy_first(sat):
+            return False
+        if sat.energy_j >= self.shadow_min_soc * sat.battery_j or self.urgent_job(sat):
+            return True
+        if sat.sunlit_fraction < 0.999:
+            return False
+        job = sat.onboard_running
+        if job is None or not self.surplus_only:
+            return True
+        tl = self.tl[sat.index]
+        now = sat.now_s
+        shadow = next_shadow_s(tl, now)
+        need_j = (tl.hw.compute_busy_w - tl.hw.compute_idle_w) * min(job.run_s, shadow - now)
+        return sat.energy_j + tl.surplus_j(now, shadow) - need_j >= self.shadow_min_soc * sat.battery_j
 
     def urgent_job(self, sat):
-        """Is the job on the computer one that would miss its deadline waiting for sunlight
-        (but can make it if it runs now)?"""
+        """Is the job on the computer one whose product would miss its deadline if the job waited for
+        sunlight (run then, product down at the first contact after), but can make it if it runs now?"""
         job = sat.onboard_running
         if job is None:
             return False
         tl = self.tl[sat.index]
         now = sat.now_s
-        in_sun_at = sunlit_time_after(tl, now, job.run_s)
-        return now + job.run_s <= job.deadline_s < in_sun_at + URGENT_SLACK_S
+        if tl.time_to_send(now + job.run_s, job.product_bytes)[0] > job.deadline_s:
+            return False  # too late either way
+        in_sun_done = sunlit_time_after(tl, now, job.run_s)
+        return tl.time_to_send(in_sun_done, job.product_bytes)[0] > job.deadline_s - URGENT_SLACK_S
 
     def downlink_order(self, view):
         return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)
+
+
+def class_mix(plan, sat_plan, timeline):
+    """(captures per second, one sample item per kind) of a satellite's capture classes, known from the
+    scenario when every class is rate-triggered over all satellites; None otherwise. Each class gives a
+    clear and a cloudy kind in proportion, daylight-only classes at the satellite's sunlit share."""
+    from ..scenario import RateTrigger
+
+    hw = sat_plan.hardware
+    sunlit = timeline.sunlit_seconds_between(0.0, plan.duration_s) / plan.duration_s if plan.duration_s > 0 else 1.0
+    kinds = []
+    for w in plan.workloads:
+        if not isinstance(w.trigger, RateTrigger) or w.satellites:
+            return None
+        rate = w.trigger.rate_per_sat_per_h / 3600.0 * (sunlit if w.daylight_only else 1.0)
+        run_h = w.compute_top / hw.compute_tops / 3600.0 if hw.compute_tops > 0 else math.inf
+        allowed = w.onboard_allowed and hw.compute_tops > 0
+        for share, value in ((1.0 - w.cloudy_fraction, w.value), (w.cloudy_fraction, w.value * w.cloudy_value)):
+            if share > 0:
+                item = (value, w.raw_bytes / 1e9, w.product_bytes / 1e9,
+                        (hw.compute_busy_w - hw.compute_idle_w) * run_h, run_h, allowed, True)  # fmt: skip
+                kinds.append((rate * share, item))
+    total = sum(r for r, _ in kinds)
+    if total <= 0:
+        return None
+    # A sample of PRIOR_UNTIL items in proportion to the rates (at least one of each kind).
+    prior = [item for r, item in kinds for _ in range(max(1, round(PRIOR_UNTIL * r / total)))]
+    return total, prior
 
 
 class ScarcityPrices:
@@ -144,7 +191,7 @@ class ScarcityPrices:
     uses at these prices (the primal-dual rule of online stochastic packing).
     """
 
-    def __init__(self, timeline, duration_s, history, live):
+    def __init__(self, timeline, duration_s, history, live, mix=None):
         self.tl, self.duration_s, self.history = timeline, duration_s, history
         self.live = live  # (satellite view, onboard job) -> can the job still make it?
         self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard ok, raw ok)
@@ -153,6 +200,12 @@ class ScarcityPrices:
         self.onboard_share, self.split = {}, {}
         self.priced = False
         self.tx_wh_per_gb = timeline.hw.tx_w * 1e9 / timeline.mean_rate_Bps / 3600.0
+        # The scenario's capture classes, when all are rate-triggered: their mean rate is known in
+        # advance, and their mix stands in for the sample until enough captures have been seen.
+        self.rate_per_s, self.prior = (None, []) if mix is None else mix
+        if self.prior:
+            hw = timeline.hw
+            self._price(0.0, hw.initial_j, (), (), 0.0)
 
     def _item(self, view):
         hw = self.tl.hw
@@ -175,35 +228,45 @@ class ScarcityPrices:
         return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
 
     def update(self, view, sat, live_backlog_s):
+        self._price(view.now_s, sat.energy_j, sat.queue, [j for j in sat.onboard_queue if self.live(sat, j)],
+                    live_backlog_s)  # fmt: skip
+
+    def _price(self, now, energy_j, queue, onboard_jobs, live_backlog_s):
+        """Solve the LP from the state at ``now`` and keep its duals as the prices."""
         from scipy.optimize import linprog
 
-        now, end = view.now_s, self.duration_s
-        if now <= 0 or end <= now or len(self.sample) < 5:
+        end = self.duration_s
+        if end <= now:
+            return
+        sample = self.sample
+        if len(sample) < PRIOR_UNTIL and self.prior:
+            sample = self.prior + sample  # the known mix until the captures seen are a fair sample
+        elif now <= 0 or len(sample) < 5:
             return
         tl, hw = self.tl, self.tl.hw
-        n_future = self.seen / now * (end - now)
-        w = n_future / len(self.sample)
+        rate = self.rate_per_s if self.rate_per_s is not None else self.seen / now
+        n_future = rate * (end - now)
+        w = n_future / len(sample)
         extra_w = hw.compute_busy_w - hw.compute_idle_w
         # What is already on board competes with the captures to come (a better capture may take the
         # place of a queued one, which then yields): the queued items still in time, and the waiting
         # onboard jobs that can still make it; the job on the computer is committed.
         known = [(q.value, q.remaining_bytes / 1e9, self.tx_wh_per_gb * q.remaining_bytes / 1e9, 0.0)
-                 for q in sat.queue if q.deadline_s >= now]  # fmt: skip
-        for j in sat.onboard_queue:
-            if self.live(sat, j):
-                h = j.run_s / 3600.0
-                known.append((j.value, j.product_bytes / 1e9, extra_w * h + self.tx_wh_per_gb * j.product_bytes / 1e9, h))
+                 for q in queue if q.deadline_s >= now]  # fmt: skip
+        for j in onboard_jobs:
+            h = j.run_s / 3600.0
+            known.append((j.value, j.product_bytes / 1e9, extra_w * h + self.tx_wh_per_gb * j.product_bytes / 1e9, h))
         running_h = max(0.0, live_backlog_s - sum(k[3] for k in known)) / 3600.0
         cap_gb = tl.bytes_between(now, end) / 1e9
         # Energy the rest of the span can spend on optional loads: the battery above its reserve plus
         # the array's surplus over the bus (not clamped at full: loads can run while the Sun shines).
-        spare_wh = max(0.0, (sat.energy_j - hw.reserve_j + tl.surplus_j(now, end)) / 3600.0 - running_h * extra_w)
+        spare_wh = max(0.0, (energy_j - hw.reserve_j + tl.surplus_j(now, end)) / 3600.0 - running_h * extra_w)
         time_h = max(0.0, (end - now) / 3600.0 - running_h)
-        n, m = len(self.sample), len(known)
+        n, m = len(sample), len(known)
         c = np.zeros(2 * n + m)
         a = np.zeros((3 + n, 2 * n + m))
         ub = np.zeros(2 * n + m)
-        for i, (v, raw, product, wh, h, allowed, ground_ok) in enumerate(self.sample):
+        for i, (v, raw, product, wh, h, allowed, ground_ok) in enumerate(sample):
             c[i] = c[n + i] = -w * v  # each sampled capture stands for w captures to come
             a[0, i], a[0, n + i] = w * product, w * raw
             a[1, i], a[1, n + i] = w * (wh + self.tx_wh_per_gb * product), w * self.tx_wh_per_gb * raw
@@ -223,7 +286,7 @@ class ScarcityPrices:
             # Where the prices leave a kind of capture indifferent between routes, the LP's own
             # split says how often to take each.
             shares = {}
-            for i, item in enumerate(self.sample):
+            for i, item in enumerate(sample):
                 o, r = shares.get(self._kind(item), (0.0, 0.0))
                 shares[self._kind(item)] = (o + res.x[i], r + res.x[n + i])
             self.onboard_share = {k: o / (o + r) for k, (o, r) in shares.items() if o + r > 1e-9}

@@ -176,6 +176,15 @@ def sunlit_time_after(timeline, t0_s, seconds):
     return math.inf
 
 
+def next_shadow_s(timeline, t_s):
+    """When the satellite next enters shadow at or after ``t_s`` (``t_s`` if in shadow; the span end if never)."""
+    t, f = timeline._seg_t, timeline._seg_f
+    i = max(bisect_right(t, t_s) - 1, 0)
+    while i < len(t) and f[i] >= FULL_SUN:
+        i += 1
+    return timeline.duration_s if i >= len(t) else max(t_s, t[i])
+
+
 def shadow_ahead_s(timeline, t_s):
     """Length of the shadow the satellite is in at ``t_s`` (what remains of it) or meets next."""
     t, f = timeline._seg_t, timeline._seg_f
