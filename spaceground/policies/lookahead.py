@@ -37,17 +37,19 @@ class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
-                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True):
+                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True,
+                 margin_split=True):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
         self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
         self.tie = float(tie)  # scores closer than this share of the value are a tie
-        if tie_rule not in ("split", "slack", "auto"):
+        if tie_rule not in ("split", "slack", "auto", "lp"):
             raise ValueError(f"tie_rule must be 'auto', 'split' or 'slack', got {tie_rule!r}")
         self.tie_rule = tie_rule
         self.cautious_start = bool(cautious_start)
         self.surplus_only = bool(surplus_only)
+        self.margin_split = bool(margin_split)
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
@@ -93,12 +95,18 @@ class Lookahead(PlanningPolicy):
             best = max(g_score, o_score)
             if best < -1e-9 * max(view.value, 1e-12):
                 return "drop"  # worth less than the resources it would take from the captures to come
+            if (self.margin_split and prices.price_wh > 0 and best <= self.tie * max(view.value, 1e-12)
+                    and not prices.admit(view)):
+                return "drop"  # at the margin: only the share of its kind the prices' LP takes
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
                 # Before the first prices nothing is known of scarcity: judge it as the energy case.
                 energy_bound = prices.energy_share(view) or (
                     self.cautious_start and not prices.priced and self.energy_short[sat.index])
-                if tie and (self.tie_rule == "slack" or (self.tie_rule == "auto" and energy_bound)):
+                choice = prices.prefer_onboard(view) if tie and self.tie_rule == "lp" else None
+                if choice is not None:
+                    return "onboard" if choice else "ground"
+                if tie and (self.tie_rule in ("slack", "lp") or (self.tie_rule == "auto" and energy_bound)):
                     # Between routes worth alike, keep the onboard computer for captures that have no
                     # other way: the raw route if it leaves an hour of slack.
                     return "ground" if g_t <= deadline - 3600.0 else "onboard"
@@ -198,6 +206,7 @@ class ScarcityPrices:
         self.seen = 0
         self.price_gb = self.price_wh = self.price_h = 0.0
         self.onboard_share, self.split = {}, {}
+        self.take_share, self.taken = {}, {}
         self.priced = False
         self.tx_wh_per_gb = timeline.hw.tx_w * 1e9 / timeline.mean_rate_Bps / 3600.0
         # The scenario's capture classes, when all are rate-triggered: their mean rate is known in
@@ -278,7 +287,16 @@ class ScarcityPrices:
             col = 2 * n + k
             c[col], a[0, col], a[1, col], a[2, col], ub[col] = -v, gb, wh, h, 1.0
         b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
+        import os
+        if os.environ.get("SG_DBG"): print(f"DBG t={now/3600:.2f} n_future={n_future:.0f} w={w:.2f} cap_gb={cap_gb:.1f} spare_wh={spare_wh:.1f} time_h={time_h:.1f} known={m} E={energy_j/3600:.1f} surplus={tl.surplus_j(now, end)/3600:.1f}")
         res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n + m), ub)), method="highs")
+        if os.environ.get("SG_DBG") and res.status == 0:
+            sel = {}
+            for i, item in enumerate(sample):
+                k = round(item[0], 1)
+                o, r = sel.get(k, (0, 0))
+                sel[k] = (o + w * res.x[i], r + w * res.x[n + i])
+            print("   LP", {k: (round(o, 1), round(r, 1)) for k, (o, r) in sel.items()}, "known", round(sum(res.x[2*n:]), 1), "/", m, "duals", np.round(-res.ineqlin.marginals[:3], 3), "hw", self.tl.hw.solar_w)
         if res.status == 0:
             duals = -res.ineqlin.marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])
@@ -290,6 +308,10 @@ class ScarcityPrices:
                 o, r = shares.get(self._kind(item), (0.0, 0.0))
                 shares[self._kind(item)] = (o + res.x[i], r + res.x[n + i])
             self.onboard_share = {k: o / (o + r) for k, (o, r) in shares.items() if o + r > 1e-9}
+            counts = {}
+            for item in sample:
+                counts[self._kind(item)] = counts.get(self._kind(item), 0) + 1
+            self.take_share = {k: min(1.0, (o + r) / counts[k]) for k, (o, r) in shares.items()}
 
     @staticmethod
     def _kind(item):
@@ -299,6 +321,18 @@ class ScarcityPrices:
         """Is onboard energy, rather than downlink, what this capture's onboard route costs most in?"""
         v, raw, product, wh, h, _ = self._item(view)
         return self.price_wh * wh > self.price_gb * (raw - product)
+
+    def admit(self, view):
+        """For a capture the prices leave at the margin (worth about what it would take): take the
+        share of its kind the LP takes, spread evenly over the captures of that kind."""
+        kind = self._kind(self._item(view))
+        share = self.take_share.get(kind)
+        if share is None:
+            return True
+        n_in, n = self.taken.get(kind, (0, 0))
+        choice = (n_in + 1) - share * (n + 1) <= share * (n + 1) - n_in
+        self.taken[kind] = (n_in + int(choice), n + 1)
+        return choice
 
     def prefer_onboard(self, view):
         """Between two routes the prices value alike: keep the split the LP chose for this kind."""
