@@ -38,7 +38,7 @@ class Lookahead(PlanningPolicy):
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
                  shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True,
-                 margin_split=True):
+                 margin_split=True, raw_slack_s=1800.0):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
@@ -50,6 +50,9 @@ class Lookahead(PlanningPolicy):
         self.cautious_start = bool(cautious_start)
         self.surplus_only = bool(surplus_only)
         self.margin_split = bool(margin_split)
+        if raw_slack_s < 0:
+            raise ValueError(f"raw_slack_s must be >= 0, got {raw_slack_s}")
+        self.raw_slack_s = float(raw_slack_s)
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
@@ -107,9 +110,9 @@ class Lookahead(PlanningPolicy):
                 if choice is not None:
                     return "onboard" if choice else "ground"
                 if tie and (self.tie_rule in ("slack", "lp") or (self.tie_rule == "auto" and energy_bound)):
-                    # Between routes worth alike, keep the onboard computer for captures that have no
-                    # other way: the raw route if it leaves an hour of slack.
-                    return "ground" if g_t <= deadline - 3600.0 else "onboard"
+                    # Between routes worth alike, keep the onboard computer (and its energy) for
+                    # captures that have no other way: the raw route if it leaves raw_slack_s of slack.
+                    return "ground" if g_t <= deadline - self.raw_slack_s else "onboard"
                 choice = prices.prefer_onboard(view) if tie else None
                 if choice is not None:
                     return "onboard" if choice else "ground"
@@ -145,17 +148,24 @@ class Lookahead(PlanningPolicy):
         return sat.energy_j + tl.surplus_j(now, shadow) - need_j >= self.shadow_min_soc * sat.battery_j
 
     def urgent_job(self, sat):
-        """Is the job on the computer one whose product would miss its deadline if the job waited for
-        sunlight (run then, product down at the first contact after), but can make it if it runs now?"""
+        """Must the job on the computer run now? Yes if, with it and the waiting jobs that can still make
+        it run one after another (earliest deadline first), some product would miss its deadline's
+        contact were the work to wait for sunlight, but not if it runs at once."""
         job = sat.onboard_running
         if job is None:
             return False
         tl = self.tl[sat.index]
         now = sat.now_s
-        if tl.time_to_send(now + job.run_s, job.product_bytes)[0] > job.deadline_s:
-            return False  # too late either way
-        in_sun_done = sunlit_time_after(tl, now, job.run_s)
-        return tl.time_to_send(in_sun_done, job.product_bytes)[0] > job.deadline_s - URGENT_SLACK_S
+        chain = [job] + sorted((j for j in sat.onboard_queue if self._live(sat, j)), key=lambda j: j.deadline_s)
+        done_s = 0.0
+        for j in chain:
+            done_s += j.run_s
+            if tl.time_to_send(now + done_s, j.product_bytes)[0] > j.deadline_s:
+                continue  # too late either way
+            in_sun_done = sunlit_time_after(tl, now, done_s)
+            if tl.time_to_send(in_sun_done, j.product_bytes)[0] > j.deadline_s - URGENT_SLACK_S:
+                return True
+        return False
 
     def downlink_order(self, view):
         return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)
@@ -287,16 +297,7 @@ class ScarcityPrices:
             col = 2 * n + k
             c[col], a[0, col], a[1, col], a[2, col], ub[col] = -v, gb, wh, h, 1.0
         b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
-        import os
-        if os.environ.get("SG_DBG"): print(f"DBG t={now/3600:.2f} n_future={n_future:.0f} w={w:.2f} cap_gb={cap_gb:.1f} spare_wh={spare_wh:.1f} time_h={time_h:.1f} known={m} E={energy_j/3600:.1f} surplus={tl.surplus_j(now, end)/3600:.1f}")
         res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n + m), ub)), method="highs")
-        if os.environ.get("SG_DBG") and res.status == 0:
-            sel = {}
-            for i, item in enumerate(sample):
-                k = round(item[0], 1)
-                o, r = sel.get(k, (0, 0))
-                sel[k] = (o + w * res.x[i], r + w * res.x[n + i])
-            print("   LP", {k: (round(o, 1), round(r, 1)) for k, (o, r) in sel.items()}, "known", round(sum(res.x[2*n:]), 1), "/", m, "duals", np.round(-res.ineqlin.marginals[:3], 3), "hw", self.tl.hw.solar_w)
         if res.status == 0:
             duals = -res.ineqlin.marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])

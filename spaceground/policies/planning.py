@@ -176,6 +176,12 @@ def sunlit_time_after(timeline, t0_s, seconds):
     return math.inf
 
 
+def live_backlog_bytes(sat):
+    """Bytes queued for downlink that are still in time (late items are not sent: see ``lookahead``)."""
+    now = sat.now_s
+    return sum(q.remaining_bytes for q in sat.queue if q.deadline_s >= now)
+
+
 def next_shadow_s(timeline, t_s):
     """When the satellite next enters shadow at or after ``t_s`` (``t_s`` if in shadow; the span end if never)."""
     t, f = timeline._seg_t, timeline._seg_f
@@ -319,7 +325,7 @@ class PlanningPolicy(BasePolicy):
         ahead_s = running + sum(j.run_s for j in sat.onboard_queue
                                 if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
         # The transmitter's energy for what is queued comes first (see radio_energy_first).
-        tx_j = hw.tx_w * sat.downlink_backlog_bytes / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
+        tx_j = hw.tx_w * live_backlog_bytes(sat) / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
         shadow_min_j = self.shadow_min_soc * hw.battery_j
         t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
@@ -403,7 +409,7 @@ class PlanningPolicy(BasePolicy):
         if i >= len(tl._start):
             return True
         aos, los = max(tl._start[i], now), tl._end[i]
-        tx_s = min(los - aos, sat.downlink_backlog_bytes / tl._rate[i]) if tl._rate[i] > 0 else 0.0
+        tx_s = min(los - aos, live_backlog_bytes(sat) / tl._rate[i]) if tl._rate[i] > 0 else 0.0
         need = hw.tx_w * tx_s + 3 * hw.capture_j
         run = min(self.live_backlog_s(sat), aos - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
