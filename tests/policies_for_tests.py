@@ -19,3 +19,23 @@ class NowhereToGo(BasePolicy):
 class OnboardEverything(BasePolicy):
     def on_capture(self, view):
         return "onboard"
+
+
+class NeverCompute(BasePolicy):
+    """Queues every capture for onboard processing, then never lets a job run."""
+
+    def on_capture(self, view):
+        return "onboard"
+
+    def next_onboard_job(self, view):
+        return None
+
+
+class LastJobFirst(BasePolicy):
+    """Onboard everything; run the newest waiting job (so a job paused for energy may wait)."""
+
+    def on_capture(self, view):
+        return "onboard"
+
+    def next_onboard_job(self, view):
+        return max(job.capture_id for job in view.onboard_queue)

@@ -263,6 +263,32 @@ def test_policies_returning_nonsense_get_named_errors():
         run_scenario(loaded)
 
 
+def test_a_policy_may_leave_the_computer_idle():
+    res = run_scenario(tiny("tests.policies_for_tests:NeverCompute"))
+    w = res.workloads
+    assert len(w) >= 2 and (w.status == "queued_onboard").all()
+    assert w.onboard_start_utc.isna().all() and (w.bytes_downlinked == 0).all()
+    assert w.energy_onboard_j.to_numpy() == pytest.approx(35.0)  # the capture only: the computer never ran
+
+
+def test_paused_jobs_keep_their_work_and_their_energy_adds_up():
+    # A battery too small to finish a job in one go: jobs pause at the floor and resume (or wait while a
+    # newer one runs). Each finished job drew busy power for exactly its compute time, in however many runs.
+    hw = "solar_w: 30, battery_wh: 12, min_soc: 0.5, initial_soc: 0.6, compute_tops: 20, compute_busy_w: 60"
+    sats = '"SENTINEL-2A", "SENTINEL-2B", "LANDSAT 8"'
+    res = run_scenario(tiny("tests.policies_for_tests:LastJobFirst", hardware=hw, sats=sats))
+    w = res.workloads
+    done = w[w.onboard_end_utc.notna()]
+    assert len(done) >= 2
+    run_s = 3000 / 20.0
+    assert done.energy_onboard_j.to_numpy() == pytest.approx(35.0 + 60.0 * run_s, rel=1e-6)
+    elapsed = (done.onboard_end_utc - done.onboard_start_utc).dt.total_seconds()
+    assert (elapsed >= run_s - 1e-6).all() and (elapsed > run_s + 1).any()  # some were paused part way
+    # Unfinished jobs are charged for the part they ran, never more than a whole job.
+    rest = w[w.onboard_end_utc.isna()]
+    assert (rest.energy_onboard_j <= 35.0 + 60.0 * run_s + 1e-6).all()
+
+
 def _sat_view(**kw):
     base = dict(index=0, name="S", energy_j=2e5, battery_j=2.9e5, reserve_j=1.7e5, sunlit_fraction=1.0,
                 storage_free_bytes=1e11, compute_backlog_s=0.0, downlink_backlog_bytes=0.0, next_contact_s=100.0,

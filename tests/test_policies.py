@@ -185,6 +185,60 @@ def test_onboard_jobs_go_earliest_deadline_first_among_those_that_can_make_it():
     assert la.next_onboard_job(sat_view(onboard_queue=jobs)) == 3  # 2 cannot finish by t = 300 s
 
 
+def test_jobs_whose_product_cannot_be_down_in_time_are_not_run():
+    la = started("lookahead", plan([(1000.0, 2000.0)]))
+    # Job 4 would be computed by t = 600 s, but the first contact opens at 1000 s, after its deadline.
+    late = OnboardJob(4, 600.0, 900.0, 3.0, 0.01 * GB)
+    fine = OnboardJob(5, 600.0, 1500.0, 1.0, 0.01 * GB)
+    assert la.next_onboard_job(sat_view(onboard_queue=(late, fine))) == 5
+    assert la.next_onboard_job(sat_view(onboard_queue=(late,))) is None
+    # The dead job is not counted as work to come either.
+    assert la.live_backlog_s(sat_view(onboard_queue=(late, fine), compute_backlog_s=1200.0)) == pytest.approx(600.0)
+
+
+def test_the_class_mix_known_from_the_scenario_by_hand():
+    from spaceground.model import WorkloadSpec
+    from spaceground.policies.lookahead import class_mix
+    from spaceground.scenario import RateTrigger
+
+    def spec(name, rate, value):
+        return WorkloadSpec(name, RateTrigger(rate_per_sat_per_h=rate), False, (), 2 * GB, 0.02 * GB, 12_000.0, 5400.0,
+                            value, True, 0.5, 0.1)  # fmt: skip
+
+    hw = hardware(compute_tops=20.0, compute_busy_w=20.0, compute_idle_w=2.0)
+    p = plan([(1000.0, 2000.0)], hw=hw)._replace(workloads=(spec("urgent", 3.0, 3.0), spec("routine", 9.0, 1.0)))
+    rate_per_s, prior = class_mix(p, p.satellites[0], SatelliteTimeline(p.satellites[0], p.duration_s))
+    assert rate_per_s == pytest.approx(12.0 / 3600.0)
+    # 20 items in proportion to 1.5, 1.5, 4.5 and 4.5 captures an hour (clear and cloudy of each class):
+    # quotas 2.5, 2.5, 7.5 and 7.5, each kind within one item of its quota.
+    values = [round(item[0], 9) for item in prior]
+    assert len(prior) == 20
+    for value, quota in ((3.0, 2.5), (0.3, 2.5), (1.0, 7.5), (0.1, 7.5)):
+        assert abs(values.count(value) - quota) < 1
+    # Each item: raw and product GB, the computer's extra Wh for 600 s (18 W), 1/6 h, onboard allowed.
+    assert prior[0][1:] == pytest.approx((2.0, 0.02, 3.0, 1 / 6, True, True))
+    # A target-triggered class makes the mix unknown in advance.
+    targeted = spec("t", 1.0, 1.0)
+    object.__setattr__(targeted, "trigger", object())
+    assert class_mix(p._replace(workloads=(targeted,)), p.satellites[0], SatelliteTimeline(p.satellites[0], 1e4)) is None
+
+
+def test_captures_at_the_margin_are_admitted_in_the_share_the_lp_takes():
+    from spaceground.policies.lookahead import ScarcityPrices
+
+    p = plan([(1000.0, 2000.0)])
+    prices = ScarcityPrices(SatelliteTimeline(p.satellites[0], p.duration_s), p.duration_s, 200, lambda s, j: True)
+    view = capture_view()
+    prices.take_share = {prices._kind(prices._item(view)): 0.25}
+    taken = []
+    for k in range(1, 13):
+        taken.append(prices.admit(view))
+        assert abs(sum(taken) - 0.25 * k) <= 1.0  # spread evenly, never more than one ahead or behind
+    assert sum(taken) == 3
+    # A kind the LP did not see is admitted.
+    assert prices.admit(capture_view(value=7.0))
+
+
 # --- the MILP against brute force ------------------------------------------------------------------
 def _brute_force(p):
     """Best value over every assignment of each capture to nothing, raw in window j, or onboard with the

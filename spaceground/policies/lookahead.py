@@ -194,8 +194,12 @@ def class_mix(plan, sat_plan, timeline):
     total = sum(r for r, _ in kinds)
     if total <= 0:
         return None
-    # A sample of PRIOR_UNTIL items in proportion to the rates (at least one of each kind).
-    prior = [item for r, item in kinds for _ in range(max(1, round(PRIOR_UNTIL * r / total)))]
+    # A sample of PRIOR_UNTIL items in proportion to the rates (largest remainders; one of each kind at least).
+    quota = [PRIOR_UNTIL * r / total for r, _ in kinds]
+    count = [math.floor(q) for q in quota]
+    for k in sorted(range(len(kinds)), key=lambda k: count[k] - quota[k])[: PRIOR_UNTIL - sum(count)]:
+        count[k] += 1
+    prior = [item for (_, item), n in zip(kinds, count) for _ in range(max(1, n))]
     return total, prior
 
 
