@@ -73,7 +73,7 @@ class _View:
     def _unchecked(cls, **values):
         """The engine's constructor: its fields are known to be complete, so no check."""
         view = object.__new__(cls)
-        view.__dict__.update(values)
+        object.__setattr__(view, "__dict__", values)  # the keyword dict itself becomes the view's: no copy
         return view
 
     def __setattr__(self, name, value):
