@@ -9,7 +9,9 @@ Rules the engine enforces, whatever the policy decides:
 * **Energy**: onboard computing, transmitting and imaging run only while the
   battery holds more than its reserve plus what the bus needs to get through the
   coming (or current) shadow; the battery is clamped at full and the surplus is
-  recorded as curtailed.
+  recorded as curtailed. A load stopped at that floor while the array charges the
+  battery resumes once the battery could run it for ``DUTY_CYCLE_S`` (a minute), or
+  earlier if the power changes.
 * **Storage**: a capture that does not fit is dropped (``storage_full``).
 * **Antennas** (the documented assignment rule): a satellite asks for an antenna
   when it is in view of a station and has data queued; requests wait in the order
@@ -62,6 +64,7 @@ _CaptureRow = namedtuple("_CaptureRow", "capture_id time_s sat workload target r
 EPS_S = 1e-6
 EPS_J = 1e-6
 FULL_SUN = 0.999
+DUTY_CYCLE_S = 60.0  # a load paused at the energy floor resumes once the battery can run it this long
 
 
 @dataclass
@@ -242,6 +245,24 @@ class Satellite:
         if net >= 0:
             return math.inf
         return margin / -net
+
+    def recharge_s(self, extra_w, run_s):
+        """Seconds until the battery, charging at the current loads, holds enough above its floor to
+        run ``extra_w`` more for ``min(run_s, DUTY_CYCLE_S)`` (inf if it is not charging or never
+        will hold that much); the battery must have been advanced to now."""
+        rate = self.solar_now_w - self.load_w
+        if self.fraction < FULL_SUN:
+            rate += self.hw.bus_w  # the floor falls at the bus rate in shadow
+        if rate <= 0:
+            return math.inf
+        floor = self.floor_j(self.t_last)
+        drain_w = self.load_w + extra_w - self.solar_now_w
+        need = max(1.0, drain_w * min(run_s, DUTY_CYCLE_S))
+        if floor + need > self.battery_j:
+            need = max(1.0, self.battery_j - floor - 1.0)  # as much as the battery can hold
+            if floor + need > self.battery_j:
+                return math.inf
+        return max(EPS_S, (floor + need - self.energy_j) / rate)
 
     def _record(self):
         """Write the energy and storage state; the battery must have been advanced to now."""
@@ -569,10 +590,13 @@ class Engine:
                 sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"])
                 busy = sat.loads["compute"] == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra)
+                held = False
                 if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
-                    safe = 0.0  # the policy holds onboard work back until the power situation changes
+                    safe, held = 0.0, True  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
                     sat.set_load("compute", sat.hw.compute_idle_w)
+                    # At the floor while the array charges the battery: resume when it can run a while.
+                    wake_s = math.inf if held else sat.recharge_s(extra, remaining / tops)
                     if self._pick_job is not None:
                         # A policy that picks the jobs may pick again when the power changes: this one
                         # waits with the work it has left, and need not be the one resumed.
@@ -580,9 +604,9 @@ class Engine:
                         sat.onboard_left[cid] = remaining
                         sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],
                                                               rec["product_bytes"])  # fmt: skip
-                        yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
+                        yield _sleep(env, wake_s, (sat.job_added, sat.power_changed))
                         break
-                    yield sat.power_changed.wait()
+                    yield _sleep(env, wake_s, (sat.power_changed,))
                     continue
                 rec.setdefault("onboard_start_s", env.now)
                 sat.set_load("compute", sat.hw.compute_busy_w)
@@ -669,7 +693,11 @@ class Engine:
             if why in ("energy", "policy"):
                 open_w, next_aos = self._open_windows(k, env.now)
                 signal = sat.power_changed if why == "energy" else sat.data_added
-                yield _sleep(env, until_change(open_w, next_aos), (signal,))
+                dt = until_change(open_w, next_aos)
+                if why == "energy":  # resume when the charging battery can run the transmitter a while
+                    sat.advance()
+                    dt = min(dt, sat.recharge_s(sat.hw.tx_w, DUTY_CYCLE_S))
+                yield _sleep(env, dt, (signal,))
 
     def _transmit(self, sat, s, window, los):
         """Send queued items through station ``s`` until the window ends, the queue empties,

@@ -357,3 +357,24 @@ def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():
     sat = Satellite(simpy.Environment(), 0, "S", hw, segments, Records(), end_s=2500.0)
     # In sunlight the floor holds the bus through the coming shadow, cut at the span end: 1,500 s.
     assert sat.floor_j() == pytest.approx(172800 + 7 * 1500)
+
+
+def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute():
+    import simpy
+
+    from spaceground.engine import DUTY_CYCLE_S, Records, Satellite
+    from spaceground.model import SatelliteHardware
+
+    hw = SatelliteHardware(solar_w=20.0, battery_j=80 * 3600.0, initial_j=48 * 3600.0, reserve_j=48 * 3600.0, bus_w=7.0,
+                           capture_j=0.0, compute_tops=100.0, compute_busy_w=25.0, compute_idle_w=0.0,
+                           storage_bytes=1e12, downlink_bps=80e6, tx_w=20.0, profile="test")  # fmt: skip
+    env = simpy.Environment()
+    sunlit = Satellite(env, 0, "S", hw, (np.array([0.0]), np.array([1.0])), Records(), 10_000.0)
+    # At the floor (the reserve: no shadow ahead), charging at 20 - 7 = 13 W; computing would drain
+    # 7 + 25 - 20 = 12 W, so a minute of it needs 720 J above the floor: 720 / 13 s from now.
+    assert sunlit.safe_time(25.0) == 0.0
+    assert sunlit.recharge_s(25.0, 600.0) == pytest.approx(12.0 * DUTY_CYCLE_S / 13.0)
+    assert sunlit.recharge_s(25.0, 10.0) == pytest.approx(12.0 * 10.0 / 13.0)  # the job's last 10 s
+    # In shadow nothing charges the battery: only a change of power can wake the load.
+    shadow = Satellite(env, 1, "S", hw, (np.array([0.0]), np.array([0.0])), Records(), 10_000.0)
+    assert shadow.recharge_s(25.0, 600.0) == math.inf
