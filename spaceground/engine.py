@@ -44,7 +44,7 @@ from functools import partial
 import numpy as np
 import simpy
 
-from .datacenters import cost_and_carbon, facility_energy_j
+from .datacenters import J_PER_KWH, cost_and_carbon, facility_energy_j
 from .policies import DECISIONS, PolicyError
 from .policies.views import (
     ArrivalView,
@@ -346,6 +346,7 @@ class ServerPool:
         self.allowed = dc.servers_at(0.0)
         self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(0.0)
         self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(0.0)
+        self.constant_tariff = len(dc.price_cny_per_kwh.t_s) == 1 and len(dc.carbon_g_per_kwh.t_s) == 1
         series = [dc.price_cny_per_kwh, dc.carbon_g_per_kwh]
         if dc.available_power_w is not None:
             series.append(dc.available_power_w)
@@ -802,7 +803,11 @@ class Engine:
         end = env.now
         pool.release()
         energy = facility_energy_j(top, dc.power_w_per_tops, dc.pue)
-        cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
+        if pool.constant_tariff:  # the same value as the series' mean, without the lookup
+            kwh = energy / J_PER_KWH
+            cost, carbon = kwh * pool.price_cny_per_kwh, kwh * pool.carbon_g_per_kwh
+        else:
+            cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
         self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))
         rec.update(dc_queued_s=queued, dc_start_s=start, dc_end_s=end, energy_ground_j=energy, cost_cny=cost,
                    carbon_g=carbon, delivered_s=end, status="delivered")  # fmt: skip
