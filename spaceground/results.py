@@ -91,6 +91,16 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             continue
         rows.append(r)
     w = pd.DataFrame(rows)
+    # The ground part of each workload, from the transfer and data-centre job records (each fact
+    # is written once by the engine).
+    if len(w):
+        t = np.array(records.transfers, dtype=float).reshape(-1, 6)
+        j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
+        ground = pd.DataFrame({"capture_id": t[:, 2].astype(np.int64), "backhaul_end_s": t[:, 4]}).merge(
+            pd.DataFrame({"capture_id": j[:, 1].astype(np.int64), "dc_queued_s": j[:, 2], "dc_start_s": j[:, 3],
+                          "dc_end_s": j[:, 4], "energy_ground_j": j[:, 5], "cost_cny": j[:, 6], "carbon_g": j[:, 7]}),
+            on="capture_id", how="left")  # fmt: skip
+        w = w.merge(ground, on="capture_id", how="left")
     cols_s = ["capture_s", "onboard_start_s", "onboard_end_s", "downlink_start_s", "downlink_end_s",
               "backhaul_start_s", "backhaul_end_s", "dc_queued_s", "dc_start_s", "dc_end_s", "delivered_s"]  # fmt: skip
     for col in cols_s + ["station", "datacenter", "energy_ground_j", "cost_cny", "carbon_g"]:
