@@ -137,6 +137,7 @@ class Satellite:
 
     def __init__(self, env, index, name, hw, segments, records, end_s):
         self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
+        self._write_energy = records.energy.append
         # Piecewise-constant sunlit fraction (Python lists: the hot path reads scalars).
         self.seg_t, self.seg_f = segments[0].tolist(), segments[1].tolist()
         self.seg = 0
@@ -266,7 +267,7 @@ class Satellite:
 
     def _record(self):
         """Write the energy and storage state; the battery must have been advanced to now."""
-        self.records.energy.append(
+        self._write_energy(
             (self.index, self.t_last, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
              self.unserved_j, self.storage_used)
         )  # fmt: skip
@@ -308,14 +309,29 @@ class SharedLink:
             if other != key and proc.is_alive and proc.target is not None:
                 proc.interrupt("retime")
 
-    def send(self, key, nbytes):
-        """Generator (``yield from``): returns when the last bit has left; add ``latency_s`` for arrival."""
+    def start(self, key, nbytes):
+        """Begin a transfer on an idle link (the caller sleeps its full-rate time, then calls :meth:`finish`;
+        if another transfer joins meanwhile, the caller is interrupted and goes on with :meth:`send`)."""
+        self.t_last = self.env.now
+        self.active[key] = 8.0 * nbytes
+        self.procs[key] = self.env.active_process
+
+    def finish(self, key):
+        del self.active[key]
+        del self.procs[key]
+        if self.active:
+            self._retime_others(key)
+
+    def send(self, key, nbytes, joined=False):
+        """Generator (``yield from``): returns when the last bit has left; add ``latency_s`` for arrival.
+        ``joined``: the transfer was begun by :meth:`start` and another has joined it since."""
         env, active, bps = self.env, self.active, self.bps
         self._update()
-        active[key] = 8.0 * nbytes
-        self.procs[key] = env.active_process
-        if len(active) > 1:
-            self._retime_others(key)
+        if not joined:
+            active[key] = 8.0 * nbytes
+            self.procs[key] = env.active_process
+            if len(active) > 1:
+                self._retime_others(key)
         while True:
             dt = active[key] * len(active) / bps
             try:
@@ -791,7 +807,15 @@ class Engine:
         rec["backhaul_start_s"] = sent = now
         link = self.links[s, b]
         raw, top = rec["raw_bytes"], rec["compute_top"]
-        yield from link.send(cid, raw)
+        if link.active:
+            yield from link.send(cid, raw)
+        else:  # an idle link: the whole bandwidth, unless another transfer joins (then share it)
+            try:
+                link.start(cid, raw)
+                yield env.timeout(max(EPS_S, 8.0 * raw / link.bps))
+                link.finish(cid)
+            except simpy.Interrupt:
+                yield from link.send(cid, raw, joined=True)
         yield env.timeout(link.latency_s)
         queued = env.now  # the transfer's end and the job's queueing are written once, in their records
         self.records.transfers.append((s, b, cid, sent, queued, raw))
