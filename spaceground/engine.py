@@ -36,7 +36,7 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_left, bisect_right
-from collections import deque, namedtuple
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,8 +58,9 @@ from .policies.views import (
     SatelliteView,
 )
 
-_CaptureRow = namedtuple("_CaptureRow", "capture_id time_s sat workload target raw_bytes product_bytes compute_top "
-                         "deadline_s value onboard_allowed cloudy")  # fmt: skip
+# The capture table's columns, in the order the engine reads them.
+_CAPTURE_FIELDS = ("capture_id", "time_s", "sat", "workload", "target", "raw_bytes", "product_bytes", "compute_top",
+                   "deadline_s", "value", "onboard_allowed", "cloudy")
 
 EPS_S = 1e-6
 EPS_J = 1e-6
@@ -523,61 +524,64 @@ class Engine:
     def _capture_process(self):
         caps = self.captures
         env = self.env
-        columns = [caps[name].tolist() for name in _CaptureRow._fields]
-        for row in map(_CaptureRow._make, zip(*columns)):
-            if row.time_s >= self.end_s:
+        columns = [caps[name].tolist() for name in _CAPTURE_FIELDS]
+        for row in zip(*columns):
+            t = row[1]
+            if t >= self.end_s:
                 break
             now = env.now
-            if row.time_s > now:
-                yield env.timeout(row.time_s - now)
-            self._capture(row)
+            if t > now:
+                yield env.timeout(t - now)
+            self._capture(*row)
 
-    def _capture(self, row):
-        sat = self.sats[row.sat]
-        cid = row.capture_id
+    def _capture(self, cid, _t, k, workload, target, raw_bytes, product_bytes, compute_top, deadline_s, value,
+                 onboard_allowed, cloudy):  # fmt: skip
+        """One capture (the fields of :data:`_CAPTURE_FIELDS`): storage, energy, then the policy's route."""
+        sat = self.sats[k]
         now = self.env.now
-        deadline = now + row.deadline_s
+        deadline = now + deadline_s
         rec = self.records.workloads[cid] = {
-            "capture_id": cid, "sat": row.sat, "workload": row.workload, "target": row.target,
-            "capture_s": now, "raw_bytes": row.raw_bytes, "product_bytes": row.product_bytes,
-            "compute_top": row.compute_top, "deadline_s": deadline, "value": row.value,
-            "cloudy": row.cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
+            "capture_id": cid, "sat": k, "workload": workload, "target": target,
+            "capture_s": now, "raw_bytes": raw_bytes, "product_bytes": product_bytes,
+            "compute_top": compute_top, "deadline_s": deadline, "value": value,
+            "cloudy": cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
         }  # fmt: skip
         sat.advance(now)
-        if sat.energy_j - sat.hw.capture_j < sat.floor_j(now):
-            rec.update(status="dropped", drop_reason="battery")
+        hw = sat.hw
+        if sat.energy_j - hw.capture_j < sat.floor_j(now):
+            rec["status"], rec["drop_reason"] = "dropped", "battery"
             return
-        if sat.storage_used + row.raw_bytes > sat.hw.storage_bytes:
-            rec.update(status="dropped", drop_reason="storage_full")
+        if sat.storage_used + raw_bytes > hw.storage_bytes:
+            rec["status"], rec["drop_reason"] = "dropped", "storage_full"
             return
-        sat.capture(sat.hw.capture_j, row.raw_bytes)
-        rec["energy_onboard_j"] += sat.hw.capture_j
+        sat.capture(hw.capture_j, raw_bytes)
+        rec["energy_onboard_j"] = hw.capture_j
         view = CaptureView._unchecked(
-            now_s=now, capture_id=cid, workload=self._workload_names[row.workload],
-            raw_bytes=row.raw_bytes, product_bytes=row.product_bytes, compute_top=row.compute_top,
-            deadline_s=deadline, value=row.value, onboard_allowed=row.onboard_allowed,
+            now_s=now, capture_id=cid, workload=self._workload_names[workload],
+            raw_bytes=raw_bytes, product_bytes=product_bytes, compute_top=compute_top,
+            deadline_s=deadline, value=value, onboard_allowed=onboard_allowed,
             satellite=sat.view, datacenters=self._dc_views,
         )  # fmt: skip
         decision = self.policy.on_capture(view)
         self.decisions += 1
         if decision not in DECISIONS:
             raise PolicyError(f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
-                              f"t = {self.env.now:.1f} s; on_capture must return one of {DECISIONS}")  # fmt: skip
-        if decision == "onboard" and not row.onboard_allowed:
+                              f"t = {now:.1f} s; on_capture must return one of {DECISIONS}")  # fmt: skip
+        if decision == "onboard" and not onboard_allowed:
             raise PolicyError(f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
                               f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)")  # fmt: skip
         rec["decision"] = decision
         if decision == "drop":
-            sat.free(row.raw_bytes)
-            rec.update(status="dropped", drop_reason="policy")
+            sat.free(raw_bytes)
+            rec["status"], rec["drop_reason"] = "dropped", "policy"
         elif decision == "onboard":
             rec["status"] = "queued_onboard"
-            run_s = row.compute_top / sat.hw.compute_tops
+            run_s = compute_top / hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, row.value, row.product_bytes)
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, value, product_bytes)
             sat.job_added.fire()
         else:
-            self._queue_downlink(sat, cid, "raw", row.raw_bytes)
+            self._queue_downlink(sat, cid, "raw", raw_bytes)
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
         rec = self._row(cid)
