@@ -47,15 +47,15 @@ import simpy
 from .datacenters import J_PER_KWH, cost_and_carbon, facility_energy_j
 from .policies import DECISIONS, PolicyError
 from .policies.views import (
-    ArrivalView,
-    CaptureView,
-    ContactView,
     DataCenterView,
     OnboardJob,
     Plan,
     QueuedItem,
     SatellitePlan,
     SatelliteView,
+    _arrival_view,
+    _capture_view,
+    _contact_view,
 )
 
 # The capture table's columns, in the order the engine reads them.
@@ -495,10 +495,9 @@ class Engine:
 
     @staticmethod
     def _queue_view(sat):
-        return tuple(
-            QueuedItem(cid, it["kind"], it["remaining"], it["deadline"], it["value"])
-            for cid, it in sat.downlink_queue.items()
-        )
+        new = tuple.__new__
+        return tuple([new(QueuedItem, (cid, it["kind"], it["remaining"], it["deadline"], it["value"]))
+                      for cid, it in sat.downlink_queue.items()])  # fmt: skip
 
     def _dc_views(self, station=-1):
         """The data centres as seen from ``station`` (-1: from orbit, no link)."""
@@ -556,12 +555,8 @@ class Engine:
             return
         sat.capture(hw.capture_j, raw_bytes)
         rec["energy_onboard_j"] = hw.capture_j
-        view = CaptureView._unchecked(
-            now_s=now, capture_id=cid, workload=self._workload_names[workload],
-            raw_bytes=raw_bytes, product_bytes=product_bytes, compute_top=compute_top,
-            deadline_s=deadline, value=value, onboard_allowed=onboard_allowed,
-            satellite=sat.view, datacenters=self._dc_views,
-        )  # fmt: skip
+        view = _capture_view(now, cid, self._workload_names[workload], raw_bytes, product_bytes, compute_top, deadline,
+                             value, onboard_allowed, sat.view, self._dc_views)  # fmt: skip
         decision = self.policy.on_capture(view)
         self.decisions += 1
         if decision not in DECISIONS:
@@ -595,6 +590,7 @@ class Engine:
         env = self.env
         tops = sat.hw.compute_tops
         extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
+        power = (sat.power_changed,)
         while True:
             if not sat.onboard_waiting:
                 yield sat.job_added.wait()
@@ -633,7 +629,7 @@ class Engine:
                 sat.set_load("compute", sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
-                timed_out = yield _sleep(env, dt, (sat.power_changed,))
+                timed_out = yield _sleep(env, dt, power)
                 if timed_out and dt >= remaining / tops:
                     remaining = 0.0
                 else:
@@ -732,14 +728,14 @@ class Engine:
         queue, downlinks, workloads = sat.downlink_queue, self.records.downlinks, self.records.workloads
         tx_w = sat.hw.tx_w
         now = t_begin
+        power = (sat.power_changed,)
         while now < los - EPS_S:
             if not queue:
                 why = "empty"
                 break
             if version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
-                view = ContactView._unchecked(now_s=now, satellite=sat.view, station=s, window_end_s=los, rate_bps=rate,
-                                              queue=self._queue_view(sat))  # fmt: skip
+                view = _contact_view(now, sat.view, s, los, rate, self._queue_view(sat))
                 order = list(self.policy.downlink_order(view))
                 version = sat.queue_version
                 self.decisions += 1
@@ -764,7 +760,7 @@ class Engine:
             remaining = item["remaining"]
             whole = 8.0 * remaining / rate
             dt = max(EPS_S, min(whole, los - now, safe))
-            timed_out = yield _sleep(env, dt, (sat.power_changed,))
+            timed_out = yield _sleep(env, dt, power)
             now = env.now
             if timed_out and dt >= whole:
                 sent = remaining  # planned to the last byte: no float residue left over
@@ -796,8 +792,8 @@ class Engine:
         env = self.env
         rec = self.records.workloads[cid]
         now = env.now
-        view = ArrivalView._unchecked(now_s=now, capture_id=cid, station=s, raw_bytes=rec["raw_bytes"], compute_top=rec["compute_top"],
-                           deadline_s=rec["deadline_s"], value=rec["value"], datacenters=self._dc_views(s))  # fmt: skip
+        view = _arrival_view(now, cid, s, rec["raw_bytes"], rec["compute_top"], rec["deadline_s"], rec["value"],
+                             self._dc_views(s))  # fmt: skip
         b = self.policy.on_arrival(view)
         self.decisions += 1
         if (type(b) is not int and not isinstance(b, np.integer)) or (s, b) not in self.links:
