@@ -106,8 +106,11 @@ def _sleep(env, dt, signals):
     """An event that fires after ``dt`` seconds with value True, or with value False at the first
     ``fire()`` of one of ``signals``, whichever comes first (a lighter ``timeout | event``)."""
     wake = simpy.Event(env)
-    for signal in signals:
-        signal.waiters.append(wake)
+    if len(signals) == 1:
+        signals[0].waiters.append(wake)
+    else:
+        for signal in signals:
+            signal.waiters.append(wake)
     if dt < math.inf:
         env.timeout(dt).callbacks.append(lambda _: wake.triggered or wake.succeed(True))
     return wake
@@ -579,7 +582,7 @@ class Engine:
             self._queue_downlink(sat, cid, "raw", raw_bytes)
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
-        rec = self._row(cid)
+        rec = self.records.workloads[cid]
         sat.downlink_queue[cid] = {"kind": kind, "bytes": nbytes, "remaining": nbytes, "deadline": rec["deadline_s"],
                                    "value": rec["value"]}  # fmt: skip
         sat.queue_version += 1
@@ -792,11 +795,12 @@ class Engine:
         env = self.env
         rec = self.records.workloads[cid]
         now = env.now
-        view = _arrival_view(now, cid, s, rec["raw_bytes"], rec["compute_top"], rec["deadline_s"], rec["value"],
-                             self._dc_views(s))  # fmt: skip
-        b = self.policy.on_arrival(view)
+        raw, top = rec["raw_bytes"], rec["compute_top"]
+        b = self.policy.on_arrival(_arrival_view(now, cid, s, raw, top, rec["deadline_s"], rec["value"],
+                                                 self._dc_views(s)))  # fmt: skip
         self.decisions += 1
-        if (type(b) is not int and not isinstance(b, np.integer)) or (s, b) not in self.links:
+        link = self.links.get((s, b)) if type(b) is int or isinstance(b, np.integer) else None
+        if link is None:
             raise PolicyError(f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
                               f"station {self.model.stations[s].station.station_id}; it must be the index of a "
                               "data centre that station has a backhaul link to")  # fmt: skip
@@ -805,8 +809,6 @@ class Engine:
         rec["datacenter"] = b
         rec["status"] = "backhaul"
         rec["backhaul_start_s"] = sent = now
-        link = self.links[s, b]
-        raw, top = rec["raw_bytes"], rec["compute_top"]
         if link.active:
             yield from link.send(cid, raw)
         else:  # an idle link: the whole bandwidth, unless another transfer joins (then share it)
