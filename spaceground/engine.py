@@ -213,8 +213,8 @@ class Satellite:
             self.power_changed.fire()
 
     def capture(self, joules, nbytes):
-        """Take a capture's impulse of energy and store its bytes; loads already running re-time themselves."""
-        self.advance()
+        """Take a capture's impulse of energy and store its bytes; loads already running re-time themselves.
+        The battery must have been advanced to now."""
         self.energy_j -= joules
         self.consumed_j += joules
         self.storage_used += nbytes
@@ -238,10 +238,10 @@ class Satellite:
             ahead = max(0.0, self._shadow_end[self.seg] - now)
         return self.hw.reserve_j + self.hw.bus_w * ahead
 
-    def safe_time(self, extra_w=0.0):
-        """Seconds the current loads plus ``extra_w`` can run before the floor (within this segment)."""
-        self.advance()
-        margin = self.energy_j - self.floor_j()
+    def safe_time(self, extra_w, now):
+        """Seconds the current loads plus ``extra_w`` can run from ``now`` before the floor (within this segment)."""
+        self.advance(now)
+        margin = self.energy_j - self.floor_j(now)
         if margin <= EPS_J:
             return 0.0
         net = self.solar_now_w - self.load_w - extra_w
@@ -281,8 +281,8 @@ class Satellite:
         self.storage_used += nbytes
         self._record()
 
-    def free(self, nbytes):
-        self.advance()
+    def free(self, nbytes, now=None):
+        self.advance(now)
         self.storage_used = max(0.0, self.storage_used - nbytes)
         self._record()
 
@@ -609,7 +609,7 @@ class Engine:
             while remaining > 1e-9 * total:
                 sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"])
                 busy = sat.loads["compute"] == sat.hw.compute_busy_w
-                safe = sat.safe_time(0.0 if busy else extra)
+                safe = sat.safe_time(0.0 if busy else extra, env.now)
                 held = False
                 if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
                     safe, held = 0.0, True  # the policy holds onboard work back until the power situation changes
@@ -754,7 +754,7 @@ class Engine:
                 break
             cid = order[-1]
             item = queue[cid]
-            safe = sat.safe_time(tx_w - sat.loads["radio"])
+            safe = sat.safe_time(tx_w - sat.loads["radio"], now)
             if safe <= EPS_S:
                 why = "energy"
                 break
@@ -778,7 +778,7 @@ class Engine:
             rec["station"] = s
             if remaining <= 1e-6:
                 del queue[cid]
-                sat.free(item["bytes"])
+                sat.free(item["bytes"], now)
                 rec["downlink_end_s"] = now
                 if item["kind"] == "product":
                     rec["delivered_s"] = now

@@ -372,7 +372,7 @@ def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute
     sunlit = Satellite(env, 0, "S", hw, (np.array([0.0]), np.array([1.0])), Records(), 10_000.0)
     # At the floor (the reserve: no shadow ahead), charging at 20 - 7 = 13 W; computing would drain
     # 7 + 25 - 20 = 12 W, so a minute of it needs 720 J above the floor: 720 / 13 s from now.
-    assert sunlit.safe_time(25.0) == 0.0
+    assert sunlit.safe_time(25.0, 0.0) == 0.0
     assert sunlit.recharge_s(25.0, 600.0) == pytest.approx(12.0 * DUTY_CYCLE_S / 13.0)
     assert sunlit.recharge_s(25.0, 10.0) == pytest.approx(12.0 * 10.0 / 13.0)  # the job's last 10 s
     # In shadow nothing charges the battery: only a change of power can wake the load.
