@@ -151,8 +151,8 @@ class Satellite:
         self.battery_j = hw.battery_j
         self.t_last = 0.0
         self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
-        self.loads = {"bus": hw.bus_w, "compute": hw.compute_idle_w, "radio": 0.0}
-        self.load_w = sum(self.loads.values())
+        self.bus_w, self.compute_w, self.radio_w = hw.bus_w, hw.compute_idle_w, 0.0  # the loads [W]
+        self.load_w = self.bus_w + self.compute_w + self.radio_w
         self.storage_used = 0.0
         self.onboard_waiting = {}  # capture id -> OnboardJob, in the order queued
         self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
@@ -204,13 +204,22 @@ class Satellite:
         self.consumed_j += load
         self.t_last = now
 
-    def set_load(self, name, watts):
-        if self.loads[name] != watts:
-            self.advance()
-            self.loads[name] = watts
-            self.load_w = sum(self.loads.values())
-            self._record()
-            self.power_changed.fire()
+    def set_compute(self, watts):
+        if self.compute_w != watts:
+            self._set_loads(watts, self.radio_w)
+
+    def set_radio(self, watts):
+        if self.radio_w != watts:
+            self._set_loads(self.compute_w, watts)
+
+    def _set_loads(self, compute_w, radio_w):
+        """New computer and transmitter powers from now on: the battery is advanced, the state written,
+        and the loads waiting on the power re-time themselves."""
+        self.advance()
+        self.compute_w, self.radio_w = compute_w, radio_w
+        self.load_w = self.bus_w + compute_w + radio_w
+        self._record()
+        self.power_changed.fire()
 
     def capture(self, joules, nbytes):
         """Take a capture's impulse of energy and store its bytes; loads already running re-time themselves.
@@ -608,13 +617,13 @@ class Engine:
             remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
             while remaining > 1e-9 * total:
                 sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"])
-                busy = sat.loads["compute"] == sat.hw.compute_busy_w
+                busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
                 held = False
                 if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
                     safe, held = 0.0, True  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
-                    sat.set_load("compute", sat.hw.compute_idle_w)
+                    sat.set_compute(sat.hw.compute_idle_w)
                     # At the floor while the array charges the battery: resume when it can run a while.
                     wake_s = math.inf if held else sat.recharge_s(extra, remaining / tops)
                     if self._pick_job is not None:
@@ -629,7 +638,7 @@ class Engine:
                     yield _sleep(env, wake_s, (sat.power_changed,))
                     continue
                 rec.setdefault("onboard_start_s", env.now)
-                sat.set_load("compute", sat.hw.compute_busy_w)
+                sat.set_compute(sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
                 timed_out = yield _sleep(env, dt, power)
@@ -641,7 +650,7 @@ class Engine:
                 rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
             else:
                 sat.onboard_running = None
-                sat.set_load("compute", sat.hw.compute_idle_w)
+                sat.set_compute(sat.hw.compute_idle_w)
                 rec["onboard_end_s"] = env.now
                 sat.free(rec["raw_bytes"])
                 sat.store(rec["product_bytes"])
@@ -754,11 +763,11 @@ class Engine:
                 break
             cid = order[-1]
             item = queue[cid]
-            safe = sat.safe_time(tx_w - sat.loads["radio"], now)
+            safe = sat.safe_time(tx_w - sat.radio_w, now)
             if safe <= EPS_S:
                 why = "energy"
                 break
-            sat.set_load("radio", tx_w)
+            sat.set_radio(tx_w)
             t0 = now
             remaining = item["remaining"]
             whole = 8.0 * remaining / rate
@@ -786,7 +795,7 @@ class Engine:
                 else:
                     rec["status"] = "on_ground"
                     env.process(self._ground(cid, s))
-        sat.set_load("radio", 0.0)
+        sat.set_radio(0.0)
         self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
         return why
 
