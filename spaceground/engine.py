@@ -44,7 +44,7 @@ from functools import partial
 import numpy as np
 import simpy
 
-from .datacenters import J_PER_KWH, cost_and_carbon, facility_energy_j
+from .datacenters import J_PER_KWH, cost_and_carbon
 from .policies import DECISIONS, PolicyError
 from .policies.views import (
     DataCenterView,
@@ -376,6 +376,7 @@ class ServerPool:
         self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(0.0)
         self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(0.0)
         self.constant_tariff = len(dc.price_cny_per_kwh.t_s) == 1 and len(dc.carbon_g_per_kwh.t_s) == 1
+        self.server_tops, self.w_per_tops, self.pue = dc.server_tops, float(dc.power_w_per_tops), float(dc.pue)
         series = [dc.price_cny_per_kwh, dc.carbon_g_per_kwh]
         if dc.available_power_w is not None:
             series.append(dc.available_power_w)
@@ -834,10 +835,10 @@ class Engine:
         pool = self.servers[b]
         yield pool.request()
         start = env.now
-        yield env.timeout(top / dc.server_tops)
+        yield env.timeout(top / pool.server_tops)
         end = env.now
         pool.release()
-        energy = facility_energy_j(top, dc.power_w_per_tops, dc.pue)
+        energy = top * pool.w_per_tops * pool.pue  # facility_energy_j, its factors held as floats by the pool
         if pool.constant_tariff:  # the same value as the series' mean, without the lookup
             kwh = energy / J_PER_KWH
             cost, carbon = kwh * pool.price_cny_per_kwh, kwh * pool.carbon_g_per_kwh
