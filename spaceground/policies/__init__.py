@@ -98,12 +98,12 @@ class BasePolicy:
 def cheapest_datacenter(view: ArrivalView) -> int:
     """The reachable data centre where this job's electricity costs least right now."""
     best, best_cost = None, None
+    top = view.compute_top
     for dc in view.datacenters:
-        if not dc.reachable:
-            continue
-        cost = dc.price_cny_per_kwh * dc.pue * dc.power_w_per_tops * view.compute_top
-        if best_cost is None or cost < best_cost:
-            best, best_cost = dc.index, cost
+        if dc.reachable:
+            cost = dc.price_cny_per_kwh * dc.pue * dc.power_w_per_tops * top
+            if best_cost is None or cost < best_cost:
+                best, best_cost = dc.index, cost
     return best
 
 
