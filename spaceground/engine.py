@@ -70,9 +70,11 @@ DUTY_CYCLE_S = 60.0  # a load paused at the energy floor resumes once the batter
 
 @dataclass
 class Records:
-    """Flat records written by the engine (lists of tuples, one list per table)."""
+    """Flat records written by the engine (lists of tuples, one list per table). Each fact is written
+    once: a workload's transfer and data-centre job are in ``transfers`` and ``dc_jobs``, and the
+    results layer joins them into its row."""
 
-    workloads: dict = field(default_factory=dict)  # capture_id -> dict of columns
+    workloads: dict = field(default_factory=dict)  # capture_id -> dict of columns (capture, onboard, downlink)
     downlinks: list = field(default_factory=list)  # (sat, station, capture_id, kind, t0, t1, bytes)
     energy: list = field(
         default_factory=list
