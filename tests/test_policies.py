@@ -223,6 +223,31 @@ def test_the_class_mix_known_from_the_scenario_by_hand():
     assert class_mix(p._replace(workloads=(targeted,)), p.satellites[0], SatelliteTimeline(p.satellites[0], 1e4)) is None
 
 
+def test_between_routes_alike_an_idle_computer_on_a_full_battery_in_sunlight_takes_the_capture():
+    def decide(energy_j):
+        la = started("lookahead", plan([(1000.0, 2000.0)]))
+        prices = la.prices[0]
+        sat = sat_view(energy_j=energy_j, sunlit_fraction=1.0)
+        view = capture_view(sat=sat, value=10.0, deadline=5000.0)
+        # Prices under which onboard energy is what the onboard route costs most in, and the computer
+        # time is priced so that both routes are worth exactly the same.
+        prices.price_gb, prices.price_wh, prices.price_h, prices.priced = 0.5, 2.0, 0.0, True
+        gap = prices.score(view, "onboard") - prices.score(view, "ground")
+        prices.price_h = gap / (view.compute_top / 100.0 / 3600.0)
+        assert prices.score(view, "onboard") == pytest.approx(prices.score(view, "ground"))
+        assert prices.energy_share(view)
+        return la, sat, la.on_capture(view)
+
+    # A tie over energy: the raw route, which leaves more than raw_slack_s before the deadline ...
+    la, sat, decision = decide(60 * 3600.0)
+    assert decision == "ground" and not la._energy_free(sat)
+    # ... unless the array is giving energy away (battery at the high-charge mark, idle computer).
+    la, sat, decision = decide(79 * 3600.0)
+    assert decision == "onboard" and la._energy_free(sat)
+    assert not la._energy_free(sat_view(energy_j=79 * 3600.0, sunlit_fraction=0.0))
+    assert not la._energy_free(sat_view(energy_j=79 * 3600.0, onboard_queue=(OnboardJob(9, 60.0, 5000.0, 1.0),)))
+
+
 def test_captures_at_the_margin_are_admitted_in_the_share_the_lp_takes():
     from spaceground.policies.lookahead import ScarcityPrices
 

@@ -106,6 +106,8 @@ class Lookahead(PlanningPolicy):
                 # Before the first prices nothing is known of scarcity: judge it as the energy case.
                 energy_bound = prices.energy_share(view) or (
                     self.cautious_start and not prices.priced and self.energy_short[sat.index])
+                if tie and self._energy_free(sat):
+                    return "onboard"  # the array is giving energy away: the computer's costs nothing now
                 choice = prices.prefer_onboard(view) if tie and self.tie_rule == "lp" else None
                 if choice is not None:
                     return "onboard" if choice else "ground"
@@ -146,6 +148,12 @@ class Lookahead(PlanningPolicy):
         shadow = next_shadow_s(tl, now)
         need_j = (tl.hw.compute_busy_w - tl.hw.compute_idle_w) * min(job.run_s, shadow - now)
         return sat.energy_j + tl.surplus_j(now, shadow) - need_j >= self.shadow_min_soc * sat.battery_j
+
+    def _energy_free(self, sat):
+        """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,
+        with the computer idle? Then onboard work costs no energy the prices count on."""
+        return (sat.sunlit_fraction >= 0.999 and sat.energy_j >= self.shadow_min_soc * sat.battery_j
+                and sat.onboard_running is None and not sat.onboard_queue)  # fmt: skip
 
     def urgent_job(self, sat):
         """Must the job on the computer run now? Yes if, with it and the waiting jobs that can still make
