@@ -632,10 +632,8 @@ class Engine:
                     if self._pick_job is not None:
                         # A policy that picks the jobs may pick again when the power changes: this one
                         # waits with the work it has left, and need not be the one resumed.
-                        sat.onboard_running = None
+                        sat.onboard_waiting[cid], sat.onboard_running = sat.onboard_running, None
                         sat.onboard_left[cid] = remaining
-                        sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],
-                                                              rec["product_bytes"])  # fmt: skip
                         yield _sleep(env, wake_s, (sat.job_added, sat.power_changed))
                         break
                     yield _sleep(env, wake_s, (sat.power_changed,))

@@ -91,11 +91,11 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             continue
         rows.append(r)
     w = pd.DataFrame(rows)
+    t = np.array(records.transfers, dtype=float).reshape(-1, 6)
+    j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
     # The ground part of each workload, from the transfer and data-centre job records (each fact
     # is written once by the engine).
     if len(w):
-        t = np.array(records.transfers, dtype=float).reshape(-1, 6)
-        j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
         ground = pd.DataFrame({"capture_id": t[:, 2].astype(np.int64), "backhaul_end_s": t[:, 4]}).merge(
             pd.DataFrame({"capture_id": j[:, 1].astype(np.int64), "dc_queued_s": j[:, 2], "dc_start_s": j[:, 3],
                           "dc_end_s": j[:, 4], "energy_ground_j": j[:, 5], "cost_cny": j[:, 6], "carbon_g": j[:, 7]}),
@@ -184,7 +184,6 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "storage_bytes": e[:, 7],
         }
     )
-    j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
     datacenter_jobs = pd.DataFrame(
         {
             "datacenter": [dc_ids[int(i)] for i in j[:, 0]],
@@ -197,7 +196,6 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "carbon_g": j[:, 7],
         }
     )
-    t = np.array(records.transfers, dtype=float).reshape(-1, 6)
     transfers = pd.DataFrame(
         {
             "station": [st_ids[int(i)] for i in t[:, 0]],

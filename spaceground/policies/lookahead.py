@@ -338,25 +338,25 @@ class ScarcityPrices:
     def admit(self, view):
         """For a capture the prices leave at the margin (worth about what it would take): take the
         share of its kind the LP takes, spread evenly over the captures of that kind."""
-        kind = self._kind(self._item(view))
-        share = self.take_share.get(kind)
-        if share is None:
-            return True
-        n_in, n = self.taken.get(kind, (0, 0))
-        choice = (n_in + 1) - share * (n + 1) <= share * (n + 1) - n_in
-        self.taken[kind] = (n_in + int(choice), n + 1)
-        return choice
+        choice = _even_split(self.taken, self._kind(self._item(view)), self.take_share)
+        return True if choice is None else choice
 
     def prefer_onboard(self, view):
         """Between two routes the prices value alike: keep the split the LP chose for this kind."""
-        kind = self._kind(self._item(view))
-        share = self.onboard_share.get(kind)
-        if share is None:
-            return None
-        n_o, n = self.split.get(kind, (0, 0))
-        choice = (n_o + 1) - share * (n + 1) <= share * (n + 1) - n_o
-        self.split[kind] = (n_o + int(choice), n + 1)
-        return choice
+        return _even_split(self.split, self._kind(self._item(view)), self.onboard_share)
+
+
+def _even_split(counts, kind, shares):
+    """Say yes to a ``shares[kind]`` share of the calls for ``kind``, spread evenly: yes when that keeps the
+    count of yeses nearer the share of the calls so far (``counts``: kind -> (yeses, calls), updated);
+    None if the kind has no share."""
+    share = shares.get(kind)
+    if share is None:
+        return None
+    yes, n = counts.get(kind, (0, 0))
+    choice = (yes + 1) - share * (n + 1) <= share * (n + 1) - yes
+    counts[kind] = (yes + int(choice), n + 1)
+    return choice
 
 
 def deadline_order_with_yield(view, tl, duration_s):
