@@ -606,12 +606,15 @@ class Engine:
         tops = sat.hw.compute_tops
         extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
         power = (sat.power_changed,)
+        # A policy that picks the jobs picks again when a job is queued while one runs (preemption).
+        stretch = (sat.power_changed, sat.job_added) if self._pick_job is not None else power
         while True:
             if not sat.onboard_waiting:
                 yield sat.job_added.wait()
                 continue
             cid = self._next_job(sat)
             if cid is None:  # the policy runs none of the waiting jobs now: ask again when something changes
+                sat.set_compute(sat.hw.compute_idle_w)  # (it may have stopped a job to pick again)
                 yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
                 continue
             del sat.onboard_waiting[cid]
@@ -642,13 +645,22 @@ class Engine:
                 sat.set_compute(sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
-                timed_out = yield _sleep(env, dt, power)
+                waiting = len(sat.onboard_waiting)
+                timed_out = yield _sleep(env, dt, stretch)
                 if timed_out and dt >= remaining / tops:
                     remaining = 0.0
                 else:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
                 rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
+                if remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
+                    # A job was queued while this one ran: it waits with the work it has left, and the
+                    # policy picks again (this one may go on at once, with no gap in the computer's power).
+                    sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],
+                                                          rec["product_bytes"])  # fmt: skip
+                    sat.onboard_running = None
+                    sat.onboard_left[cid] = remaining
+                    break
             else:
                 sat.onboard_running = None
                 sat.set_compute(sat.hw.compute_idle_w)

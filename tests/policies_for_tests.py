@@ -39,3 +39,13 @@ class LastJobFirst(BasePolicy):
 
     def next_onboard_job(self, view):
         return max(job.capture_id for job in view.onboard_queue)
+
+
+class EarliestDeadlineFirst(BasePolicy):
+    """Onboard everything; run the waiting job due first."""
+
+    def on_capture(self, view):
+        return "onboard"
+
+    def next_onboard_job(self, view):
+        return min(view.onboard_queue, key=lambda job: (job.deadline_s, job.capture_id)).capture_id

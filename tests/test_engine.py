@@ -289,6 +289,34 @@ def test_paused_jobs_keep_their_work_and_their_energy_adds_up():
     assert (rest.energy_onboard_j <= 35.0 + 60.0 * run_s + 1e-6).all()
 
 
+def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
+    # Power to spare (no pause at the floor): 50 min jobs due in 10 h, 10 min jobs due in 2 h arriving at
+    # random. Preemptive earliest deadline first: a job due first that is queued while another runs starts
+    # at once, and the one it stopped finishes after it, with all its work (busy energy = its compute time).
+    hw = "solar_w: 500, battery_wh: 5000, compute_tops: 1, compute_busy_w: 10"
+    extra = ("  - {name: quick, trigger: {rate_per_sat_per_h: 3}, daylight_only: false, raw_mb: 600, product_mb: 6,\n"
+             "      compute_top: 600, deadline_min: 120}")  # fmt: skip
+    res = run_scenario(tiny("tests.policies_for_tests:EarliestDeadlineFirst", hardware=hw, extra=extra))
+    w = res.workloads[res.workloads.onboard_end_utc.notna()]
+    run_s = {"scene": 3000.0, "quick": 600.0}
+    assert w.energy_onboard_j.to_numpy() == pytest.approx(35.0 + 10.0 * w.workload.map(run_s).to_numpy(), rel=1e-9)
+    quick = w[w.workload == "quick"]
+    preempted = 0
+    for a in w[w.workload == "scene"].itertuples():
+        for b in quick.itertuples():
+            if not (a.onboard_start_utc < b.capture_utc < a.onboard_end_utc and b.deadline_utc < a.deadline_utc):
+                continue
+            busy = (quick.capture_id != b.capture_id) & (quick.onboard_start_utc <= b.capture_utc)
+            if (busy & (quick.onboard_end_utc > b.capture_utc)).any():
+                continue  # another short job (due before b) is on the computer
+            assert b.onboard_start_utc == b.capture_utc  # started at once
+            assert a.onboard_end_utc > b.onboard_end_utc
+            preempted += 1
+    assert preempted >= 2
+    stretched = (w.onboard_end_utc - w.onboard_start_utc).dt.total_seconds() - w.workload.map(run_s)
+    assert (stretched >= -1e-6).all() and (stretched[w.workload == "scene"] > 1).any()
+
+
 def _sat_view(**kw):
     base = dict(index=0, name="S", energy_j=2e5, battery_j=2.9e5, reserve_j=1.7e5, sunlit_fraction=1.0,
                 storage_free_bytes=1e11, compute_backlog_s=0.0, downlink_backlog_bytes=0.0, next_contact_s=100.0,

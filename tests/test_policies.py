@@ -116,6 +116,29 @@ def test_edf_with_yield_drops_the_least_value_per_byte_that_would_be_late():
     assert finish[2] == pytest.approx(60.0) and finish[3] == pytest.approx(90.0)
 
 
+def test_onboard_estimate_lets_a_running_job_due_later_yield():
+    # Window 1000-1200 s; a capture due at 1500 s needs 60 s of work (6,000 TOPS at 100 TOPS). A running
+    # job with 1,000 s left that is due later yields to it (the engine asks the policy again when a job is
+    # queued): the 10 MB product is down at 1001 s. One due first keeps the computer: done at 1060 s,
+    # product at 1061 s; with 1,150 s left it would miss the window, and no other window comes.
+    la = started("lookahead", plan([(1000.0, 1200.0)]))
+    for due, left, expect in ((9000.0, 1000.0, 1001.0), (1400.0, 1000.0, 1061.0),
+                              (1400.0, 1150.0, math.inf)):  # fmt: skip
+        running = OnboardJob(9, left, due, 1.0, 0.0)
+        sat = sat_view(onboard_running=running, compute_backlog_s=left)
+        t, _ = la.onboard_route(capture_view(sat=sat, deadline=1500.0), sat, 0.0, 0.0)
+        assert t == pytest.approx(expect)
+
+
+def test_edf_with_yield_yields_until_the_item_is_in_time():
+    tl = SatelliteTimeline(plan([(0.0, 100.0)]).satellites[0], 10_000.0)  # 1 GB in all
+    items = [(1, 0.3 * GB, 40.0, 0.3, 0.0), (2, 0.3 * GB, 45.0, 0.3, 0.0), (3, 0.8 * GB, 90.0, 8.0, 0.0)]
+    kept, late, finish = edf_with_yield(items, tl, 0.0, 10_000.0)
+    # 1, 2, 3 would end at 140 s > 90; one small item yielding leaves 110 s: both must yield for 3 (80 s).
+    assert kept == [3] and late == [1, 2]
+    assert finish[3] == pytest.approx(80.0)
+
+
 # --- policies on hand-built views ------------------------------------------------------------------
 def test_value_greedy_and_value_filter():
     p = plan([(1000.0, 2000.0)])

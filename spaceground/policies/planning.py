@@ -210,7 +210,7 @@ def edf_with_yield(items, tl, now_s, duration_s):
     """Predicted downlink of queued items sent earliest deadline first, late ones yielding.
 
     ``items``: (id, bytes, deadline_s, value, release_s). Walk them by deadline, adding each to
-    the kept set; when the last kept one would finish after its deadline, the kept item of least
+    the kept set; while the last kept one would finish after its deadline, the kept item of least
     value per byte yields (a weighted Moore-Hodgson rule) and goes last. Items due after the span
     are judged against the span end only. Returns (kept ids in order, yielded ids best first,
     {id: predicted end of downlink for kept ones}).
@@ -221,8 +221,10 @@ def edf_with_yield(items, tl, now_s, duration_s):
     for item in ranked:
         kept.append(item)
         total += item[1]
-        t_end = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
-        if t_end > item[2] and item[2] <= duration_s:
+        # Items differ in size, so one yielding may not free enough: yield until this one is in time
+        # (or has yielded itself).
+        while kept and kept[-1] is item and item[2] <= duration_s and item[2] < max(
+                tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0]):
             worst = min(kept, key=lambda q: (q[3] / max(q[1], 1.0), -q[2]))
             kept.remove(worst)
             total -= worst[1]
@@ -319,9 +321,12 @@ class PlanningPolicy(BasePolicy):
         if not view.onboard_allowed or hw.compute_tops <= 0:
             return math.inf, 0.0
         run_s = view.compute_top / hw.compute_tops
-        # Ahead of this job: the one running and the waiting ones due first (earliest deadline first).
+        # Ahead of this job: those due first, earliest deadline first (the running one too: the engine
+        # asks again which job to run when one is queued, so a running job due later yields).
         waiting = sum(j.run_s for j in sat.onboard_queue)
         running = max(0.0, sat.compute_backlog_s - waiting)
+        if sat.onboard_running is not None and sat.onboard_running.deadline_s > view.deadline_s:
+            running = 0.0
         ahead_s = running + sum(j.run_s for j in sat.onboard_queue
                                 if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
         # The transmitter's energy for what is queued comes first (see radio_energy_first).
