@@ -653,7 +653,7 @@ class Engine:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
                 rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
-                if remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
+                if stretch is not power and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
                     # A job was queued while this one ran: it waits with the work it has left, and the
                     # policy picks again (this one may go on at once, with no gap in the computer's power).
                     sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],

@@ -315,6 +315,11 @@ def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
     assert preempted >= 2
     stretched = (w.onboard_end_utc - w.onboard_start_utc).dt.total_seconds() - w.workload.map(run_s)
     assert (stretched >= -1e-6).all() and (stretched[w.workload == "scene"] > 1).any()
+    # A policy that does not pick jobs gets them first come, first served, one after another.
+    fifo = run_scenario(tiny("onboard-first", hardware=hw, extra=extra)).workloads
+    fifo = fifo[fifo.onboard_start_utc.notna()].sort_values("capture_utc")
+    assert (fifo.onboard_start_utc.diff().dropna() > pd.Timedelta(0)).all()
+    assert (fifo.onboard_start_utc.iloc[1:].to_numpy() >= fifo.onboard_end_utc.iloc[:-1].to_numpy()).all()
 
 
 def _sat_view(**kw):
