@@ -280,6 +280,11 @@ class Satellite:
                 return math.inf
         return max(EPS_S, (floor + need - self.energy_j) / rate)
 
+    def park(self, job, remaining_top):
+        """Take the running ``job`` off the computer back to the waiting jobs, with the tera-ops it has left."""
+        self.onboard_waiting[job.capture_id], self.onboard_running = job, None
+        self.onboard_left[job.capture_id] = remaining_top
+
     def _record(self):
         """Write the energy and storage state; the battery must have been advanced to now."""
         self._write_energy(
@@ -605,9 +610,9 @@ class Engine:
         env = self.env
         tops = sat.hw.compute_tops
         extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
-        power = (sat.power_changed,)
+        picks = self._pick_job is not None
         # A policy that picks the jobs picks again when a job is queued while one runs (preemption).
-        stretch = (sat.power_changed, sat.job_added) if self._pick_job is not None else power
+        stretch = (sat.power_changed, sat.job_added) if picks else (sat.power_changed,)
         while True:
             if not sat.onboard_waiting:
                 yield sat.job_added.wait()
@@ -632,11 +637,10 @@ class Engine:
                     sat.set_compute(sat.hw.compute_idle_w)
                     # At the floor while the array charges the battery: resume when it can run a while.
                     wake_s = math.inf if held else sat.recharge_s(extra, remaining / tops)
-                    if self._pick_job is not None:
+                    if picks:
                         # A policy that picks the jobs may pick again when the power changes: this one
                         # waits with the work it has left, and need not be the one resumed.
-                        sat.onboard_waiting[cid], sat.onboard_running = sat.onboard_running, None
-                        sat.onboard_left[cid] = remaining
+                        sat.park(sat.onboard_running, remaining)
                         yield _sleep(env, wake_s, (sat.job_added, sat.power_changed))
                         break
                     yield _sleep(env, wake_s, (sat.power_changed,))
@@ -653,13 +657,10 @@ class Engine:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
                 rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
-                if stretch is not power and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
+                if picks and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
                     # A job was queued while this one ran: it waits with the work it has left, and the
                     # policy picks again (this one may go on at once, with no gap in the computer's power).
-                    sat.onboard_waiting[cid] = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"],
-                                                          rec["product_bytes"])  # fmt: skip
-                    sat.onboard_running = None
-                    sat.onboard_left[cid] = remaining
+                    sat.park(sat.onboard_running._replace(run_s=remaining / tops), remaining)
                     break
             else:
                 sat.onboard_running = None
