@@ -219,6 +219,78 @@ def test_jobs_whose_product_cannot_be_down_in_time_are_not_run():
     assert la.live_backlog_s(sat_view(onboard_queue=(late, fine), compute_backlog_s=1200.0)) == pytest.approx(600.0)
 
 
+def test_a_job_held_in_sunlight_would_wait_past_the_next_shadow_so_it_is_urgent():
+    # Sunlight to 1000 s, shadow to 3000 s, then sunlight; one contact, 1500-2000 s. The job on the
+    # computer (600 s left, due at 2500 s) run now is done at 600 s and its product down at 1500 s. Held
+    # in sunlight (the battery at 60 of 80 Wh would not refill to the 0.9 mark with it running: 60 Wh +
+    # 33 W x 1000 s - 25 W x 600 s = 64.9 Wh < 72 Wh), it would wait for the sunlight after the shadow,
+    # done at 3600 s, after the last contact: it must run now.
+    segments = ((0.0, 1000.0, 3000.0), (1.0, 0.0, 1.0))
+    la = started("lookahead", plan([(1500.0, 2000.0)], segments=segments))
+    job = OnboardJob(7, 600.0, 2500.0, 3.0, 0.01 * GB)
+    sat = sat_view(energy_j=60 * 3600.0, onboard_running=job, compute_backlog_s=600.0)
+    assert la.urgent_job(sat) and la.may_compute(sat)
+    # Due at 9000 s with a contact at 5000 s too, waiting costs nothing: held for the surplus.
+    la = started("lookahead", plan([(1500.0, 2000.0), (5000.0, 5500.0)], segments=segments))
+    sat = sat_view(energy_j=60 * 3600.0, onboard_running=job._replace(deadline_s=9000.0), compute_backlog_s=600.0)
+    assert not la.urgent_job(sat) and not la.may_compute(sat)
+
+
+def test_the_onboard_estimate_pays_the_transmitter_only_for_bytes_the_contacts_before_the_deadline_carry():
+    # Solar 20 W in constant sunlight, bus 7 W: idle +13 W, busy -12 W; the battery 1 Wh above its floor.
+    # 10 GB queued, due at 9000 s; a capture due at 1000 s, 60 s of work. Before its deadline one contact
+    # (100-200 s) carries 1 GB: its 100 s on air cost 2000 J, leaving 1600 J, 133 s at -12 W: the job runs at
+    # full speed, done at 60 s, and its 10 MB product (due first) is down at 101 s. Paying for all 10 GB
+    # (20,000 J) would start it at the floor, at 13/25 duty: done at 60 / 0.52 = 115.4 s, product at 116.4 s.
+    hw = hardware(solar_w=20.0)
+    la = started("lookahead", plan([(100.0, 200.0), (8000.0, 9000.0)], hw=hw))
+    queued = (QueuedItem(5, "raw", 10 * GB, 9000.0, 1.0),)
+    sat = sat_view(energy_j=48 * 3600.0 + 3600.0, queue=queued, downlink_backlog_bytes=10 * GB)
+    t, _ = la.onboard_route(capture_view(sat=sat, deadline=1000.0), sat, 0.0, 0.0)
+    assert t == pytest.approx(101.0)
+    assert 1.0 + onboard_finish_s(la.tl[0], 0.0, 48 * 3600.0 + 3600.0 - 20_000.0, 60.0) == pytest.approx(
+        1.0 + 60.0 / 0.52)
+
+
+def test_the_radio_comes_first_only_with_bytes_worth_more_per_joule_than_the_job_has_left():
+    # Solar 7 W = bus: no surplus; the battery 2000 J above its reserve (no shadow ahead). The job on the
+    # computer has 30 s left: 25 W x 30 s + 20 W x 1 s for its 10 MB product = 770 J for a value of 3.
+    # Running on to the contact at 1000 s takes 750 J, leaving 1250 J. A queued 2 GB raw item worth 1 would
+    # take 20 W x 200 s = 4000 J (1 / 4000 per J < 3 / 770): it does not hold the job. Worth 100, it does.
+    hw = hardware(solar_w=7.0)
+    la = started("lookahead", plan([(1000.0, 2000.0)], hw=hw))
+    job = OnboardJob(7, 30.0, 5000.0, 3.0, 0.01 * GB)
+    for value, first in ((1.0, True), (100.0, False)):
+        queued = (QueuedItem(5, "raw", 2 * GB, 5000.0, value),)
+        sat = sat_view(energy_j=48 * 3600.0 + 2000.0, queue=queued, onboard_running=job, compute_backlog_s=30.0)
+        assert la.radio_energy_first(sat) is first
+
+
+def test_a_capture_at_the_margin_goes_raw_when_its_contact_will_have_room():
+    # One contact, 1000-2000 s (10 GB). Prices under which a 1 GB raw capture worth 1 is worth less than it
+    # takes (downlink 1 per GB) and so is its onboard route (computer time). One capture an hour is
+    # expected, half of them taken raw: 1/3600 x 0.5 GB x 2000 s = 0.278 GB before the contact closes, plus
+    # two standard deviations (2 x sqrt(0.278) GB = 1.054 GB); with this one, 2.332 GB. Room is left with
+    # 7.6 GB queued, not with 7.7 GB, nor when the battery (no surplus) cannot pay the transmitter for all.
+    def decide(queued_gb, hw=None, energy_j=72 * 3600.0):
+        la = started("lookahead", plan([(1000.0, 2000.0)], hw=hw))
+        prices = la.prices[0]
+        item = (1.0, 1.0, 0.01, 25.0 * 60.0 / 3600.0, 60.0 / 3600.0, True, True)
+        prices.rate_per_s, prices.prior = 1.0 / 3600.0, [item]
+        prices.route_share = {prices._kind(item): (0.5, 0.0)}
+        prices.price_gb, prices.price_wh, prices.price_h, prices.priced = 1.0, 0.1, 58.0, True
+        queue = (QueuedItem(5, "raw", queued_gb * GB, 9000.0, 1.0),)
+        sat = sat_view(queue=queue, downlink_backlog_bytes=queued_gb * GB, energy_j=energy_j)
+        view = capture_view(sat=sat, value=1.0, deadline=5000.0)
+        assert max(prices.score(view, "ground"), prices.score(view, "onboard")) < 0
+        return la.on_capture(view)
+
+    assert decide(7.6) == "ground"
+    assert decide(7.7) == "drop"
+    # 8.6 GB on air take 17,200 J; the battery holds 10,000 J above its floor and the array adds nothing.
+    assert decide(7.6, hw=hardware(solar_w=7.0), energy_j=48 * 3600.0 + 10_000.0) == "drop"
+
+
 def test_the_class_mix_known_from_the_scenario_by_hand():
     from spaceground.model import WorkloadSpec
     from spaceground.policies.lookahead import class_mix

@@ -14,7 +14,9 @@ It takes a route that meets the deadline; when both do, the onboard one if the d
 is contended (queued plus expected raw bytes exceed what the contacts carry before the
 deadline), else the one of least weighted cost (scenario ``objective``), then the
 earlier. A capture that can meet its deadline by neither route is dropped at once,
-freeing storage and downlink for others. Downlinks go earliest deadline first, except
+freeing storage and downlink for others. Scarcity prices (a small LP over the captures
+to come) weigh what each route uses; one they leave at the margin still goes raw if its
+own contact will have room for it. Downlinks go earliest deadline first, except
 that items which can no longer make it yield to the others, lowest value per byte
 first (a weighted Moore-Hodgson rule).
 """
@@ -22,11 +24,19 @@ first (a weighted Moore-Hodgson rule).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
 from . import register
-from .planning import PlanningPolicy, choose_datacenter, edf_with_yield, next_shadow_s, sunlit_time_after
+from .planning import (
+    PlanningPolicy,
+    choose_datacenter,
+    edf_with_yield,
+    next_shadow_s,
+    shadow_ahead_s,
+    sunlit_time_after,
+)
 
 URGENT_SLACK_S = 600.0
 PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
@@ -38,7 +48,7 @@ class Lookahead(PlanningPolicy):
 
     def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
                  shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True,
-                 margin_split=True, raw_slack_s=1800.0):
+                 margin_split=True, raw_slack_s=1800.0, room_sigma=2.0):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
@@ -53,6 +63,9 @@ class Lookahead(PlanningPolicy):
         if raw_slack_s < 0:
             raise ValueError(f"raw_slack_s must be >= 0, got {raw_slack_s}")
         self.raw_slack_s = float(raw_slack_s)
+        if room_sigma < 0:
+            raise ValueError(f"room_sigma must be >= 0, got {room_sigma}")
+        self.room_sigma = float(room_sigma)
         if not 0 <= shadow_min_soc <= 1:
             raise ValueError(f"shadow_min_soc must be in [0, 1], got {shadow_min_soc}")
         self.shadow_min_soc = float(shadow_min_soc)
@@ -96,10 +109,12 @@ class Lookahead(PlanningPolicy):
             g_score = prices.score(view, "ground") if g_ok else -math.inf
             o_score = prices.score(view, "onboard") if o_ok else -math.inf
             best = max(g_score, o_score)
+            marginal = best <= self.tie * max(view.value, 1e-12)
+            if marginal and g_ok and prices.score(view, "ground", downlink=False) > 0 and self._room(view, sat, prices):
+                return "ground"  # the span's downlink is short, but this contact will have room for it
             if best < -1e-9 * max(view.value, 1e-12):
                 return "drop"  # worth less than the resources it would take from the captures to come
-            if (self.margin_split and prices.price_wh > 0 and best <= self.tie * max(view.value, 1e-12)
-                    and not prices.admit(view)):
+            if self.margin_split and prices.price_wh > 0 and marginal and not prices.admit(view):
                 return "drop"  # at the margin: only the share of its kind the prices' LP takes
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
@@ -149,6 +164,37 @@ class Lookahead(PlanningPolicy):
         need_j = (tl.hw.compute_busy_w - tl.hw.compute_idle_w) * min(job.run_s, shadow - now)
         return sat.energy_j + tl.surplus_j(now, shadow) - need_j >= self.shadow_min_soc * sat.battery_j
 
+    def _room(self, view, sat, prices):
+        """Will the contact this capture's raw would go down in have room for it, for what is queued and for
+        what the captures to come are expected to bring before it closes (at the prices' shares of each kind,
+        raw and product, and ``room_sigma`` standard deviations of Poisson arrivals more), and will the
+        battery pay the transmitter for it after the onboard work? Then the downlink is not short here,
+        whatever its price over the span (at 12x overload the prices leave whole contacts empty otherwise)."""
+        if prices.rate_per_s is None or not prices.prior:
+            return False
+        tl = self.tl[sat.index]
+        hw = tl.hw
+        now = view.now_s
+        ahead = sum(q.remaining_bytes for q in sat.queue if now <= q.deadline_s <= view.deadline_s)
+        t_down, _ = tl.time_to_send(now, ahead + view.raw_bytes)
+        if not math.isfinite(t_down):
+            return False
+        k = bisect_right(tl._start, t_down) - 1
+        los = tl._end[k]
+        queued = sum(q.remaining_bytes for q in sat.queue if q.deadline_s >= now)
+        gb_per_s = 0.0
+        for item in prices.prior:
+            raw_share, onboard_share = prices.route_share.get(prices._kind(item), (0.0, 0.0))
+            gb_per_s += raw_share * item[1] + onboard_share * item[2]
+        expected = prices.rate_per_s / len(prices.prior) * gb_per_s * 1e9 * max(0.0, los - now)
+        expected += self.room_sigma * math.sqrt(expected * view.raw_bytes)
+        if queued + view.raw_bytes + expected > tl.bytes_between(now, los):
+            return False
+        sent = min(queued + view.raw_bytes, tl.bytes_between(now, los))
+        need_j = hw.tx_w * sent / tl._rate[k] + (hw.compute_busy_w - hw.compute_idle_w) * self.live_backlog_s(sat)
+        floor_j = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
+        return sat.energy_j - floor_j + tl.surplus_j(now, los) >= need_j
+
     def _energy_free(self, sat):
         """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,
         with the computer idle? Then onboard work costs no energy the prices count on."""
@@ -158,19 +204,23 @@ class Lookahead(PlanningPolicy):
     def urgent_job(self, sat):
         """Must the job on the computer run now? Yes if, with it and the waiting jobs that can still make
         it run one after another (earliest deadline first), some product would miss its deadline's
-        contact were the work to wait for sunlight, but not if it runs at once."""
+        contact were the work to wait for sunlight (in sunlight: for the sunlight after the next shadow),
+        but not if it runs at once."""
         job = sat.onboard_running
         if job is None:
             return False
         tl = self.tl[sat.index]
         now = sat.now_s
         chain = [job] + sorted((j for j in sat.onboard_queue if self._live(sat, j)), key=lambda j: j.deadline_s)
+        # Held now, the work waits for the sunlight after the shadow it is in or, in sunlight, after the
+        # next one (may_compute holds it in sunlight too, until the array's surplus pays for it).
+        wait_from = now if sat.sunlit_fraction < 0.999 else next_shadow_s(tl, now)
         done_s = 0.0
         for j in chain:
             done_s += j.run_s
             if tl.time_to_send(now + done_s, j.product_bytes)[0] > j.deadline_s:
                 continue  # too late either way
-            in_sun_done = sunlit_time_after(tl, now, done_s)
+            in_sun_done = sunlit_time_after(tl, wait_from, done_s)
             if tl.time_to_send(in_sun_done, j.product_bytes)[0] > j.deadline_s - URGENT_SLACK_S:
                 return True
         return False
@@ -229,6 +279,7 @@ class ScarcityPrices:
         self.price_gb = self.price_wh = self.price_h = 0.0
         self.onboard_share, self.split = {}, {}
         self.take_share, self.taken = {}, {}
+        self.route_share = {}  # kind -> (share taken raw, share taken onboard) in the LP
         self.priced = False
         self.tx_wh_per_gb = timeline.hw.tx_w * 1e9 / timeline.mean_rate_Bps / 3600.0
         # The scenario's capture classes, when all are rate-triggered: their mean rate is known in
@@ -252,10 +303,11 @@ class ScarcityPrices:
             self.sample.pop(0)
         self.seen += 1
 
-    def score(self, view, route):
+    def score(self, view, route, downlink=True):
+        """Value less the resources the route uses at the prices (``downlink=False``: the bytes for free)."""
         v, raw, product, wh, h, _ = self._item(view)[:6]
         if route == "ground":
-            return v - self.price_gb * raw - self.price_wh * self.tx_wh_per_gb * raw
+            return v - (self.price_gb if downlink else 0.0) * raw - self.price_wh * self.tx_wh_per_gb * raw
         return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
 
     def update(self, view, sat, live_backlog_s):
@@ -325,6 +377,7 @@ class ScarcityPrices:
             for item in sample:
                 counts[self._kind(item)] = counts.get(self._kind(item), 0) + 1
             self.take_share = {k: min(1.0, (o + r) / counts[k]) for k, (o, r) in shares.items()}
+            self.route_share = {k: (min(1.0, r / counts[k]), min(1.0, o / counts[k])) for k, (o, r) in shares.items()}
 
     @staticmethod
     def _kind(item):

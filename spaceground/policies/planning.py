@@ -329,8 +329,10 @@ class PlanningPolicy(BasePolicy):
             running = 0.0
         ahead_s = running + sum(j.run_s for j in sat.onboard_queue
                                 if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
-        # The transmitter's energy for what is queued comes first (see radio_energy_first).
-        tx_j = hw.tx_w * live_backlog_bytes(sat) / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
+        # The transmitter's energy for what is queued comes first (see radio_energy_first): as much of it
+        # as the contacts before the deadline can carry (what goes down later is paid for later).
+        tx_bytes = min(live_backlog_bytes(sat), tl.bytes_between(view.now_s, view.deadline_s))
+        tx_j = hw.tx_w * tx_bytes / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
         shadow_min_j = self.shadow_min_soc * hw.battery_j
         t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
@@ -403,8 +405,8 @@ class PlanningPolicy(BasePolicy):
 
         Until the next window opens the battery gains the sunlight and loses the bus and the
         computer (if it runs the whole time, up to its backlog); what is left above the floor
-        must pay the transmitter for the queued bytes, up to the window's length, and a few
-        captures."""
+        must pay the transmitter for the queued bytes worth more per joule than the job on the
+        computer has left to do, up to the window's length, and a few captures."""
         tl = self.tl[sat.index]
         hw = tl.hw
         now = sat.now_s
@@ -414,7 +416,17 @@ class PlanningPolicy(BasePolicy):
         if i >= len(tl._start):
             return True
         aos, los = max(tl._start[i], now), tl._end[i]
-        tx_s = min(los - aos, live_backlog_bytes(sat) / tl._rate[i]) if tl._rate[i] > 0 else 0.0
+        rate = tl._rate[i]
+        backlog = live_backlog_bytes(sat)
+        job = sat.onboard_running
+        if job is not None and rate > 0:
+            # Only the queued items worth more per joule than what the job has left to do come first
+            # (a job nearly done is worth finishing before bytes of little value go down).
+            job_j = (hw.compute_busy_w - hw.compute_idle_w) * job.run_s + hw.tx_w * job.product_bytes / rate
+            per_j = job.value / max(job_j, 1e-9)
+            backlog = sum(q.remaining_bytes for q in sat.queue
+                          if q.deadline_s >= now and q.value * rate > per_j * hw.tx_w * q.remaining_bytes)  # fmt: skip
+        tx_s = min(los - aos, backlog / rate) if rate > 0 else 0.0
         need = hw.tx_w * tx_s + 3 * hw.capture_j
         run = min(self.live_backlog_s(sat), aos - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
