@@ -24,7 +24,6 @@ first (a weighted Moore-Hodgson rule).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 
 import numpy as np
 
@@ -33,13 +32,13 @@ from .planning import (
     PlanningPolicy,
     choose_datacenter,
     edf_with_yield,
+    live_backlog_bytes,
     next_shadow_s,
-    shadow_ahead_s,
     sunlit_time_after,
 )
 
-URGENT_SLACK_S = 600.0
-PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
+URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
+PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come
 
 
 @register("lookahead")
@@ -179,21 +178,20 @@ class Lookahead(PlanningPolicy):
         t_down, _ = tl.time_to_send(now, ahead + view.raw_bytes)
         if not math.isfinite(t_down):
             return False
-        k = bisect_right(tl._start, t_down) - 1
-        los = tl._end[k]
-        queued = sum(q.remaining_bytes for q in sat.queue if q.deadline_s >= now)
+        los, rate = tl.window_at(t_down)
+        queued = live_backlog_bytes(sat)
         gb_per_s = 0.0
         for item in prices.prior:
             raw_share, onboard_share = prices.route_share.get(prices._kind(item), (0.0, 0.0))
             gb_per_s += raw_share * item[1] + onboard_share * item[2]
         expected = prices.rate_per_s / len(prices.prior) * gb_per_s * 1e9 * max(0.0, los - now)
         expected += self.room_sigma * math.sqrt(expected * view.raw_bytes)
-        if queued + view.raw_bytes + expected > tl.bytes_between(now, los):
+        capacity = tl.bytes_between(now, los)
+        if queued + view.raw_bytes + expected > capacity:
             return False
-        sent = min(queued + view.raw_bytes, tl.bytes_between(now, los))
-        need_j = hw.tx_w * sent / tl._rate[k] + (hw.compute_busy_w - hw.compute_idle_w) * self.live_backlog_s(sat)
-        floor_j = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
-        return sat.energy_j - floor_j + tl.surplus_j(now, los) >= need_j
+        sent = min(queued + view.raw_bytes, capacity)
+        need_j = hw.tx_w * sent / rate + (hw.compute_busy_w - hw.compute_idle_w) * self.live_backlog_s(sat)
+        return sat.energy_j - tl.floor_j(now) + tl.surplus_j(now, los) >= need_j
 
     def _energy_free(self, sat):
         """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,

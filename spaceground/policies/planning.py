@@ -99,6 +99,15 @@ class SatelliteTimeline:
         i = max(bisect_right(self._seg_t, t) - 1, 0)
         return self._solar_cum[i] + self._seg_f[i] * (t - self._seg_t[i])
 
+    def floor_j(self, t_s):
+        """The engine's energy floor at ``t_s``: the reserve plus the bus through the shadow ahead [J]."""
+        return self.hw.reserve_j + self.hw.bus_w * shadow_ahead_s(self, t_s)
+
+    def window_at(self, t_s):
+        """(end [s], rate [B/s]) of the merged window holding ``t_s`` (the last one starting at or before it)."""
+        i = bisect_right(self._start, t_s) - 1
+        return self._end[i], self._rate[i]
+
     def surplus_j(self, t0_s, t1_s):
         """Energy the array delivers in [t0, t1] beyond the bus and the idle computer [J]."""
         hw = self.hw
@@ -430,7 +439,7 @@ class PlanningPolicy(BasePolicy):
         need = hw.tx_w * tx_s + 3 * hw.capture_j
         run = min(self.live_backlog_s(sat), aos - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
-        floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(tl, now)
+        floor = tl.floor_j(now)
         return sat.energy_j - floor + tl.surplus_j(now, aos) - extra * run >= need
 
 
@@ -453,7 +462,7 @@ def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
     while i < len(t):
         end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
         p_idle = hw.solar_w * f[i] - hw.bus_w - hw.compute_idle_w
-        floor = hw.reserve_j + hw.bus_w * shadow_ahead_s(timeline, now)
+        floor = timeline.floor_j(now)
         if f[i] < FULL_SUN:
             floor = max(floor, shadow_min_j)
         while now < end - 1e-9 and left > 0:
