@@ -34,8 +34,10 @@ from .planning import (
     edf_with_yield,
     live_backlog_bytes,
     next_shadow_s,
+    onboard_finish_s,
     sunlit_time_after,
 )
+
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come
@@ -222,6 +224,38 @@ class Lookahead(PlanningPolicy):
             if tl.time_to_send(in_sun_done, j.product_bytes)[0] > j.deadline_s - URGENT_SLACK_S:
                 return True
         return False
+
+    def next_onboard_job(self, sat):
+        """Earliest deadline first among the jobs that can still make it, except that a job whose turn
+        would make a later one late yields, least value per second of computing first (the weighted
+        Moore-Hodgson rule of :func:`~.planning.edf_with_yield`, on the computer). Each job's finish is the
+        onboard fluid model's (:func:`~.planning.onboard_finish_s`) with the jobs kept before it, the battery
+        less the transmitter's energy for the queued bytes the contacts before its deadline carry, then its
+        product's first contact. With every job yielding, the earliest deadline runs."""
+        live = sorted((j for j in sat.onboard_queue if self._live(sat, j)), key=lambda j: (j.deadline_s, j.capture_id))
+        if len(live) <= 1:
+            return live[0].capture_id if live else None
+        tl = self.tl[sat.index]
+        hw = tl.hw
+        now = sat.now_s
+        backlog = live_backlog_bytes(sat)
+        kept, work = [], 0.0
+
+        def late(job, work_s):
+            tx_j = hw.tx_w * min(backlog, tl.bytes_between(now, job.deadline_s)) / tl.mean_rate_Bps
+            t_c = onboard_finish_s(tl, now, sat.energy_j - tx_j, work_s)
+            return tl.time_to_send(t_c, job.product_bytes)[0] > job.deadline_s
+
+        for job in live:
+            kept.append(job)
+            work += job.run_s
+            while kept and kept[-1] is job and late(job, work):
+                worst = min(kept, key=lambda j: (j.value / max(j.run_s, 1e-9), -j.deadline_s))
+                kept.remove(worst)
+                work -= worst.run_s
+        if not kept:
+            return live[0].capture_id
+        return kept[0].capture_id
 
     def downlink_order(self, view):
         return deadline_order_with_yield(view, self.tl[view.satellite.index], self.duration_s)

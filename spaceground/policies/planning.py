@@ -412,10 +412,11 @@ class PlanningPolicy(BasePolicy):
     def radio_energy_first(self, sat):
         """Hold onboard work that would leave too little energy for the next contact's downlink.
 
-        Until the next window opens the battery gains the sunlight and loses the bus and the
-        computer (if it runs the whole time, up to its backlog); what is left above the floor
-        must pay the transmitter for the queued bytes worth more per joule than the job on the
-        computer has left to do, up to the window's length, and a few captures."""
+        Until the queued bytes are down in the next window the battery gains the sunlight and
+        loses the bus and the computer (if it runs the whole time, up to its backlog, through
+        the transmission too); what is left above the floor must pay the transmitter for the
+        queued bytes worth more per joule than the job on the computer has left to do, up to
+        the window's length, and a few captures."""
         tl = self.tl[sat.index]
         hw = tl.hw
         now = sat.now_s
@@ -437,10 +438,14 @@ class PlanningPolicy(BasePolicy):
                           if q.deadline_s >= now and q.value * rate > per_j * hw.tx_w * q.remaining_bytes)  # fmt: skip
         tx_s = min(los - aos, backlog / rate) if rate > 0 else 0.0
         need = hw.tx_w * tx_s + 3 * hw.capture_j
-        run = min(self.live_backlog_s(sat), aos - now)
+        # A job that runs on draws through the transmission too: count the computer until the queued
+        # bytes are down, not only until the window opens (else a job started before a window drains
+        # the battery the transmitter needs once it opens).
+        until = aos + tx_s
+        run = min(self.live_backlog_s(sat), until - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
         floor = tl.floor_j(now)
-        return sat.energy_j - floor + tl.surplus_j(now, aos) - extra * run >= need
+        return sat.energy_j - floor + tl.surplus_j(now, until) - extra * run >= need
 
 
 def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
