@@ -266,6 +266,34 @@ def test_the_radio_comes_first_only_with_bytes_worth_more_per_joule_than_the_job
         assert la.radio_energy_first(sat) is first
 
 
+def test_the_radio_counts_the_computer_running_on_through_the_transmission():
+    # Solar 7 W = bus: no surplus, no shadow; the battery 6000 J above its reserve. The job on the computer
+    # has 600 s left (25 W); a contact opens at 100 s and a queued 1 GB raw item worth 100 takes 100 s on
+    # air at 20 W = 2000 J. Running on to the window takes 2500 J, leaving 3500 J, but the job keeps drawing
+    # through the 100 s of transmission: another 2500 J, so 1000 J would be left for 2000 J of transmitting.
+    # The radio comes first. With 7200 J: 7200 - 25 W x 200 s = 2200 J >= 2000 J, and the job runs.
+    hw = hardware(solar_w=7.0)
+    la = started("lookahead", plan([(100.0, 2000.0)], hw=hw))
+    job = OnboardJob(7, 600.0, 5000.0, 3.0, 0.01 * GB)
+    queued = (QueuedItem(5, "raw", 1 * GB, 5000.0, 100.0),)
+    for above_j, runs in ((6000.0, False), (7200.0, True)):
+        sat = sat_view(energy_j=48 * 3600.0 + above_j, queue=queued, onboard_running=job, compute_backlog_s=600.0)
+        assert la.radio_energy_first(sat) is runs
+
+
+def test_a_job_whose_turn_would_make_a_more_valuable_one_late_yields():
+    # Constant sunlight, battery near full: the computer runs at full speed. One contact, 1000-1300 s; jobs of
+    # 600 s with 10 MB products (1 s on air). A (due 1100 s, worth 0.3) first: done at 600 s, product down at
+    # 1000 s; then B done at 1200 s, product at 1201 s, after B's 1150 s. Only one can make it: A, worth
+    # less per second of computing, yields and B runs (earliest deadline first would run A). Due at 1300 s,
+    # B makes it after A, and A (due first) runs.
+    la = started("lookahead", plan([(1000.0, 1300.0)]))
+    a = OnboardJob(1, 600.0, 1100.0, 0.3, 0.01 * GB)
+    for b_deadline, first in ((1150.0, 2), (1300.0, 1)):
+        b = OnboardJob(2, 600.0, b_deadline, 3.0, 0.01 * GB)
+        assert la.next_onboard_job(sat_view(energy_j=79 * 3600.0, onboard_queue=(a, b))) == first
+
+
 def test_a_capture_at_the_margin_goes_raw_when_its_contact_will_have_room():
     # One contact, 1000-2000 s (10 GB). Prices under which a 1 GB raw capture worth 1 is worth less than it
     # takes (downlink 1 per GB) and so is its onboard route (computer time). One capture an hour is

@@ -18,7 +18,8 @@ freeing storage and downlink for others. Scarcity prices (a small LP over the ca
 to come) weigh what each route uses; one they leave at the margin still goes raw if its
 own contact will have room for it. Downlinks go earliest deadline first, except
 that items which can no longer make it yield to the others, lowest value per byte
-first (a weighted Moore-Hodgson rule).
+first (a weighted Moore-Hodgson rule); onboard jobs likewise, a job whose turn would
+make a later one late yielding, lowest value per second of computing first.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from .planning import (
     onboard_finish_s,
     sunlit_time_after,
 )
-
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come
