@@ -281,6 +281,29 @@ def test_the_radio_counts_the_computer_running_on_through_the_transmission():
         assert la.radio_energy_first(sat) is runs
 
 
+def test_the_radio_reserves_against_the_floor_after_sunrise():
+    # Shadow to 1000 s, sunlight to 5000 s, shadow to 7000 s, then sunlight; bus 7 W, solar 7 W (no surplus
+    # in sunlight). The floor above the reserve is the bus through the shadow ahead: 7 W x 500 s = 3500 J
+    # at 500 s, but from sunrise 7 W x 2000 s = 14,000 J; at 6000 s, 7000 J. Its highest over 500-6000 s is
+    # the sunrise's, between the two ends.
+    segments = ((0.0, 1000.0, 5000.0, 7000.0), (0.0, 1.0, 0.0, 1.0))
+    la = started("lookahead", plan([(1200.0, 2000.0)], hw=hardware(solar_w=7.0), segments=segments))
+    tl = la.tl[0]
+    reserve = 48 * 3600.0
+    assert tl.floor_j(500.0) - reserve == pytest.approx(3500.0)
+    assert tl.floor_max_j(500.0, 1500.0) - reserve == pytest.approx(14_000.0)
+    assert tl.floor_max_j(500.0, 6000.0) - reserve == pytest.approx(14_000.0)
+    assert tl.floor_max_j(5500.0, 6000.0) - reserve == pytest.approx(10_500.0)
+    # At 500 s a 1 GB item is queued for the window at 1200 s (100 s on air at 20 W: 2000 J). The shadow
+    # takes 3500 J by sunrise, and the transmitter then stops at the 14,000 J floor: the battery needs
+    # 3500 + 14,000 + 2000 = 19,500 J above the reserve for the radio. With 15,000 J onboard work waits
+    # (judged against the floor of the moment, 3500 J, it would not); with 20,000 J it may run.
+    queued = (QueuedItem(5, "raw", 1 * GB, 5000.0, 1.0),)
+    for above_j, runs in ((15_000.0, False), (20_000.0, True)):
+        sat = sat_view(energy_j=reserve + above_j, queue=queued, now_s=500.0, sunlit_fraction=0.0)
+        assert la.radio_energy_first(sat) is runs
+
+
 def test_a_job_whose_turn_would_make_a_more_valuable_one_late_yields():
     # Constant sunlight, battery near full: the computer runs at full speed. One contact, 1000-1300 s; jobs of
     # 600 s with 10 MB products (1 s on air). A (due 1100 s, worth 0.3) first: done at 600 s, product down at

@@ -193,7 +193,7 @@ class Lookahead(PlanningPolicy):
             return False
         sent = min(queued + view.raw_bytes, capacity)
         need_j = hw.tx_w * sent / rate + (hw.compute_busy_w - hw.compute_idle_w) * self.live_backlog_s(sat)
-        return sat.energy_j - tl.floor_j(now) + tl.surplus_j(now, los) >= need_j
+        return sat.energy_j - tl.floor_max_j(now, los) + tl.surplus_j(now, los) >= need_j
 
     def _energy_free(self, sat):
         """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,

@@ -103,6 +103,17 @@ class SatelliteTimeline:
         """The engine's energy floor at ``t_s``: the reserve plus the bus through the shadow ahead [J]."""
         return self.hw.reserve_j + self.hw.bus_w * shadow_ahead_s(self, t_s)
 
+    def floor_max_j(self, t0_s, t1_s):
+        """The highest :meth:`floor_j` over [t0, t1] [J]: what a load running through the interval meets.
+        In shadow the floor falls as the shadow passes; at sunrise it jumps to the reserve plus the bus
+        through the whole next shadow, so the highest is at an end or at a sunrise in between."""
+        t, f = self._seg_t, self._seg_f
+        best = max(self.floor_j(t0_s), self.floor_j(t1_s))
+        for i in range(bisect_right(t, t0_s), bisect_right(t, t1_s)):
+            if f[i] >= FULL_SUN and i > 0 and f[i - 1] < FULL_SUN:
+                best = max(best, self.floor_j(t[i]))
+        return best
+
     def window_at(self, t_s):
         """(end [s], rate [B/s]) of the merged window holding ``t_s`` (the last one starting at or before it)."""
         i = bisect_right(self._start, t_s) - 1
@@ -414,7 +425,8 @@ class PlanningPolicy(BasePolicy):
 
         Until the queued bytes are down in the next window the battery gains the sunlight and
         loses the bus and the computer (if it runs the whole time, up to its backlog, through
-        the transmission too); what is left above the floor must pay the transmitter for the
+        the transmission too); what is left above the floor (the highest it will be by then: see
+        :meth:`SatelliteTimeline.floor_max_j`) must pay the transmitter for the
         queued bytes worth more per joule than the job on the computer has left to do, up to
         the window's length, and a few captures."""
         tl = self.tl[sat.index]
@@ -444,8 +456,7 @@ class PlanningPolicy(BasePolicy):
         until = aos + tx_s
         run = min(self.live_backlog_s(sat), until - now)
         extra = hw.compute_busy_w - hw.compute_idle_w
-        floor = tl.floor_j(now)
-        return sat.energy_j - floor + tl.surplus_j(now, until) - extra * run >= need
+        return sat.energy_j - tl.floor_max_j(now, until) + tl.surplus_j(now, until) - extra * run >= need
 
 
 def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
