@@ -318,28 +318,33 @@ def test_a_job_whose_turn_would_make_a_more_valuable_one_late_yields():
 
 
 def test_a_capture_at_the_margin_goes_raw_when_its_contact_will_have_room():
-    # One contact, 1000-2000 s (10 GB). Prices under which a 1 GB raw capture worth 1 is worth less than it
-    # takes (downlink 1 per GB) and so is its onboard route (computer time). One capture an hour is
-    # expected, half of them taken raw: 1/3600 x 0.5 GB x 2000 s = 0.278 GB before the contact closes, plus
-    # two standard deviations (2 x sqrt(0.278) GB = 1.054 GB); with this one, 2.332 GB. Room is left with
-    # 7.6 GB queued, not with 7.7 GB, nor when the battery (no surplus) cannot pay the transmitter for all.
-    def decide(queued_gb, hw=None, energy_j=72 * 3600.0):
+    # One contact, 1000-2000 s (10 GB). Two kinds of 1 GB capture, worth 1 and 0.5, one an hour each, half of
+    # each taken raw; prices (downlink 1 per GB, computer time) under which both are worth less than they
+    # take. A capture worth 0.5 keeps room for the captures to come before the contact closes:
+    # 2/3600 x 0.5 GB x 2000 s = 0.556 GB, plus two standard deviations (2 x sqrt(0.556) GB = 1.491 GB);
+    # with itself, 3.046 GB. Room is left with 6.9 GB queued, not with 7.0 GB, nor when the battery (no
+    # surplus) cannot pay the transmitter for all. A capture worth 1 is of the densest kind: no
+    # capture to come is worth more per byte, so it keeps no room for others (first come, first served) and
+    # goes raw with 8.9 GB queued, not 9.1 GB.
+    def decide(queued_gb, value, hw=None, energy_j=72 * 3600.0):
         la = started("lookahead", plan([(1000.0, 2000.0)], hw=hw))
         prices = la.prices[0]
-        item = (1.0, 1.0, 0.01, 25.0 * 60.0 / 3600.0, 60.0 / 3600.0, True, True)
-        prices.rate_per_s, prices.prior = 1.0 / 3600.0, [item]
-        prices.route_share = {prices._kind(item): (0.5, 0.0)}
+        kinds = [(v, 1.0, 0.01, 25.0 * 60.0 / 3600.0, 60.0 / 3600.0, True, True) for v in (1.0, 0.5)]
+        prices.rate_per_s, prices.prior = 2.0 / 3600.0, kinds
+        prices.route_share = {prices._kind(item): (0.5, 0.0) for item in kinds}
         prices.price_gb, prices.price_wh, prices.price_h, prices.priced = 1.0, 0.1, 58.0, True
         queue = (QueuedItem(5, "raw", queued_gb * GB, 9000.0, 1.0),)
         sat = sat_view(queue=queue, downlink_backlog_bytes=queued_gb * GB, energy_j=energy_j)
-        view = capture_view(sat=sat, value=1.0, deadline=5000.0)
+        view = capture_view(sat=sat, value=value, deadline=5000.0)
         assert max(prices.score(view, "ground"), prices.score(view, "onboard")) < 0
         return la.on_capture(view)
 
-    assert decide(7.6) == "ground"
-    assert decide(7.7) == "drop"
-    # 8.6 GB on air take 17,200 J; the battery holds 10,000 J above its floor and the array adds nothing.
-    assert decide(7.6, hw=hardware(solar_w=7.0), energy_j=48 * 3600.0 + 10_000.0) == "drop"
+    assert decide(6.9, 0.5) == "ground"
+    assert decide(7.0, 0.5) == "drop"
+    # 7.9 GB on air take 15,800 J; the battery holds 10,000 J above its floor and the array adds nothing.
+    assert decide(6.9, 0.5, hw=hardware(solar_w=7.0), energy_j=48 * 3600.0 + 10_000.0) == "drop"
+    assert decide(8.9, 1.0) == "ground"
+    assert decide(9.1, 1.0) == "drop"
 
 
 def test_the_class_mix_known_from_the_scenario_by_hand():

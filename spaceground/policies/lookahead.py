@@ -168,7 +168,8 @@ class Lookahead(PlanningPolicy):
     def _room(self, view, sat, prices):
         """Will the contact this capture's raw would go down in have room for it, for what is queued and for
         what the captures to come are expected to bring before it closes (at the prices' shares of each kind,
-        raw and product, and ``room_sigma`` standard deviations of Poisson arrivals more), and will the
+        raw and product, and ``room_sigma`` standard deviations of Poisson arrivals more; none for a capture
+        of the kind worth most per byte), and will the
         battery pay the transmitter for it after the onboard work? Then the downlink is not short here,
         whatever its price over the span (at 12x overload the prices leave whole contacts empty otherwise)."""
         if prices.rate_per_s is None or not prices.prior:
@@ -183,7 +184,11 @@ class Lookahead(PlanningPolicy):
         los, rate = tl.window_at(t_down)
         queued = live_backlog_bytes(sat)
         gb_per_s = 0.0
-        for item in prices.prior:
+        # No capture to come is worth more per byte than one of the densest kind: for it, first come first
+        # served (keeping room for later ones of its kind gains nothing, and loses this one).
+        mine = view.value / max(view.raw_bytes / 1e9, 1e-12)
+        densest = all(item[0] / max(item[1], 1e-12) <= mine * (1 + 1e-9) for item in prices.prior)
+        for item in () if densest else prices.prior:
             raw_share, onboard_share = prices.route_share.get(prices._kind(item), (0.0, 0.0))
             gb_per_s += raw_share * item[1] + onboard_share * item[2]
         expected = prices.rate_per_s / len(prices.prior) * gb_per_s * 1e9 * max(0.0, los - now)
