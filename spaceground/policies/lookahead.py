@@ -169,9 +169,9 @@ class Lookahead(PlanningPolicy):
         """Will the contact this capture's raw would go down in have room for it, for what is queued and for
         what the captures to come are expected to bring before it closes (at the prices' shares of each kind,
         raw and product, and ``room_sigma`` standard deviations of Poisson arrivals more; none for a capture
-        of the kind worth most per byte), and will the
-        battery pay the transmitter for it after the onboard work? Then the downlink is not short here,
-        whatever its price over the span (at 12x overload the prices leave whole contacts empty otherwise)."""
+        of the kind worth most per byte), and will the battery pay the transmitter for it after the onboard
+        work? Then the downlink is not short here, whatever its price over the span (at 12x overload the
+        prices leave whole contacts empty otherwise)."""
         if prices.rate_per_s is None or not prices.prior:
             return False
         tl = self.tl[sat.index]
@@ -241,14 +241,11 @@ class Lookahead(PlanningPolicy):
         if len(live) <= 1:
             return live[0].capture_id if live else None
         tl = self.tl[sat.index]
-        hw = tl.hw
         now = sat.now_s
-        backlog = live_backlog_bytes(sat)
         kept, work = [], 0.0
 
         def late(job, work_s):
-            tx_j = hw.tx_w * min(backlog, tl.bytes_between(now, job.deadline_s)) / tl.mean_rate_Bps
-            t_c = onboard_finish_s(tl, now, sat.energy_j - tx_j, work_s)
+            t_c = onboard_finish_s(tl, now, sat.energy_j - self.radio_due_j(sat, now, job.deadline_s), work_s)
             return tl.time_to_send(t_c, job.product_bytes)[0] > job.deadline_s
 
         for job in live:

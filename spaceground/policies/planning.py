@@ -349,10 +349,8 @@ class PlanningPolicy(BasePolicy):
             running = 0.0
         ahead_s = running + sum(j.run_s for j in sat.onboard_queue
                                 if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
-        # The transmitter's energy for what is queued comes first (see radio_energy_first): as much of it
-        # as the contacts before the deadline can carry (what goes down later is paid for later).
-        tx_bytes = min(live_backlog_bytes(sat), tl.bytes_between(view.now_s, view.deadline_s))
-        tx_j = hw.tx_w * tx_bytes / tl.mean_rate_Bps if len(tl.rate_Bps) else 0.0
+        # The transmitter's energy for what is queued comes first (see radio_energy_first).
+        tx_j = self.radio_due_j(sat, view.now_s, view.deadline_s)
         shadow_min_j = self.shadow_min_soc * hw.battery_j
         t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
@@ -363,6 +361,14 @@ class PlanningPolicy(BasePolicy):
             return math.inf, 0.0
         energy_wh = hw.compute_busy_w * run_s / 3600.0
         return t_p, self.objective.onboard_energy_weight_per_wh * energy_wh
+
+    def radio_due_j(self, sat, t0_s, deadline_s):
+        """The transmitter's energy for the queued bytes still in time, as many of them as the contacts in
+        [t0, deadline] can carry (what goes down later is paid for later) [J]."""
+        tl = self.tl[sat.index]
+        if not len(tl.rate_Bps):
+            return 0.0
+        return tl.hw.tx_w * min(live_backlog_bytes(sat), tl.bytes_between(t0_s, deadline_s)) / tl.mean_rate_Bps
 
     def contended(self, view, sat, extra_bytes):
         """Would the downlink be short before the deadline if this capture went raw?"""
