@@ -37,6 +37,7 @@ from .planning import (
     next_shadow_s,
     onboard_finish_s,
     sunlit_time_after,
+    yield_until_in_time,
 )
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
@@ -177,8 +178,7 @@ class Lookahead(PlanningPolicy):
         tl = self.tl[sat.index]
         hw = tl.hw
         now = view.now_s
-        ahead = sum(q.remaining_bytes for q in sat.queue if now <= q.deadline_s <= view.deadline_s)
-        t_down, _ = tl.time_to_send(now, ahead + view.raw_bytes)
+        t_down, _ = tl.time_to_send(now, self.due_first_bytes(view, sat) + view.raw_bytes)
         if not math.isfinite(t_down):
             return False
         los, rate = tl.window_at(t_down)
@@ -242,19 +242,13 @@ class Lookahead(PlanningPolicy):
             return live[0].capture_id if live else None
         tl = self.tl[sat.index]
         now = sat.now_s
-        kept, work = [], 0.0
 
         def late(job, work_s):
             t_c = onboard_finish_s(tl, now, sat.energy_j - self.radio_due_j(sat, now, job.deadline_s), work_s)
             return tl.time_to_send(t_c, job.product_bytes)[0] > job.deadline_s
 
-        for job in live:
-            kept.append(job)
-            work += job.run_s
-            while kept and kept[-1] is job and late(job, work):
-                worst = min(kept, key=lambda j: (j.value / max(j.run_s, 1e-9), -j.deadline_s))
-                kept.remove(worst)
-                work -= worst.run_s
+        kept, _ = yield_until_in_time(live, size=lambda j: j.run_s,
+                                      density=lambda j: (j.value / max(j.run_s, 1e-9), -j.deadline_s), late=late)
         if not kept:
             return live[0].capture_id
         return kept[0].capture_id

@@ -226,6 +226,27 @@ def shadow_ahead_s(timeline, t_s):
     return max(0.0, end - start)
 
 
+def yield_until_in_time(ranked, size, density, late):
+    """The weighted Moore-Hodgson rule on one server (the downlink, the onboard computer).
+
+    Walk ``ranked`` (earliest deadline first), adding each item to the kept set; while the item just
+    added is ``late(item, total size kept)``, the kept item of least ``density`` (value per unit of
+    size, ties broken inside the key) yields. Items differ in size, so one yielding may not free
+    enough: yield until the item is in time or has yielded itself. Returns (kept in order, yielded in
+    the order they yielded)."""
+    kept, yielded = [], []
+    total = 0.0
+    for item in ranked:
+        kept.append(item)
+        total += size(item)
+        while kept and kept[-1] is item and late(item, total):
+            worst = min(kept, key=density)
+            kept.remove(worst)
+            total -= size(worst)
+            yielded.append(worst)
+    return kept, yielded
+
+
 def edf_with_yield(items, tl, now_s, duration_s):
     """Predicted downlink of queued items sent earliest deadline first, late ones yielding.
 
@@ -235,26 +256,18 @@ def edf_with_yield(items, tl, now_s, duration_s):
     are judged against the span end only. Returns (kept ids in order, yielded ids best first,
     {id: predicted end of downlink for kept ones}).
     """
+    def down(q, total):  # the item is down once the bytes up to its own are sent, and not before it is ready
+        return max(tl.time_to_send(now_s, total)[0], tl.time_to_send(q[4], q[1])[0])
+
     ranked = sorted(items, key=lambda q: (q[2], q[0]))
-    kept, late = [], []
-    total = 0.0
-    for item in ranked:
-        kept.append(item)
-        total += item[1]
-        # Items differ in size, so one yielding may not free enough: yield until this one is in time
-        # (or has yielded itself).
-        while kept and kept[-1] is item and item[2] <= duration_s and item[2] < max(
-                tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0]):
-            worst = min(kept, key=lambda q: (q[3] / max(q[1], 1.0), -q[2]))
-            kept.remove(worst)
-            total -= worst[1]
-            late.append(worst)
+    kept, late = yield_until_in_time(ranked, size=lambda q: q[1], density=lambda q: (q[3] / max(q[1], 1.0), -q[2]),
+                                     late=lambda q, total: q[2] <= duration_s and q[2] < down(q, total))
     late.sort(key=lambda q: (-q[3] / max(q[1], 1.0), q[2]))
     finish = {}
     total = 0.0
     for item in kept:
         total += item[1]
-        finish[item[0]] = max(tl.time_to_send(now_s, total)[0], tl.time_to_send(item[4], item[1])[0])
+        finish[item[0]] = down(item, total)
     return [q[0] for q in kept], [q[0] for q in late], finish
 
 
@@ -306,6 +319,10 @@ class PlanningPolicy(BasePolicy):
         items.append((-1, nbytes, deadline_s, view.value, release_s))
         _, _, finish = edf_with_yield(items, tl, now, self.duration_s)
         return finish.get(-1, math.inf)
+
+    def due_first_bytes(self, view, sat):
+        """Queued bytes due before this capture and still in time: what goes down ahead of its raw."""
+        return sum(q.remaining_bytes for q in sat.queue if view.now_s <= q.deadline_s <= view.deadline_s)
 
     def ground_route(self, view, sat, ahead_bytes):
         """(finish time, weighted cost, data centre) of the raw route; finish inf if impossible."""
@@ -383,7 +400,7 @@ class PlanningPolicy(BasePolicy):
         sat = view.satellite
         self._captured[sat.index] += view.raw_bytes
         # Items due before this one go first; those already late yield to everything.
-        ahead = sum(q.remaining_bytes for q in sat.queue if view.now_s <= q.deadline_s <= view.deadline_s)
+        ahead = self.due_first_bytes(view, sat)
         g_t, g_cost, _ = self.ground_route(view, sat, ahead)
         o_t, o_cost = self.onboard_route(view, sat, ahead, self.energy_margin * self.tl[sat.index].hw.battery_j)
         return sat, (g_t, g_cost), (o_t, o_cost)
