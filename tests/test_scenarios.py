@@ -18,6 +18,7 @@ from spaceground.scenario import load_scenario, parse_scenario
 from spaceground.simulate import execute, prepare, reseed
 
 from .conftest import ROOT
+from .golden import differences, run_hashes
 from .test_engine import TINY, check_exclusivity, check_invariants
 
 SEED_SCENARIOS = ["east-data-west-computing", "metro-1ms-latency-circle", "space-computing-constellation",
@@ -44,6 +45,26 @@ def test_every_policy_keeps_the_engine_invariants(scenario_runs):
         check_invariants(res, model)
         check_exclusivity(res, model)
         assert res.metrics["captures"] > 100, f"{name} under {policy}: too few captures to mean anything"
+
+
+def test_tables_hash_equal_to_the_committed_golden_tables(scenario_runs):
+    # A change that alters any table of a bundled scenario under any policy must say so: regenerate
+    # tests/data/golden_tables.json with tests/data/make_golden.py and explain each difference.
+    name, _, _, runs = scenario_runs
+    diffs = [d for policy, res in runs.items() for d in differences(name, policy, run_hashes(res))]
+    assert not diffs, "\n".join(diffs)
+
+
+def test_quickstart_tables_hash_equal_to_the_committed_golden_tables():
+    loaded = load_scenario(os.path.join(ROOT, "scenarios", "quickstart.yaml"))
+    model, inputs = prepare(loaded)
+    diffs = []
+    for name in POLICIES:
+        records, info = execute(model, inputs, name, model.policy_params if name == model.policy_name else {})
+        res = build_results(model, inputs, records, info, scene=False)
+        check_invariants(res, model)
+        diffs += differences("quickstart", name, run_hashes(res))
+    assert not diffs, "\n".join(diffs)
 
 
 def test_the_lp_bound_is_above_every_policy(scenario_runs):
