@@ -245,8 +245,8 @@ def validate_scenario(path):
     check_epochs(model.constellation, model.span.start, allow_stale=model.allow_stale)
     from .policies import make_policy
 
-    try:
-        make_policy(model.policy_name, model.policy_params)
+    try:  # checks a user policy's file without running it: validate runs no code from the scenario
+        make_policy(model.policy_name, model.policy_params, base_dir=model.base_dir, check_only=True)
     except InputError as exc:
         raise loaded.error(("policy", "name"), str(exc)) from None
     return model
@@ -259,7 +259,8 @@ def available_policies():
     return available()
 
 
-def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None, cache=None) -> Results:
+def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None, cache=None,
+                 allow_code=False) -> Results:
     """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
 
     Parameters
@@ -274,6 +275,9 @@ def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None
     progress : callable(stage, done, total), optional
     cache : spaceground.cache.GeometryCache, optional
         Serve contact windows, eclipses and target access computed before (see :mod:`spaceground.cache`).
+    allow_code : bool
+        Run the user policy (``module:Class``, a file beside the scenario) that the scenario names;
+        without it such a scenario is refused. A ``policy`` given here is consent for that policy.
     """
     import time
 
@@ -283,7 +287,7 @@ def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None
 
     started = time.perf_counter()
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    loaded = loaded.with_overrides(seed=seed, policy=policy)
+    loaded = loaded.with_overrides(seed=seed, policy=policy, allow_code=True if allow_code else None)
     model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None,
                             cache=cache)  # fmt: skip
     records, info = execute(model, inputs, progress=(lambda d, t: progress("simulation", d, t)) if progress else None)
@@ -331,6 +335,7 @@ def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=12
     """
     import json
 
+    from .atomic import atomic_folder
     from .engine import Engine
     from .policies import make_policy
     from .policies.milp import formulate, solve
@@ -341,8 +346,9 @@ def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=12
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     policies = list(policies)
     for name in policies:
-        try:
-            make_policy(name, loaded.model.policy.params if name == loaded.model.policy.name else {})
+        try:  # the caller names these policies: its consent to run them
+            make_policy(name, loaded.model.policy.params if name == loaded.model.policy.name else {},
+                        base_dir=loaded.base_dir, allow_code=True, time_limit_s=loaded.model.policy.time_limit_s)
         except InputError as exc:
             raise InputError(f"--policies: {exc}") from None
     model0, inputs0 = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None)
@@ -377,13 +383,13 @@ def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=12
                 progress(f"policies (seed {seed})", k + 1, len(policies))
     table = pd.DataFrame(rows)[COMPARE_COLUMNS]
     if output is not None:
-        os.makedirs(output, exist_ok=True)
-        table.to_csv(os.path.join(output, "compare.csv"), index=False)
-        table.to_parquet(os.path.join(output, "compare.parquet"), index=False)
-        pd.concat(latencies, ignore_index=True).to_parquet(os.path.join(output, "compare_latency.parquet"), index=False)
-        with open(os.path.join(output, "compare.json"), "w") as f:
-            json.dump({"scenario": loaded.source, "scenario_sha256": loaded.sha256, "name": model0.name,
-                       "policies": policies, "seeds": seeds, "versions": _versions()}, f, indent=2)  # fmt: skip
+        with atomic_folder(output) as tmp:
+            table.to_csv(os.path.join(tmp, "compare.csv"), index=False)
+            table.to_parquet(os.path.join(tmp, "compare.parquet"), index=False)
+            pd.concat(latencies, ignore_index=True).to_parquet(os.path.join(tmp, "compare_latency.parquet"), index=False)
+            with open(os.path.join(tmp, "compare.json"), "w") as f:
+                json.dump({"scenario": loaded.source, "scenario_sha256": loaded.sha256, "name": model0.name,
+                           "policies": policies, "seeds": seeds, "versions": _versions()}, f, indent=2)  # fmt: skip
     return table
 
 
@@ -421,9 +427,10 @@ def export_czml(folder, output) -> str:
     return write_czml(read_run(folder), output)
 
 
-def sweep(path, *, output=None, scheduler=None, workers=None, cache_dir=None, progress=True) -> pd.DataFrame:
+def sweep(path, *, output=None, scheduler=None, workers=None, cache_dir=None, progress=True,
+          allow_code=False) -> pd.DataFrame:
     """Run a sweep file on Dask (see :mod:`spaceground.sweep`); returns one row per variant and seed."""
     from .sweep import run_sweep
 
     return run_sweep(path, output=output, scheduler=scheduler, workers=workers, cache_dir=cache_dir,
-                     progress=progress)  # fmt: skip
+                     progress=progress, allow_code=allow_code)  # fmt: skip

@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .atomic import atomic_path, check_output_folder, safe_name, write_text
 from .errors import InputError, SpacegroundError
 from .timebase import format_utc_ms, parse_utc
 
+ALLOW_CODE_HELP = "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
 TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "first_failure_utc")
 
 
@@ -65,9 +67,11 @@ def write_table(df: pd.DataFrame, path: str) -> None:
         for col in TIME_COLUMNS:
             if col in out.columns:
                 out[col] = format_utc_ms(out[col]) if len(out) else out[col].astype(object)
-        out.to_csv(path, index=False, float_format="%.6f")
+        with atomic_path(path) as tmp:
+            out.to_csv(tmp, index=False, float_format="%.6f")
     else:
-        df.to_parquet(path, index=False)
+        with atomic_path(path) as tmp:
+            df.to_parquet(tmp, index=False)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -122,6 +126,8 @@ def build_parser():
         "--policy", metavar="NAME", help="replace the scenario's policy (registered name or module:callable)"
     )
     p.add_argument("--report", action="store_true", help="write the run folder's report.html straight after the run")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier run folder at -o DIR whole")
+    p.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="run several policies on one scenario and tabulate their metrics")
@@ -130,6 +136,7 @@ def build_parser():
     p.add_argument("--seeds", metavar="N-M|N,M", help="seeds to run, e.g. 1-5 or 1,3,7 (default: the scenario's)")
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-compare)")
     p.add_argument("--no-bound", action="store_true", help="skip the LP upper bound")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier compare folder at -o DIR whole")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("plot", help="draw the figures of a run or comparison folder (PNG and SVG)")
@@ -154,6 +161,7 @@ def build_parser():
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster (default: cores)")
     p.add_argument("--cache", metavar="DIR", help="geometry cache folder (default $SPACEGROUND_CACHE or ~/.cache/spaceground)")
+    p.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("plot-sweep", help="draw a metric of a sweep against its varied parameters, per policy")
@@ -261,9 +269,11 @@ def cmd_run(args):
     from .api import run_scenario
     from .scenario import load_scenario
 
-    loaded = load_scenario(args.scenario).with_overrides(seed=args.seed, policy=args.policy)
+    loaded = load_scenario(args.scenario).with_overrides(seed=args.seed, policy=args.policy,
+                                                         allow_code=True if args.allow_code else None)
     model = loaded.model
-    out = args.output or os.path.join("runs", f"{model.name}-{model.policy.name.replace(':', '_')}-seed{model.seed}")
+    out = args.output or os.path.join("runs", safe_name(f"{model.name}-{model.policy.name}-seed{model.seed}"))
+    check_output_folder(out, overwrite=args.overwrite or not args.output)
     results = run_scenario(loaded, output=out, progress=StageProgress())
     print(run_summary(results))
     print(f"run folder: {out}")
@@ -307,7 +317,7 @@ def cmd_sweep(args):
     if args.scheduler and args.workers:
         raise InputError("--workers sets up a local cluster; with --scheduler the cluster's own workers run the sweep")
     table = run_sweep(args.sweep, output=args.output, scheduler=args.scheduler, workers=args.workers,
-                      cache_dir=args.cache)  # fmt: skip
+                      cache_dir=args.cache, allow_code=args.allow_code)  # fmt: skip
     counts = table.status.value_counts().to_dict()
     geo = table.attrs.get("geometry", {})
     out = table.attrs["output"]
@@ -331,7 +341,8 @@ def cmd_plot_sweep(args):
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(path)), f"sweep_{args.metric}.png")
     check_output(out, (".png", ".svg"))
     fig = plot_sweep(pd.read_parquet(path), args.metric, args.x, args.by)
-    fig.savefig(out, dpi=150, bbox_inches="tight")
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=150, bbox_inches="tight", format=os.path.splitext(out)[1][1:].lower())
     plt.close(fig)
     print(f"wrote {out}")
     return 0
@@ -380,7 +391,8 @@ def cmd_compare(args):
     if not policies:
         raise InputError("--policies: give at least one policy name")
     loaded = load_scenario(args.scenario)
-    out = args.output or os.path.join("runs", f"{loaded.model.name}-compare")
+    out = args.output or os.path.join("runs", safe_name(f"{loaded.model.name}-compare"))
+    check_output_folder(out, overwrite=args.overwrite or not args.output, what="compare folder", marker="compare.json")
     progress = StageProgress()
     table = compare(loaded, policies, seeds=seeds, bound=not args.no_bound, output=out, progress=progress)
     print(compare_summary(table))
@@ -429,8 +441,15 @@ def run_summary(results) -> str:
         ("max depth of discharge / min SoC", f"{100 * m['max_depth_of_discharge']:.1f} % / {100 * m['min_soc']:.1f} %"),
         ("contact utilisation", f"{100 * m['contact_utilisation']:.1f} %"),
     ]  # fmt: skip
+    if not len(w):
+        lines.insert(1, "no captures in the span: no satellite overflew a target of a target-triggered class "
+                        "(or the Sun was down there), and no rate-triggered class captured; the tables are empty")  # fmt: skip
     width = max(len(r[0]) for r in rows)
     lines += [f"  {a:<{width}}  {b}" for a, b in rows]
+    left_out = info.get("excluded_satellites") or []
+    if left_out:
+        lines += ["", f"left out ({len(left_out)}): SGP4 fails in the span"]
+        lines += [f"  {x['satellite']} (NORAD {x['norad_id']}): {x['reason']}" for x in left_out]
     if len(w):
         ran = np.where(
             w.datacenter.notna(),
@@ -454,8 +473,7 @@ def cmd_schema(args):
 
     text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
+        write_text(args.output, text)
         print(f"wrote the scenario JSON Schema to {args.output}")
     else:
         sys.stdout.write(text)

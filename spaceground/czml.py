@@ -19,6 +19,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from .atomic import write_text
 from .errors import InputError
 from .plotting import satellite_colours
 
@@ -128,6 +129,6 @@ def build_czml(res) -> list:
 
 def write_czml(res, path) -> str:
     """Write the CZML document of a run (see :func:`build_czml`); returns the path."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(build_czml(res), f, separators=(",", ":"))
+    text = json.dumps(build_czml(res), separators=(",", ":"))
+    write_text(path, text)
     return path

@@ -45,7 +45,7 @@ import numpy as np
 import simpy
 
 from .datacenters import J_PER_KWH, cost_and_carbon
-from .policies import DECISIONS, PolicyError
+from .policies import DECISIONS, PolicyError, drop_reason_of
 from .policies.views import (
     DataCenterView,
     OnboardJob,
@@ -66,6 +66,9 @@ EPS_S = 1e-6
 EPS_J = 1e-6
 FULL_SUN = 0.999
 DUTY_CYCLE_S = 60.0  # a load paused at the energy floor resumes once the battery can run it this long
+# Why the engine itself refuses a capture (a policy's drops carry the policy's own reason).
+DROP_BATTERY = "battery: imaging would take it below the floor (reserve plus the bus through the shadow ahead)"
+DROP_STORAGE = "storage full: the raw capture does not fit beside the data already onboard"
 
 
 @dataclass
@@ -159,6 +162,8 @@ class Satellite:
         self.onboard_waiting = {}  # capture id -> OnboardJob, in the order queued
         self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
         self.onboard_left = {}  # capture id -> tera-ops left of a job paused part way
+        self.computing = None  # (capture id, since) of the job the computer is running now
+        self.sending = None  # (station, window, session start, bytes sent before, capture id, since, rate) now
         self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
@@ -494,6 +499,7 @@ class Engine:
                     progress(k, steps)
         for sat in self.sats:
             sat.advance(self.end_s)
+            self._close_at_end(sat)
             sat._record()
         return self.records
 
@@ -567,11 +573,11 @@ class Engine:
         }  # fmt: skip
         sat.advance(now)
         hw = sat.hw
-        if sat.energy_j - hw.capture_j < sat.floor_j(now):
-            rec["status"], rec["drop_reason"] = "dropped", "battery"
+        if hw.capture_j > 0.0 and sat.energy_j - hw.capture_j < sat.floor_j(now):
+            rec["status"], rec["drop_reason"] = "dropped", DROP_BATTERY
             return
         if sat.storage_used + raw_bytes > hw.storage_bytes:
-            rec["status"], rec["drop_reason"] = "dropped", "storage_full"
+            rec["status"], rec["drop_reason"] = "dropped", DROP_STORAGE
             return
         sat.capture(hw.capture_j, raw_bytes)
         rec["energy_onboard_j"] = hw.capture_j
@@ -588,7 +594,7 @@ class Engine:
         rec["decision"] = decision
         if decision == "drop":
             sat.free(raw_bytes)
-            rec["status"], rec["drop_reason"] = "dropped", "policy"
+            rec["status"], rec["drop_reason"] = "dropped", drop_reason_of(decision, self.policy.policy_name)
         elif decision == "onboard":
             rec["status"] = "queued_onboard"
             run_s = compute_top / hw.compute_tops
@@ -650,7 +656,9 @@ class Engine:
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
                 waiting = len(sat.onboard_waiting)
+                sat.computing = (cid, t0)  # what the span end would cut
                 timed_out = yield _sleep(env, dt, stretch)
+                sat.computing = None
                 if timed_out and dt >= remaining / tops:
                     remaining = 0.0
                 else:
@@ -751,7 +759,7 @@ class Engine:
         sent_total = 0.0
         why = "window_end"
         order, version = [], -1
-        queue, downlinks, workloads = sat.downlink_queue, self.records.downlinks, self.records.workloads
+        queue = sat.downlink_queue
         tx_w = sat.hw.tx_w
         now = t_begin
         power = (sat.power_changed,)
@@ -786,32 +794,52 @@ class Engine:
             remaining = item["remaining"]
             whole = 8.0 * remaining / rate
             dt = max(EPS_S, min(whole, los - now, safe))
+            sat.sending = (s, window, t_begin, sent_total, cid, t0, rate)  # what the span end would cut
             timed_out = yield _sleep(env, dt, power)
+            sat.sending = None
             now = env.now
             if timed_out and dt >= whole:
                 sent = remaining  # planned to the last byte: no float residue left over
             else:
                 sent = min(remaining, (now - t0) * rate / 8.0)
-            item["remaining"] = remaining = remaining - sent
             sent_total += sent
-            if now > t0:
-                downlinks.append((sat.index, s, cid, item["kind"], t0, now, sent))
-            rec = workloads[cid]
-            rec.setdefault("downlink_start_s", t0)
-            rec["station"] = s
-            if remaining <= 1e-6:
-                del queue[cid]
-                sat.free(item["bytes"], now)
-                rec["downlink_end_s"] = now
-                if item["kind"] == "product":
-                    rec["delivered_s"] = now
-                    rec["status"] = "delivered"
-                else:
-                    rec["status"] = "on_ground"
-                    env.process(self._ground(cid, s))
+            self._sent(sat, s, cid, item, t0, now, sent)
         sat.set_radio(0.0)
         self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
         return why
+
+    def _sent(self, sat, s, cid, item, t0, now, sent):
+        """Write ``sent`` bytes of ``item`` through station ``s`` over [t0, now]; a finished item leaves the queue."""
+        item["remaining"] = remaining = item["remaining"] - sent
+        if now > t0:
+            self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, now, sent))
+        rec = self.records.workloads[cid]
+        rec.setdefault("downlink_start_s", t0)
+        rec["station"] = s
+        if remaining <= 1e-6:
+            del sat.downlink_queue[cid]
+            sat.free(item["bytes"], now)
+            rec["downlink_end_s"] = now
+            if item["kind"] == "product":
+                rec["delivered_s"] = now
+                rec["status"] = "delivered"
+            else:
+                rec["status"] = "on_ground"
+                self.env.process(self._ground(cid, s))
+
+    def _close_at_end(self, sat):
+        """Record up to the span end the job on the computer and the transmission under way, so that every
+        table that holds them agrees (the energy table runs the loads to the end; so do these)."""
+        end = self.end_s
+        if sat.computing is not None:
+            cid, t0 = sat.computing
+            self.records.workloads[cid]["energy_onboard_j"] += sat.hw.compute_busy_w * (end - t0)
+        if sat.sending is not None:
+            s, window, t_begin, sent_before, cid, t0, rate = sat.sending
+            item = sat.downlink_queue[cid]
+            sent = min(item["remaining"], (end - t0) * rate / 8.0)
+            self._sent(sat, s, cid, item, t0, end, sent)
+            self.records.contacts.append((sat.index, s, window, t_begin, end, sent_before + sent))
 
     def _ground(self, cid, s):
         """A raw capture landed at station ``s``: backhaul, data-centre queue and compute."""

@@ -145,6 +145,9 @@ class Model:
     policy_params: dict
     objective: object  # spaceground.scenario.Objective (weights of cost, carbon and onboard energy)
     allow_stale: bool
+    base_dir: str = "."  # the scenario's folder: where a user policy's file is
+    allow_code: bool = False  # the caller consents to running the user policy the scenario names
+    policy_time_limit_s: float = 10.0  # per call, for a user policy
 
 
 def _scaled(series, factor):
@@ -270,7 +273,8 @@ def resolve(loaded) -> Model:
         stations=tuple(stations), datacenters=tuple(datacenters), link_bps=bps, link_latency_s=latency,
         workloads=tuple(workloads), policy_name=sc.policy.name, policy_params=dict(sc.policy.params),
         objective=sc.objective,
-        allow_stale=sc.constellation.allow_stale,
+        allow_stale=sc.constellation.allow_stale, base_dir=loaded.base_dir, allow_code=loaded.allow_code,
+        policy_time_limit_s=sc.policy.time_limit_s,
     )  # fmt: skip
 
 

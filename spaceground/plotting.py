@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
+from .atomic import atomic_path
 from .errors import InputError  # noqa: E402
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
@@ -453,7 +454,7 @@ def policy_comparison(compare, metrics=COMPARISON_METRICS, fig=None):
 def figures_of(folder, only=None) -> dict:
     """Draw every figure a run folder (``spaceground run``) or comparison folder (``spaceground compare``)
     supports: name -> Figure. ``only`` restricts to some names of FIGURES."""
-    from .results import read_run
+    from .results import read_run, read_table
 
     wanted = list(FIGURES) if not only else list(only)
     unknown = [n for n in wanted if n not in FIGURES]
@@ -461,12 +462,12 @@ def figures_of(folder, only=None) -> dict:
         raise InputError(f"unknown figure(s) {unknown}; choose from {list(FIGURES)}")
     out = {}
     if os.path.exists(os.path.join(folder, "compare.csv")):
-        compare = pd.read_csv(os.path.join(folder, "compare.csv"))
+        compare = read_table(folder, "compare.parquet")
         if "policy_comparison" in wanted:
             out["policy_comparison"] = policy_comparison(compare)
         lat_path = os.path.join(folder, "compare_latency.parquet")
         if "latency_cdf" in wanted and os.path.exists(lat_path):
-            out["latency_cdf"] = latency_cdf(pd.read_parquet(lat_path))
+            out["latency_cdf"] = latency_cdf(read_table(folder, "compare_latency.parquet"))
         return out
     if not os.path.exists(os.path.join(folder, "run.json")):
         raise InputError(f"{folder}: not a run folder (no run.json) nor a comparison folder (no compare.csv); "
@@ -511,7 +512,8 @@ def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) ->
     for name, fig in figures_of(folder, only).items():
         for ext in formats:
             path = os.path.join(output, f"{name}.{ext}")
-            fig.savefig(path, dpi=dpi, bbox_inches="tight")
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=ext)
             paths.append(path)
         plt.close(fig)
     return paths

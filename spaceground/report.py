@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import os
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from .atomic import write_text
 from .plotting import figures_of
+from .results import read_json, read_table
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1150px;
@@ -73,7 +74,7 @@ def build_report(folder, only=None) -> str:
     """The HTML page of a run or comparison folder, as a string."""
     figures = figures_of(folder, only)
     is_compare = os.path.exists(os.path.join(folder, "compare.csv"))
-    info = json.loads(_read(folder, "compare.json" if is_compare else "run.json") or "{}")
+    info = read_json(folder, "compare.json" if is_compare else "run.json")
     name = info.get("name", os.path.basename(os.path.abspath(folder)))
     parts = [f"<h1>spaceground {'comparison' if is_compare else 'run'}: {html.escape(str(name))}</h1>"]
     meta = [("scenario", info.get("scenario")), ("scenario sha256", info.get("scenario_sha256"))]
@@ -88,10 +89,10 @@ def build_report(folder, only=None) -> str:
     if is_compare:
         parts.append("<h2>Comparison</h2>" + _table(pd.read_csv(os.path.join(folder, "compare.csv"))))
     else:
-        metrics = json.loads(_read(folder, "metrics.json") or "{}")
+        metrics = read_json(folder, "metrics.json")
         parts.append("<h2>Summary metrics</h2>" + _table(pd.DataFrame({"metric": list(metrics),
                                                                         "value": list(metrics.values())})))  # fmt: skip
-        w = pd.read_parquet(os.path.join(folder, "workloads.parquet"))
+        w = read_table(folder, "workloads.parquet")
         where = w.fillna({"datacenter": "-", "drop_reason": "-"}).groupby(["decision", "status", "datacenter",
                                                                             "drop_reason"], dropna=False).size()  # fmt: skip
         parts.append("<h2>Where the workloads went</h2>" + _table(where.rename("workloads").reset_index()))
@@ -115,6 +116,5 @@ def write_report(folder, output=None, only=None) -> str:
     """Write the report of a folder (default ``FOLDER/report.html``); returns its path."""
     output = output or os.path.join(folder, "report.html")
     text = build_report(folder, only)
-    with open(output, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_text(output, text)
     return output

@@ -42,6 +42,8 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 import pandas as pd
 
+from .atomic import RUN_MARKER, atomic_folder
+from .errors import InputError
 from .scene import SCENE_TABLES, scene_tables
 
 TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers")
@@ -75,6 +77,10 @@ def _times(span, values):
     return out.array
 
 
+_RECORD_COLUMNS = ["capture_id", "sat", "workload", "target", "capture_s", "raw_bytes", "product_bytes", "compute_top",
+                   "deadline_s", "value", "cloudy", "status", "decision", "drop_reason", "energy_onboard_j"]  # fmt: skip
+
+
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     """The tables and metrics of a run; ``scene=False`` leaves out the setting (for metrics only)."""
     span = model.span
@@ -90,7 +96,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         if r is None:  # after the end of the span
             continue
         rows.append(r)
-    w = pd.DataFrame(rows)
+    # A run with no capture (a target never overflown) has the same columns, and no rows.
+    w = pd.DataFrame(rows) if rows else pd.DataFrame(columns=_RECORD_COLUMNS)
     t = np.array(records.transfers, dtype=float).reshape(-1, 6)
     j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
     # The ground part of each workload, from the transfer and data-centre job records (each fact
@@ -311,37 +318,75 @@ def _versions():
 
 
 def write_run(res: Results, loaded, folder) -> str:
-    """Write a run folder; returns its path."""
-    os.makedirs(folder, exist_ok=True)
-    for name in TABLES:
-        getattr(res, name).to_parquet(os.path.join(folder, f"{name}.parquet"), index=False)
-    for name, table in res.scene.items():
-        table.to_parquet(os.path.join(folder, f"scene_{name}.parquet"), index=False)
-    with open(os.path.join(folder, "metrics.json"), "w") as f:
-        json.dump(res.metrics, f, indent=2)
-    res.summary().to_csv(os.path.join(folder, "summary.csv"), index=False)
-    with open(os.path.join(folder, "scenario.yaml"), "w") as f:
-        f.write(loaded.text)
-    with open(os.path.join(folder, "scenario.resolved.json"), "w") as f:
-        f.write(json.dumps(loaded.model.model_dump(mode="json"), indent=2, sort_keys=True))
-    info = {**res.run_info, "versions": _versions()}
-    with open(os.path.join(folder, "run.json"), "w") as f:
-        json.dump(info, f, indent=2, default=str)
+    """Write a run folder, whole or not at all; returns its path.
+
+    The folder is built under a temporary name beside ``folder`` and renamed into place when
+    every file is in it (:mod:`spaceground.atomic`); an earlier folder there is replaced whole.
+    ``run.json`` is written last: a folder without it is not a run folder."""
+    with atomic_folder(folder) as tmp:
+        for name in TABLES:
+            getattr(res, name).to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
+        for name, table in res.scene.items():
+            table.to_parquet(os.path.join(tmp, f"scene_{name}.parquet"), index=False)
+        _write(os.path.join(tmp, "metrics.json"), json.dumps(res.metrics, indent=2))
+        res.summary().to_csv(os.path.join(tmp, "summary.csv"), index=False)
+        _write(os.path.join(tmp, "scenario.yaml"), loaded.text)
+        _write(os.path.join(tmp, "scenario.resolved.json"),
+               json.dumps(loaded.model.model_dump(mode="json"), indent=2, sort_keys=True))  # fmt: skip
+        info = {**res.run_info, "versions": _versions()}
+        _write(os.path.join(tmp, RUN_MARKER), json.dumps(info, indent=2, default=str))
     return folder
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def read_run(folder) -> Results:
     """Load a run folder written by :func:`write_run`."""
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"run folder not found: {folder}")
-    tables = {name: pd.read_parquet(os.path.join(folder, f"{name}.parquet")) for name in TABLES}
-    with open(os.path.join(folder, "metrics.json")) as f:
-        metrics = json.load(f)
-    with open(os.path.join(folder, "run.json")) as f:
-        info = json.load(f)
+    if not os.path.isfile(os.path.join(folder, RUN_MARKER)):
+        raise InputError(f"{folder}: not a run folder (no {RUN_MARKER}); give a folder written by `spaceground run`")
+    tables = {name: read_table(folder, f"{name}.parquet") for name in TABLES}
+    metrics = read_json(folder, "metrics.json")
+    info = read_json(folder, RUN_MARKER)
     scene = {}
     for name in SCENE_TABLES:
-        path = os.path.join(folder, f"scene_{name}.parquet")
-        if os.path.exists(path):  # folders written before the scene tables existed have none
-            scene[name] = pd.read_parquet(path)
+        if os.path.exists(os.path.join(folder, f"scene_{name}.parquet")):  # older folders have no scene tables
+            scene[name] = read_table(folder, f"scene_{name}.parquet")
     return Results(**tables, metrics=metrics, run_info=info, scene=scene)
+
+
+def _corrupt(folder, name, why):
+    return InputError(f"{os.path.join(folder, name)}: {why}; the run folder is damaged: run the scenario again "
+                      "(`spaceground run SCENARIO -o FOLDER --overwrite`)")  # fmt: skip
+
+
+def read_table(folder, name) -> pd.DataFrame:
+    """A Parquet table of a run or compare folder; a missing or damaged one is an :class:`InputError` naming it."""
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        raise _corrupt(folder, name, "missing")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a damaged file
+        raise _corrupt(folder, name, f"not a readable Parquet table ({type(exc).__name__}: {exc})") from None
+
+
+def read_json(folder, name) -> dict:
+    """A JSON object of a run or compare folder; a missing or damaged one is an :class:`InputError` naming it."""
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        raise _corrupt(folder, name, "missing")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _corrupt(folder, name, f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise _corrupt(folder, name, "not a JSON object")
+    return data

@@ -259,8 +259,11 @@ class Objective(_Model):
 
 
 class PolicySpec(_Model):
-    name: str = Field("ground-only", description="a registered policy or 'module:callable'")
+    name: str = Field("ground-only", description="a registered policy, an installed one, or 'module:Class' (a file "
+                      "beside the scenario; runs only with --allow-code)")  # fmt: skip
     params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
+    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        10.0, description="longest a user policy may take over one call [s]; past it the run ends with an error")
 
 
 class Scenario(_Model):
@@ -506,12 +509,13 @@ def load_scenario(path) -> LoadedScenario:
 class LoadedScenario:
     """A validated :class:`Scenario` with where it came from (to resolve paths, hash it)."""
 
-    def __init__(self, scenario, source, base_dir, text, lines):
+    def __init__(self, scenario, source, base_dir, text, lines, allow_code=False):
         self.model = scenario
         self.source = source
         self.base_dir = base_dir
         self.text = text
         self.lines = lines
+        self.allow_code = allow_code  # the caller consents to running the user policy the scenario names
 
     def path(self, relative):
         """A path of the scenario, resolved from the scenario file's folder."""
@@ -526,36 +530,68 @@ class LoadedScenario:
             self.source, [f"{self.source}, line {self.line(*key_path)}: {_dotted(key_path)}: {message}"]
         )
 
-    def with_overrides(self, seed=None, policy=None):
+    def with_overrides(self, seed=None, policy=None, allow_code=None):
+        """The scenario with another seed or policy; a policy the caller names is the caller's consent to run it."""
         data = self.model.model_dump()
+        consent = self.allow_code if allow_code is None else bool(allow_code)
         if seed is not None:
             data["seed"] = int(seed)
         if policy is not None:
             data["policy"] = {
-                "name": policy,
+                **data["policy"], "name": policy,
                 "params": data["policy"]["params"] if data["policy"]["name"] == policy else {},
-            }
-        return LoadedScenario(Scenario.model_validate(data), self.source, self.base_dir, self.text, self.lines)
+            }  # fmt: skip
+            consent = True
+        return LoadedScenario(Scenario.model_validate(data), self.source, self.base_dir, self.text, self.lines, consent)
 
     def canonical_json(self) -> str:
         return json.dumps(self.model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
     @property
     def sha256(self) -> str:
-        """Hash of the validated scenario (defaults filled in) and of every file it refers to."""
-        h = hashlib.sha256(self.canonical_json().encode())
+        """Hash of everything that determines a run of this scenario but the seed: the validated scenario
+        (defaults filled in, seed included), the content of every file it refers to (TLEs, CSV series,
+        the source of a user policy module) and the spaceground version."""
+        from . import __version__
+
+        h = hashlib.sha256(f"spaceground {__version__}\n".encode())
+        h.update(self.canonical_json().encode())
         for rel in sorted(self.referenced_files()):
-            with open(self.path(rel), "rb") as f:
-                h.update(hashlib.sha256(f.read()).digest())
+            h.update(f"\n{rel}\n".encode())
+            try:
+                with open(self.path(rel), "rb") as f:
+                    h.update(hashlib.sha256(f.read()).digest())
+            except OSError as exc:
+                raise InputError(f"{self.source}: cannot read {self.path(rel)}, which the scenario refers to "
+                                 f"({exc.strerror})") from None  # fmt: skip
         return h.hexdigest()
 
     def referenced_files(self):
+        """Every file the scenario refers to (paths as written, relative to the scenario's folder)."""
         files = {self.model.constellation.tle}
         for dc in self.model.datacenters:
-            for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh):
+            for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh, dc.available_power_kw):
                 if isinstance(series, CsvSeries):
                     files.add(series.csv)
+        source = policy_source_file(self.model.policy.name, self.base_dir)
+        if source is not None:
+            files.add(source)
         return files
+
+
+def policy_source_file(name, base_dir):
+    """The file of a ``module:callable`` policy beside the scenario (``module.py`` or ``module/__init__.py``
+    in ``base_dir``), found without importing anything; None for a registered name or an entry point."""
+    if ":" not in str(name):
+        return None
+    module = str(name).partition(":")[0]
+    parts = module.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    for candidate in (os.path.join(*parts) + ".py", os.path.join(*parts, "__init__.py")):
+        if os.path.isfile(os.path.join(base_dir, candidate)):
+            return candidate
+    return None
 
 
 def json_schema() -> dict:

@@ -222,10 +222,13 @@ def _without(model, keep):
 
 
 def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
-    """Run the engine under a policy (the scenario's own by default)."""
+    """Run the engine under a policy: the scenario's own by default (a user policy then runs only if the
+    scenario was loaded with the caller's consent), or ``policy_name``, which the caller names (its consent)."""
     name = policy_name or model.policy_name
     params = policy_params if policy_params is not None else (model.policy_params if name == model.policy_name else {})
-    policy = make_policy(name, params)
+    consent = model.allow_code or policy_name is not None
+    policy = make_policy(name, params, base_dir=model.base_dir, allow_code=consent,
+                         time_limit_s=model.policy_time_limit_s)  # fmt: skip
     t0 = time.perf_counter()
     records, decisions = engine.run(model, inputs, policy, progress)
     info = {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}

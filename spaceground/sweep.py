@@ -35,12 +35,12 @@ import hashlib
 import itertools
 import json
 import os
-import shutil
 import sys
 import time
 
 import pandas as pd
 
+from .atomic import atomic_path, write_text
 from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
 from .scenario import read_text_file, read_yaml, write_yaml
@@ -56,15 +56,18 @@ class Variant:
     """One variant: its parameters, seed, full scenario text and hash, and the cache key of its
     geometry (variants with the same key share one geometry computation)."""
 
-    def __init__(self, index, params, seed, text, source, base_dir, geometry):
-        self.index, self.params, self.seed = index, params, seed
+    def __init__(self, index, params, seed, text, source, base_dir, geometry, scenario_sha256, allow_code=False):
+        self.index, self.params, self.seed, self.allow_code = index, params, seed, allow_code
         self.text, self.source, self.base_dir, self.geometry = text, source, base_dir, geometry
-        self.hash = hashlib.sha256(f"{text}\nseed: {seed}\n".encode()).hexdigest()
+        # Everything that determines the run: the scenario with every file it refers to and the
+        # version (see LoadedScenario.sha256), and the seed. A run folder under this hash is never stale.
+        self.hash = hashlib.sha256(f"{scenario_sha256}\nseed: {seed}\n".encode()).hexdigest()
 
     def loaded(self):
         from .scenario import parse_scenario
 
-        return parse_scenario(self.text, self.source, self.base_dir).with_overrides(seed=self.seed)
+        return parse_scenario(self.text, self.source, self.base_dir).with_overrides(seed=self.seed,
+                                                                                   allow_code=self.allow_code)
 
 
 class Sweep:
@@ -197,7 +200,7 @@ def get_path(data, key_path, default=None):
     return node
 
 
-def build_variants(sweep: Sweep) -> list:
+def build_variants(sweep: Sweep, allow_code=False) -> list:
     """Every variant x seed as a :class:`Variant`, each validated as a whole scenario.
 
     Raises :class:`SweepError` listing every invalid variant (nothing has run)."""
@@ -207,6 +210,7 @@ def build_variants(sweep: Sweep) -> list:
 
     base_dir = os.path.dirname(sweep.base_path)
     problems, out = [], []
+    fingerprints = {}
     for k, params in enumerate(sweep.params):
         label = f"{sweep.path}: variant {k} ({', '.join(f'{p}={v!r}' for p, v in params.items())})"
         data = copy.deepcopy(sweep.base)
@@ -221,18 +225,64 @@ def build_variants(sweep: Sweep) -> list:
         try:
             loaded = parse_scenario(text, source, base_dir)
             model = resolve(loaded)
-            make_policy(loaded.model.policy.name, loaded.model.policy.params)
+            make_policy(loaded.model.policy.name, loaded.model.policy.params, base_dir=base_dir, check_only=True,
+                        allow_code=allow_code)
+            if ":" in loaded.model.policy.name and not allow_code:
+                raise SweepError(f"policy {loaded.model.policy.name!r} is code from a file beside the scenario; it runs "
+                                 "only with your consent: if you trust it, add --allow-code")  # fmt: skip
         except SpacegroundError as exc:
             detail = str(exc).replace(f"{source}, ", "").replace(source + ": ", "")
             problems.append(f"{label}: {detail}")
             continue
         seeds = sweep.seeds or [loaded.model.seed]
+        fingerprints[k] = _fingerprint(loaded, model)
         geometry = geometry_key(model.constellation, [g.station for g in model.stations], model.span)
-        out += [Variant(k, params, seed, text, source, base_dir, geometry) for seed in seeds]
+        out += [Variant(k, params, seed, text, source, base_dir, geometry, loaded.with_overrides(seed=seed).sha256,
+                        allow_code) for seed in seeds]  # fmt: skip
     if problems:
         raise SweepError(f"{len(problems)} of {len(sweep.params)} variants are invalid; the sweep did not start:\n"
                          + "\n".join(problems))  # fmt: skip
+    flat = _keys_without_effect(sweep, fingerprints)
+    if flat:
+        raise SweepError(f"{sweep.path}: " + "; ".join(flat) + "; the sweep did not start (vary what the run uses)")
     return out
+
+
+def _fingerprint(loaded, model):
+    """What a run depends on, resolved: the hardware each satellite flies, the backhaul, and every other key."""
+    data = loaded.model.model_dump(mode="json")
+    data.pop("satellites"), data.pop("backhaul")
+    return (repr(model.hardware), model.link_bps.tobytes(), model.link_latency_s.tobytes(),
+            json.dumps(data, sort_keys=True))  # fmt: skip
+
+
+def _keys_without_effect(sweep, fingerprints):
+    """The varied key paths whose values change nothing a run depends on (another key overrides them
+    everywhere they would apply), each with what overrides it where that can be said."""
+    out = []
+    for key in sweep.keys:
+        groups = {}
+        for k, params in enumerate(sweep.params):
+            if key in params and k in fingerprints:
+                rest = json.dumps({p: v for p, v in params.items() if p != key}, sort_keys=True, default=str)
+                groups.setdefault(rest, []).append((params[key], fingerprints[k]))
+        varied = [g for g in groups.values() if len({json.dumps(v, default=str) for v, _ in g}) > 1]
+        if varied and all(len({f for _, f in g}) == 1 for g in varied):
+            out.append(f"{key}: its values {sorted({json.dumps(v, default=str) for g in varied for v, _ in g})} change "
+                       f"nothing the run uses{_overridden_by(sweep, key)}")  # fmt: skip
+    return out
+
+
+def _overridden_by(sweep, key):
+    parts = str(key).split(".")
+    if parts[:2] != ["satellites", "default"] or len(parts) != 3:
+        return ""
+    profiles = [p for p in (get_path(sweep.base, "satellites.profiles") or []) if isinstance(p, dict) and parts[2] in p]
+    if not profiles:
+        return ""
+    names = ", ".join(f"{p.get('name') or p.get('match')!s} ({parts[2]}: {p[parts[2]]})" for p in profiles)
+    return (f": every selected satellite takes {parts[2]} from a profile that sets it ({names}); vary "
+            f"satellites.profiles.<name>.{parts[2]} instead")
 
 
 # --- tasks (run on Dask workers: plain functions of plain values) -------------------------------
@@ -251,15 +301,10 @@ def run_variant(variant: Variant, runs_dir, cache_dir) -> dict:
 
     started = time.perf_counter()
     final = os.path.join(runs_dir, variant.hash[:16])
-    partial = final + ".partial"
     cache = GeometryCache(cache_dir)
     try:
-        shutil.rmtree(partial, ignore_errors=True)
-        res = run_scenario(variant.loaded(), output=partial, cache=cache)
-        shutil.rmtree(final, ignore_errors=True)
-        os.rename(partial, final)
+        res = run_scenario(variant.loaded(), output=final, cache=cache)  # written whole or not at all
     except Exception as exc:  # noqa: BLE001 - a sweep records any failure of a variant and goes on
-        shutil.rmtree(partial, ignore_errors=True)
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "geometry_hits": cache.hits,
                 "geometry_misses": cache.misses, "seconds": time.perf_counter() - started}  # fmt: skip
     return {"status": "done", "error": None, "run_dir": final, "geometry_hits": cache.hits,
@@ -311,14 +356,16 @@ def _client(scheduler, workers):
     return Client(cluster), cluster
 
 
-def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, progress=True, client=None):
+def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, progress=True, client=None,
+              allow_code=False):
     """Run a sweep file; returns the results DataFrame (also written to ``output``).
 
     ``scheduler``: address of an existing Dask scheduler (``tcp://host:8786``); otherwise a
     ``LocalCluster`` of ``workers`` processes (default: one per core) is started and
-    stopped. ``client``: an existing ``distributed.Client`` to use instead of either."""
+    stopped. ``client``: an existing ``distributed.Client`` to use instead of either. ``allow_code``: run
+    the user policies (``module:Class`` files beside the base scenario) the variants name."""
     sweep = load_sweep(path)
-    variants = build_variants(sweep)
+    variants = build_variants(sweep, allow_code=allow_code)
     # Absolute paths: workers of an existing cluster may run in another folder.
     output = os.path.abspath(output or os.path.join("runs", f"{sweep.name}-sweep"))
     runs_dir = os.path.join(output, "runs")
@@ -370,14 +417,16 @@ def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, p
     table = _table(sweep, variants, records)
     table.attrs.update(geometry=geometry, wall_s=time.perf_counter() - started, output=output)
     os.makedirs(output, exist_ok=True)
-    table.to_parquet(os.path.join(output, "sweep.parquet"), index=False)
-    table.to_csv(os.path.join(output, "sweep.csv"), index=False)
+    with atomic_path(os.path.join(output, "sweep.parquet")) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(os.path.join(output, "sweep.csv")) as tmp:
+        table.to_csv(tmp, index=False)
     from .results import _versions
 
-    with open(os.path.join(output, "sweep.json"), "w") as f:
-        json.dump({"sweep": sweep.path, "base": sweep.base_path, "keys": sweep.keys, "seeds": sweep.seeds,
-                   "variants": len(sweep.params), "runs": len(variants), "geometry": geometry,
-                   "versions": _versions()}, f, indent=2)  # fmt: skip
+    write_text(os.path.join(output, "sweep.json"), json.dumps(
+        {"sweep": sweep.path, "base": sweep.base_path, "keys": sweep.keys, "seeds": sweep.seeds,
+         "variants": len(sweep.params), "runs": len(variants), "geometry": geometry, "versions": _versions()},
+        indent=2))  # fmt: skip
     return table
 
 

@@ -1,6 +1,6 @@
 """User policies for the tests, loaded as ``module:callable`` like a user's own."""
 
-from spaceground.policies import BasePolicy
+from spaceground.policies import BasePolicy, drop
 
 
 class Maybe(BasePolicy):
@@ -49,3 +49,13 @@ class EarliestDeadlineFirst(BasePolicy):
 
     def next_onboard_job(self, view):
         return min(view.onboard_queue, key=lambda job: (job.deadline_s, job.capture_id)).capture_id
+
+
+class DropEverything(BasePolicy):
+    def on_capture(self, view):
+        return drop("not worth it in this test")
+
+
+class DropSilently(BasePolicy):
+    def on_capture(self, view):
+        return "drop"

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spaceground.api import run_scenario
+from spaceground.engine import DROP_BATTERY, DROP_STORAGE
 from spaceground.links import great_circle_km
 from spaceground.policies import PolicyError, make_policy
 from spaceground.policies.views import ArrivalView, CaptureView, DataCenterView, SatelliteView
@@ -51,9 +52,11 @@ policy: {{{{name: {{policy}}}}}}
 """
 
 
-def tiny(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra=""):
+def tiny(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="", allow_code=True):
+    """A one-satellite scenario; its folder is the repository's, so ``tests.policies_for_tests:Name`` is a policy
+    file beside it, which the tests (the user here) consent to run unless ``allow_code`` is False."""
     text = TINY.format(policy=policy, sats=sats, hours=hours, antennas=antennas, hardware=hardware, extra=extra)
-    return parse_scenario(text, "tiny.yaml", ROOT)
+    return parse_scenario(text, "tiny.yaml", ROOT).with_overrides(allow_code=allow_code)
 
 
 def test_ground_path_latency_energy_and_cost_by_hand():
@@ -147,6 +150,8 @@ def check_invariants(res, scenario_model=None):
         for sat, hw in zip(scenario_model.constellation, scenario_model.hardware):
             soc = e[e.satellite == sat.name].soc
             assert soc.min() >= hw.reserve_j / hw.battery_j - 1e-9, f"{sat.name} below its reserve"
+        check_energy_adds_up(res, scenario_model)
+    check_bytes_add_up(res)
     # Downlinks: inside a window of that pair, one at a time per satellite and per antenna.
     d = res.downlinks
     c = res.contacts
@@ -159,6 +164,40 @@ def check_invariants(res, scenario_model=None):
         gap = grp.start_utc.iloc[1:].reset_index(drop=True) - grp.end_utc.iloc[:-1].reset_index(drop=True)
         assert (gap >= -pd.Timedelta(microseconds=1)).all()
     return d
+
+
+def check_bytes_add_up(res):
+    """Every byte a contact carried is a byte of a downlink, per satellite and station (a transmission
+    still under way at the span end counts up to the end in both), and per capture the workloads table
+    says as much as the downlinks."""
+    c = res.contacts.groupby(["satellite", "station"]).bytes.sum()
+    d = res.downlinks.groupby(["satellite", "station"]).bytes.sum()
+    both = pd.concat([c, d], axis=1, keys=["contacts", "downlinks"]).fillna(0.0)
+    assert np.allclose(both.contacts, both.downlinks, rtol=0, atol=1e-3), both[both.contacts != both.downlinks]
+    per = res.downlinks.groupby("capture_id").bytes.sum()
+    w = res.workloads.set_index("capture_id")
+    assert np.allclose(w.bytes_downlinked.reindex(per.index), per, rtol=0, atol=1e-3)
+
+
+def check_energy_adds_up(res, model):
+    """Per satellite, the energy the energy table says was used (consumed, plus any load the empty battery
+    could not serve) is the sum of what the other tables say each load used, to 1e-6 Wh: the bus all span,
+    each capture taken, the computer (busy for the onboard jobs of the workloads table, idle otherwise)
+    and the transmitter for every downlink."""
+    span_s = model.span.duration_s
+    e, w, d = res.energy, res.workloads, res.downlinks
+    not_taken = w.drop_reason.isin([DROP_BATTERY, DROP_STORAGE])
+    for sat, hw in zip(model.constellation, model.hardware):
+        g = e[e.satellite == sat.name]
+        used_j = 3600.0 * ((g.consumed_wh.iloc[-1] - g.consumed_wh.iloc[0]) + (g.unserved_wh.iloc[-1] - g.unserved_wh.iloc[0]))
+        mine = w[w.satellite == sat.name]
+        captures_j = hw.capture_j * int((~not_taken[mine.index]).sum())
+        busy_j = float(mine.energy_onboard_j.sum()) - captures_j  # the computer's busy energy
+        busy_s = busy_j / hw.compute_busy_w if hw.compute_busy_w > 0 else 0.0
+        mine_d = d[d.satellite == sat.name]
+        tx_s = float((mine_d.end_utc - mine_d.start_utc).dt.total_seconds().sum())
+        parts_j = hw.bus_w * span_s + captures_j + busy_j + hw.compute_idle_w * (span_s - busy_s) + hw.tx_w * tx_s
+        assert used_j / 3600.0 == pytest.approx(parts_j / 3600.0, abs=1e-6), sat.name
 
 
 def max_concurrent(starts, ends):
@@ -411,3 +450,46 @@ def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute
     # In shadow nothing charges the battery: only a change of power can wake the load.
     shadow = Satellite(env, 1, "S", hw, (np.array([0.0]), np.array([0.0])), Records(), 10_000.0)
     assert shadow.recharge_s(25.0, 600.0) == math.inf
+
+
+def test_a_downlink_and_a_job_cut_by_the_span_end_count_up_to_it_in_every_table():
+    # A 600 MB capture downlinks in 30 s at 160 Mbit/s; the span ends 10 s into it. Under onboard-first
+    # (3000 tera-ops at 100 TOPS: 30 s) a job runs when the span ends 10 s after the capture.
+    full = run_scenario(tiny("ground-only"))
+    first = full.workloads.sort_values("capture_utc").iloc[0]
+    start = pd.Timestamp("2025-10-03T12:00:00Z")
+    hours = ((first.downlink_start_utc - start).total_seconds() + 10.0) / 3600.0
+    res = run_scenario(tiny("ground-only", hours=hours))
+    cut = res.downlinks[res.downlinks.capture_id == first.capture_id]
+    assert len(cut) == 1 and cut.end_utc.iloc[0] == res.energy.time_utc.max()
+    assert cut.bytes.iloc[0] == pytest.approx(10.0 * 160e6 / 8.0, rel=1e-9)  # 200 MB, by hand
+    assert res.contacts.bytes.sum() == pytest.approx(cut.bytes.iloc[0], rel=1e-9)
+    assert res.workloads.set_index("capture_id").loc[first.capture_id, "bytes_downlinked"] == pytest.approx(200e6)
+    model, _ = prepare(tiny("ground-only", hours=hours))
+    check_invariants(res, model)
+    hours = ((first.capture_utc - start).total_seconds() + 10.0) / 3600.0
+    res = run_scenario(tiny("onboard-first", hours=hours))
+    row = res.workloads.set_index("capture_id").loc[first.capture_id]
+    assert row.status == "queued_onboard"
+    assert row.energy_onboard_j == pytest.approx(35.0 + 25.0 * 10.0, rel=1e-9)  # capture + 10 s busy at 25 W
+    model, _ = prepare(tiny("onboard-first", hours=hours))
+    check_invariants(res, model)
+
+
+def test_a_capture_that_costs_no_energy_is_never_lost_to_the_battery_rule():
+    # A battery at its reserve from the start (initial_soc 0.61 over min_soc 0.6, with a 7 W bus in
+    # shadow ahead) is below the floor: a 35 J capture is refused for it, a 0 J capture never is.
+    hw = "initial_soc: 0.6001, capture_j: {j}"
+    refused = run_scenario(tiny("ground-only", hardware=hw.format(j=35.0)))
+    free = run_scenario(tiny("ground-only", hardware=hw.format(j=0.0)))
+    assert (refused.workloads.drop_reason == DROP_BATTERY).any()
+    assert not (free.workloads.drop_reason == DROP_BATTERY).any()
+    assert len(free.workloads) == len(refused.workloads)
+
+
+def test_every_drop_says_why_in_words():
+    loaded = tiny("tests.policies_for_tests:DropEverything")
+    res = run_scenario(loaded)
+    assert (res.workloads.drop_reason == "not worth it in this test").all() and len(res.workloads)
+    res = run_scenario(tiny("tests.policies_for_tests:DropSilently"))
+    assert res.workloads.drop_reason.str.contains("gave no reason").all()

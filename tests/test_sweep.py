@@ -25,18 +25,12 @@ METRICS = ["captures", "delivered", "value_delivered", "energy_onboard_kwh", "co
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    # Workers import the test policies as a user's module:callable, so they need the repository on their path.
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = ROOT + (os.pathsep + old if old else "")
+    # Workers load a user policy from its file beside the scenario: they need no path of ours.
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     c = distributed.Client(cluster)
     yield c
     c.close()
     cluster.close()
-    if old is None:
-        del os.environ["PYTHONPATH"]
-    else:
-        os.environ["PYTHONPATH"] = old
 
 
 def write(path, data):
@@ -47,8 +41,9 @@ def write(path, data):
 def small_sweep(tmp_path, **extra):
     """Three battery sizes x two policies on the quickstart cut to 6 h (one geometry), plus one
     variant of 3 h (a second geometry); seeds 1 and 2."""
+    extra.setdefault("base", QUICKSTART)
     return write(tmp_path / "sweep.yaml", {
-        "name": "small", "base": QUICKSTART,
+        "name": "small",
         "grid": {"duration_h": [6], "satellites.default.battery_wh": [40, 160], "policy.name": ["ground-only", "lookahead"]},
         "variants": [{"duration_h": 3, "policy.name": "onboard-first"}],
         "seeds": [1, 2], **extra,
@@ -117,9 +112,13 @@ def test_sweep_on_a_local_cluster_equals_runs_one_by_one(tmp_path, client):
 
 
 def test_a_failing_variant_leaves_the_others_complete(tmp_path, client):
-    path = small_sweep(tmp_path, variants=[{"duration_h": 3, "policy.name": "tests.policies_for_tests:NowhereToGo"}])
+    base = copy_scenario(tmp_path, "quickstart")
+    shutil.copy(os.path.join(ROOT, "tests", "policies_for_tests.py"), tmp_path)  # a policy file beside the scenario
+    path = small_sweep(tmp_path, base=base, variants=[{"duration_h": 3, "policy.name": "policies_for_tests:NowhereToGo"}])
+    with pytest.raises(SweepError, match="add --allow-code"):  # user code runs only with consent
+        run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client, progress=False)
     table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client,
-                      progress=False)  # fmt: skip
+                      progress=False, allow_code=True)  # fmt: skip
     failed = table[table.status == "failed"]
     assert set(failed.variant) == {4} and len(failed) == 2
     assert failed.error.str.contains("PolicyError").all() and failed.error.str.contains("on_arrival returned 99").all()
@@ -195,3 +194,59 @@ def test_the_bundled_sweep_file_is_valid():
     path = os.path.join(ROOT, "scenarios", "sweeps", "quickstart-battery-policy.yaml")
     variants = build_variants(load_sweep(path))
     assert len(variants) == 4 * 3 * 3 and len({v.hash for v in variants}) == 36
+
+
+def copy_scenario(tmp_path, name):
+    """A bundled scenario copied with the files it refers to into ``tmp_path`` (so that a test may edit them)."""
+    from spaceground.scenario import load_scenario
+
+    loaded = load_scenario(os.path.join(ROOT, "scenarios", f"{name}.yaml"))
+    text = loaded.text
+    for rel in loaded.referenced_files():
+        target = tmp_path / os.path.basename(rel)
+        shutil.copy(loaded.path(rel), target)
+        text = text.replace(rel, target.name)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_run_hash_covers_every_file_the_scenario_refers_to(tmp_path):
+    from spaceground.scenario import load_scenario
+
+    path = copy_scenario(tmp_path, "energy-constrained-region")
+    before = load_scenario(path).sha256
+    csv = tmp_path / "kashi_available_power_2025-10-03.csv"
+    csv.write_text(csv.read_text().replace(",15.6\n", ",15.7\n", 1))  # the available_power_kw series
+    after_csv = load_scenario(path).sha256
+    assert after_csv != before
+    tle = next(tmp_path.glob("*.tle"))
+    tle.write_text(tle.read_text() + "\n")  # the same elements, another file content
+    assert load_scenario(path).sha256 not in (before, after_csv)
+
+
+def test_the_hash_covers_a_user_policy_module_beside_the_scenario(tmp_path):
+    from spaceground.scenario import load_scenario
+
+    path = copy_scenario(tmp_path, "quickstart")
+    (tmp_path / "mine.py").write_text("from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    pass\n")
+    loaded = load_scenario(path).with_overrides(policy="mine:Mine")
+    before = loaded.sha256
+    assert "mine.py" in loaded.referenced_files()
+    (tmp_path / "mine.py").write_text("from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    x = 1\n")
+    assert load_scenario(path).with_overrides(policy="mine:Mine").sha256 != before
+
+
+def test_a_sweep_reruns_a_variant_whose_tle_file_changed(tmp_path, client):
+    base = copy_scenario(tmp_path, "quickstart")
+    path = write(tmp_path / "s.yaml", {"base": base, "grid": {"duration_h": [2], "policy.name": ["ground-only"]}})
+    out, cache = str(tmp_path / "out"), str(tmp_path / "cache")
+    first = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
+    again = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
+    assert first.ran.all() and not again.ran.any()  # nothing changed: nothing runs again
+    tle = next(tmp_path.glob("*.tle"))
+    lines = tle.read_text().splitlines()
+    tle.write_text("\n".join(lines[:-3]) + "\n")  # one satellite fewer in the file (not one of those selected)
+    edited = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
+    assert edited.ran.all() and (edited.status == "done").all()
+    assert edited.hash.iloc[0] != first.hash.iloc[0]

@@ -4,9 +4,11 @@ A policy is an object with three methods, each called by the engine at a decisio
 point with a frozen view (:mod:`spaceground.policies.views`) and returning a plain
 value; policies never see SimPy and never change state:
 
-``on_capture(view: CaptureView) -> "onboard" | "ground" | "drop"``
+``on_capture(view: CaptureView) -> "onboard" | "ground" | drop(reason)``
     A capture has just been stored onboard: process it onboard and downlink the
-    product, downlink it raw for ground processing, or discard it.
+    product, downlink it raw for ground processing, or discard it. A discard says why
+    with :func:`drop` (``drop("deadline unreachable")``), in words a planner can act
+    on; the reason is the ``drop_reason`` of the workloads table.
 ``on_arrival(view: ArrivalView) -> int``
     A raw capture has reached a station: index of the data centre to process it
     (one that the station has a backhaul link to).
@@ -14,21 +16,49 @@ value; policies never see SimPy and never change state:
     A satellite is about to transmit: capture ids of its queued items in the
     order to send them (items left out are not sent in this contact).
 
-Register a policy with :func:`register`; a scenario may also name any
-``module:callable`` that returns a policy when called with the scenario's
-``policy.params`` as keyword arguments. ``docs/policies.md`` has a worked example.
+Register a policy with :func:`register`; a scenario may also name a user policy as
+``module:Class`` (a file beside the scenario, run only with the caller's consent; see
+:mod:`spaceground.policies.user`) whose class or :func:`policy_factory` is called with
+the scenario's ``policy.params`` as keyword arguments. ``docs/policies.md`` has a worked example.
 """
 
 from __future__ import annotations
 
-import importlib
+import os
 from operator import attrgetter
 
 from ..errors import InputError
+from . import user
+from .user import DEFAULT_TIME_LIMIT_S, policy_factory  # noqa: F401 - public: the marker of policy factories
 from .views import ArrivalView, CaptureView, ContactView, DataCenterView, SatelliteView  # noqa: F401
 
 DECISIONS = ("onboard", "ground", "drop")
 _REGISTRY = {}
+
+
+class Drop(str):
+    """The decision "drop" with the reason for it (compares equal to ``"drop"``)."""
+
+    reason: str
+
+    def __new__(cls, reason):
+        self = super().__new__(cls, "drop")
+        self.reason = str(reason)
+        return self
+
+
+def drop(reason: str) -> Drop:
+    """Discard a capture, saying why (``drop("worth less than the energy it needs")``)."""
+    return Drop(reason)
+
+
+UNREACHABLE = "deadline unreachable: neither onboard processing nor a downlink can deliver it in time"
+
+
+def drop_reason_of(decision, policy_name) -> str:
+    """The words a dropped capture's row carries: the policy's reason, or what to do when it gave none."""
+    reason = getattr(decision, "reason", "")
+    return reason or f"dropped by policy {policy_name!r}, which gave no reason (return spaceground.policies.drop('why'))"
 
 
 class PolicyError(InputError):
@@ -52,34 +82,58 @@ def available():
     return sorted(_REGISTRY)
 
 
-def make_policy(name, params=None):
-    """A policy instance from a registered name or ``module:callable``."""
+def make_policy(name, params=None, *, base_dir=None, allow_code=False, time_limit_s=DEFAULT_TIME_LIMIT_S,
+                check_only=False):
+    """A policy instance from a registered name, an installed entry point or ``module:callable``.
+
+    A ``module:callable`` is a file beside the scenario (``base_dir``) and runs only with
+    ``allow_code`` (see :mod:`spaceground.policies.user`); every call into it is guarded with the
+    per-call ``time_limit_s``. ``check_only``: check the name without running any user code (for
+    ``validate``); returns None for a user policy."""
     _load_builtins()
     params = dict(params or {})
+    name = str(name)
     if name in _REGISTRY:
-        factory = _REGISTRY[name]
+        policy = _construct_builtin(name, _REGISTRY[name], params)
+        for method in ("on_capture", "on_arrival", "downlink_order"):
+            if not callable(getattr(policy, method, None)):
+                raise InputError(f"policy {name!r} has no method {method}(view); see docs/policies.md")
+        policy.policy_name = getattr(policy, "policy_name", name)
+        return policy
+    ep = user.entry_point(name)
+    if ep is not None:  # an installed package registers it: installing it was the consent
+        if check_only:
+            return None
+        factory = ep.load()
     elif ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise InputError(f"policy {name!r}: cannot import {attr!r} from {module_name!r} ({exc})") from None
+        if check_only:
+            user.check_source(name, base_dir or os.getcwd())
+            return None
+        path, _ = user.locate(name, base_dir or os.getcwd())
+        if not allow_code:
+            raise InputError(f"policy {name!r} is code from {path}; it runs only with your consent: if you trust it, "
+                             "add --allow-code (allow_code=True in the API)")  # fmt: skip
+        factory = user.load_callable(name, base_dir or os.getcwd())
     else:
         import difflib
 
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise InputError(f"unknown policy {name!r}{hint} (registered: {', '.join(sorted(_REGISTRY))}; "
-                         "or give module:callable)")  # fmt: skip
+                         "or give module:callable for a policy file beside the scenario)")  # fmt: skip
+    user.check_factory(name, factory)
+    policy = user.construct(name, factory, params, time_limit_s)
+    missing = [m for m in user.POLICY_METHODS if not callable(getattr(policy, m, None))]
+    if missing:
+        raise InputError(f"policy {name!r} returned an object without {', '.join(missing)}; see docs/policies.md")
+    return user.GuardedPolicy(policy, name, time_limit_s)
+
+
+def _construct_builtin(name, factory, params):
     try:
-        policy = factory(**params)
-    except TypeError as exc:
-        raise InputError(f"policy {name!r} does not take these params {sorted(params)}: {exc}") from None
-    for method in ("on_capture", "on_arrival", "downlink_order"):
-        if not callable(getattr(policy, method, None)):
-            raise InputError(f"policy {name!r} has no method {method}(view); see docs/policies.md")
-    policy.policy_name = getattr(policy, "policy_name", name)
-    return policy
+        return factory(**params)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"policy {name!r}: bad params {params}: {exc}") from None
 
 
 class BasePolicy:

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from . import register
+from . import UNREACHABLE, drop, register
 from .planning import (
     PlanningPolicy,
     choose_datacenter,
@@ -101,7 +101,7 @@ class Lookahead(PlanningPolicy):
         g_ok, o_ok = g_t <= deadline, o_t <= deadline
         if not g_ok and not o_ok:
             if deadline <= self.duration_s:
-                return "drop"  # neither route can make it: free storage and downlink for the others
+                return drop(UNREACHABLE)  # neither route makes it: free storage and downlink for the others
             return "onboard" if math.isfinite(o_t) else "ground"  # judged after the span: keep it
         prices = self.prices[sat.index]
         if self.pricing:
@@ -115,9 +115,9 @@ class Lookahead(PlanningPolicy):
             if marginal and g_ok and prices.score(view, "ground", downlink=False) > 0 and self._room(view, sat, prices):
                 return "ground"  # the span's downlink is short, but this contact will have room for it
             if best < -1e-9 * max(view.value, 1e-12):
-                return "drop"  # worth less than the resources it would take from the captures to come
+                return drop("worth less than the contact time and energy it would take from the captures to come")
             if self.margin_split and prices.price_wh > 0 and marginal and not prices.admit(view):
-                return "drop"  # at the margin: only the share of its kind the prices' LP takes
+                return drop("at the margin: its kind's share of the scarce contacts and energy is taken")
             if g_ok and o_ok:
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
                 # Before the first prices nothing is known of scarcity: judge it as the energy case.

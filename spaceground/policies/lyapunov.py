@@ -20,7 +20,7 @@ by value per byte (max-weight).
 
 from __future__ import annotations
 
-from . import register
+from . import drop, register
 from .planning import PlanningPolicy
 from .value_greedy import value_density_order
 
@@ -62,7 +62,12 @@ class Lyapunov(PlanningPolicy):
             scores["onboard"] = (q * view.product_bytes / cap + c * run_s / period + z * energy
                                  - (value if onboard_can else 0.0))  # fmt: skip
         best = min(scores, key=lambda a: (scores[a], a != "ground"))
-        return best
+        if best != "drop":
+            return best
+        if not ground_can and not (view.onboard_allowed and hw.compute_tops > 0 and onboard_can):
+            return drop("no route in time: no contact before the deadline, and the computer's backlog or the "
+                        "battery rules out onboard processing")
+        return drop("the queues it would add cost more than its value (drift-plus-penalty)")
 
     def downlink_order(self, view):
         return value_density_order(view)

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import register
+from . import drop, register
 from .planning import PlanningPolicy, choose_datacenter
 
 GB = 1e9
@@ -447,7 +447,7 @@ class MilpOptimal(PlanningPolicy):
     def on_capture(self, view):
         plan = self.chosen.get(view.capture_id)
         if plan is None:
-            return "drop"
+            return drop("left out of the optimal plan: the contacts and energy are worth more to other captures")
         return "onboard" if plan[0] == "onboard" else "ground"
 
     def downlink_order(self, view):

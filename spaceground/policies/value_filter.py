@@ -9,7 +9,7 @@ byte), so what is left of a cloudy pass never crowds out a clear one.
 
 from __future__ import annotations
 
-from . import register
+from . import drop, register
 from .value_greedy import ValueGreedy
 
 
@@ -26,5 +26,5 @@ class ValueFilter(ValueGreedy):
 
     def on_capture(self, view):
         if view.value < self.min_value_share * self.class_value.get(view.workload, view.value):
-            return "drop"
+            return drop(f"cloudy: worth less than {self.min_value_share:g} of its class's value (value-filter)")
         return super().on_capture(view)
