@@ -250,3 +250,28 @@ def test_a_sweep_reruns_a_variant_whose_tle_file_changed(tmp_path, client):
     edited = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False)
     assert edited.ran.all() and (edited.status == "done").all()
     assert edited.hash.iloc[0] != first.hash.iloc[0]
+
+
+def test_a_varied_key_that_a_profile_overrides_everywhere_is_refused(tmp_path):
+    # Only Doves selected: every satellite takes battery_wh from the '3U dove' profile.
+    path = write(tmp_path / "flat.yaml", {"base": QUICKSTART, "grid": {
+        "constellation.select": [["FLOCK 4G-*"]], "satellites.default.battery_wh": [40, 160]}})  # fmt: skip
+    with pytest.raises(SweepError) as err:
+        build_variants(load_sweep(path))
+    text = str(err.value)
+    assert "satellites.default.battery_wh: its values ['160', '40'] change nothing the run uses" in text
+    assert "3U dove (battery_wh: 40)" in text and "vary satellites.profiles.<name>.battery_wh instead" in text
+    # With Sentinel-2 in the selection the default battery is flown by some satellite: accepted.
+    path = write(tmp_path / "ok.yaml", {"base": QUICKSTART, "grid": {
+        "constellation.select": [["FLOCK 4G-*", "SENTINEL-2A"]], "satellites.default.battery_wh": [40, 160]}})  # fmt: skip
+    assert len(build_variants(load_sweep(path))) == 2
+
+
+def test_the_bundled_sweep_answers_its_question():
+    # Its varied battery is one the energy-scarce Doves fly: the value a policy delivers changes with it.
+    path = os.path.join(ROOT, "scenarios", "sweeps", "quickstart-battery-policy.yaml")
+    variants = [v for v in build_variants(load_sweep(path)) if v.seed == 1 and v.params["policy.name"] == "ground-only"]
+    values = {v.params["satellites.profiles.3U dove.battery_wh"]: run_scenario(v.loaded().with_overrides(
+        seed=1)).metrics["value_delivered"] for v in variants if v.params["satellites.profiles.3U dove.battery_wh"]
+        in (20, 80)}  # fmt: skip
+    assert values[80] > values[20] + 10
