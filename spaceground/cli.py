@@ -7,6 +7,7 @@ never as a traceback; warnings as ``spaceground: warning: ...`` lines.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -54,8 +55,14 @@ def check_output(path, types=(".csv", ".parquet")):
     if ext not in types:
         raise SpacegroundError(f"-o {path}: unknown output type {ext or '(none)'}; use {' or '.join(types)}")
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise SpacegroundError(f"-o {path}: is a folder; give a file name ending in {' or '.join(types)}")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise SpacegroundError(f"-o {path}: {folder} is a file, not a folder")
     if not os.path.isdir(folder):
         raise SpacegroundError(f"-o {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SpacegroundError(f"-o {path}: cannot write in {folder} (permission denied)")
 
 
 def write_table(df: pd.DataFrame, path: str) -> None:
@@ -72,6 +79,16 @@ def write_table(df: pd.DataFrame, path: str) -> None:
     else:
         with atomic_path(path) as tmp:
             df.to_parquet(tmp, index=False)
+
+
+# Exit codes (README, "Exit codes"): 0 done; 1 the work failed (a sweep with failed variants, the machine
+# refused: a full disk); 2 bad input (a file, a key, a flag, a user policy), nothing was run or kept; 130 Ctrl-C.
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+INTERRUPTED = {
+    "run": "no run folder was written (one appears only when complete)",
+    "compare": "no compare folder was written (one appears only when complete)",
+    "sweep": "every run completed so far is kept: run the same command again to resume",
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -183,18 +200,27 @@ def _check_span_args(args):
     args.start = parse_utc(args.start, "--start")
     if not args.hours > 0:
         raise SpacegroundError(f"--hours must be positive, got {args.hours:g}")
+    if not math.isfinite(args.hours):
+        raise SpacegroundError(f"--hours must be a finite number of hours, got {args.hours:g}")
+
+
+def _geometry(args, **kw):
+    """The geometry of the command's span; one too large for memory is refused naming --hours and the estimate."""
+    from .api import geometry
+    from .geometry import GeometryTooLarge
+
+    try:
+        return geometry(args.tle, start=args.start, hours=args.hours, select=args.select, allow_stale=args.allow_stale,
+                        **kw)  # fmt: skip
+    except GeometryTooLarge as exc:
+        raise InputError(f"--hours {args.hours:g}: {exc}") from None
 
 
 def cmd_contacts(args):
-    from .api import geometry
-
     _check_span_args(args)
     started = time.perf_counter()
-    geo = geometry(
-        args.tle, start=args.start, hours=args.hours, select=args.select, stations=args.stations,
-        min_elevation_deg=args.min_elevation_deg, eclipses=False, allow_stale=args.allow_stale,
-        progress=Progress("contacts"),
-    )  # fmt: skip
+    geo = _geometry(args, stations=args.stations, min_elevation_deg=args.min_elevation_deg, eclipses=False,
+                    progress=Progress("contacts"))  # fmt: skip
     elapsed = time.perf_counter() - started
     df = geo.contacts
     if args.output:
@@ -206,14 +232,9 @@ def cmd_contacts(args):
 
 
 def cmd_eclipses(args):
-    from .api import geometry
-
     _check_span_args(args)
     started = time.perf_counter()
-    geo = geometry(
-        args.tle, start=args.start, hours=args.hours, select=args.select, contacts=False,
-        allow_stale=args.allow_stale, progress=Progress("eclipses"),
-    )  # fmt: skip
+    geo = _geometry(args, contacts=False, progress=Progress("eclipses"))
     elapsed = time.perf_counter() - started
     df = geo.eclipses
     if args.output:
@@ -269,6 +290,8 @@ def cmd_run(args):
     from .api import run_scenario
     from .scenario import load_scenario
 
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise InputError(f"--seed {args.seed}: seeds are integers from 0 to 2**63 - 1")
     loaded = load_scenario(args.scenario).with_overrides(seed=args.seed, policy=args.policy,
                                                          allow_code=True if args.allow_code else None)
     model = loaded.model
@@ -360,26 +383,39 @@ def cmd_export_czml(args):
     return 0
 
 
-def parse_seeds(text):
-    """'1-5' -> [1..5]; '1,3,7' -> [1, 3, 7]; None -> None."""
+MAX_SEEDS = 10_000
+
+
+def parse_seeds(text, max_count=MAX_SEEDS):
+    """'1-5' -> [1..5]; '1,3,7' -> [1, 3, 7]; None -> None. More than ``max_count`` seeds are refused
+    before any list is made."""
     if text is None:
         return None
-    out = []
+    parts = seed_ranges(text)
+    count = sum(b - a + 1 for a, b in parts)
+    if count > max_count:
+        raise InputError(f"--seeds: {count:,} seeds; at most {max_count:,} at once (did you mean a shorter range?)")
+    return [s for a, b in parts for s in range(a, b + 1)]
+
+
+def seed_ranges(text):
+    """The (first, last) ranges of a seed list like '1-5,9' (checked, not expanded)."""
+    parts = []
     for part in text.split(","):
         part = part.strip()
         try:
-            if "-" in part:
+            if "-" in part[1:]:
                 a, b = (int(x) for x in part.split("-", 1))
                 if b < a:
                     raise ValueError
-                out.extend(range(a, b + 1))
+                parts.append((a, b))
             else:
-                out.append(int(part))
+                parts.append((int(part), int(part)))
         except ValueError:
             raise InputError(f"--seeds: {text!r} is not a seed list; write e.g. 1-5 or 1,3,7") from None
-    if any(s < 0 for s in out):
+    if any(a < 0 for a, _ in parts):
         raise InputError(f"--seeds: {text!r}: seeds are integers >= 0")
-    return out
+    return parts
 
 
 def cmd_compare(args):
@@ -473,6 +509,7 @@ def cmd_schema(args):
 
     text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.output:
+        check_output(args.output, (".json",))
         write_text(args.output, text)
         print(f"wrote the scenario JSON Schema to {args.output}")
     else:
@@ -561,9 +598,16 @@ def main(argv=None) -> int:
     warnings.showwarning = _show_warning
     try:
         return args.func(args)
-    except (SpacegroundError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except (SpacegroundError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         sys.stderr.write(f"spaceground: error: {exc}\n")
-        return 2
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\nspaceground: interrupted; {INTERRUPTED.get(args.command, 'nothing was written')}\n")
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # the machine, not the input: a full disk, say
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"spaceground: error: {exc.strerror or exc}{where}; nothing incomplete was left behind\n")
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader of our output went away (``spaceground ... | head``): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

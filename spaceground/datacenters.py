@@ -59,17 +59,32 @@ class StepSeries:
         return cls(t, np.asarray(values_24, dtype=float)[hours.hour])
 
     @classmethod
-    def from_csv(cls, path, time_column, value_column, span_start: pd.Timestamp, source="scenario"):
+    def from_csv(cls, path, time_column, value_column, span_start: pd.Timestamp, span_s=None, repeat_h=None):
+        """A series from a CSV file. It must cover the span (a row at or before its start, one at or after its
+        end), unless ``repeat_h`` says it repeats with that period [h]: then its rows lie within one period
+        from the first, and the pattern is laid over the whole span."""
+        import io
+
+        from .scenario import read_text_file
+
         try:
-            df = pd.read_csv(path)
+            text = read_text_file(path, "time-series")
         except FileNotFoundError:
-            raise InputError(f"{source}: time-series file not found: {path}") from None
+            raise InputError(f"time-series file not found: {path}") from None
+        if not text.strip():
+            raise InputError(f"{path}: the file is empty; give a header line and rows of time and value")
+        try:
+            df = pd.read_csv(io.StringIO(text))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise InputError(f"{path}: not a CSV table ({str(exc).strip()})") from None
         for col in (time_column, value_column):
             if col not in df.columns:
                 raise InputError(f"{path}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")
+        if len(df) == 0:
+            raise InputError(f"{path}: no rows below the header; give one time and value per row")
         try:
-            times = pd.DatetimeIndex(pd.to_datetime(df[time_column], utc=False))
-        except (ValueError, TypeError) as exc:
+            times = pd.DatetimeIndex(pd.to_datetime(df[time_column], utc=False, format="ISO8601"))
+        except (ValueError, TypeError, OverflowError) as exc:
             raise InputError(f"{path}: column {time_column!r} holds something that is not a time: {exc}") from None
         if times.tz is None:
             raise InputError(f"{path}: times in {time_column!r} have no zone; write them like 2025-10-03T12:00:00Z")
@@ -80,11 +95,35 @@ class StepSeries:
             raise InputError(
                 f"{path}, line {row}: {value_column} must be a number >= 0, got {df[value_column].iloc[row - 2]!r}"
             )
-        t = (times.tz_convert("UTC") - pd.Timestamp(span_start).tz_convert("UTC")).total_seconds().to_numpy()
+        if not np.isfinite(values.to_numpy(float)).all():
+            row = int(np.flatnonzero(~np.isfinite(values.to_numpy(float)))[0]) + 2
+            raise InputError(f"{path}, line {row}: {value_column} must be a finite number, got "
+                             f"{df[value_column].iloc[row - 2]!r}")  # fmt: skip
+        start = pd.Timestamp(span_start).tz_convert("UTC")
+        t = (times.tz_convert("UTC") - start).total_seconds().to_numpy()
         order = np.argsort(t, kind="stable")
         t, v = t[order], values.to_numpy(float)[order]
         if np.any(np.diff(t) <= 0):
             raise InputError(f"{path}: two rows have the same time")
+        first, last = start + pd.Timedelta(seconds=float(t[0])), start + pd.Timedelta(seconds=float(t[-1]))
+        if repeat_h is not None:
+            period = float(repeat_h) * 3600.0
+            if t[-1] - t[0] >= period:
+                raise InputError(f"{path}: the rows span {(t[-1] - t[0]) / 3600:g} h, not less than repeat_h "
+                                 f"{repeat_h:g} h; keep one period of rows")  # fmt: skip
+            k0 = int(np.floor(-t[0] / period))
+            k1 = int(np.ceil(((span_s or 0.0) - t[0]) / period))
+            reps = np.arange(k0, k1 + 1)
+            t = (t[None, :] + period * reps[:, None]).ravel()
+            v = np.tile(v, reps.size)
+            return cls(t, v)
+        if t[0] > 1e-9:
+            raise InputError(f"{path}: the series starts at {first}, after the span starts ({start}); add a row at or "
+                             "before the start, or set repeat_h if the series repeats (e.g. 24 for a daily profile)")  # fmt: skip
+        if span_s is not None and t[-1] < span_s - 1e-9:
+            end = start + pd.Timedelta(seconds=float(span_s))
+            raise InputError(f"{path}: the series ends at {last}, before the span ends ({end}); add rows up to the "
+                             "end, or set repeat_h if the series repeats (e.g. 24 for a daily profile)")  # fmt: skip
         return cls(t, v)
 
     def at(self, t_s):

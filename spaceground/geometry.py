@@ -10,6 +10,7 @@ grid (decayed, eccentricity out of range) is left out and reported in
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from . import _kernels
 from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
+from .errors import InputError
 from .frames import teme_to_itrf_matrices
 from .illumination import ECLIPSE_COLUMNS, SunTable, find_eclipses_chunk
 from .orbits import excluded_table, propagate_points, propagate_teme
@@ -89,6 +91,39 @@ class _Propagator:
         return self.orientation.teme_to_itrf(r, v, t_s)
 
 
+BYTES_PER_GRID_POINT = 320  # the shared grid: Julian dates, frame rotations and their rates, the Sun
+BYTES_PER_STATE = 100  # one satellite at one grid point: TEME and ITRF states, flags (a chunk at a time)
+
+
+def memory_estimate_bytes(n_satellites, span, step_s, chunk_size=None) -> float:
+    """Memory the geometry search needs [B]: the shared time grid plus one chunk of propagated states."""
+    points = span.duration_s / step_s + 1
+    chunk = min(n_satellites, chunk_size or DEFAULT_CHUNK)
+    return points * (BYTES_PER_GRID_POINT + BYTES_PER_STATE * chunk)
+
+
+def machine_memory_bytes() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8e9
+
+
+class GeometryTooLarge(InputError):
+    """A geometry search that would need more memory than the machine can give it."""
+
+
+def check_memory(n_satellites, span, step_s, chunk_size=None):
+    """Refuse, with the estimate, a search that would need more than half of this machine's memory."""
+    need = memory_estimate_bytes(n_satellites, span, step_s, chunk_size)
+    have = machine_memory_bytes()
+    if need > 0.5 * have:
+        raise GeometryTooLarge(f"about {need / 1e9:,.0f} GB for the geometry of {n_satellites} satellites over "
+                         f"{span.duration_s / 3600:,.0f} h ({span.duration_s / step_s:,.0f} grid steps of {step_s:g} s), "
+                         f"more than half of this machine's {have / 1e9:,.0f} GB: shorten the span or split it into "
+                         "parts")  # fmt: skip
+
+
 def compute_geometry(
     constellation,
     stations,
@@ -117,6 +152,7 @@ def compute_geometry(
         Called after each chunk with the number of satellites processed.
     """
     step = float(step_s) if step_s is not None else default_step_s(constellation)
+    check_memory(len(constellation), span, step, chunk_size)
     t = time_grid(span, step)
     jd_w, jd_f = span.jd_utc(t)
     orientation = EarthOrientation(span)

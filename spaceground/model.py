@@ -19,12 +19,13 @@ from .datacenters import StepSeries
 from .errors import InputError, SelectionError
 from .links import fibre_latency_s, great_circle_km
 from .orbits import Constellation, load_tle
-from .scenario import CsvSeries, Hardware, HourlyProfile
+from .scenario import CsvSeries, Hardware, HourlyProfile, RateTrigger
 from .stations import Station, default_catalogue
 from .timebase import Span
 
 MB = 1e6
 GB = 1e9
+MAX_CAPTURES = 1_000_000  # rate-triggered captures one run may expect (the engine runs ~15,000 a second)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _series(value, loaded, key_path, span):
     if isinstance(value, CsvSeries):
         try:
             return StepSeries.from_csv(loaded.path(value.csv), value.time_column, value.value_column, span.start,
-                                       source=loaded.source)  # fmt: skip
+                                       span.duration_s, value.repeat_h)  # fmt: skip
         except InputError as exc:
             raise loaded.error(key_path, str(exc)) from None
     return StepSeries.constant(float(value))
@@ -268,6 +269,14 @@ def resolve(loaded) -> Model:
     for i, w in enumerate(workloads):
         if w.satellites and not any(_matches(s, w.satellites) for s in constellation):
             raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite")
+        if isinstance(w.trigger, RateTrigger):
+            n_sats = sum(1 for s in constellation if not w.satellites or _matches(s, w.satellites))
+            expected = n_sats * sc.duration_h * w.trigger.rate_per_sat_per_h
+            if expected > MAX_CAPTURES:
+                raise loaded.error(("workloads", i, "trigger", "rate_per_sat_per_h"),
+                                   f"about {expected:,.0f} captures expected ({n_sats} satellites x {sc.duration_h:g} h x "
+                                   f"{w.trigger.rate_per_sat_per_h:g} per hour); at most {MAX_CAPTURES:,} in one run: "
+                                   "lower the rate, shorten the span or select fewer satellites")  # fmt: skip
     return Model(
         name=sc.name, seed=sc.seed, span=span, constellation=constellation, hardware=tuple(hardware),
         stations=tuple(stations), datacenters=tuple(datacenters), link_bps=bps, link_latency_s=latency,

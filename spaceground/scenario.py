@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -44,11 +45,27 @@ class ScenarioError(InputError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are refused everywhere: no physical quantity of a scenario is either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed here, not a boolean ({str(value).lower()})")
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+# Every quantity has an upper bound far above any real mission (1e12 in its unit) so that a typo like
+# 1e308 is refused instead of overflowing to inf in the energy or byte arithmetic.
+LARGEST = 1e12
+Positive = Annotated[float, NoBool, Field(gt=0, le=LARGEST)]
+NonNegative = Annotated[float, NoBool, Field(ge=0, le=LARGEST)]
+Fraction = Annotated[float, NoBool, Field(ge=0, le=1)]
+Count = Annotated[int, NoBool]
+
+
+FIRST_YEAR, LAST_YEAR = 1957, 2200  # Sputnik 1 to the end of the long-term Earth-orientation predictions
 
 
 # --- time-varying values ------------------------------------------------------------------
@@ -64,6 +81,9 @@ class CsvSeries(_Model):
     csv: str = Field(description="CSV file path, relative to the scenario file")
     time_column: str = Field("time_utc", description="column of ISO 8601 UTC times")
     value_column: str = Field(description="column of values")
+    repeat_h: Annotated[float, NoBool, Field(gt=0, le=8784)] | None = Field(
+        None, description="the series repeats with this period [h] (e.g. 24 for a daily profile); without it the "
+                          "series must cover the whole span")  # fmt: skip
 
 
 def _series_kind(value):
@@ -94,8 +114,8 @@ TimeVarying = Annotated[
 _HARDWARE_FIELDS = {
     "solar_w": (Positive, "solar array output in full sunlight [W]"),
     "battery_wh": (Positive, "battery capacity [Wh]"),
-    "initial_soc": (Annotated[float, Field(ge=0, le=1)], "state of charge at the span start [0-1]"),
-    "min_soc": (Annotated[float, Field(ge=0, lt=1)], "reserve: onboard jobs never take the battery below this [0-1]"),
+    "initial_soc": (Fraction, "state of charge at the span start [0-1]"),
+    "min_soc": (Annotated[float, NoBool, Field(ge=0, lt=1)], "reserve: onboard jobs never take the battery below this [0-1]"),
     "bus_w": (NonNegative, "housekeeping load, always on [W]"),
     "capture_j": (NonNegative, "energy of one capture [J]"),
     "compute_tops": (Positive, "onboard compute throughput [tera-operations per second]"),
@@ -143,11 +163,12 @@ class ConstellationSpec(_Model):
 # --- ground segment ---------------------------------------------------------------------
 class StationSpec(_Model):
     id: str = Field(description="station id; a catalogue id needs no coordinates")
-    lat_deg: float | None = Field(None, ge=-90, le=90, description="geodetic latitude [deg]")
-    lon_deg: float | None = Field(None, ge=-180, le=360, description="longitude [deg]")
-    alt_m: float = Field(0.0, ge=-500, le=9000, description="height above the WGS 84 ellipsoid [m]")
-    antennas: int = Field(defaults.STATION["antennas"], ge=1, le=100, description="antennas, one satellite each")
-    min_elevation_deg: float = Field(defaults.STATION["min_elevation_deg"], ge=-5, le=89, description="mask [deg]")
+    lat_deg: Annotated[float, NoBool] | None = Field(None, ge=-90, le=90, description="geodetic latitude [deg]")
+    lon_deg: Annotated[float, NoBool] | None = Field(None, ge=-180, le=360, description="longitude [deg]")
+    alt_m: Annotated[float, NoBool] = Field(0.0, ge=-500, le=9000, description="height above the WGS 84 ellipsoid [m]")
+    antennas: Count = Field(defaults.STATION["antennas"], ge=1, le=100, description="antennas, one satellite each")
+    min_elevation_deg: Annotated[float, NoBool] = Field(defaults.STATION["min_elevation_deg"], ge=-5, le=89,
+                                                        description="mask [deg]")  # fmt: skip
     max_downlink_mbps: Positive | None = Field(None, description="receive-chain cap on the link rate [Mbit/s]")
 
     @model_validator(mode="after")
@@ -160,12 +181,13 @@ class StationSpec(_Model):
 class DataCenterSpec(_Model):
     id: str
     name: str = ""
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=360)
+    lat_deg: Annotated[float, NoBool] = Field(ge=-90, le=90)
+    lon_deg: Annotated[float, NoBool] = Field(ge=-180, le=360)
     capacity_tops: Positive = Field(description="total compute throughput [TOPS]")
-    servers: int = Field(defaults.DATACENTER["servers"], ge=1, description="jobs that run at once (capacity is split)")
+    servers: Count = Field(defaults.DATACENTER["servers"], ge=1, le=100_000,
+                           description="jobs that run at once (capacity is split)")  # fmt: skip
     power_w_per_tops: Positive = Field(defaults.DATACENTER["power_w_per_tops"], description="IT power per TOPS [W]")
-    pue: float = Field(defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness")
+    pue: Annotated[float, NoBool] = Field(defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness")
     price_cny_per_kwh: TimeVarying = Field(defaults.DATACENTER["price_cny_per_kwh"], description="[CNY/kWh]")
     carbon_g_per_kwh: TimeVarying = Field(defaults.DATACENTER["carbon_g_per_kwh"], description="[g CO2/kWh]")
     available_power_kw: TimeVarying | None = Field(
@@ -175,7 +197,8 @@ class DataCenterSpec(_Model):
 
 class LinkDefaults(_Model):
     bandwidth_gbps: Positive = Field(defaults.BACKHAUL["bandwidth_gbps"], description="[Gbit/s]")
-    route_factor: float = Field(defaults.BACKHAUL["route_factor"], ge=1.0, le=5.0, description="fibre / great circle")
+    route_factor: Annotated[float, NoBool] = Field(defaults.BACKHAUL["route_factor"], ge=1.0, le=5.0,
+                                                   description="fibre / great circle")  # fmt: skip
 
 
 class LinkSpec(_Model):
@@ -193,17 +216,19 @@ class Backhaul(_Model):
 # --- workloads --------------------------------------------------------------------------
 class Target(_Model):
     name: str
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=360)
+    lat_deg: Annotated[float, NoBool] = Field(ge=-90, le=90)
+    lon_deg: Annotated[float, NoBool] = Field(ge=-180, le=360)
 
 
 class TargetTrigger(_Model):
     targets: list[Target] = Field(min_length=1)
-    min_elevation_deg: float = Field(60.0, ge=0, le=89, description="the target sees the satellite above this")
+    min_elevation_deg: Annotated[float, NoBool] = Field(60.0, ge=0, le=89,
+                                                        description="the target sees the satellite above this")  # fmt: skip
 
 
 class RateTrigger(_Model):
-    rate_per_sat_per_h: Positive = Field(description="mean captures per satellite and hour (Poisson)")
+    rate_per_sat_per_h: Annotated[float, NoBool] = Field(
+        gt=0, le=3600, description="mean captures per satellite and hour (Poisson; at most one a second)")
 
 
 def _trigger_kind(value):
@@ -235,13 +260,10 @@ class WorkloadClass(_Model):
     deadline_min: Positive = Field(defaults.WORKLOAD["deadline_min"], description="capture to product [min]")
     value: NonNegative = Field(defaults.WORKLOAD["value"], description="value of a product in time")
     onboard_allowed: bool = Field(defaults.WORKLOAD["onboard_allowed"], description="may be processed onboard")
-    cloudy_fraction: float = Field(
-        defaults.WORKLOAD["cloudy_fraction"], ge=0, le=1,
-        description="probability a capture is cloudy (drawn per capture with the seed)",
+    cloudy_fraction: Fraction = Field(
+        defaults.WORKLOAD["cloudy_fraction"], description="probability a capture is cloudy (drawn per capture with the seed)",
     )  # fmt: skip
-    cloudy_value: float = Field(
-        defaults.WORKLOAD["cloudy_value"], ge=0, le=1, description="share of its value a cloudy capture keeps"
-    )
+    cloudy_value: Fraction = Field(defaults.WORKLOAD["cloudy_value"], description="share of its value a cloudy capture keeps")
 
     @model_validator(mode="after")
     def _product_smaller(self):
@@ -262,7 +284,7 @@ class PolicySpec(_Model):
     name: str = Field("ground-only", description="a registered policy, an installed one, or 'module:Class' (a file "
                       "beside the scenario; runs only with --allow-code)")  # fmt: skip
     params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
-    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+    time_limit_s: Annotated[float, NoBool, Field(gt=0, le=3600)] = Field(
         10.0, description="longest a user policy may take over one call [s]; past it the run ends with an error")
 
 
@@ -272,8 +294,8 @@ class Scenario(_Model):
     name: str = Field(description="short name, used for run folders")
     description: str = ""
     start_utc: str = Field(description="ISO 8601 with a zone, e.g. 2025-10-03T12:00:00Z")
-    duration_h: float = Field(gt=0, le=24 * 31, description="length [h]")
-    seed: int = Field(0, ge=0, description="seed of every random draw")
+    duration_h: Annotated[float, NoBool] = Field(gt=0, le=24 * 31, description="length [h]")
+    seed: Count = Field(0, ge=0, le=2**63 - 1, description="seed of every random draw")
     constellation: ConstellationSpec
     satellites: Satellites = Field(default_factory=Satellites)
     stations: list[StationSpec] = Field(min_length=1)
@@ -294,12 +316,22 @@ class Scenario(_Model):
             v = pd.Timestamp(v).tz_convert("UTC").isoformat().replace("+00:00", "Z")
         try:
             ts = pd.Timestamp(v) if isinstance(v, str) else None
-        except ValueError:
+        except (ValueError, OverflowError):
             ts = None
+        if ts is None and isinstance(v, str):
+            import re
+
+            year = re.match(r"\s*(\d{4})-\d\d-\d\d", v)
+            if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
+                raise ValueError(f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
+                                 "Earth-orientation tables can cover")  # fmt: skip
         if ts is None or ts is pd.NaT:
             raise ValueError(f"{v!r} is not an ISO 8601 time")
         if ts.tzinfo is None:
             raise ValueError(f"{v!r} has no time zone; add Z for UTC")
+        if not FIRST_YEAR <= ts.year <= LAST_YEAR:
+            raise ValueError(f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
+                             "Earth-orientation tables can cover")  # fmt: skip
         return v
 
     @model_validator(mode="after")
@@ -342,6 +374,9 @@ def _compose_with_lines(text, source):
     """Parse YAML into plain data plus a map from key paths to line numbers."""
     import yaml
 
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError(source, [f"{source}, line {line}: a NUL character; this is not a text file"])
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -356,27 +391,59 @@ def _compose_with_lines(text, source):
         raise ScenarioError(source, [f"{source}: the file is empty"])
     lines = {}
     problems = []
+    count = [0]
+    ancestors = set()
 
     def build(n, path):
         lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            out = {}
-            for key_node, value_node in n.value:
-                key = build(key_node, path + ("<key>",))
-                if key in out:
-                    problems.append(f"{source}, line {key_node.start_mark.line + 1}: {_dotted(path + (key,))}: "
-                                    f"key given twice")  # fmt: skip
-                out[key] = build(value_node, path + (key,))
-                lines[path + (key,)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+        count[0] += 1
+        if count[0] > MAX_YAML_NODES:
+            raise ScenarioError(source, [f"{source}: aliases expand to more than {MAX_YAML_NODES:,} values (an alias "
+                                         "bomb?); write the values out, or use fewer anchors"])  # fmt: skip
+        if not n.tag.startswith(_STANDARD_TAG) or n.tag[len(_STANDARD_TAG):] not in _PLAIN_TAGS:
+            shown = "!!" + n.tag[len(_STANDARD_TAG):] if n.tag.startswith(_STANDARD_TAG) else n.tag
+            raise ScenarioError(source, [f"{source}, line {n.start_mark.line + 1}: not valid YAML: tag {shown} is not "
+                                         "allowed (a scenario holds plain values: no tags, no code)"])  # fmt: skip
+        if isinstance(n, yaml.CollectionNode):
+            if id(n) in ancestors:
+                raise ScenarioError(source, [f"{source}, line {n.start_mark.line + 1}: an alias refers to its own anchor "
+                                             "(a structure that contains itself); remove the alias"])  # fmt: skip
+            ancestors.add(id(n))
+            try:
+                return _build_collection(n, path, build, problems, lines, source)
+            finally:
+                ancestors.discard(id(n))
         return _scalar(n)
 
     data = build(node, ())
     if problems:
         raise ScenarioError(source, problems)
     return data, lines
+
+
+def _build_collection(n, path, build, problems, lines, source):
+    import yaml
+
+    if isinstance(n, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in n.value:
+            key = build(key_node, path + ("<key>",))
+            if isinstance(key, list | dict):
+                raise ScenarioError(source, [f"{source}, line {key_node.start_mark.line + 1}: not valid YAML here: a key "
+                                             "is a list or mapping; keys are names"])  # fmt: skip
+            if key in out:
+                problems.append(f"{source}, line {key_node.start_mark.line + 1}: {_dotted(path + (key,))}: "
+                                f"key given twice")  # fmt: skip
+            out[key] = build(value_node, path + (key,))
+            lines[path + (key,)] = key_node.start_mark.line + 1
+        return out
+    return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+
+
+MAX_YAML_NODES = 200_000  # values a scenario may hold once aliases are expanded (real ones hold a few thousand)
+MAX_FILE_BYTES = 10_000_000  # a scenario or sweep file larger than this is not one a person wrote
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {"str", "int", "float", "bool", "null", "map", "seq", "timestamp"}
 
 
 def _scalar(node):
@@ -433,7 +500,7 @@ def _model_in(annotation):
 def _problems_from(exc: ValidationError, lines, source):
     problems = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in _UNION_TAGS))]
+        loc = _field_path(err["loc"])
         line = _line_of(lines, loc)
         path = _dotted(loc)
         if err["type"] == "extra_forbidden":
@@ -458,17 +525,36 @@ def _problems_from(exc: ValidationError, lines, source):
     return list(dict.fromkeys(problems))
 
 
+def _field_path(loc):
+    """A pydantic error location without the tags of unions: a tag precedes the fields of its branch, and
+    some tags are also field names (``hourly: {hourly: [...]}``), so only the first of such a pair is dropped."""
+    out, i = [], 0
+    while i < len(loc):
+        p = loc[i]
+        if isinstance(p, str) and p.startswith("function-"):
+            i += 1
+            continue
+        if isinstance(p, str) and p in _UNION_TAGS:
+            if i + 1 < len(loc) and loc[i + 1] == p:
+                out.append(p)
+                i += 2
+                continue
+            i += 1
+            continue
+        out.append(p)
+        i += 1
+    return out
+
+
 _UNION_TAGS = {"targets", "rate", "constant", "hourly", "csv", "str", "int"}
 
 
 def read_yaml(text: str, source: str):
     """Plain data of a YAML text (for sweep files and scenario variants); errors name the source."""
-    import yaml
-
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{source}: not valid YAML: {exc}") from None
+        return _compose_with_lines(text, source)[0]
+    except ScenarioError as exc:
+        raise InputError("\n".join(exc.problems)) from None
 
 
 def write_yaml(data) -> str:
@@ -491,12 +577,39 @@ def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> 
 
 
 def read_text_file(path, what) -> str:
-    """The text of a UTF-8 file; a missing one is a FileNotFoundError naming ``what`` it should be."""
+    """The text of a UTF-8 file (a byte-order mark is allowed) of at most :data:`MAX_FILE_BYTES`; a missing one is a
+    FileNotFoundError naming ``what`` it should be; any other fault an :class:`InputError` saying what to do."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        size = os.stat(path).st_size
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a folder; give the {what} file")
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: {size / 1e6:.1f} MB; a {what} file is at most {MAX_FILE_BYTES / 1e6:g} MB "
+                             "(is it the file you meant?)")  # fmt: skip
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} file not found: {path}") from None
+    except PermissionError:
+        raise InputError(f"{path}: cannot read the {what} file (permission denied)") from None
+    return decode_utf8(data, path)
+
+
+def decode_utf8(data: bytes, path) -> str:
+    """Text of UTF-8 bytes; anything else is an InputError naming the first bad byte's line and what to do."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(f"{path}: not UTF-8 text (it is UTF-16); save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
+                         "save it as UTF-8") from None  # fmt: skip
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(f"{path}, line {line}: a NUL character; this is not a text file")
+    return text
 
 
 def load_scenario(path) -> LoadedScenario:

@@ -34,6 +34,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import os
 import sys
 import time
@@ -45,6 +46,7 @@ from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
 from .scenario import read_text_file, read_yaml, write_yaml
 
+MAX_RUNS = 100_000  # runs in one sweep (variants x seeds); more is not a study one means to start at once
 SWEEP_KEYS = ("name", "description", "base", "grid", "variants", "seeds")
 
 
@@ -93,7 +95,7 @@ def _seeds(value, where):
         from .cli import parse_seeds
 
         try:
-            return parse_seeds(value)
+            return parse_seeds(value, max_count=MAX_RUNS)
         except InputError as exc:
             raise SweepError(f"{where}: seeds: {exc}".replace("--seeds: ", "")) from None
     if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
@@ -132,6 +134,10 @@ def load_sweep(path) -> Sweep:
             if not isinstance(values, list) or not values:
                 raise SweepError(f"{path}: grid: {key}: give a non-empty list of values, got {values!r}")
         keys = list(grid)
+        combos = math.prod(len(grid[k]) for k in keys)
+        if combos > MAX_RUNS:
+            raise SweepError(f"{path}: grid: {' x '.join(str(len(grid[k])) for k in keys)} = {combos:,} variants; at "
+                             f"most {MAX_RUNS:,} runs in one sweep: narrow the grid")  # fmt: skip
         params += [dict(zip(keys, combo)) for combo in itertools.product(*(grid[k] for k in keys))]
     listed = data.get("variants")
     if listed is not None:
@@ -141,6 +147,10 @@ def load_sweep(path) -> Sweep:
     if not params:
         raise SweepError(f"{path}: nothing to vary: give a grid, a list of variants, or both")
     seeds = _seeds(data.get("seeds"), path)
+    runs = len(params) * (len(seeds) if seeds else 1)
+    if runs > MAX_RUNS:
+        raise SweepError(f"{path}: {len(seeds) if seeds else 1:,} seeds x {len(params):,} variants = {runs:,} runs; at "
+                         f"most {MAX_RUNS:,} in one sweep: narrow the grid or the seeds")  # fmt: skip
     name = str(data.get("name") or os.path.splitext(os.path.basename(path))[0])
     base = os.path.abspath(base)
     return Sweep(path, name, base, read_yaml(read_text_file(base, "scenario"), base), params, seeds, text)

@@ -163,3 +163,40 @@ def test_zero_captures_names_the_satellites_left_out(tmp_path, capsys):
     text = run_summary(res)
     assert "no captures in the span" in text and "OLDSAT (NORAD 1): decayed" in text
     assert pd.isna(res.metrics["time_to_product_p50_min"])
+
+
+SLOW_POLICY = """
+import time
+
+from spaceground.policies import BasePolicy
+
+
+class Slow(BasePolicy):
+    def on_capture(self, view):
+        time.sleep(0.5)
+        return "ground"
+"""
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "slow.py").write_text(SLOW_POLICY)
+    (tmp_path / "s.yaml").write_text(tiny("slow:Slow", hours=24).text)
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "spaceground.cli", "run", str(tmp_path / "s.yaml"), "--allow-code",
+                             "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path)  # fmt: skip
+    seen = ""
+    while "simulation" not in seen:  # the engine is running (its first progress line)
+        line = proc.stderr.readline()
+        assert line, f"the run ended before the engine started: {seen}"
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == ("spaceground: interrupted; no run folder was written (one appears only "
+                                            "when complete)")  # fmt: skip
+    assert "Traceback" not in err and not out.exists()
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".run")]

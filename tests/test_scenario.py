@@ -110,7 +110,8 @@ def test_resolution_errors(tmp_path):
 
 def test_csv_and_hourly_series_resolve(tmp_path):
     tle = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
-    (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n")
+    (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n"
+                                         "2025-10-04T12:00:00Z,300\n")
     text = TEXT.replace("../constellations/eo_2025-10-03.tle", tle)
     text = text.replace("carbon_g_per_kwh: 585.7", "carbon_g_per_kwh: {csv: carbon.csv, value_column: g}")
     text = text.replace("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {hourly: " + str([0.3] * 12 + [0.5] * 12) + "}")
@@ -120,6 +121,14 @@ def test_csv_and_hourly_series_resolve(tmp_path):
     assert dc.carbon_g_per_kwh.at(0.0) == 500 and dc.carbon_g_per_kwh.at(6.5 * 3600) == 300
     assert dc.price_cny_per_kwh.at(0.0) == 0.5 and dc.price_cny_per_kwh.at(12.5 * 3600) == 0.3
     assert dc.carbon_g_per_kwh.mean(5 * 3600, 7 * 3600) == pytest.approx(400)
+    # Not covering the span is refused; with repeat_h the rows are one period, laid over the whole span:
+    # 500 from 00:00, 300 from 18:00, every day (at 00:30 the next day it is 500 again).
+    (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n")
+    with pytest.raises(ScenarioError, match="carbon.csv: the series ends at 2025-10-03 18:00:00"):
+        resolve(parse_scenario(text.replace(", value_column: g}", ", value_column: g}"), "s.yaml", str(tmp_path)))
+    daily = resolve(parse_scenario(text.replace(", value_column: g}", ", value_column: g, repeat_h: 24}"), "s.yaml",
+                                   str(tmp_path))).datacenters[1].carbon_g_per_kwh  # fmt: skip
+    assert [daily.at(h * 3600.0) for h in (0.0, 5.9, 6.5, 11.9, 12.5, 23.9)] == [500, 500, 300, 300, 500, 500]
 
 
 def test_unknown_policy_is_caught_by_validate(tmp_path):

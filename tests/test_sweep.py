@@ -275,3 +275,37 @@ def test_the_bundled_sweep_answers_its_question():
         seed=1)).metrics["value_delivered"] for v in variants if v.params["satellites.profiles.3U dove.battery_wh"]
         in (20, 80)}  # fmt: skip
     assert values[80] > values[20] + 10
+
+
+KILLER = """
+import os
+import signal
+
+from spaceground.policies import BasePolicy
+
+MARKER = {marker!r}
+
+
+class KillOnce(BasePolicy):
+    # The first time it is created, the worker process running it dies (as a machine would fail).
+    def __init__(self):
+        if not os.path.exists(MARKER):
+            open(MARKER, "w").write(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_worker_loses_no_completed_run(tmp_path, client):
+    base = copy_scenario(tmp_path, "quickstart")
+    (tmp_path / "killer.py").write_text(KILLER.format(marker=str(tmp_path / "killed")))
+    path = write(tmp_path / "s.yaml", {"base": base, "grid": {"duration_h": [2], "policy.name": [
+        "ground-only", "onboard-first", "killer:KillOnce"]}, "seeds": [1, 2]})  # fmt: skip
+    out, cache = str(tmp_path / "out"), str(tmp_path / "cache")
+    first = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False, allow_code=True)
+    assert (tmp_path / "killed").exists()  # a worker did die
+    # Dask re-runs the lost task elsewhere, or the sweep records it as failed; nothing else is lost.
+    assert (first[first["policy.name"] != "killer:KillOnce"].status == "done").all()
+    again = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False, allow_code=True)
+    assert (again.status == "done").all()
+    done_before = set(first[first.status == "done"].hash)
+    assert set(again[~again.ran].hash) == done_before  # completed runs were not redone
