@@ -183,7 +183,7 @@ def build_parser():
 
     p = sub.add_parser("plot-sweep", help="draw a metric of a sweep against its varied parameters, per policy")
     p.add_argument("results", metavar="RESULTS", help="sweep.parquet (or the sweep's output folder)")
-    p.add_argument("--metric", default="value_delivered", help="a metric column (default value_delivered)")
+    p.add_argument("--metric", default="net_value", help="a metric column (default net_value)")
     p.add_argument("--x", metavar="KEY", help="parameter on the x axis (default: the first varied)")
     p.add_argument("--by", metavar="KEY", help="one panel per value of this parameter (default: the second varied)")
     p.add_argument("-o", "--output", metavar="FILE", help="output .png or .svg (default beside RESULTS)")
@@ -440,8 +440,8 @@ def compare_summary(table) -> str:
     """The compare table as text: one row per policy (means over seeds)."""
     cols = {
         "p50 min": "time_to_product_p50_min", "p90 min": "time_to_product_p90_min",
-        "p99 min": "time_to_product_p99_min", "hit %": "deadline_hit_rate", "value": "net_value",
-        "value/bound": "value_over_bound", "down GB": "downlinked_gb", "drop GB": "dropped_gb",
+        "p99 min": "time_to_product_p99_min", "hit %": "deadline_hit_rate", "net value": "net_value",
+        "net value/bound": "value_over_bound", "down GB": "downlinked_gb", "drop GB": "dropped_gb",
         "onboard kWh": "energy_onboard_kwh", "ground kWh": "energy_ground_kwh", "DoD %": "max_depth_of_discharge",
         "cost CNY": "cost_cny", "CO2 kg": "carbon_kg", "contact %": "contact_utilisation",
     }  # fmt: skip
@@ -468,7 +468,7 @@ def run_summary(results) -> str:
         ("delivered / dropped / still onboard", f"{m['delivered']} / {m['dropped']} / {m['still_onboard']}"),
         ("processed onboard / on the ground", f"{m['processed_onboard']} / {m['processed_ground']}"),
         ("deadline hit rate", f"{100 * m['deadline_hit_rate']:.1f} %"),
-        ("value delivered in time", f"{m['value_delivered']:.1f}"),
+        ("value delivered in time (gross) / net", f"{m['value_delivered']:.1f} / {m['net_value']:.1f}"),
         ("time to product p50 / p90 / p99", f"{m['time_to_product_p50_min']:.1f} / {m['time_to_product_p90_min']:.1f} / "
                                             f"{m['time_to_product_p99_min']:.1f} min"),
         ("captured / downlinked / dropped", f"{m['captured_gb']:.1f} / {m['downlinked_gb']:.1f} / {m['dropped_gb']:.1f} GB"),

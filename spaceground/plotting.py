@@ -79,18 +79,21 @@ def _axes(ax, size):
     return ax.figure, ax
 
 
-def _lanes(starts, ends):
-    """Interval partitioning: each interval in the lowest lane free at its start."""
-    lane_end = []
-    out = np.zeros(len(starts), int)
-    for i in np.argsort(starts, kind="stable"):
-        k = next((q for q, e in enumerate(lane_end) if e <= starts[i]), None)
-        if k is None:
-            k = len(lane_end)
-            lane_end.append(ends[i])
+def _session_lanes(sessions):
+    """Lanes of sessions (each a pair of arrays of interval starts and ends): each session in the lowest lane
+    where none of its intervals overlaps one already there, sessions taken by their first start."""
+    lanes = []  # per lane: list of (start, end)
+    out = np.zeros(len(sessions), int)
+    for i in sorted(range(len(sessions)), key=lambda k: sessions[k][0].min()):
+        mine = list(zip(*sessions[i]))
+        for q, taken in enumerate(lanes):
+            if all(e <= s0 + 1e-9 or s >= e0 - 1e-9 for s, e in taken for s0, e0 in mine):
+                taken.extend(mine)
+                out[i] = q
+                break
         else:
-            lane_end[k] = ends[i]
-        out[i] = k
+            lanes.append(mine)
+            out[i] = len(lanes) - 1
     return out
 
 
@@ -127,12 +130,13 @@ def station_timeline(contacts, downlinks, stations, colours=None, ax=None):
         used = np.zeros(len(c), bool)
         used[session_of[session_of >= 0]] = True
         served = np.flatnonzero(used)
-        s_start = np.array([d_start[session_of == k].min() for k in served])
-        s_end = np.array([d_end[session_of == k].max() for k in served])
-        lanes = _lanes(s_start, s_end)
+        # A session may pause (battery) while the antenna serves another satellite: sessions share a row
+        # when none of their downlinks overlap, so a one-antenna station keeps one row.
+        lanes = _session_lanes([(d_start[session_of == k], d_end[session_of == k]) for k in served])
         base = len(rows)
         n_lanes = max(st.antennas, int(lanes.max()) + 1 if len(lanes) else 0)
-        rows += [f"{st.station} antenna {q + 1}" for q in range(n_lanes)]
+        rows += [f"{st.station} antenna {q + 1}" if q < st.antennas else f"{st.station} (sessions overlapping)"
+                 for q in range(n_lanes)]  # fmt: skip
         busy = {q: [] for q in range(n_lanes)}
         for k, lane in zip(served, lanes):
             row_of_contact[c.index[k]] = base + lane
@@ -412,14 +416,14 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
 
 # --- comparison ----------------------------------------------------------------------------------
 COMPARISON_METRICS = (
-    ("value_delivered", "value delivered"),
+    ("net_value", "net value"),
     ("deadline_hit_rate", "deadline hit rate"),
     ("time_to_product_p90_min", "time to product p90 (min)"),
     ("dropped_gb", "data dropped (GB)"),
     ("energy_onboard_kwh", "onboard energy (kWh)"),
     ("cost_cny", "cost (CNY)"),
     ("carbon_kg", "carbon (kg CO2)"),
-    ("value_over_bound", "value / LP bound"),
+    ("value_over_bound", "net value / LP bound"),
 )
 
 
@@ -520,7 +524,7 @@ def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) ->
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
-def plot_sweep(table, metric="value_delivered", x=None, by=None, fig=None):
+def plot_sweep(table, metric="net_value", x=None, by=None, fig=None):
     """A metric against a varied parameter, one line per policy (mean over seeds, band from the
     lowest to the highest seed), one panel per value of a second parameter ``by``.
 

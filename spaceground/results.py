@@ -260,6 +260,7 @@ def _contacts_table(model, inputs, records, names, st_ids):
 
 
 def compute_metrics(res: Results, model) -> dict:
+    """The metrics of a run, from its tables alone; ``docs/metrics.md`` defines each (tested against it)."""
     w = res.workloads
     delivered = w[w.status == "delivered"]
     lat_min = delivered.latency_s / 60.0
@@ -267,7 +268,8 @@ def compute_metrics(res: Results, model) -> dict:
     last = e.groupby("satellite").tail(1)
     first = e.groupby("satellite").head(1)
     dod = 1.0 - e.groupby("satellite").soc.min()
-    captured_bytes = float(w.raw_bytes.sum())
+    stored = w.decision.notna()  # the policy decided on it: the engine took the capture (refused ones have no decision)
+    captured_bytes = float(w.raw_bytes[stored].sum())
     dropped = w[w.status == "dropped"]
     contacts = res.contacts
     value = float((w.value * w.deadline_met).sum())
@@ -280,7 +282,7 @@ def compute_metrics(res: Results, model) -> dict:
         "dropped": int(len(dropped)),
         "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink"]).sum()),
         "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
-        "processed_onboard": int((w.decision == "onboard").sum()),
+        "processed_onboard": int(w.onboard_end_utc.notna().sum()),
         "processed_ground": int(len(res.datacenter_jobs)),
         "deadline_hit_rate": float(w.deadline_met.sum() / len(w)) if len(w) else 0.0,
         "value_delivered": value,

@@ -17,6 +17,7 @@ from spaceground.cli import main
 from spaceground.results import read_run
 from spaceground.scenario import parse_scenario
 
+from .test_engine import TLE as TLE_PATH
 from .test_engine import tiny
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -200,3 +201,18 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
                                             "when complete)")  # fmt: skip
     assert "Traceback" not in err and not out.exists()
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".run")]
+
+
+def test_every_satellite_decayed_is_a_valid_run_naming_them(tmp_path, capsys):
+    from .test_orbits import UNDERGROUND
+
+    (tmp_path / "dead.tle").write_text("\n".join(UNDERGROUND) + "\n")
+    text = tiny(hours=24).text.replace("select: [\"SENTINEL-2A\"]", "select: []")
+    text = text.replace(TLE_PATH, str(tmp_path / "dead.tle"))
+    (tmp_path / "s.yaml").write_text(text)
+    assert main(["run", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "0 captures by 0 satellites" in out and "no captures in the span" in out
+    assert "UNDERGROUND TEST SAT (NORAD 99002)" in out and "decayed" in out
+    res = read_run(str(tmp_path / "run"))
+    assert len(res.workloads) == 0 and len(res.energy) == 0
