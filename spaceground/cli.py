@@ -602,7 +602,8 @@ def main(argv=None) -> int:
         sys.stderr.write(f"spaceground: error: {exc}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
-        sys.stderr.write(f"\nspaceground: interrupted; {INTERRUPTED.get(args.command, 'nothing was written')}\n")
+        fresh_line = "\n" if sys.stderr.isatty() else ""  # after a progress line that rewrites itself
+        sys.stderr.write(f"{fresh_line}spaceground: interrupted; {INTERRUPTED.get(args.command, 'nothing was written')}\n")
         return EXIT_INTERRUPTED
     except OSError as exc:  # the machine, not the input: a full disk, say
         where = f": {exc.filename}" if exc.filename else ""

@@ -33,6 +33,7 @@ import copy
 import difflib
 import hashlib
 import itertools
+import logging
 import json
 import math
 import os
@@ -362,7 +363,9 @@ def _client(scheduler, workers):
     if scheduler:
         return Client(scheduler), None
     n = workers or max(1, os.cpu_count() or 1)
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    # Our own cluster keeps quiet below errors: its shutdown warnings (on Ctrl-C, say) are not the user's business.
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 

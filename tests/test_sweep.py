@@ -309,3 +309,50 @@ def test_a_killed_worker_loses_no_completed_run(tmp_path, client):
     assert (again.status == "done").all()
     done_before = set(first[first.status == "done"].hash)
     assert set(again[~again.ran].hash) == done_before  # completed runs were not redone
+
+
+SLOW = """
+import os
+import time
+
+from spaceground.policies import BasePolicy
+
+
+class Slow(BasePolicy):
+    # Slow only where the test asks (the interrupted sweep); its decisions are the same either way.
+    def on_capture(self, view):
+        if os.environ.get("SLOW_POLICY_S"):
+            time.sleep(float(os.environ["SLOW_POLICY_S"]))
+        return "ground"
+"""
+
+
+def test_ctrl_c_ends_a_sweep_with_one_line_and_it_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from .test_engine import tiny
+
+    (tmp_path / "slow.py").write_text(SLOW)
+    (tmp_path / "base.yaml").write_text(tiny("slow:Slow", hours=24).text)
+    path = write(tmp_path / "s.yaml", {"base": "base.yaml", "grid": {"duration_h": [12, 24]}, "seeds": [1, 2, 3]})
+    cmd = [sys.executable, "-m", "spaceground.cli", "sweep", path, "-o", str(tmp_path / "out"), "--workers", "1",
+           "--allow-code", "--cache", str(tmp_path / "cache")]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SLOW_POLICY_S": "2"})  # fmt: skip
+    seen = ""
+    while "completed" not in seen:  # a first run is complete
+        line = proc.stderr.readline()
+        assert line, seen
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["spaceground: interrupted; every run completed so far is kept: run the same "
+                                        "command again to resume"]  # fmt: skip
+    kept = [d for d in os.listdir(tmp_path / "out" / "runs") if not d.startswith(".")]
+    assert 1 <= len(kept) < 6
+    table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), workers=1, progress=False,
+                      allow_code=True)  # fmt: skip
+    assert (table.status == "done").all() and int((~table.ran).sum()) == len(kept)

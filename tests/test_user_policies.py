@@ -157,3 +157,23 @@ def test_unknown_names_and_bad_params_of_registered_policies(folder):
         make_policy("lookahead", {"no_such": 1})
     with pytest.raises(Exception, match="line 27: policy.name: policy 'lookahead': bad params"):
         validate_scenario(scenario(folder, "lookahead, params: {nope: 1}"))
+
+
+def test_an_installed_entry_point_is_a_policy_by_name_without_more_consent(tmp_path, monkeypatch, capsys):
+    # A package installed on the path that registers its policy under the group spaceground.policies.
+    site = tmp_path / "site"
+    (site / "greenpolicies-1.0.dist-info").mkdir(parents=True)
+    (site / "greenpolicies-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: greenpolicies\n"
+                                                                  "Version: 1.0\n")  # fmt: skip
+    (site / "greenpolicies-1.0.dist-info" / "entry_points.txt").write_text(
+        "[spaceground.policies]\ngreen-installed = greenpolicies_mod:Green\n")
+    marker = tmp_path / "imported"
+    (site / "greenpolicies_mod.py").write_text(
+        f"open({str(marker)!r}, 'w').write('x')\nfrom spaceground.policies import BasePolicy\n\n"
+        "class Green(BasePolicy):\n    def on_capture(self, view):\n        return 'ground'\n")
+    monkeypatch.syspath_prepend(str(site))
+    path = scenario(tmp_path, "green-installed")
+    assert main(["validate", path]) == 0
+    assert not marker.exists()  # validate found the name without importing the package
+    res = run_scenario(path)  # installing the package was the consent
+    assert marker.exists() and set(res.workloads.decision) == {"ground"}
