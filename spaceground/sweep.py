@@ -33,8 +33,8 @@ import copy
 import difflib
 import hashlib
 import itertools
-import logging
 import json
+import logging
 import math
 import os
 import sys
