@@ -19,6 +19,7 @@ import pandas as pd
 from . import __version__
 from .atomic import atomic_path, check_output_folder, safe_name, write_text
 from .errors import InputError, SpacegroundError
+from .scenario import parse_seeds  # noqa: F401 - the command line's seed lists (also spaceground.cli.parse_seeds)
 from .timebase import format_utc_ms, parse_utc
 
 ALLOW_CODE_HELP = "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
@@ -354,19 +355,14 @@ def cmd_sweep(args):
 
 
 def cmd_plot_sweep(args):
-    import matplotlib.pyplot as plt
-
-    from .plotting import plot_sweep
+    from .plotting import plot_sweep, save_figure
 
     path = os.path.join(args.results, "sweep.parquet") if os.path.isdir(args.results) else args.results
     if not os.path.exists(path):
         raise InputError(f"{args.results}: no sweep results (sweep.parquet); run `spaceground sweep SWEEP` first")
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(path)), f"sweep_{args.metric}.png")
     check_output(out, (".png", ".svg"))
-    fig = plot_sweep(pd.read_parquet(path), args.metric, args.x, args.by)
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=150, bbox_inches="tight", format=os.path.splitext(out)[1][1:].lower())
-    plt.close(fig)
+    save_figure(plot_sweep(pd.read_parquet(path), args.metric, args.x, args.by), out)
     print(f"wrote {out}")
     return 0
 
@@ -381,41 +377,6 @@ def cmd_export_czml(args):
     path = write_czml(res, args.output)
     print(f"wrote {path}: {res.scene['satellites'].shape[0]} satellites, {len(res.downlinks)} downlinks")
     return 0
-
-
-MAX_SEEDS = 10_000
-
-
-def parse_seeds(text, max_count=MAX_SEEDS):
-    """'1-5' -> [1..5]; '1,3,7' -> [1, 3, 7]; None -> None. More than ``max_count`` seeds are refused
-    before any list is made."""
-    if text is None:
-        return None
-    parts = seed_ranges(text)
-    count = sum(b - a + 1 for a, b in parts)
-    if count > max_count:
-        raise InputError(f"--seeds: {count:,} seeds; at most {max_count:,} at once (did you mean a shorter range?)")
-    return [s for a, b in parts for s in range(a, b + 1)]
-
-
-def seed_ranges(text):
-    """The (first, last) ranges of a seed list like '1-5,9' (checked, not expanded)."""
-    parts = []
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            if "-" in part[1:]:
-                a, b = (int(x) for x in part.split("-", 1))
-                if b < a:
-                    raise ValueError
-                parts.append((a, b))
-            else:
-                parts.append((int(part), int(part)))
-        except ValueError:
-            raise InputError(f"--seeds: {text!r} is not a seed list; write e.g. 1-5 or 1,3,7") from None
-    if any(a < 0 for a, _ in parts):
-        raise InputError(f"--seeds: {text!r}: seeds are integers >= 0")
-    return parts
 
 
 def cmd_compare(args):

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .atomic import write_text
+from .colours import satellite_colours
 from .errors import InputError
-from .plotting import satellite_colours
 
 STATION_RGBA = [0, 0, 0, 255]
 DC_RGBA = [213, 94, 0, 255]
@@ -132,3 +132,10 @@ def write_czml(res, path) -> str:
     text = json.dumps(build_czml(res), separators=(",", ":"))
     write_text(path, text)
     return path
+
+
+def export_czml(folder, output) -> str:
+    """Write a run folder as CZML for Cesium-based viewers; returns the path."""
+    from .results import read_run
+
+    return write_czml(read_run(folder), output)

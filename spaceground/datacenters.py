@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .textfiles import read_text_file
 
 J_PER_KWH = 3.6e6
 
@@ -64,8 +65,6 @@ class StepSeries:
         end), unless ``repeat_h`` says it repeats with that period [h]: then its rows lie within one period
         from the first, and the pattern is laid over the whole span."""
         import io
-
-        from .scenario import read_text_file
 
         try:
             text = read_text_file(path, "time-series")

@@ -127,6 +127,11 @@ class WorkloadSpec:
     cloudy_fraction: float = 0.0
     cloudy_value: float = 0.0
 
+    @property
+    def rate_per_sat_per_h(self):
+        """Mean captures per satellite and hour of a rate-triggered class; None for a target-triggered one."""
+        return getattr(self.trigger, "rate_per_sat_per_h", None)
+
 
 @dataclass(frozen=True)
 class Model:

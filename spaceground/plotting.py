@@ -29,11 +29,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
 from .atomic import atomic_path
+from .colours import GREY, OKABE_ITO, SATELLITE_PALETTE, TOL_MUTED, satellite_colours  # noqa: E402, F401
 from .errors import InputError  # noqa: E402
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision deficiency.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-GREY = "#BBBBBB"
 SHADOW = "#999999"
 FIGURES = ("station_timeline", "satellite_timeline", "battery_storage", "latency_cdf", "where_work_ran",
            "datacenter_load", "ground_map", "policy_comparison")  # fmt: skip
@@ -41,17 +39,6 @@ MAX_SATELLITE_ROWS = 24  # the per-satellite figures show this many satellites (
 
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
                      "svg.fonttype": "none", "figure.dpi": 100})  # fmt: skip
-
-
-# Paul Tol's "muted" scheme (https://personal.sron.nl/~pault/), also colour-blind safe: the next nine satellites.
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
-SATELLITE_PALETTE = OKABE_ITO + TOL_MUTED
-
-
-def satellite_colours(names) -> dict:
-    """One colour per satellite, in the order given (use the run's ``satellites`` table for stable colours);
-    17 distinct colours, repeating beyond."""
-    return {name: SATELLITE_PALETTE[k % len(SATELLITE_PALETTE)] for k, name in enumerate(dict.fromkeys(names))}
 
 
 def _num(times):
@@ -508,6 +495,14 @@ def _latency_of_run(res):
     return lat
 
 
+def save_figure(fig, path, dpi=150):
+    """Write a figure to ``path`` (its type from the extension), whole or not at all, and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=os.path.splitext(path)[1][1:].lower())
+    plt.close(fig)
+    return path
+
+
 def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) -> list:
     """Write the figures of a run or comparison folder as PNG and SVG; returns the paths written."""
     output = output or os.path.join(folder, "figures")
@@ -519,7 +514,7 @@ def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) ->
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=ext)
             paths.append(path)
-        plt.close(fig)
+        plt.close(fig)  # (save_figure writes one format; a run's figures are written in several)
     return paths
 
 

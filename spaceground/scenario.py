@@ -32,6 +32,7 @@ from pydantic import (
 
 from . import defaults
 from .errors import InputError
+from .textfiles import read_text_file  # noqa: F401 - the scenario layer's readers (sweep files too) use it
 
 
 class ScenarioError(InputError):
@@ -441,7 +442,6 @@ def _build_collection(n, path, build, problems, lines, source):
 
 
 MAX_YAML_NODES = 200_000  # values a scenario may hold once aliases are expanded (real ones hold a few thousand)
-MAX_FILE_BYTES = 10_000_000  # a scenario or sweep file larger than this is not one a person wrote
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {"str", "int", "float", "bool", "null", "map", "seq", "timestamp"}
 
@@ -576,42 +576,6 @@ def parse_scenario(text: str, source: str = "<string>", base_dir: str = ".") -> 
     return LoadedScenario(scenario, source, os.path.abspath(base_dir), text, lines)
 
 
-def read_text_file(path, what) -> str:
-    """The text of a UTF-8 file (a byte-order mark is allowed) of at most :data:`MAX_FILE_BYTES`; a missing one is a
-    FileNotFoundError naming ``what`` it should be; any other fault an :class:`InputError` saying what to do."""
-    try:
-        size = os.stat(path).st_size
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder; give the {what} file")
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {size / 1e6:.1f} MB; a {what} file is at most {MAX_FILE_BYTES / 1e6:g} MB "
-                             "(is it the file you meant?)")  # fmt: skip
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what} file not found: {path}") from None
-    except PermissionError:
-        raise InputError(f"{path}: cannot read the {what} file (permission denied)") from None
-    return decode_utf8(data, path)
-
-
-def decode_utf8(data: bytes, path) -> str:
-    """Text of UTF-8 bytes; anything else is an InputError naming the first bad byte's line and what to do."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(f"{path}: not UTF-8 text (it is UTF-16); save it as UTF-8")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
-                         "save it as UTF-8") from None  # fmt: skip
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(f"{path}, line {line}: a NUL character; this is not a text file")
-    return text
-
-
 def load_scenario(path) -> LoadedScenario:
     """Read and validate a scenario file."""
     path = os.fspath(path)
@@ -705,6 +669,41 @@ def policy_source_file(name, base_dir):
         if os.path.isfile(os.path.join(base_dir, candidate)):
             return candidate
     return None
+
+
+MAX_SEEDS = 10_000
+
+
+def parse_seeds(text, max_count=MAX_SEEDS):
+    """'1-5' -> [1..5]; '1,3,7' -> [1, 3, 7]; None -> None. More than ``max_count`` seeds are refused
+    before any list is made."""
+    if text is None:
+        return None
+    parts = seed_ranges(text)
+    count = sum(b - a + 1 for a, b in parts)
+    if count > max_count:
+        raise InputError(f"--seeds: {count:,} seeds; at most {max_count:,} at once (did you mean a shorter range?)")
+    return [s for a, b in parts for s in range(a, b + 1)]
+
+
+def seed_ranges(text):
+    """The (first, last) ranges of a seed list like '1-5,9' (checked, not expanded)."""
+    parts = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part[1:]:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                parts.append((a, b))
+            else:
+                parts.append((int(part), int(part)))
+        except ValueError:
+            raise InputError(f"--seeds: {text!r} is not a seed list; write e.g. 1-5 or 1,3,7") from None
+    if any(a < 0 for a, _ in parts):
+        raise InputError(f"--seeds: {text!r}: seeds are integers >= 0")
+    return parts
 
 
 def json_schema() -> dict:

@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 
 from . import engine
+from .errors import InputError
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
 from .policies import make_policy
-from .scenario import RateTrigger
+from .results import Results
+from .scenario import LoadedScenario, RateTrigger, load_scenario
 from .stations import Station
 from .workloads import capture_table, poisson_times_s
 
@@ -236,3 +238,76 @@ def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
     if callable(report):
         info["policy_report"] = report()
     return records, info
+
+
+def validate_scenario(path):
+    """Load and validate a scenario file and resolve its references (no simulation).
+
+    Returns the resolved :class:`spaceground.model.Model`; raises
+    :class:`ScenarioError` naming file, line and key path on any fault.
+    """
+    loaded = load_scenario(path)
+    model = resolve(loaded)
+    check_epochs(model.constellation, model.span.start, allow_stale=model.allow_stale)
+    try:  # checks a user policy's file without running it: validate runs no code from the scenario
+        make_policy(model.policy_name, model.policy_params, base_dir=model.base_dir, check_only=True)
+    except InputError as exc:
+        raise loaded.error(("policy", "name"), str(exc)) from None
+    return model
+
+
+def available_policies():
+    """Names of the registered scheduling policies."""
+    from .policies import available
+
+    return available()
+
+
+def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None, cache=None,
+                 allow_code=False) -> Results:
+    """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
+
+    Parameters
+    ----------
+    scenario : path or LoadedScenario
+    seed : int, optional
+        Replaces the scenario's seed.
+    policy : str, optional
+        Replaces the scenario's policy (its params are kept only for the same policy).
+    output : path, optional
+        Write a run folder there (see :mod:`spaceground.results`).
+    progress : callable(stage, done, total), optional
+    cache : spaceground.cache.GeometryCache, optional
+        Serve contact windows, eclipses and target access computed before (see :mod:`spaceground.cache`).
+    allow_code : bool
+        Run the user policy (``module:Class``, a file beside the scenario) that the scenario names;
+        without it such a scenario is refused. A ``policy`` given here is consent for that policy.
+    """
+    from .results import build_results, write_run
+
+    started = time.perf_counter()
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    loaded = loaded.with_overrides(seed=seed, policy=policy, allow_code=True if allow_code else None)
+    model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None,
+                            cache=cache)  # fmt: skip
+    records, info = execute(model, inputs, progress=(lambda d, t: progress("simulation", d, t)) if progress else None)
+    run_info = {
+        "scenario": loaded.source,
+        "scenario_sha256": loaded.sha256,
+        "name": model.name,
+        "seed": model.seed,
+        "policy": info["policy"],
+        "policy_params": model.policy_params if info["policy"] == model.policy_name else {},
+        "satellites": len(model.constellation),
+        "stations": len(model.stations),
+        "datacenters": len(model.datacenters),
+        "captures": len(inputs.captures),
+        "excluded_satellites": inputs.geometry.excluded.to_dict("records"),
+        "stages_s": {**inputs.stage_s, "engine_s": info["engine_s"]},
+        "policy_decisions": info["decisions"],
+    }
+    results = build_results(model, inputs, records, run_info)
+    results.run_info["stages_s"]["total_s"] = time.perf_counter() - started
+    if output is not None:
+        write_run(results, loaded, output)
+    return results

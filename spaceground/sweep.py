@@ -93,7 +93,7 @@ def _seeds(value, where):
     if isinstance(value, int) and not isinstance(value, bool):
         return [value]
     if isinstance(value, str):
-        from .cli import parse_seeds
+        from .scenario import parse_seeds
 
         try:
             return parse_seeds(value, max_count=MAX_RUNS)
@@ -308,7 +308,7 @@ def warm_geometry(variant: Variant, cache_dir) -> dict:
 
 def run_variant(variant: Variant, runs_dir, cache_dir) -> dict:
     """Run one variant into ``runs_dir/<hash>``; a failure is returned as a record, not raised."""
-    from .api import run_scenario
+    from .simulate import run_scenario
 
     started = time.perf_counter()
     final = os.path.join(runs_dir, variant.hash[:16])

@@ -82,13 +82,11 @@ class Lookahead(PlanningPolicy):
     def _energy_short(plan, tl):
         """Would the array's surplus over the span pay for fewer onboard jobs than the rate-triggered
         workload classes are expected to bring? (Known in advance: the capture plan's rates.)"""
-        from ..scenario import RateTrigger
-
         hw = tl.hw
         expected, work_s = 0.0, 0.0
         for w in plan.workloads:
-            if isinstance(w.trigger, RateTrigger) and w.onboard_allowed and hw.compute_tops > 0:
-                n = w.trigger.rate_per_sat_per_h * plan.duration_s / 3600.0
+            if w.rate_per_sat_per_h is not None and w.onboard_allowed and hw.compute_tops > 0:
+                n = w.rate_per_sat_per_h * plan.duration_s / 3600.0
                 expected += n
                 work_s += n * w.compute_top / hw.compute_tops
         if expected == 0:
@@ -261,15 +259,13 @@ def class_mix(plan, sat_plan, timeline):
     """(captures per second, one sample item per kind) of a satellite's capture classes, known from the
     scenario when every class is rate-triggered over all satellites; None otherwise. Each class gives a
     clear and a cloudy kind in proportion, daylight-only classes at the satellite's sunlit share."""
-    from ..scenario import RateTrigger
-
     hw = sat_plan.hardware
     sunlit = timeline.sunlit_seconds_between(0.0, plan.duration_s) / plan.duration_s if plan.duration_s > 0 else 1.0
     kinds = []
     for w in plan.workloads:
-        if not isinstance(w.trigger, RateTrigger) or w.satellites:
+        if w.rate_per_sat_per_h is None or w.satellites:
             return None
-        rate = w.trigger.rate_per_sat_per_h / 3600.0 * (sunlit if w.daylight_only else 1.0)
+        rate = w.rate_per_sat_per_h / 3600.0 * (sunlit if w.daylight_only else 1.0)
         run_h = w.compute_top / hw.compute_tops / 3600.0 if hw.compute_tops > 0 else math.inf
         allowed = w.onboard_allowed and hw.compute_tops > 0
         for share, value in ((1.0 - w.cloudy_fraction, w.value), (w.cloudy_fraction, w.value * w.cloudy_value)):
