@@ -126,7 +126,9 @@ def part_scale(quick):
           f"windows, {main['delivered']:,} delivered")  # fmt: skip
     for s in STAGES:
         print(f"  {s:16s} {main[s]:7.2f} s")
-    print(f"  whole run {main['total_s']:.1f} s (goal < 60 s), peak memory {main['peak_mb'] / 1024:.2f} GB (goal < 4 GB)")
+    print(
+        f"  whole run {main['total_s']:.1f} s (goal < 60 s), peak memory {main['peak_mb'] / 1024:.2f} GB (goal < 4 GB)"
+    )
     if quick:
         return
     print("\ngrowth with satellites (7 days):")

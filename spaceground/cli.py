@@ -22,7 +22,9 @@ from .errors import InputError, SpacegroundError
 from .scenario import parse_seeds  # noqa: F401 - the command line's seed lists (also spaceground.cli.parse_seeds)
 from .timebase import format_utc_ms, parse_utc
 
-ALLOW_CODE_HELP = "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
+ALLOW_CODE_HELP = (
+    "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
+)
 TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "first_failure_utc")
 
 
@@ -178,7 +180,9 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-sweep)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster (default: cores)")
-    p.add_argument("--cache", metavar="DIR", help="geometry cache folder (default $SPACEGROUND_CACHE or ~/.cache/spaceground)")
+    p.add_argument(
+        "--cache", metavar="DIR", help="geometry cache folder (default $SPACEGROUND_CACHE or ~/.cache/spaceground)"
+    )
     p.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     p.set_defaults(func=cmd_sweep)
 
@@ -293,8 +297,9 @@ def cmd_run(args):
 
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise InputError(f"--seed {args.seed}: seeds are integers from 0 to 2**63 - 1")
-    loaded = load_scenario(args.scenario).with_overrides(seed=args.seed, policy=args.policy,
-                                                         allow_code=True if args.allow_code else None)
+    loaded = load_scenario(args.scenario).with_overrides(
+        seed=args.seed, policy=args.policy, allow_code=True if args.allow_code else None
+    )
     model = loaded.model
     out = args.output or os.path.join("runs", safe_name(f"{model.name}-{model.policy.name}-seed{model.seed}"))
     check_output_folder(out, overwrite=args.overwrite or not args.output)
@@ -310,7 +315,9 @@ def cmd_run(args):
 
 def _run_folder(folder):
     if not os.path.isdir(folder):
-        raise InputError(f"{folder}: no such folder; give a folder written by `spaceground run` or `spaceground compare`")
+        raise InputError(
+            f"{folder}: no such folder; give a folder written by `spaceground run` or `spaceground compare`"
+        )
 
 
 def cmd_plot(args):
@@ -319,7 +326,9 @@ def cmd_plot(args):
     _run_folder(args.folder)
     paths = plot_run(args.folder, only=args.only, output=args.output)
     names = sorted({os.path.splitext(os.path.basename(p))[0] for p in paths})
-    print(f"wrote {len(names)} figures ({', '.join(names)}) as PNG and SVG to {os.path.dirname(paths[0]) if paths else '-'}")
+    print(
+        f"wrote {len(names)} figures ({', '.join(names)}) as PNG and SVG to {os.path.dirname(paths[0]) if paths else '-'}"
+    )
     return 0
 
 
@@ -564,7 +573,9 @@ def main(argv=None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         fresh_line = "\n" if sys.stderr.isatty() else ""  # after a progress line that rewrites itself
-        sys.stderr.write(f"{fresh_line}spaceground: interrupted; {INTERRUPTED.get(args.command, 'nothing was written')}\n")
+        sys.stderr.write(
+            f"{fresh_line}spaceground: interrupted; {INTERRUPTED.get(args.command, 'nothing was written')}\n"
+        )
         return EXIT_INTERRUPTED
     except OSError as exc:  # the machine, not the input: a full disk, say
         where = f": {exc.filename}" if exc.filename else ""

@@ -59,8 +59,20 @@ from .policies.views import (
 )
 
 # The capture table's columns, in the order the engine reads them.
-_CAPTURE_FIELDS = ("capture_id", "time_s", "sat", "workload", "target", "raw_bytes", "product_bytes", "compute_top",
-                   "deadline_s", "value", "onboard_allowed", "cloudy")
+_CAPTURE_FIELDS = (
+    "capture_id",
+    "time_s",
+    "sat",
+    "workload",
+    "target",
+    "raw_bytes",
+    "product_bytes",
+    "compute_top",
+    "deadline_s",
+    "value",
+    "onboard_allowed",
+    "cloudy",
+)
 
 EPS_S = 1e-6
 EPS_J = 1e-6
@@ -633,7 +645,9 @@ class Engine:
             total = rec["compute_top"]
             remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
             while remaining > 1e-9 * total:
-                sat.onboard_running = OnboardJob(cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"])
+                sat.onboard_running = OnboardJob(
+                    cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"]
+                )
                 busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
                 held = False

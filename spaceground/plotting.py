@@ -255,7 +255,9 @@ def latency_cdf(latency, ax=None):
         frac = np.arange(1, len(lat) + 1) / max(1, len(g))
         colour = OKABE_ITO[k % len(OKABE_ITO)]
         hit = 100.0 * g.deadline_met.mean() if len(g) else 0.0
-        ax.step(np.r_[0.0, lat], np.r_[0.0, frac], where="post", color=colour, label=f"{policy} (deadline met {hit:.0f} %)")
+        ax.step(
+            np.r_[0.0, lat], np.r_[0.0, frac], where="post", color=colour, label=f"{policy} (deadline met {hit:.0f} %)"
+        )
     for d in sorted(latency.deadline_s.dropna().unique()):
         ax.axvline(d / 60.0, color="black", linestyle=":", linewidth=1)
         ax.annotate(f"deadline {d / 60:.0f} min", (d / 60.0, 0.02), rotation=90, ha="right", va="bottom", fontsize=7)
@@ -321,7 +323,9 @@ def datacenter_load(datacenter_jobs, tariffs, datacenters, fig=None, bins=144):
         tr = tariffs[tariffs.datacenter == dc]
         row = datacenters[datacenters.datacenter == dc].iloc[0]
         if len(tr) and tr.available_power_kw.notna().any() and "server_facility_kw" in datacenters.columns:
-            fed = np.minimum(row.servers, np.floor(tr.available_power_kw.to_numpy(float) / row.server_facility_kw + 1e-9))
+            fed = np.minimum(
+                row.servers, np.floor(tr.available_power_kw.to_numpy(float) / row.server_facility_kw + 1e-9)
+            )
             t = np.r_[_num(tr.time_utc), _num([end])]
             ax.stairs(fed, t, color="black", linewidth=0.9, label="servers the grid supply feeds")
         ax.set_ylabel(f"{dc}\nservers / jobs")
@@ -396,7 +400,9 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
     ax.set_ylabel("latitude (deg)")
     ax.add_artist(ax.legend(loc="lower left", fontsize=7))
     _satellite_legend(ax, colours, names)
-    shown = f" ({len(names)} of {tracks.satellite.nunique()} satellites)" if len(names) < tracks.satellite.nunique() else ""
+    shown = (
+        f" ({len(names)} of {tracks.satellite.nunique()} satellites)" if len(names) < tracks.satellite.nunique() else ""
+    )
     ax.set_title(f"Ground tracks of the first {hours:g} h, stations, data centres and backhaul" + shown)
     return fig
 
@@ -434,7 +440,7 @@ def policy_comparison(compare, metrics=COMPARISON_METRICS, fig=None):
         ax.bar(x, mean, color=colours, yerr=[mean - lo, hi - mean], capsize=2, error_kw={"linewidth": 0.8})
         ax.set_title(label)
         ax.set_xticks(x, policies, rotation=40, ha="right", fontsize=7)
-    for ax in axes[len(present):]:
+    for ax in axes[len(present) :]:
         ax.set_visible(False)
     seeds = compare.seed.nunique() if "seed" in compare.columns else 1
     fig.suptitle(f"Policy comparison ({seeds} seed{'s' if seeds != 1 else ''}; whiskers: lowest to highest seed)")
@@ -545,7 +551,9 @@ def plot_sweep(table, metric="net_value", x=None, by=None, fig=None):
     fig = _figure(fig, (4.2 * min(3, len(panels)) + 1.5, 3.4 * -(-len(panels) // 3)))
     axes = np.atleast_1d(fig.subplots(-(-len(panels) // 3), min(3, len(panels)), squeeze=False)).ravel()
     policy_col = "policy.name" if "policy.name" in done.columns else None
-    policy_colour = {p: OKABE_ITO[k % len(OKABE_ITO)] for k, p in enumerate(pd.unique(done[policy_col]))} if policy_col else {}
+    policy_colour = (
+        {p: OKABE_ITO[k % len(OKABE_ITO)] for k, p in enumerate(pd.unique(done[policy_col]))} if policy_col else {}
+    )
     for ax, panel in zip(axes, panels):
         sub = done if by is None else done[done[by] == panel]
         groups = sub.groupby(policy_col, sort=False) if policy_col else [("run", sub)]
@@ -562,7 +570,7 @@ def plot_sweep(table, metric="net_value", x=None, by=None, fig=None):
         if by is not None:
             ax.set_title(f"{by} = {panel}")
         ax.legend(fontsize=7)
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     seeds = done.seed.nunique()
     fig.suptitle(f"{metric} against {x} ({seeds} seed{'s' if seeds != 1 else ''}; band: lowest to highest)")

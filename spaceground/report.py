@@ -79,7 +79,10 @@ def build_report(folder, only=None) -> str:
     parts = [f"<h1>spaceground {'comparison' if is_compare else 'run'}: {html.escape(str(name))}</h1>"]
     meta = [("scenario", info.get("scenario")), ("scenario sha256", info.get("scenario_sha256"))]
     if is_compare:
-        meta += [("policies", ", ".join(info.get("policies", []))), ("seeds", ", ".join(map(str, info.get("seeds", []))))]
+        meta += [
+            ("policies", ", ".join(info.get("policies", []))),
+            ("seeds", ", ".join(map(str, info.get("seeds", [])))),
+        ]
     else:
         meta += [("policy", info.get("policy")), ("seed", info.get("seed")), ("satellites", info.get("satellites")),
                  ("stations", info.get("stations")), ("data centres", info.get("datacenters")),

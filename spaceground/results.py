@@ -286,7 +286,9 @@ def compute_metrics(res: Results, model) -> dict:
         "processed_ground": int(len(res.datacenter_jobs)),
         "deadline_hit_rate": float(w.deadline_met.sum() / len(w)) if len(w) else 0.0,
         "value_delivered": value,
-        "net_value": value - ob.cost_weight_per_cny * cost - ob.carbon_weight_per_kg * carbon_kg
+        "net_value": value
+        - ob.cost_weight_per_cny * cost
+        - ob.carbon_weight_per_kg * carbon_kg
         - ob.onboard_energy_weight_per_wh * float(w.energy_onboard_j.sum() / 3600.0),
         "time_to_product_p50_min": float(np.percentile(lat_min, 50)) if len(lat_min) else float("nan"),
         "time_to_product_p90_min": float(np.percentile(lat_min, 90)) if len(lat_min) else float("nan"),

@@ -116,7 +116,10 @@ _HARDWARE_FIELDS = {
     "solar_w": (Positive, "solar array output in full sunlight [W]"),
     "battery_wh": (Positive, "battery capacity [Wh]"),
     "initial_soc": (Fraction, "state of charge at the span start [0-1]"),
-    "min_soc": (Annotated[float, NoBool, Field(ge=0, lt=1)], "reserve: onboard jobs never take the battery below this [0-1]"),
+    "min_soc": (
+        Annotated[float, NoBool, Field(ge=0, lt=1)],
+        "reserve: onboard jobs never take the battery below this [0-1]",
+    ),
     "bus_w": (NonNegative, "housekeeping load, always on [W]"),
     "capture_j": (NonNegative, "energy of one capture [J]"),
     "compute_tops": (Positive, "onboard compute throughput [tera-operations per second]"),
@@ -188,7 +191,9 @@ class DataCenterSpec(_Model):
     servers: Count = Field(defaults.DATACENTER["servers"], ge=1, le=100_000,
                            description="jobs that run at once (capacity is split)")  # fmt: skip
     power_w_per_tops: Positive = Field(defaults.DATACENTER["power_w_per_tops"], description="IT power per TOPS [W]")
-    pue: Annotated[float, NoBool] = Field(defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness")
+    pue: Annotated[float, NoBool] = Field(
+        defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness"
+    )
     price_cny_per_kwh: TimeVarying = Field(defaults.DATACENTER["price_cny_per_kwh"], description="[CNY/kWh]")
     carbon_g_per_kwh: TimeVarying = Field(defaults.DATACENTER["carbon_g_per_kwh"], description="[g CO2/kWh]")
     available_power_kw: TimeVarying | None = Field(
@@ -229,7 +234,8 @@ class TargetTrigger(_Model):
 
 class RateTrigger(_Model):
     rate_per_sat_per_h: Annotated[float, NoBool] = Field(
-        gt=0, le=3600, description="mean captures per satellite and hour (Poisson; at most one a second)")
+        gt=0, le=3600, description="mean captures per satellite and hour (Poisson; at most one a second)"
+    )
 
 
 def _trigger_kind(value):
@@ -264,7 +270,9 @@ class WorkloadClass(_Model):
     cloudy_fraction: Fraction = Field(
         defaults.WORKLOAD["cloudy_fraction"], description="probability a capture is cloudy (drawn per capture with the seed)",
     )  # fmt: skip
-    cloudy_value: Fraction = Field(defaults.WORKLOAD["cloudy_value"], description="share of its value a cloudy capture keeps")
+    cloudy_value: Fraction = Field(
+        defaults.WORKLOAD["cloudy_value"], description="share of its value a cloudy capture keeps"
+    )
 
     @model_validator(mode="after")
     def _product_smaller(self):
@@ -286,7 +294,8 @@ class PolicySpec(_Model):
                       "beside the scenario; runs only with --allow-code)")  # fmt: skip
     params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
     time_limit_s: Annotated[float, NoBool, Field(gt=0, le=3600)] = Field(
-        10.0, description="longest a user policy may take over one call [s]; past it the run ends with an error")
+        10.0, description="longest a user policy may take over one call [s]; past it the run ends with an error"
+    )
 
 
 class Scenario(_Model):
@@ -401,8 +410,8 @@ def _compose_with_lines(text, source):
         if count[0] > MAX_YAML_NODES:
             raise ScenarioError(source, [f"{source}: aliases expand to more than {MAX_YAML_NODES:,} values (an alias "
                                          "bomb?); write the values out, or use fewer anchors"])  # fmt: skip
-        if not n.tag.startswith(_STANDARD_TAG) or n.tag[len(_STANDARD_TAG):] not in _PLAIN_TAGS:
-            shown = "!!" + n.tag[len(_STANDARD_TAG):] if n.tag.startswith(_STANDARD_TAG) else n.tag
+        if not n.tag.startswith(_STANDARD_TAG) or n.tag[len(_STANDARD_TAG) :] not in _PLAIN_TAGS:
+            shown = "!!" + n.tag[len(_STANDARD_TAG) :] if n.tag.startswith(_STANDARD_TAG) else n.tag
             raise ScenarioError(source, [f"{source}, line {n.start_mark.line + 1}: not valid YAML: tag {shown} is not "
                                          "allowed (a scenario holds plain values: no tags, no code)"])  # fmt: skip
         if isinstance(n, yaml.CollectionNode):

@@ -90,8 +90,10 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         columns=["station", "name", "lat_deg", "lon_deg", "alt_m", "antennas", "min_elevation_deg"],
     )  # fmt: skip
     datacenters = pd.DataFrame(
-        [(d.id, d.name, d.lat_deg, d.lon_deg, d.capacity_tops, d.servers, d.pue, d.server_facility_w / 1e3)
-         for d in model.datacenters],
+        [
+            (d.id, d.name, d.lat_deg, d.lon_deg, d.capacity_tops, d.servers, d.pue, d.server_facility_w / 1e3)
+            for d in model.datacenters
+        ],
         columns=["datacenter", "name", "lat_deg", "lon_deg", "capacity_tops", "servers", "pue", "server_facility_kw"],
     )
     links = [

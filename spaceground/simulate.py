@@ -263,8 +263,9 @@ def available_policies():
     return available()
 
 
-def run_scenario(scenario, *, seed=None, policy=None, output=None, progress=None, cache=None,
-                 allow_code=False) -> Results:
+def run_scenario(
+    scenario, *, seed=None, policy=None, output=None, progress=None, cache=None, allow_code=False
+) -> Results:
     """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
 
     Parameters

@@ -23,8 +23,17 @@ COMPARE_COLUMNS = [
 ]  # fmt: skip
 
 
-def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=120.0, max_bound_binaries=400_000,
-            output=None, progress=None) -> pd.DataFrame:
+def compare(
+    scenario,
+    policies,
+    *,
+    seeds=None,
+    bound=True,
+    bound_time_limit_s=120.0,
+    max_bound_binaries=400_000,
+    output=None,
+    progress=None,
+) -> pd.DataFrame:
     """Run several policies on one scenario, the geometry computed once; one row per policy and seed.
 
     ``value_bound`` is the LP relaxation of the ``milp-optimal`` programme on the same
@@ -43,8 +52,13 @@ def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=12
     policies = list(policies)
     for name in policies:
         try:  # the caller names these policies: its consent to run them
-            make_policy(name, loaded.model.policy.params if name == loaded.model.policy.name else {},
-                        base_dir=loaded.base_dir, allow_code=True, time_limit_s=loaded.model.policy.time_limit_s)
+            make_policy(
+                name,
+                loaded.model.policy.params if name == loaded.model.policy.name else {},
+                base_dir=loaded.base_dir,
+                allow_code=True,
+                time_limit_s=loaded.model.policy.time_limit_s,
+            )
         except InputError as exc:
             raise InputError(f"--policies: {exc}") from None
     model0, inputs0 = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None)
@@ -82,7 +96,9 @@ def compare(scenario, policies, *, seeds=None, bound=True, bound_time_limit_s=12
         with atomic_folder(output) as tmp:
             table.to_csv(os.path.join(tmp, "compare.csv"), index=False)
             table.to_parquet(os.path.join(tmp, "compare.parquet"), index=False)
-            pd.concat(latencies, ignore_index=True).to_parquet(os.path.join(tmp, "compare_latency.parquet"), index=False)
+            pd.concat(latencies, ignore_index=True).to_parquet(
+                os.path.join(tmp, "compare_latency.parquet"), index=False
+            )
             with open(os.path.join(tmp, "compare.json"), "w") as f:
                 json.dump({"scenario": loaded.source, "scenario_sha256": loaded.sha256, "name": model0.name,
                            "policies": policies, "seeds": seeds, "versions": _versions()}, f, indent=2)  # fmt: skip

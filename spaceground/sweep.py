@@ -69,8 +69,9 @@ class Variant:
     def loaded(self):
         from .scenario import parse_scenario
 
-        return parse_scenario(self.text, self.source, self.base_dir).with_overrides(seed=self.seed,
-                                                                                   allow_code=self.allow_code)
+        return parse_scenario(self.text, self.source, self.base_dir).with_overrides(
+            seed=self.seed, allow_code=self.allow_code
+        )
 
 
 class Sweep:
@@ -236,8 +237,13 @@ def build_variants(sweep: Sweep, allow_code=False) -> list:
         try:
             loaded = parse_scenario(text, source, base_dir)
             model = resolve(loaded)
-            make_policy(loaded.model.policy.name, loaded.model.policy.params, base_dir=base_dir, check_only=True,
-                        allow_code=allow_code)
+            make_policy(
+                loaded.model.policy.name,
+                loaded.model.policy.params,
+                base_dir=base_dir,
+                check_only=True,
+                allow_code=allow_code,
+            )
             if ":" in loaded.model.policy.name and not allow_code:
                 raise SweepError(f"policy {loaded.model.policy.name!r} is code from a file beside the scenario; it runs "
                                  "only with your consent: if you trust it, add --allow-code")  # fmt: skip
@@ -292,8 +298,10 @@ def _overridden_by(sweep, key):
     if not profiles:
         return ""
     names = ", ".join(f"{p.get('name') or p.get('match')!s} ({parts[2]}: {p[parts[2]]})" for p in profiles)
-    return (f": every selected satellite takes {parts[2]} from a profile that sets it ({names}); vary "
-            f"satellites.profiles.<name>.{parts[2]} instead")
+    return (
+        f": every selected satellite takes {parts[2]} from a profile that sets it ({names}); vary "
+        f"satellites.profiles.<name>.{parts[2]} instead"
+    )
 
 
 # --- tasks (run on Dask workers: plain functions of plain values) -------------------------------
@@ -364,13 +372,15 @@ def _client(scheduler, workers):
         return Client(scheduler), None
     n = workers or max(1, os.cpu_count() or 1)
     # Our own cluster keeps quiet below errors: its shutdown warnings (on Ctrl-C, say) are not the user's business.
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    )
     return Client(cluster), cluster
 
 
-def run_sweep(path, output=None, scheduler=None, workers=None, cache_dir=None, progress=True, client=None,
-              allow_code=False):
+def run_sweep(
+    path, output=None, scheduler=None, workers=None, cache_dir=None, progress=True, client=None, allow_code=False
+):
     """Run a sweep file; returns the results DataFrame (also written to ``output``).
 
     ``scheduler``: address of an existing Dask scheduler (``tcp://host:8786``); otherwise a

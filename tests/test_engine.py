@@ -189,7 +189,9 @@ def check_energy_adds_up(res, model):
     not_taken = w.drop_reason.isin([DROP_BATTERY, DROP_STORAGE])
     for sat, hw in zip(model.constellation, model.hardware):
         g = e[e.satellite == sat.name]
-        used_j = 3600.0 * ((g.consumed_wh.iloc[-1] - g.consumed_wh.iloc[0]) + (g.unserved_wh.iloc[-1] - g.unserved_wh.iloc[0]))
+        used_j = 3600.0 * (
+            (g.consumed_wh.iloc[-1] - g.consumed_wh.iloc[0]) + (g.unserved_wh.iloc[-1] - g.unserved_wh.iloc[0])
+        )
         mine = w[w.satellite == sat.name]
         captures_j = hw.capture_j * int((~not_taken[mine.index]).sum())
         busy_j = float(mine.energy_onboard_j.sum()) - captures_j  # the computer's busy energy
@@ -239,7 +241,9 @@ def check_exclusivity(res, model):
             end = model.span.seconds_of(mine.end_utc)
             for t in start:  # a job starts only while the busy servers, itself included, have power
                 running = int(((start <= t) & (end > t)).sum())
-                assert running <= dc.servers_at(t), f"{dc.id}: {running} jobs at t = {t} s, power for {dc.servers_at(t)}"
+                assert running <= dc.servers_at(t), (
+                    f"{dc.id}: {running} jobs at t = {t} s, power for {dc.servers_at(t)}"
+                )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

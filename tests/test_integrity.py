@@ -207,7 +207,7 @@ def test_every_satellite_decayed_is_a_valid_run_naming_them(tmp_path, capsys):
     from .test_orbits import UNDERGROUND
 
     (tmp_path / "dead.tle").write_text("\n".join(UNDERGROUND) + "\n")
-    text = tiny(hours=24).text.replace("select: [\"SENTINEL-2A\"]", "select: []")
+    text = tiny(hours=24).text.replace('select: ["SENTINEL-2A"]', "select: []")
     text = text.replace(TLE_PATH, str(tmp_path / "dead.tle"))
     (tmp_path / "s.yaml").write_text(text)
     assert main(["run", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "run")]) == 0

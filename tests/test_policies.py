@@ -249,7 +249,8 @@ def test_the_onboard_estimate_pays_the_transmitter_only_for_bytes_the_contacts_b
     t, _ = la.onboard_route(capture_view(sat=sat, deadline=1000.0), sat, 0.0, 0.0)
     assert t == pytest.approx(101.0)
     assert 1.0 + onboard_finish_s(la.tl[0], 0.0, 48 * 3600.0 + 3600.0 - 20_000.0, 60.0) == pytest.approx(
-        1.0 + 60.0 / 0.52)
+        1.0 + 60.0 / 0.52
+    )
 
 
 def test_the_radio_comes_first_only_with_bytes_worth_more_per_joule_than_the_job_has_left():
@@ -371,7 +372,9 @@ def test_the_class_mix_known_from_the_scenario_by_hand():
     # A target-triggered class makes the mix unknown in advance.
     targeted = spec("t", 1.0, 1.0)
     object.__setattr__(targeted, "trigger", object())
-    assert class_mix(p._replace(workloads=(targeted,)), p.satellites[0], SatelliteTimeline(p.satellites[0], 1e4)) is None
+    assert (
+        class_mix(p._replace(workloads=(targeted,)), p.satellites[0], SatelliteTimeline(p.satellites[0], 1e4)) is None
+    )
 
 
 def test_between_routes_alike_an_idle_computer_on_a_full_battery_in_sunlight_takes_the_capture():

@@ -110,8 +110,9 @@ def test_resolution_errors(tmp_path):
 
 def test_csv_and_hourly_series_resolve(tmp_path):
     tle = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
-    (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n"
-                                         "2025-10-04T12:00:00Z,300\n")
+    (tmp_path / "carbon.csv").write_text(
+        "time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n2025-10-04T12:00:00Z,300\n"
+    )
     text = TEXT.replace("../constellations/eo_2025-10-03.tle", tle)
     text = text.replace("carbon_g_per_kwh: 585.7", "carbon_g_per_kwh: {csv: carbon.csv, value_column: g}")
     text = text.replace("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {hourly: " + str([0.3] * 12 + [0.5] * 12) + "}")

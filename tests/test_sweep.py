@@ -114,7 +114,9 @@ def test_sweep_on_a_local_cluster_equals_runs_one_by_one(tmp_path, client):
 def test_a_failing_variant_leaves_the_others_complete(tmp_path, client):
     base = copy_scenario(tmp_path, "quickstart")
     shutil.copy(os.path.join(ROOT, "tests", "policies_for_tests.py"), tmp_path)  # a policy file beside the scenario
-    path = small_sweep(tmp_path, base=base, variants=[{"duration_h": 3, "policy.name": "policies_for_tests:NowhereToGo"}])
+    path = small_sweep(
+        tmp_path, base=base, variants=[{"duration_h": 3, "policy.name": "policies_for_tests:NowhereToGo"}]
+    )
     with pytest.raises(SweepError, match="add --allow-code"):  # user code runs only with consent
         run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client, progress=False)
     table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client,
@@ -229,11 +231,15 @@ def test_the_hash_covers_a_user_policy_module_beside_the_scenario(tmp_path):
     from spaceground.scenario import load_scenario
 
     path = copy_scenario(tmp_path, "quickstart")
-    (tmp_path / "mine.py").write_text("from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    pass\n")
+    (tmp_path / "mine.py").write_text(
+        "from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    pass\n"
+    )
     loaded = load_scenario(path).with_overrides(policy="mine:Mine")
     before = loaded.sha256
     assert "mine.py" in loaded.referenced_files()
-    (tmp_path / "mine.py").write_text("from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    x = 1\n")
+    (tmp_path / "mine.py").write_text(
+        "from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    x = 1\n"
+    )
     assert load_scenario(path).with_overrides(policy="mine:Mine").sha256 != before
 
 

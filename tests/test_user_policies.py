@@ -14,7 +14,7 @@ from spaceground.policies import PolicyError, make_policy
 
 from .test_engine import tiny
 
-POLICIES = '''
+POLICIES = """
 import sys
 import time
 
@@ -60,7 +60,7 @@ class Sleeps(BasePolicy):
 class BadInit(BasePolicy):
     def __init__(self, x=1):
         raise RuntimeError("cannot start")
-'''
+"""
 
 
 @pytest.fixture
@@ -166,11 +166,13 @@ def test_an_installed_entry_point_is_a_policy_by_name_without_more_consent(tmp_p
     (site / "greenpolicies-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: greenpolicies\n"
                                                                   "Version: 1.0\n")  # fmt: skip
     (site / "greenpolicies-1.0.dist-info" / "entry_points.txt").write_text(
-        "[spaceground.policies]\ngreen-installed = greenpolicies_mod:Green\n")
+        "[spaceground.policies]\ngreen-installed = greenpolicies_mod:Green\n"
+    )
     marker = tmp_path / "imported"
     (site / "greenpolicies_mod.py").write_text(
         f"open({str(marker)!r}, 'w').write('x')\nfrom spaceground.policies import BasePolicy\n\n"
-        "class Green(BasePolicy):\n    def on_capture(self, view):\n        return 'ground'\n")
+        "class Green(BasePolicy):\n    def on_capture(self, view):\n        return 'ground'\n"
+    )
     monkeypatch.syspath_prepend(str(site))
     path = scenario(tmp_path, "green-installed")
     assert main(["validate", path]) == 0

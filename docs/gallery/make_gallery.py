@@ -32,7 +32,9 @@ def main():
                 ["ground-only", "onboard-first", "value-greedy", "lookahead", "green-west"], seeds=[1, 2], output=edwc)  # fmt: skip
         plot_run(edwc, output=HERE, formats=("png",), dpi=DPI)
         region = os.path.join(tmp, "region")
-        run_scenario(os.path.join(ROOT, "scenarios", "energy-constrained-region.yaml"), policy="lookahead", output=region)
+        run_scenario(
+            os.path.join(ROOT, "scenarios", "energy-constrained-region.yaml"), policy="lookahead", output=region
+        )
         plot_run(region, ["datacenter_load"], output=HERE, formats=("png",), dpi=DPI)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".png"):

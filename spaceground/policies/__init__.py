@@ -58,7 +58,9 @@ UNREACHABLE = "deadline unreachable: neither onboard processing nor a downlink c
 def drop_reason_of(decision, policy_name) -> str:
     """The words a dropped capture's row carries: the policy's reason, or what to do when it gave none."""
     reason = getattr(decision, "reason", "")
-    return reason or f"dropped by policy {policy_name!r}, which gave no reason (return spaceground.policies.drop('why'))"
+    return (
+        reason or f"dropped by policy {policy_name!r}, which gave no reason (return spaceground.policies.drop('why'))"
+    )
 
 
 class PolicyError(InputError):
@@ -82,8 +84,9 @@ def available():
     return sorted(_REGISTRY)
 
 
-def make_policy(name, params=None, *, base_dir=None, allow_code=False, time_limit_s=DEFAULT_TIME_LIMIT_S,
-                check_only=False):
+def make_policy(
+    name, params=None, *, base_dir=None, allow_code=False, time_limit_s=DEFAULT_TIME_LIMIT_S, check_only=False
+):
     """A policy instance from a registered name, an installed entry point or ``module:callable``.
 
     A ``module:callable`` is a file beside the scenario (``base_dir``) and runs only with

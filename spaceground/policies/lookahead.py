@@ -48,9 +48,22 @@ PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to co
 class Lookahead(PlanningPolicy):
     """Route each capture by its estimated completion and cost over every route (module docstring)."""
 
-    def __init__(self, energy_margin=0.05, contention=1.0, pricing=True, reprice_every=10, history=200, tie=0.05,
-                 shadow_min_soc=0.9, tie_rule="auto", cautious_start=True, surplus_only=True,
-                 margin_split=True, raw_slack_s=1800.0, room_sigma=2.0):
+    def __init__(
+        self,
+        energy_margin=0.05,
+        contention=1.0,
+        pricing=True,
+        reprice_every=10,
+        history=200,
+        tie=0.05,
+        shadow_min_soc=0.9,
+        tie_rule="auto",
+        cautious_start=True,
+        surplus_only=True,
+        margin_split=True,
+        raw_slack_s=1800.0,
+        room_sigma=2.0,
+    ):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
         self.energy_margin, self.contention = float(energy_margin), float(contention)
@@ -120,7 +133,8 @@ class Lookahead(PlanningPolicy):
                 tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
                 # Before the first prices nothing is known of scarcity: judge it as the energy case.
                 energy_bound = prices.energy_share(view) or (
-                    self.cautious_start and not prices.priced and self.energy_short[sat.index])
+                    self.cautious_start and not prices.priced and self.energy_short[sat.index]
+                )
                 if tie and self._energy_free(sat):
                     return "onboard"  # the array is giving energy away: the computer's costs nothing now
                 choice = prices.prefer_onboard(view) if tie and self.tie_rule == "lp" else None
@@ -245,8 +259,9 @@ class Lookahead(PlanningPolicy):
             t_c = onboard_finish_s(tl, now, sat.energy_j - self.radio_due_j(sat, now, job.deadline_s), work_s)
             return tl.time_to_send(t_c, job.product_bytes)[0] > job.deadline_s
 
-        kept, _ = yield_until_in_time(live, size=lambda j: j.run_s,
-                                      density=lambda j: (j.value / max(j.run_s, 1e-9), -j.deadline_s), late=late)
+        kept, _ = yield_until_in_time(
+            live, size=lambda j: j.run_s, density=lambda j: (j.value / max(j.run_s, 1e-9), -j.deadline_s), late=late
+        )
         if not kept:
             return live[0].capture_id
         return kept[0].capture_id

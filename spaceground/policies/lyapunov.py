@@ -65,8 +65,10 @@ class Lyapunov(PlanningPolicy):
         if best != "drop":
             return best
         if not ground_can and not (view.onboard_allowed and hw.compute_tops > 0 and onboard_can):
-            return drop("no route in time: no contact before the deadline, and the computer's backlog or the "
-                        "battery rules out onboard processing")
+            return drop(
+                "no route in time: no contact before the deadline, and the computer's backlog or the "
+                "battery rules out onboard processing"
+            )
         return drop("the queues it would add cost more than its value (drift-plus-penalty)")
 
     def downlink_order(self, view):

@@ -135,7 +135,9 @@ def formulate(plan, captures=None) -> Formulation:
                     bps = float(plan.link_bps[s, d])
                     if bps <= 0:
                         continue
-                    arrive = down + 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
+                    arrive = (
+                        down + 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
+                    )
                     if arrive > deadline:
                         continue
                     kwh = row.compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
@@ -319,7 +321,9 @@ def _energy_intervals(sp, span):
     seg_t = list(sp.segment_start_s)
     seg_f = list(sp.segment_sunlit)
     seg_end = seg_t[1:] + [span]
-    cuts = sorted({*seg_t, *(x for x in sp.window_aos_s if 0 < x < span), *(x for x in sp.window_los_s if 0 < x < span)})
+    cuts = sorted(
+        {*seg_t, *(x for x in sp.window_aos_s if 0 < x < span), *(x for x in sp.window_los_s if 0 < x < span)}
+    )
     starts, ends = cuts, cuts[1:] + [span]
     frac, floor = [], []
     for t0, t1 in zip(starts, ends):

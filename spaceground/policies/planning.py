@@ -256,12 +256,17 @@ def edf_with_yield(items, tl, now_s, duration_s):
     are judged against the span end only. Returns (kept ids in order, yielded ids best first,
     {id: predicted end of downlink for kept ones}).
     """
+
     def down(q, total):  # the item is down once the bytes up to its own are sent, and not before it is ready
         return max(tl.time_to_send(now_s, total)[0], tl.time_to_send(q[4], q[1])[0])
 
     ranked = sorted(items, key=lambda q: (q[2], q[0]))
-    kept, late = yield_until_in_time(ranked, size=lambda q: q[1], density=lambda q: (q[3] / max(q[1], 1.0), -q[2]),
-                                     late=lambda q, total: q[2] <= duration_s and q[2] < down(q, total))
+    kept, late = yield_until_in_time(
+        ranked,
+        size=lambda q: q[1],
+        density=lambda q: (q[3] / max(q[1], 1.0), -q[2]),
+        late=lambda q, total: q[2] <= duration_s and q[2] < down(q, total),
+    )
     late.sort(key=lambda q: (-q[3] / max(q[1], 1.0), q[2]))
     finish = {}
     total = 0.0
@@ -315,7 +320,9 @@ class PlanningPolicy(BasePolicy):
         would yield."""
         tl = self.tl[sat.index]
         now = view.now_s
-        items = [(q.capture_id, q.remaining_bytes, q.deadline_s, q.value, now) for q in sat.queue if q.deadline_s >= now]
+        items = [
+            (q.capture_id, q.remaining_bytes, q.deadline_s, q.value, now) for q in sat.queue if q.deadline_s >= now
+        ]
         items.append((-1, nbytes, deadline_s, view.value, release_s))
         _, _, finish = edf_with_yield(items, tl, now, self.duration_s)
         return finish.get(-1, math.inf)
@@ -373,7 +380,11 @@ class PlanningPolicy(BasePolicy):
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
         if t_p > view.deadline_s and shadow_min_j > 0:  # too late in sunlight: an urgent job runs in shadow too
             t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s)
-            t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
+            t_p = (
+                self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s)
+                if math.isfinite(t_c)
+                else math.inf
+            )
         if not math.isfinite(t_p):
             return math.inf, 0.0
         energy_wh = hw.compute_busy_w * run_s / 3600.0

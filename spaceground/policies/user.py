@@ -89,7 +89,9 @@ def check_source(name, base_dir):
             tree = ast.parse(f.read(), filename=path)
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
-        raise InputError(f"policy {name!r}: {path}{f', line {line}' if line else ''}: not valid Python ({exc})") from None
+        raise InputError(
+            f"policy {name!r}: {path}{f', line {line}' if line else ''}: not valid Python ({exc})"
+        ) from None
     kinds = (ast.ClassDef, ast.FunctionDef, ast.Assign, ast.ImportFrom, ast.AnnAssign)
     for node in tree.body:
         if not isinstance(node, kinds):
