@@ -175,7 +175,7 @@ class Satellite:
         self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
         self.onboard_left = {}  # capture id -> tera-ops left of a job paused part way
         self.computing = None  # (capture id, since) of the job the computer is running now
-        self.sending = None  # (station, window, session start, bytes sent before, capture id, since, rate) now
+        self.sending = None  # (station, window, session start, bytes sent before, capture id, since, link row) now
         self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
@@ -471,10 +471,14 @@ class Engine:
         self.captures = inputs.captures
         self._workload_names = [w.name for w in model.workloads]
         self.end_s = model.span.duration_s
-        self._rate = [r.tolist() for r in inputs.window_rates_bps]
+        # The downlink windows' table (spaceground.links.LinkWindows) is the only place a rate is read; a
+        # satellite's window w is its row first_row[k] + w.
+        self.link_windows = lw = inputs.links
+        self._first_row = np.r_[0, np.cumsum([len(w[1]) for w in self.windows])].astype(int).tolist()
         self._suffix = []  # bytes of all windows starting at or after index i (summed from the last one)
-        for (_, aos, los), rate in zip(self.windows, inputs.window_rates_bps):
-            cap = (los - aos) * rate / 8.0
+        capacity = lw.capacity_bytes()
+        for k in range(len(self.windows)):
+            cap = capacity[self._first_row[k] : self._first_row[k + 1]]
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
         for sat in self.sats:
             sat.view = partial(self._sat_view, sat)  # what a view's lazy ``satellite`` field calls
@@ -706,10 +710,10 @@ class Engine:
 
     def _remaining_capacity(self, k, now):
         """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice)."""
-        aos, los, rate = self._aos[k], self._los[k], self._rate[k]
+        aos, los, first, lw = self._aos[k], self._los[k], self._first_row[k], self.link_windows
         hi = bisect_right(aos, now)
         lo = bisect_left(aos, now - self._longest[k])
-        partial = sum((los[w] - now) * rate[w] / 8.0 for w in range(lo, hi) if los[w] > now)
+        partial = sum(lw.capacity_between(first + w, now, los[w]) for w in range(lo, hi) if los[w] > now)
         return self._suffix[k][hi] + partial
 
     def _open_windows(self, k, now):
@@ -768,7 +772,7 @@ class Engine:
         """Send queued items through station ``s`` until the window ends, the queue empties,
         the battery reaches its floor, or the policy sends nothing. Returns which."""
         env = self.env
-        rate = min(sat.hw.downlink_bps, self.model.stations[s].max_rate_bps)
+        lw, row = self.link_windows, self._first_row[sat.index] + window
         t_begin = env.now
         sent_total = 0.0
         why = "window_end"
@@ -783,7 +787,7 @@ class Engine:
                 break
             if version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
-                view = _contact_view(now, sat.view, s, los, rate, self._queue_view(sat))
+                view = _contact_view(now, sat.view, s, los, lw.rate_at(row, now), self._queue_view(sat))
                 order = list(self.policy.downlink_order(view))
                 version = sat.queue_version
                 self.decisions += 1
@@ -806,16 +810,16 @@ class Engine:
             sat.set_radio(tx_w)
             t0 = now
             remaining = item["remaining"]
-            whole = 8.0 * remaining / rate
+            whole = lw.time_to_send(row, now, remaining)
             dt = max(EPS_S, min(whole, los - now, safe))
-            sat.sending = (s, window, t_begin, sent_total, cid, t0, rate)  # what the span end would cut
+            sat.sending = (s, window, t_begin, sent_total, cid, t0, row)  # what the span end would cut
             timed_out = yield _sleep(env, dt, power)
             sat.sending = None
             now = env.now
             if timed_out and dt >= whole:
                 sent = remaining  # planned to the last byte: no float residue left over
             else:
-                sent = min(remaining, (now - t0) * rate / 8.0)
+                sent = min(remaining, lw.capacity_between(row, t0, now))
             sent_total += sent
             self._sent(sat, s, cid, item, t0, now, sent)
         sat.set_radio(0.0)
@@ -849,9 +853,9 @@ class Engine:
             cid, t0 = sat.computing
             self.records.workloads[cid]["energy_onboard_j"] += sat.hw.compute_busy_w * (end - t0)
         if sat.sending is not None:
-            s, window, t_begin, sent_before, cid, t0, rate = sat.sending
+            s, window, t_begin, sent_before, cid, t0, row = sat.sending
             item = sat.downlink_queue[cid]
-            sent = min(item["remaining"], (end - t0) * rate / 8.0)
+            sent = min(item["remaining"], self.link_windows.capacity_between(row, t0, end))
             self._sent(sat, s, cid, item, t0, end, sent)
             self.records.contacts.append((sat.index, s, window, t_begin, end, sent_before + sent))
 

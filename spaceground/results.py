@@ -239,7 +239,6 @@ def _contacts_table(model, inputs, records, names, st_ids):
     station = np.concatenate([w[0] for w in inputs.windows_by_sat] + [np.zeros(0, int)]).astype(int)
     aos = np.concatenate([w[1] for w in inputs.windows_by_sat] + [np.zeros(0)])
     los = np.concatenate([w[2] for w in inputs.windows_by_sat] + [np.zeros(0)])
-    rate = np.concatenate(list(inputs.window_rates_bps) + [np.zeros(0)])
     used_s, used_bytes = np.zeros(len(aos)), np.zeros(len(aos))
     if used:
         offset = np.cumsum([0] + [len(w[1]) for w in inputs.windows_by_sat])
@@ -247,7 +246,7 @@ def _contacts_table(model, inputs, records, names, st_ids):
         vals = np.array(list(used.values()), dtype=float)
         at = offset[keys[:, 0]] + keys[:, 1]
         used_s[at], used_bytes[at] = vals[:, 0], vals[:, 1]
-    capacity = (los - aos) * rate / 8.0
+    capacity = inputs.links.capacity_bytes()  # the rows are the same windows, in the same order
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
     names_arr, st_arr = np.asarray(names, dtype=object), np.asarray(st_ids, dtype=object)

@@ -19,6 +19,7 @@ from . import engine
 from .errors import InputError
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
+from .links import LinkWindows, downlink_rate_bps
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
@@ -38,7 +39,8 @@ class Inputs:
     geometry: object
     segments: tuple  # per satellite: (start_s array, sunlit fraction array)
     windows_by_sat: tuple  # per satellite: (station, aos_s, los_s) arrays sorted by aos
-    window_rates_bps: tuple  # per satellite: link rate of each window
+    window_rates_bps: tuple  # per satellite: link rate of each window (the first step of its profile)
+    links: object  # spaceground.links.LinkWindows: every downlink window, rows by satellite then start
     captures: pd.DataFrame
     stage_s: dict
 
@@ -105,6 +107,8 @@ def _check_power_budget(loaded, model, segments):
 
 
 def _windows(model, geo):
+    """The downlink windows as a link-window table, rows by satellite then start; with each satellite's
+    (station, aos, los) arrays and rates (views of the same rows, for the engine's and the plan's look-ups)."""
     c = geo.contacts
     sat_of = {s.norad_id: i for i, s in enumerate(model.constellation)}
     st_of = {g.station.station_id: i for i, g in enumerate(model.stations)}
@@ -112,12 +116,19 @@ def _windows(model, geo):
     st = c.station.astype(str).map(st_of).to_numpy(int)
     aos = model.span.seconds_of(c.aos_utc)
     los = model.span.seconds_of(c.los_utc)
-    out, rates = [], []
+    rows = _rows_by_satellite(sat, len(model.hardware), aos)
+    order = np.concatenate(rows + [np.zeros(0, int)]).astype(int)
+    radio = np.array([hw.downlink_bps for hw in model.hardware])
     station_cap = np.array([g.max_rate_bps for g in model.stations])
-    for hw, m in zip(model.hardware, _rows_by_satellite(sat, len(model.hardware), aos)):
-        out.append((st[m], aos[m], los[m]))
-        rates.append(np.minimum(hw.downlink_bps, station_cap[st[m]]))
-    return tuple(out), tuple(rates)
+    rate = downlink_rate_bps(radio[sat[order]], station_cap[st[order]]) if order.size else np.zeros(0)
+    table = LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
+    out, rates, first = [], [], 0
+    for m in rows:
+        k = slice(first, first + len(m))
+        out.append((table.receiver[k], table.start_s[k], table.end_s[k]))
+        rates.append(table.rate_bps[k])
+        first += len(m)
+    return table, tuple(out), tuple(rates)
 
 
 def _geometry(constellation, stations, span, cache, eclipses=True, progress=None):
@@ -198,12 +209,12 @@ def prepare(loaded, progress=None, cache=None) -> tuple:
     orientation = EarthOrientation(model.span)
     segments = _segments(model, geo, orientation)
     _check_power_budget(loaded, model, segments)
-    windows, rates = _windows(model, geo)
+    links, windows, rates = _windows(model, geo)
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     captures = _captures(model, orientation, cache=cache)
     stage["workloads_s"] = time.perf_counter() - t0
-    return model, Inputs(geo, segments, windows, rates, captures, stage)
+    return model, Inputs(geo, segments, windows, rates, links, captures, stage)
 
 
 def reseed(model, inputs, seed):
