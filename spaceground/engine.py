@@ -2,7 +2,7 @@
 
 State changes only at events (capture, contact start and end, eclipse entry and
 exit, job start and end, transfer end); in between every power is constant and
-the battery follows :func:`spaceground.power.battery_step` exactly.
+the battery follows :func:`spaceground.power.battery_after_j` exactly.
 
 Rules the engine enforces, whatever the policy decides:
 
@@ -57,6 +57,7 @@ from .policies.views import (
     _capture_view,
     _contact_view,
 )
+from .power import FULL_SUN, ShadowPlan, battery_after_j, energy_floor_j
 
 # The capture table's columns, in the order the engine reads them.
 _CAPTURE_FIELDS = (
@@ -76,7 +77,6 @@ _CAPTURE_FIELDS = (
 
 EPS_S = 1e-6
 EPS_J = 1e-6
-FULL_SUN = 0.999
 DUTY_CYCLE_S = 60.0  # a load paused at the energy floor resumes once the battery can run it this long
 # Why the engine itself refuses a capture (a policy's drops carry the policy's own reason).
 DROP_BATTERY = "battery: imaging would take it below the floor (reserve plus the bus through the shadow ahead)"
@@ -182,23 +182,7 @@ class Satellite:
         self.queue_version = 0  # counts additions, so a contact asks the policy again
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
-        # Shadow duration ahead of each segment (for the energy floor); a shadow still under
-        # way when the span ends counts up to the span end.
-        n = len(self.seg_t)
-        self._shadow_end = [0.0] * n
-        self._next_shadow = [0.0] * n
-        end = end_s
-        next_len = 0.0
-        seg_end = self.seg_t[1:] + [end_s]
-        for i in range(n - 1, -1, -1):
-            if self.seg_f[i] >= FULL_SUN:
-                end = self.seg_t[i]
-                self._next_shadow[i] = next_len
-                next_len = 0.0
-            else:
-                next_len += seg_end[i] - self.seg_t[i]
-                self._next_shadow[i] = 0.0
-            self._shadow_end[i] = end
+        self.shadows = ShadowPlan(self.seg_t, self.seg_f, end_s)  # the shadow ahead, for the energy floor
         self._record()
 
     # --- power -----------------------------------------------------------------------
@@ -208,19 +192,15 @@ class Satellite:
         dt = now - self.t_last
         if dt <= 0:
             return
-        gen = self.solar_now_w * dt
-        load = self.load_w * dt
-        e = self.energy_j + gen - load
-        if e > self.battery_j:
-            self.curtailed_j += e - self.battery_j
-            e = self.battery_j
-        elif e < 0.0:
-            self.unserved_j -= e
-            load += e
-            e = 0.0
-        self.energy_j = e
+        self.energy_j, gen, load, curtailed, unserved = battery_after_j(
+            self.energy_j, self.solar_now_w, self.load_w, dt, self.battery_j
+        )
         self.generated_j += gen
         self.consumed_j += load
+        if curtailed:
+            self.curtailed_j += curtailed
+        elif unserved:
+            self.unserved_j += unserved
         self.t_last = now
 
     def set_compute(self, watts):
@@ -260,11 +240,7 @@ class Satellite:
     def floor_j(self, now=None):
         """Energy below which optional loads stop: reserve + bus through the shadow ahead."""
         now = self.env.now if now is None else now
-        if self.fraction >= FULL_SUN:
-            ahead = self._next_shadow[self.seg]
-        else:
-            ahead = max(0.0, self._shadow_end[self.seg] - now)
-        return self.hw.reserve_j + self.hw.bus_w * ahead
+        return energy_floor_j(self.hw.reserve_j, self.hw.bus_w, self.shadows.ahead_in_segment_s(self.seg, now))
 
     def safe_time(self, extra_w, now):
         """Seconds the current loads plus ``extra_w`` can run from ``now`` before the floor (within this segment)."""

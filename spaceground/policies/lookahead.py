@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from ..power import FULL_SUN
 from . import UNREACHABLE, drop, register
 from .planning import (
     PlanningPolicy,
@@ -167,7 +168,7 @@ class Lookahead(PlanningPolicy):
             return False
         if sat.energy_j >= self.shadow_min_soc * sat.battery_j or self.urgent_job(sat):
             return True
-        if sat.sunlit_fraction < 0.999:
+        if sat.sunlit_fraction < FULL_SUN:
             return False
         job = sat.onboard_running
         if job is None or not self.surplus_only:
@@ -215,7 +216,7 @@ class Lookahead(PlanningPolicy):
     def _energy_free(self, sat):
         """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,
         with the computer idle? Then onboard work costs no energy the prices count on."""
-        return (sat.sunlit_fraction >= 0.999 and sat.energy_j >= self.shadow_min_soc * sat.battery_j
+        return (sat.sunlit_fraction >= FULL_SUN and sat.energy_j >= self.shadow_min_soc * sat.battery_j
                 and sat.onboard_running is None and not sat.onboard_queue)  # fmt: skip
 
     def urgent_job(self, sat):
@@ -231,7 +232,7 @@ class Lookahead(PlanningPolicy):
         chain = [job] + sorted((j for j in sat.onboard_queue if self._live(sat, j)), key=lambda j: j.deadline_s)
         # Held now, the work waits for the sunlight after the shadow it is in or, in sunlight, after the
         # next one (may_compute holds it in sunlight too, until the array's surplus pays for it).
-        wait_from = now if sat.sunlit_fraction < 0.999 else next_shadow_s(tl, now)
+        wait_from = now if sat.sunlit_fraction < FULL_SUN else next_shadow_s(tl, now)
         done_s = 0.0
         for j in chain:
             done_s += j.run_s

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..power import ShadowPlan, energy_floor_j
 from . import drop, register
 from .planning import PlanningPolicy, choose_datacenter
 
@@ -320,27 +321,17 @@ def _energy_intervals(sp, span):
     hw = sp.hardware
     seg_t = list(sp.segment_start_s)
     seg_f = list(sp.segment_sunlit)
-    seg_end = seg_t[1:] + [span]
     cuts = sorted(
         {*seg_t, *(x for x in sp.window_aos_s if 0 < x < span), *(x for x in sp.window_los_s if 0 < x < span)}
     )
     starts, ends = cuts, cuts[1:] + [span]
+    shadows = ShadowPlan(seg_t, seg_f, span)
     frac, floor = [], []
     for t0, t1 in zip(starts, ends):
         m = max(bisect_right(seg_t, 0.5 * (t0 + t1)) - 1, 0)
         frac.append(seg_f[m])
-        if seg_f[m] >= 0.999:  # the next shadow stretch
-            i = m + 1
-            while i < len(seg_t) and seg_f[i] >= 0.999:
-                i += 1
-        else:  # what is left of this one after t1
-            i = m
-        j = i
-        while j < len(seg_t) and seg_f[j] < 0.999:
-            j += 1
-        shadow_end = seg_end[j - 1] if j > i else (seg_t[i] if i < len(seg_t) else span)
-        shadow_start = t1 if seg_f[m] < 0.999 else (seg_t[i] if i < len(seg_t) else span)
-        floor.append((hw.reserve_j + hw.bus_w * max(0.0, shadow_end - shadow_start)) / WH)
+        # The engine's floor at the interval's end: in sunlight the whole next shadow, in shadow what is left.
+        floor.append(energy_floor_j(hw.reserve_j, hw.bus_w, shadows.ahead_in_segment_s(m, t1)) / WH)
     return starts, ends, frac, floor
 
 

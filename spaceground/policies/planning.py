@@ -14,9 +14,8 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..power import FULL_SUN, ShadowPlan, energy_floor_j
 from . import BasePolicy
-
-FULL_SUN = 0.999
 
 
 class SatelliteTimeline:
@@ -54,6 +53,7 @@ class SatelliteTimeline:
         t = list(sat_plan.segment_start_s)
         f = list(sat_plan.segment_sunlit)
         self._seg_t, self._seg_f = t, f
+        self.shadows = ShadowPlan(t, f, duration_s)
         seg_end = t[1:] + [duration_s]
         self._solar_cum = np.concatenate([[0.0], np.cumsum(np.array(f) * (np.array(seg_end) - np.array(t)))]).tolist()
 
@@ -101,7 +101,7 @@ class SatelliteTimeline:
 
     def floor_j(self, t_s):
         """The engine's energy floor at ``t_s``: the reserve plus the bus through the shadow ahead [J]."""
-        return self.hw.reserve_j + self.hw.bus_w * shadow_ahead_s(self, t_s)
+        return energy_floor_j(self.hw.reserve_j, self.hw.bus_w, self.shadows.ahead_s(t_s))
 
     def floor_max_j(self, t0_s, t1_s):
         """The highest :meth:`floor_j` over [t0, t1] [J]: what a load running through the interval meets.
@@ -209,21 +209,6 @@ def next_shadow_s(timeline, t_s):
     while i < len(t) and f[i] >= FULL_SUN:
         i += 1
     return timeline.duration_s if i >= len(t) else max(t_s, t[i])
-
-
-def shadow_ahead_s(timeline, t_s):
-    """Length of the shadow the satellite is in at ``t_s`` (what remains of it) or meets next."""
-    t, f = timeline._seg_t, timeline._seg_f
-    i = max(bisect_right(t, t_s) - 1, 0)
-    while i < len(t) and f[i] >= FULL_SUN:
-        i += 1
-    if i >= len(t):
-        return 0.0
-    start = max(t_s, t[i])
-    while i < len(t) and f[i] < FULL_SUN:
-        i += 1
-    end = t[i] if i < len(t) else timeline.duration_s
-    return max(0.0, end - start)
 
 
 def yield_until_in_time(ranked, size, density, late):
