@@ -133,6 +133,13 @@ def _sleep(env, dt, signals):
     return wake
 
 
+def _read_only(array):
+    """A view of ``array`` that cannot be written through."""
+    view = np.asarray(array).view()
+    view.flags.writeable = False
+    return view
+
+
 @contextmanager
 def _collector_spared(threshold=20_000):
     """Keep Python's cyclic garbage collector off the objects that live through the whole run.
@@ -466,20 +473,23 @@ class Engine:
         self._may_compute = getattr(policy, "may_compute", None)
         self._pick_job = getattr(policy, "next_onboard_job", None)
         start = getattr(policy, "start", None)
-        if callable(start):
-            start(self.plan(model, inputs))
+        if callable(start):  # the future captures only for a policy that declares itself an offline planner
+            start(self.plan(model, inputs, captures=bool(getattr(policy, "offline_planner", False))))
 
     @staticmethod
-    def plan(model, inputs):
-        """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives."""
+    def plan(model, inputs, captures=True):
+        """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
+        cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
+        engine. ``captures``: include the run's captures (the future), for offline planners only."""
         sats = tuple(
             SatellitePlan(i, s.name, s.period_s, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
                           tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()))
             for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
                                                    inputs.segments))
         )  # fmt: skip
-        return Plan(model.span.duration_s, sats, model.stations, model.datacenters, model.link_bps,
-                    model.link_latency_s, model.workloads, inputs.captures, model.objective)  # fmt: skip
+        return Plan(model.span.duration_s, sats, model.stations, model.datacenters, _read_only(model.link_bps),
+                    _read_only(model.link_latency_s), model.workloads, inputs.captures.copy() if captures else None,
+                    model.objective)  # fmt: skip
 
     # --- driver ----------------------------------------------------------------------------
     def run(self, progress=None):
@@ -508,7 +518,7 @@ class Engine:
             storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
             downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
             contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
-            onboard_queue=tuple(sat.onboard_waiting.values()), onboard_running=sat.onboard_running,
+            onboard_queue=tuple(sat.onboard_waiting.values()), onboard_running=sat.onboard_running, hardware=sat.hw,
         )  # fmt: skip
 
     @staticmethod

@@ -216,6 +216,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {},
                   scene_tables(model, inputs) if scene else {})  # fmt: skip
     res.metrics = compute_metrics(res, model)
+    res.metrics.update(plan_metrics(res.metrics, (run_info or {}).get("policy_report")))
     return res
 
 
@@ -307,6 +308,17 @@ def compute_metrics(res: Results, model) -> dict:
         if contacts.capacity_bytes.sum() > 0
         else 0.0,
     }
+
+
+def plan_metrics(metrics, policy_report) -> dict:
+    """What an offline planner planned beside what the engine made of its plan: ``planned_value`` (the
+    net value the plan expected; its ``report()`` gives it) and ``executed_over_planned`` (``net_value``
+    over it); NaN for a policy that plans nothing."""
+    planned = (policy_report or {}).get("planned_value")
+    if planned is None or not np.isfinite(planned):
+        return {"planned_value": float("nan"), "executed_over_planned": float("nan")}
+    ratio = metrics["net_value"] / planned if planned > 0 else float("nan")
+    return {"planned_value": float(planned), "executed_over_planned": float(ratio)}
 
 
 def _versions():

@@ -317,6 +317,7 @@ def run_scenario(
         "excluded_satellites": inputs.geometry.excluded.to_dict("records"),
         "stages_s": {**inputs.stage_s, "engine_s": info["engine_s"]},
         "policy_decisions": info["decisions"],
+        "policy_report": info.get("policy_report"),
     }
     results = build_results(model, inputs, records, run_info)
     results.run_info["stages_s"]["total_s"] = time.perf_counter() - started

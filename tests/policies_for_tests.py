@@ -59,3 +59,43 @@ class DropEverything(BasePolicy):
 class DropSilently(BasePolicy):
     def on_capture(self, view):
         return "drop"
+
+
+class Snoop(BasePolicy):
+    """Writes what its plan and views hold to the JSON file ``path``, and tries to change the plan (which must
+    not reach the engine)."""
+
+    def __init__(self, path):
+        self.path, self.seen = path, {}
+
+    def _save(self):
+        import json
+
+        with open(self.path, "w") as f:
+            json.dump(self.seen, f)
+
+    def start(self, plan):
+        self.seen["captures"] = None if plan.captures is None else len(plan.captures)
+        try:
+            plan.link_bps[0, 0] = 1.0
+            self.seen["link_write"] = "allowed"
+        except ValueError:
+            self.seen["link_write"] = "refused"
+        self._save()
+
+    def on_capture(self, view):
+        import dataclasses
+
+        self.seen["hardware"] = dataclasses.asdict(view.satellite.hardware)
+        self._save()
+        return "ground"
+
+
+class OfflineSnoop(Snoop):
+    """The same, declared an offline planner: it gets the captures (a copy) and moves them all to the start."""
+
+    offline_planner = True
+
+    def start(self, plan):
+        super().start(plan)
+        plan.captures["time_s"] = 0.0

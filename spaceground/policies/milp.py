@@ -393,6 +393,8 @@ def upper_bound(plan, captures=None, time_limit_s=120.0) -> dict:
 class MilpOptimal(PlanningPolicy):
     """Solve the horizon's programme at the start and carry out its plan (module docstring)."""
 
+    offline_planner = True  # it plans on the run's captures, known in advance
+
     def __init__(self, time_limit_s=60.0, mip_rel_gap=1e-4):
         if time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
@@ -419,7 +421,8 @@ class MilpOptimal(PlanningPolicy):
 
     def report(self):
         s = self.solution
-        return {"milp_status": s.status, "milp_objective": s.objective, "milp_bound": s.bound, "milp_gap": s.gap,
+        return {"planned_value": s.objective, "milp_status": s.status, "milp_objective": s.objective,
+                "milp_bound": s.bound, "milp_gap": s.gap,
                 "milp_solve_s": s.solve_s, **{f"milp_{k}": v for k, v in self.form_stats.items()}}  # fmt: skip
 
     def may_compute(self, sat):

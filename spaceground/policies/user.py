@@ -251,6 +251,7 @@ class GuardedPolicy:
 
     def __init__(self, inner, name, time_limit_s=DEFAULT_TIME_LIMIT_S):
         self.inner, self.policy_name, self.time_limit_s = inner, name, time_limit_s
+        self.offline_planner = bool(getattr(inner, "offline_planner", False))  # it may see the future captures
         for method in POLICY_METHODS + OPTIONAL_METHODS:
             fn = getattr(inner, method, None)
             if callable(fn):

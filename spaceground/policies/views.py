@@ -21,6 +21,7 @@ class SatelliteView(NamedTuple):
     now_s: float = float("nan")  # the moment the view describes, seconds from the span start
     onboard_queue: tuple = ()  # OnboardJob waiting for the onboard computer (not the one running)
     onboard_running: object = None  # OnboardJob on the computer now (run_s: what is left), or None
+    hardware: object = None  # spaceground.model.SatelliteHardware (SI units): compute_tops, downlink_bps, tx_w, ...
 
 
 class DataCenterView(NamedTuple):
@@ -159,8 +160,9 @@ class Plan(NamedTuple):
     """The scenario as known before the run, given once to a policy's optional ``start(plan)``.
 
     Contact windows and eclipses are predictable from the orbits, so online policies may
-    plan on them. ``captures`` (the capture table of the whole run) is knowledge of the
-    future: only offline planners such as ``milp-optimal`` may use it.
+    plan on them. ``captures`` (a copy of the capture table of the whole run) is knowledge
+    of the future: it is given only to a policy whose class sets ``offline_planner = True``
+    (``milp-optimal``); every other policy gets None. The arrays cannot be written.
     """
 
     duration_s: float
