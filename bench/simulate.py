@@ -19,7 +19,7 @@ import simpy
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import spaceground.engine as engine_module  # noqa: E402
+import spaceground.engine.core as engine_module  # noqa: E402  (the module that makes the Environment)
 from spaceground.orbits import load_tle  # noqa: E402
 from spaceground.results import build_results  # noqa: E402
 from spaceground.scenario import parse_scenario  # noqa: E402

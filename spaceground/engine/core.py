@@ -1,0 +1,169 @@
+"""One run: the engine that builds the satellites, stations and data centres, starts their processes, runs
+the clock and answers the policy's views."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from functools import partial
+
+import numpy as np
+import simpy
+
+from ..policies.views import (
+    DataCenterView,
+    Plan,
+    QueuedItem,
+    SatellitePlan,
+    SatelliteView,
+)
+from .clock import _collector_spared, _Signal
+from .downlink import DownlinkMixin
+from .ground import GroundMixin, ServerPool, SharedLink
+from .onboard import OnboardMixin
+from .records import Records
+from .satellite import Satellite
+
+
+def _read_only(array):
+    """A view of ``array`` that cannot be written through."""
+    view = np.asarray(array).view()
+    view.flags.writeable = False
+    return view
+
+
+class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
+    """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
+
+    def __init__(self, model, inputs, policy):
+        self.model, self.policy = model, policy
+        self.env = simpy.Environment()
+        self.records = Records()
+        env = self.env
+        self.sats = [
+            Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records, model.span.duration_s)
+            for i, s in enumerate(model.constellation)
+        ]
+        self.antennas_free = [st.antennas for st in model.stations]  # taken only when free, so no queue
+        self.antenna_freed = [_Signal(env) for _ in model.stations]
+        self.servers = [ServerPool(env, dc, model.span.duration_s) for dc in model.datacenters]
+        # The parts of data-centre views that never change, per station (and for "no station": -1).
+        dc_fixed = [(dc.server_tops, dc.pue, dc.power_w_per_tops) for dc in model.datacenters]
+        self._dc_static = [
+            [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
+              *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]
+            for a in range(len(model.stations))
+        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
+        self.links = {}
+        for a in range(len(model.stations)):
+            for b in range(len(model.datacenters)):
+                if model.link_bps[a, b] > 0:
+                    self.links[a, b] = SharedLink(env, model.link_bps[a, b], model.link_latency_s[a, b])
+        self.windows = inputs.windows_by_sat  # per sat: arrays (station, aos, los), sorted by aos
+        self._aos = [w[1].tolist() for w in self.windows]
+        self._los = [w[2].tolist() for w in self.windows]
+        self._sta = [w[0].tolist() for w in self.windows]
+        self._longest = [float(np.max(w[2] - w[1])) if len(w[1]) else 0.0 for w in self.windows]
+        self.captures = inputs.captures
+        self._workload_names = [w.name for w in model.workloads]
+        self.end_s = model.span.duration_s
+        # The downlink windows' table (spaceground.links.LinkWindows) is the only place a rate is read; a
+        # satellite's window w is its row first_row[k] + w.
+        self.link_windows = lw = inputs.links
+        self._first_row = np.r_[0, np.cumsum([len(w[1]) for w in self.windows])].astype(int).tolist()
+        self._suffix = []  # bytes of all windows starting at or after index i (summed from the last one)
+        capacity = lw.capacity_bytes()
+        for k in range(len(self.windows)):
+            cap = capacity[self._first_row[k] : self._first_row[k + 1]]
+            self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
+        for sat in self.sats:
+            sat.view = partial(self._sat_view, sat)  # what a view's lazy ``satellite`` field calls
+            env.process(self._illumination(sat))
+            env.process(self._compute_worker(sat))
+            env.process(self._downlink_manager(sat))
+        env.process(self._capture_process())
+        self.decisions = 0
+        self._may_compute = getattr(policy, "may_compute", None)
+        self._pick_job = getattr(policy, "next_onboard_job", None)
+        start = getattr(policy, "start", None)
+        if callable(start):  # the future captures only for a policy that declares itself an offline planner
+            start(self.plan(model, inputs, captures=bool(getattr(policy, "offline_planner", False))))
+
+    @staticmethod
+    def plan(model, inputs, captures=True):
+        """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
+        cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
+        engine. ``captures``: include the run's captures (the future), for offline planners only."""
+        sats = tuple(
+            SatellitePlan(i, s.name, s.period_s, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
+                          tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()))
+            for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
+                                                   inputs.segments))
+        )  # fmt: skip
+        return Plan(model.span.duration_s, sats, model.stations, model.datacenters, _read_only(model.link_bps),
+                    _read_only(model.link_latency_s), model.workloads, inputs.captures.copy() if captures else None,
+                    model.objective)  # fmt: skip
+
+    # --- driver ----------------------------------------------------------------------------
+    def run(self, progress=None):
+        steps = 20
+        with _collector_spared():
+            for k in range(1, steps + 1):
+                self.env.run(until=self.end_s * k / steps)
+                if progress is not None:
+                    progress(k, steps)
+        for sat in self.sats:
+            sat.advance(self.end_s)
+            self._close_at_end(sat)
+            sat._record()
+        return self.records
+
+    # --- views ------------------------------------------------------------------------------
+    def _sat_view(self, sat):
+        now = self.env.now
+        aos = self._aos[sat.index]
+        i = bisect_left(aos, now)
+        nxt = aos[i] if i < len(aos) else math.inf
+        sat.advance()
+        return SatelliteView(
+            index=sat.index, name=sat.name, energy_j=sat.energy_j, battery_j=sat.hw.battery_j,
+            reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
+            storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
+            downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
+            contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
+            onboard_queue=tuple(sat.onboard_waiting.values()), onboard_running=sat.onboard_running, hardware=sat.hw,
+        )  # fmt: skip
+
+    @staticmethod
+    def _queue_view(sat):
+        new = tuple.__new__
+        return tuple([new(QueuedItem, (cid, it["kind"], it["remaining"], it["deadline"], it["value"]))
+                      for cid, it in sat.downlink_queue.items()])  # fmt: skip
+
+    def _dc_views(self, station=-1):
+        """The data centres as seen from ``station`` (-1: from orbit, no link)."""
+        new = tuple.__new__
+        return tuple([
+            new(DataCenterView, (b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
+                  pool.price_cny_per_kwh, pool.carbon_g_per_kwh))
+            for b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops, pool in self._dc_static[station]
+        ])  # fmt: skip
+
+    def _row(self, cid):
+        return self.records.workloads[cid]
+
+    # --- processes --------------------------------------------------------------------------
+    def _illumination(self, sat):
+        for i in range(1, len(sat.seg_t)):
+            t = sat.seg_t[i]
+            if t >= self.end_s:
+                break
+            yield self.env.timeout(t - self.env.now)
+            sat.enter_segment(i)
+
+
+def run(model, inputs, policy, progress=None):
+    """Run the engine; returns its :class:`Records` and the count of policy decisions."""
+    engine = Engine(model, inputs, policy)
+    records = engine.run(progress)
+    return records, engine.decisions

@@ -1,0 +1,167 @@
+"""The downlink: each satellite's manager of its contact windows and antennas, and the transmitter."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+
+from ..policies import PolicyError
+from ..policies.views import (
+    _contact_view,
+)
+from .clock import DUTY_CYCLE_S, EPS_S, _sleep
+
+
+class DownlinkMixin:
+    """Contact windows, antennas and the transmitter: what goes down, when, through which station."""
+
+    def _remaining_capacity(self, k, now):
+        """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice)."""
+        aos, los, first, lw = self._aos[k], self._los[k], self._first_row[k], self.link_windows
+        hi = bisect_right(aos, now)
+        lo = bisect_left(aos, now - self._longest[k])
+        partial = sum(lw.capacity_between(first + w, now, los[w]) for w in range(lo, hi) if los[w] > now)
+        return self._suffix[k][hi] + partial
+
+    def _open_windows(self, k, now):
+        """Windows of satellite ``k`` open at ``now`` and the next start after it."""
+        aos, los = self._aos[k], self._los[k]
+        hi = bisect_right(aos, now + EPS_S)
+        lo = bisect_left(aos, now - self._longest[k] - EPS_S)
+        open_w = [w for w in range(lo, hi) if los[w] > now + EPS_S]
+        return open_w, (aos[hi] if hi < len(aos) else math.inf)
+
+    def _downlink_manager(self, sat):
+        """Hand the satellite's queued data to stations in view, one at a time (see the module rules)."""
+        env = self.env
+        k = sat.index
+        los, stations = self._los[k], self._sta[k]
+
+        def until_change(open_w, next_aos):
+            """Seconds to the next window start or the first end among the open windows."""
+            now = env.now
+            dt = next_aos - now
+            if open_w:
+                dt = min(dt, max(EPS_S, min(min(los[w] for w in open_w), self.end_s) - now))
+            return dt
+
+        while env.now < self.end_s:
+            if not sat.downlink_queue:
+                # Nothing to send: window starts and ends do not matter until data arrives.
+                yield sat.data_added.wait()
+                continue
+            open_w, next_aos = self._open_windows(k, env.now)
+            if not open_w:
+                if next_aos == math.inf:
+                    return
+                yield env.timeout(next_aos - env.now)
+                continue
+            free = [w for w in open_w if self.antennas_free[stations[w]]]
+            if not free:
+                yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
+                continue
+            w = max(free, key=lambda q: los[q])
+            s = stations[w]
+            self.antennas_free[s] -= 1
+            why = yield from self._transmit(sat, s, w, los[w])
+            self.antennas_free[s] += 1
+            self.antenna_freed[s].fire()
+            if why in ("energy", "policy"):
+                open_w, next_aos = self._open_windows(k, env.now)
+                signal = sat.power_changed if why == "energy" else sat.data_added
+                dt = until_change(open_w, next_aos)
+                if why == "energy":  # resume when the charging battery can run the transmitter a while
+                    sat.advance()
+                    dt = min(dt, sat.recharge_s(sat.hw.tx_w, DUTY_CYCLE_S))
+                yield _sleep(env, dt, (signal,))
+
+    def _transmit(self, sat, s, window, los):
+        """Send queued items through station ``s`` until the window ends, the queue empties,
+        the battery reaches its floor, or the policy sends nothing. Returns which."""
+        env = self.env
+        lw, row = self.link_windows, self._first_row[sat.index] + window
+        t_begin = env.now
+        sent_total = 0.0
+        why = "window_end"
+        order, version = [], -1
+        queue = sat.downlink_queue
+        tx_w = sat.hw.tx_w
+        now = t_begin
+        power = (sat.power_changed,)
+        while now < los - EPS_S:
+            if not queue:
+                why = "empty"
+                break
+            if version != sat.queue_version:
+                # Ask the policy at the start of the session and whenever new data has arrived.
+                view = _contact_view(now, sat.view, s, los, lw.rate_at(row, now), self._queue_view(sat))
+                order = list(self.policy.downlink_order(view))
+                version = sat.queue_version
+                self.decisions += 1
+                for cid in order:
+                    if cid not in queue:
+                        raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
+                                          f"which is not queued on {sat.name} (queued: {sorted(queue)})")  # fmt: skip
+                order.reverse()  # pop from the end
+            while order and order[-1] not in queue:
+                order.pop()
+            if not order:
+                why = "policy"
+                break
+            cid = order[-1]
+            item = queue[cid]
+            safe = sat.safe_time(tx_w - sat.radio_w, now)
+            if safe <= EPS_S:
+                why = "energy"
+                break
+            sat.set_radio(tx_w)
+            t0 = now
+            remaining = item["remaining"]
+            whole = lw.time_to_send(row, now, remaining)
+            dt = max(EPS_S, min(whole, los - now, safe))
+            sat.sending = (s, window, t_begin, sent_total, cid, t0, row)  # what the span end would cut
+            timed_out = yield _sleep(env, dt, power)
+            sat.sending = None
+            now = env.now
+            if timed_out and dt >= whole:
+                sent = remaining  # planned to the last byte: no float residue left over
+            else:
+                sent = min(remaining, lw.capacity_between(row, t0, now))
+            sent_total += sent
+            self._sent(sat, s, cid, item, t0, now, sent)
+        sat.set_radio(0.0)
+        self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
+        return why
+
+    def _sent(self, sat, s, cid, item, t0, now, sent):
+        """Write ``sent`` bytes of ``item`` through station ``s`` over [t0, now]; a finished item leaves the queue."""
+        item["remaining"] = remaining = item["remaining"] - sent
+        if now > t0:
+            self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, now, sent))
+        rec = self.records.workloads[cid]
+        rec.setdefault("downlink_start_s", t0)
+        rec["station"] = s
+        if remaining <= 1e-6:
+            del sat.downlink_queue[cid]
+            sat.free(item["bytes"], now)
+            rec["downlink_end_s"] = now
+            if item["kind"] == "product":
+                rec["delivered_s"] = now
+                rec["status"] = "delivered"
+            else:
+                rec["status"] = "on_ground"
+                self.env.process(self._ground(cid, s))
+
+    def _close_at_end(self, sat):
+        """Record up to the span end the job on the computer and the transmission under way, so that every
+        table that holds them agrees (the energy table runs the loads to the end; so do these)."""
+        end = self.end_s
+        if sat.computing is not None:
+            cid, t0 = sat.computing
+            self.records.workloads[cid]["energy_onboard_j"] += sat.hw.compute_busy_w * (end - t0)
+        if sat.sending is not None:
+            s, window, t_begin, sent_before, cid, t0, row = sat.sending
+            item = sat.downlink_queue[cid]
+            sent = min(item["remaining"], self.link_windows.capacity_between(row, t0, end))
+            self._sent(sat, s, cid, item, t0, end, sent)
+            self.records.contacts.append((sat.index, s, window, t_begin, end, sent_before + sent))

@@ -1,0 +1,163 @@
+"""Captures and the onboard computer (the engine's capture process and each satellite's compute worker)."""
+
+from __future__ import annotations
+
+import math
+
+from ..policies import DECISIONS, PolicyError, drop_reason_of
+from ..policies.views import (
+    OnboardJob,
+    _capture_view,
+)
+from .clock import EPS_S, _sleep
+from .records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE
+
+
+class OnboardMixin:
+    """Captures and the onboard computer: imaging, the policy's route, the compute worker."""
+
+    def _capture_process(self):
+        caps = self.captures
+        env = self.env
+        columns = [caps[name].tolist() for name in _CAPTURE_FIELDS]
+        for row in zip(*columns):
+            t = row[1]
+            if t >= self.end_s:
+                break
+            now = env.now
+            if t > now:
+                yield env.timeout(t - now)
+            self._capture(*row)
+
+    def _capture(self, cid, _t, k, workload, target, raw_bytes, product_bytes, compute_top, deadline_s, value,
+                 onboard_allowed, cloudy):  # fmt: skip
+        """One capture (the fields of :data:`_CAPTURE_FIELDS`): storage, energy, then the policy's route."""
+        sat = self.sats[k]
+        now = self.env.now
+        deadline = now + deadline_s
+        rec = self.records.workloads[cid] = {
+            "capture_id": cid, "sat": k, "workload": workload, "target": target,
+            "capture_s": now, "raw_bytes": raw_bytes, "product_bytes": product_bytes,
+            "compute_top": compute_top, "deadline_s": deadline, "value": value,
+            "cloudy": cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
+        }  # fmt: skip
+        sat.advance(now)
+        hw = sat.hw
+        if hw.capture_j > 0.0 and sat.energy_j - hw.capture_j < sat.floor_j(now):
+            rec["status"], rec["drop_reason"] = "dropped", DROP_BATTERY
+            return
+        if sat.storage_used + raw_bytes > hw.storage_bytes:
+            rec["status"], rec["drop_reason"] = "dropped", DROP_STORAGE
+            return
+        sat.capture(hw.capture_j, raw_bytes)
+        rec["energy_onboard_j"] = hw.capture_j
+        view = _capture_view(now, cid, self._workload_names[workload], raw_bytes, product_bytes, compute_top, deadline,
+                             value, onboard_allowed, sat.view, self._dc_views)  # fmt: skip
+        decision = self.policy.on_capture(view)
+        self.decisions += 1
+        if decision not in DECISIONS:
+            raise PolicyError(f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
+                              f"t = {now:.1f} s; on_capture must return one of {DECISIONS}")  # fmt: skip
+        if decision == "onboard" and not onboard_allowed:
+            raise PolicyError(f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
+                              f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)")  # fmt: skip
+        rec["decision"] = decision
+        if decision == "drop":
+            sat.free(raw_bytes)
+            rec["status"], rec["drop_reason"] = "dropped", drop_reason_of(decision, self.policy.policy_name)
+        elif decision == "onboard":
+            rec["status"] = "queued_onboard"
+            run_s = compute_top / hw.compute_tops
+            sat.compute_backlog_s += run_s
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, value, product_bytes)
+            sat.job_added.fire()
+        else:
+            self._queue_downlink(sat, cid, "raw", raw_bytes)
+
+    def _queue_downlink(self, sat, cid, kind, nbytes):
+        rec = self.records.workloads[cid]
+        sat.downlink_queue[cid] = {"kind": kind, "bytes": nbytes, "remaining": nbytes, "deadline": rec["deadline_s"],
+                                   "value": rec["value"]}  # fmt: skip
+        sat.queue_version += 1
+        rec["status"] = "queued_downlink"
+        sat.data_added.fire()
+
+    def _compute_worker(self, sat):
+        env = self.env
+        tops = sat.hw.compute_tops
+        extra = sat.hw.compute_busy_w - sat.hw.compute_idle_w
+        picks = self._pick_job is not None
+        # A policy that picks the jobs picks again when a job is queued while one runs (preemption).
+        stretch = (sat.power_changed, sat.job_added) if picks else (sat.power_changed,)
+        while True:
+            if not sat.onboard_waiting:
+                yield sat.job_added.wait()
+                continue
+            cid = self._next_job(sat)
+            if cid is None:  # the policy runs none of the waiting jobs now: ask again when something changes
+                sat.set_compute(sat.hw.compute_idle_w)  # (it may have stopped a job to pick again)
+                yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
+                continue
+            del sat.onboard_waiting[cid]
+            rec = self._row(cid)
+            total = rec["compute_top"]
+            remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
+            while remaining > 1e-9 * total:
+                sat.onboard_running = OnboardJob(
+                    cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"]
+                )
+                busy = sat.compute_w == sat.hw.compute_busy_w
+                safe = sat.safe_time(0.0 if busy else extra, env.now)
+                held = False
+                if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
+                    safe, held = 0.0, True  # the policy holds onboard work back until the power situation changes
+                if safe <= EPS_S:
+                    sat.set_compute(sat.hw.compute_idle_w)
+                    # At the floor while the array charges the battery: resume when it can run a while.
+                    wake_s = math.inf if held else sat.recharge_s(extra, remaining / tops)
+                    if picks:
+                        # A policy that picks the jobs may pick again when the power changes: this one
+                        # waits with the work it has left, and need not be the one resumed.
+                        sat.park(sat.onboard_running, remaining)
+                        yield _sleep(env, wake_s, (sat.job_added, sat.power_changed))
+                        break
+                    yield _sleep(env, wake_s, (sat.power_changed,))
+                    continue
+                rec.setdefault("onboard_start_s", env.now)
+                sat.set_compute(sat.hw.compute_busy_w)
+                t0 = env.now
+                dt = max(EPS_S, min(remaining / tops, safe))
+                waiting = len(sat.onboard_waiting)
+                sat.computing = (cid, t0)  # what the span end would cut
+                timed_out = yield _sleep(env, dt, stretch)
+                sat.computing = None
+                if timed_out and dt >= remaining / tops:
+                    remaining = 0.0
+                else:
+                    remaining -= (env.now - t0) * tops
+                sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
+                rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
+                if picks and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
+                    # A job was queued while this one ran: it waits with the work it has left, and the
+                    # policy picks again (this one may go on at once, with no gap in the computer's power).
+                    sat.park(sat.onboard_running._replace(run_s=remaining / tops), remaining)
+                    break
+            else:
+                sat.onboard_running = None
+                sat.set_compute(sat.hw.compute_idle_w)
+                rec["onboard_end_s"] = env.now
+                sat.free(rec["raw_bytes"])
+                sat.store(rec["product_bytes"])
+                self._queue_downlink(sat, cid, "product", rec["product_bytes"])
+
+    def _next_job(self, sat):
+        """The onboard job to run next: the policy's choice, else the first queued."""
+        if self._pick_job is None:
+            return next(iter(sat.onboard_waiting))
+        cid = self._pick_job(self._sat_view(sat))
+        if cid is not None and cid not in sat.onboard_waiting:
+            raise PolicyError(f"policy {self.policy.policy_name!r}: next_onboard_job returned {cid!r}, which is not "
+                              f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)}); return one of them, "
+                              "or None to run none now")  # fmt: skip
+        self.decisions += 1
+        return cid
