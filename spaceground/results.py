@@ -44,6 +44,13 @@ import pandas as pd
 
 from .atomic import RUN_MARKER, atomic_folder
 from .errors import InputError
+from .records import (
+    DC_JOB_FIELDS,
+    DOWNLINK_FIELDS,
+    ENERGY_FIELDS,
+    TRANSFER_FIELDS,
+    record_columns,
+)
 from .scene import SCENE_TABLES, scene_tables
 
 TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers")
@@ -98,14 +105,15 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         rows.append(r)
     # A run with no capture (a target never overflown) has the same columns, and no rows.
     w = pd.DataFrame(rows) if rows else pd.DataFrame(columns=_RECORD_COLUMNS)
-    t = np.array(records.transfers, dtype=float).reshape(-1, 6)
-    j = np.array(records.dc_jobs, dtype=float).reshape(-1, 8)
+    t = record_columns(records.transfers, TRANSFER_FIELDS)
+    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     # The ground part of each workload, from the transfer and data-centre job records (each fact
     # is written once by the engine).
     if len(w):
-        ground = pd.DataFrame({"capture_id": t[:, 2].astype(np.int64), "backhaul_end_s": t[:, 4]}).merge(
-            pd.DataFrame({"capture_id": j[:, 1].astype(np.int64), "dc_queued_s": j[:, 2], "dc_start_s": j[:, 3],
-                          "dc_end_s": j[:, 4], "energy_ground_j": j[:, 5], "cost_cny": j[:, 6], "carbon_g": j[:, 7]}),
+        ground = pd.DataFrame({"capture_id": t["capture_id"].astype(np.int64), "backhaul_end_s": t["end_s"]}).merge(
+            pd.DataFrame({"capture_id": j["capture_id"].astype(np.int64), "dc_queued_s": j["queued_s"],
+                          "dc_start_s": j["start_s"], "dc_end_s": j["end_s"], "energy_ground_j": j["energy_j"],
+                          "cost_cny": j["cost_cny"], "carbon_g": j["carbon_g"]}),
             on="capture_id", how="left")  # fmt: skip
         w = w.merge(ground, on="capture_id", how="left")
     cols_s = ["capture_s", "onboard_start_s", "onboard_end_s", "downlink_start_s", "downlink_end_s",
@@ -161,56 +169,54 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         }
     )
 
-    d = np.array([(a, b, c, 0.0, t0, t1, nb) for a, b, c, _, t0, t1, nb in records.downlinks], dtype=float).reshape(
-        -1, 7
-    )
+    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
     downlinks = pd.DataFrame(
         {
-            "satellite": [names[int(i)] for i in d[:, 0]],
-            "station": [st_ids[int(i)] for i in d[:, 1]],
-            "capture_id": d[:, 2].astype(np.int64),
-            "kind": [r[3] for r in records.downlinks],
-            "start_utc": _times(span, d[:, 4]),
-            "end_utc": _times(span, d[:, 5]),
-            "bytes": d[:, 6],
+            "satellite": [names[int(i)] for i in d["sat"]],
+            "station": [st_ids[int(i)] for i in d["station"]],
+            "capture_id": d["capture_id"].astype(np.int64),
+            "kind": d["kind"],
+            "start_utc": _times(span, d["start_s"]),
+            "end_utc": _times(span, d["end_s"]),
+            "bytes": d["bytes"],
         }
     )
     contacts = _contacts_table(model, inputs, records, names, st_ids)
-    e = np.array(records.energy, dtype=float).reshape(-1, 8)
+    e = record_columns(records.energy, ENERGY_FIELDS)
     battery_j = np.array([hw.battery_j for hw in model.hardware])
     energy = pd.DataFrame(
         {
-            "satellite": [names[int(i)] for i in e[:, 0]],
-            "time_utc": _times(span, e[:, 1]),
-            "energy_wh": e[:, 2] / 3600.0,
-            "soc": e[:, 2] / battery_j[e[:, 0].astype(int)] if len(e) else np.zeros(0),
-            "generated_wh": e[:, 3] / 3600.0,
-            "consumed_wh": e[:, 4] / 3600.0,
-            "curtailed_wh": e[:, 5] / 3600.0,
-            "unserved_wh": e[:, 6] / 3600.0,
-            "storage_bytes": e[:, 7],
+            "satellite": [names[int(i)] for i in e["sat"]],
+            "time_utc": _times(span, e["time_s"]),
+            "energy_wh": e["energy_j"] / 3600.0,
+            "soc": e["energy_j"] / battery_j[e["sat"].astype(int)] if len(e["sat"]) else np.zeros(0),
+            "generated_wh": e["generated_j"] / 3600.0,
+            "consumed_wh": e["consumed_j"] / 3600.0,
+            "curtailed_wh": e["curtailed_j"] / 3600.0,
+            "unserved_wh": e["unserved_j"] / 3600.0,
+            "storage_bytes": e["storage_bytes"],
         }
     )
     datacenter_jobs = pd.DataFrame(
         {
-            "datacenter": [dc_ids[int(i)] for i in j[:, 0]],
-            "capture_id": j[:, 1].astype(np.int64),
-            "queued_utc": _times(span, j[:, 2]),
-            "start_utc": _times(span, j[:, 3]),
-            "end_utc": _times(span, j[:, 4]),
-            "energy_j": j[:, 5],
-            "cost_cny": j[:, 6],
-            "carbon_g": j[:, 7],
+            "datacenter": [dc_ids[int(i)] for i in j["dc"]],
+            "capture_id": j["capture_id"].astype(np.int64),
+            "queued_utc": _times(span, j["queued_s"]),
+            "start_utc": _times(span, j["start_s"]),
+            "end_utc": _times(span, j["end_s"]),
+            "energy_j": j["energy_j"],
+            "cost_cny": j["cost_cny"],
+            "carbon_g": j["carbon_g"],
         }
     )
     transfers = pd.DataFrame(
         {
-            "station": [st_ids[int(i)] for i in t[:, 0]],
-            "datacenter": [dc_ids[int(i)] for i in t[:, 1]],
-            "capture_id": t[:, 2].astype(np.int64),
-            "start_utc": _times(span, t[:, 3]),
-            "end_utc": _times(span, t[:, 4]),
-            "bytes": t[:, 5],
+            "station": [st_ids[int(i)] for i in t["station"]],
+            "datacenter": [dc_ids[int(i)] for i in t["dc"]],
+            "capture_id": t["capture_id"].astype(np.int64),
+            "start_utc": _times(span, t["start_s"]),
+            "end_utc": _times(span, t["end_s"]),
+            "bytes": t["bytes"],
         }
     )
     res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {},
@@ -224,8 +230,9 @@ def _bytes_downlinked(records, n, w):
     if not n:
         return np.zeros(0)
     per = {}
-    for _, _, cid, _, _, _, b in records.downlinks:
-        per[cid] = per.get(cid, 0.0) + b
+    cid_at, bytes_at = DOWNLINK_FIELDS.index("capture_id"), DOWNLINK_FIELDS.index("bytes")
+    for r in records.downlinks:
+        per[r[cid_at]] = per.get(r[cid_at], 0.0) + r[bytes_at]
     return np.array([per.get(int(c), 0.0) for c in w["capture_id"]])
 
 

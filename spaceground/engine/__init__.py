@@ -35,10 +35,10 @@ Rules the engine enforces, whatever the policy decides:
 Every change is written as a flat record (see :class:`Records`).
 """
 
+from ..records import DROP_BATTERY, DROP_STORAGE, Records
 from .clock import DUTY_CYCLE_S, EPS_J, EPS_S
 from .core import Engine, run
 from .ground import ServerPool, SharedLink
-from .records import DROP_BATTERY, DROP_STORAGE, Records
 from .satellite import Satellite
 
 __all__ = [

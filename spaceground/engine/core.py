@@ -17,11 +17,11 @@ from ..policies.views import (
     SatellitePlan,
     SatelliteView,
 )
+from ..records import Records
 from .clock import _collector_spared, _Signal
 from .downlink import DownlinkMixin
 from .ground import GroundMixin, ServerPool, SharedLink
 from .onboard import OnboardMixin
-from .records import Records
 from .satellite import Satellite
 
 

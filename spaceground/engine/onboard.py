@@ -9,8 +9,8 @@ from ..policies.views import (
     OnboardJob,
     _capture_view,
 )
+from ..records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE
 from .clock import EPS_S, _sleep
-from .records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE
 
 
 class OnboardMixin:
