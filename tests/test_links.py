@@ -70,3 +70,16 @@ def test_the_engine_sends_through_a_window_whose_rate_changes_inside_it():
     )
     check_invariants(res, model)
     assert isinstance(res.contacts.aos_utc.iloc[0], pd.Timestamp)
+
+
+def test_a_planning_policy_sees_the_rate_steps_of_a_window():
+    from spaceground.policies.planning import SatelliteTimeline
+    from spaceground.policies.views import SatellitePlan
+
+    one = stepped().take([0])  # 100-400 s: 80 Mbit/s, 20 from 200 s, 0 from 300 s
+    plan = SatellitePlan(0, "S", 5400.0, None, (0,), (100.0,), (400.0,), (80e6,), (0.0,), (1.0,), one)
+    tl = SatelliteTimeline(plan, 1000.0)
+    assert tl.bytes_between(150.0, 250.0) == pytest.approx(500e6 + 125e6)  # by hand, as the table says
+    assert tl.bytes_between(0.0, 1000.0) == pytest.approx(one.capacity_bytes()[0])
+    t, station = tl.time_to_send(150.0, 700e6)
+    assert t == pytest.approx(280.0) and station == 0  # 500 MB by 200 s, 200 MB more at 2.5 MB/s

@@ -94,9 +94,11 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
         cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
         engine. ``captures``: include the run's captures (the future), for offline planners only."""
+        first = np.r_[0, np.cumsum([len(w[1]) for w in inputs.windows_by_sat])].astype(int)
         sats = tuple(
             SatellitePlan(i, s.name, s.period_s, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
-                          tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()))
+                          tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()),
+                          inputs.links.take(np.arange(first[i], first[i + 1])))
             for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
                                                    inputs.segments))
         )  # fmt: skip

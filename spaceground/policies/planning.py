@@ -28,13 +28,22 @@ class SatelliteTimeline:
     def __init__(self, sat_plan, duration_s):
         self.hw = sat_plan.hardware
         self.duration_s = duration_s
-        cuts = sorted(set(sat_plan.window_aos_s) | set(sat_plan.window_los_s))
+        links = sat_plan.links
+        if links is None:  # a plan built by hand with constant window rates
+            from ..links import LinkWindows
+
+            links = LinkWindows.constant("downlink", [sat_plan.index] * len(sat_plan.window_aos_s),
+                                         sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s,
+                                         sat_plan.window_rate_bps)  # fmt: skip
+        # Intervals between window edges and rate steps, each at the best rate any open window offers.
+        cuts = sorted(set(sat_plan.window_aos_s) | set(sat_plan.window_los_s) | set(links.rate_start_s.tolist()))
         starts, ends, rates, stations = [], [], [], []
         for a, b in zip(cuts[:-1], cuts[1:]):
             best, station = 0.0, -1
-            for st, aos, los, rate in zip(sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s,
-                                          sat_plan.window_rate_bps):  # fmt: skip
-                if aos <= a and los >= b and rate > best:
+            for w, (st, aos, los) in enumerate(zip(sat_plan.window_station, sat_plan.window_aos_s,
+                                                   sat_plan.window_los_s)):  # fmt: skip
+                rate = links.rate_at(w, a) if aos <= a and los >= b else 0.0
+                if rate > best:
                     best, station = rate, st
             if best > 0:
                 if starts and ends[-1] == a and rates[-1] == best and stations[-1] == station:

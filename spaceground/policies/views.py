@@ -154,6 +154,7 @@ class SatellitePlan(NamedTuple):
     window_rate_bps: tuple
     segment_start_s: tuple  # piecewise-constant sunlit fraction: segment starts ...
     segment_sunlit: tuple  # ... and the fraction in each (1 sunlit, 0 umbra, between in penumbra)
+    links: object = None  # spaceground.links.LinkWindows of these windows (row w: window w), rate profiles and all
 
 
 class Plan(NamedTuple):
