@@ -502,3 +502,17 @@ def test_lp_bound_is_above_the_milp_and_the_milp_plan_is_feasible_in_its_own_ter
     x = mip.x
     assert np.all(form.A @ x <= form.ub + 1e-6) and np.all(form.A @ x >= form.lb - 1e-6)
     assert sum(1 for v in mip.chosen.values()) == sum(x[: len(form.paths)] > 0.5)
+
+
+def test_the_milp_carries_only_what_a_window_s_rate_profile_carries():
+    # One window 1000-1100 s whose rate (80 Mbit/s = 10 MB/s) drops to 0 after 50 s: 500 MB, not the 1000 MB
+    # its first rate would carry. Two captures of 0.3 GB raw (value 1 each), no onboard route: one fits.
+    from spaceground.links import LinkWindows
+
+    caps = [capture(900.0, raw_gb=0.3, onboard=False), capture(950.0, raw_gb=0.3, onboard=False)]
+    p = plan([(1000.0, 1100.0)], caps)
+    assert solve(formulate(p), time_limit_s=30).objective == pytest.approx(2.0)  # constant rate: both
+    stepped = LinkWindows(["downlink"], [0], [0], [1000.0], [1100.0], [1000.0, 1050.0], [80e6, 0.0], [0, 2])
+    p = p._replace(satellites=(p.satellites[0]._replace(links=stepped),))
+    sol = solve(formulate(p), time_limit_s=30)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(1.0)

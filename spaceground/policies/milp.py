@@ -50,7 +50,7 @@ import numpy as np
 
 from ..power import ShadowPlan, energy_floor_j
 from . import drop, register
-from .planning import PlanningPolicy, choose_datacenter
+from .planning import PlanningPolicy, choose_datacenter, plan_links
 
 GB = 1e9
 MIN = 60.0
@@ -118,7 +118,7 @@ def formulate(plan, captures=None) -> Formulation:
     compute_rows = {}  # capture id -> (sat, t, deadline, run_s, extra Wh)
     for k, sp in enumerate(plan.satellites):
         hw = sp.hardware
-        aos, los, rate, sta = sp.window_aos_s, sp.window_los_s, sp.window_rate_bps, sp.window_station
+        aos, los, sta, links = sp.window_aos_s, sp.window_los_s, sp.window_station, plan_links(sp)
         for row in sat_caps[k]:
             cid = int(row.capture_id)
             t = float(row.time_s)
@@ -130,7 +130,7 @@ def formulate(plan, captures=None) -> Formulation:
                 if los[j] <= t or aos[j] >= deadline:
                     continue
                 start = max(aos[j], t)
-                down = start + 8.0 * raw / rate[j]
+                down = start + links.time_to_send(j, start, raw)
                 s = sta[j]
                 for d, dc in enumerate(dcs):
                     bps = float(plan.link_bps[s, d])
@@ -157,7 +157,7 @@ def formulate(plan, captures=None) -> Formulation:
                 for j in range(len(aos)):
                     if los[j] <= ready or aos[j] >= deadline:
                         continue
-                    if max(aos[j], ready) + 8.0 * product / rate[j] > deadline:
+                    if max(aos[j], ready) + links.time_to_send(j, max(aos[j], ready), product) > deadline:
                         continue
                     v = B.var(-(value - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
                     paths.append((cid, "onboard", k, j, -1))
@@ -184,8 +184,8 @@ def formulate(plan, captures=None) -> Formulation:
     for k, sp in enumerate(plan.satellites):
         sat_bounds = sat_bounds_of[k]
         seg_t = intervals[k][0]  # sunlight segments cut at this satellite's own window ends
-        for j, (s, a, b, rate) in enumerate(zip(sp.window_station, sp.window_aos_s, sp.window_los_s,
-                                                sp.window_rate_bps)):  # fmt: skip
+        links = plan_links(sp)
+        for j, (s, a, b) in enumerate(zip(sp.window_station, sp.window_aos_s, sp.window_los_s)):
             users = window_paths.get((k, j))
             if not users:
                 continue
@@ -193,19 +193,19 @@ def formulate(plan, captures=None) -> Formulation:
             cuts.update(x for x in station_bounds[s] if a < x < b)
             cuts.update(x for x in seg_t if a < x < b)
             cuts.update(r for _, r, _ in users if a < r < b)
+            cuts.update(x for x in links.rate_start_s[links.profile_start[j] : links.profile_start[j + 1]] if a < x < b)
             cuts = sorted(cuts)
-            cells = []
+            cells = []  # (start, minutes of transmission, GB a minute there: the window's rate in force)
             for c0, c1 in zip(cuts[:-1], cuts[1:]):
                 u = B.var(0.0, 0.0, (c1 - c0) / MIN)
-                cells.append((c0, u))
+                cells.append((c0, u, links.rate_at(j, c0) / 8.0 / GB * MIN))
                 mid = 0.5 * (c0 + c1)
                 station_groups.setdefault((s, bisect_right(station_bounds[s], mid)), []).append((u, j, k))
                 sat_groups.setdefault((k, bisect_right(sat_bounds, mid)), []).append((u, j))
                 seg_tx.setdefault((k, max(bisect_right(seg_t, mid) - 1, 0)), []).append(u)
-            gb_per_min = rate / 8.0 / GB * MIN
             for tau in sorted({a} | {r for _, r, _ in users if r > a}):
                 terms = [(v, size) for v, r, size in users if max(r, a) >= tau]
-                terms += [(u, -gb_per_min) for c0, u in cells if c0 >= tau - 1e-9]
+                terms += [(u, -gb_per_min) for c0, u, gb_per_min in cells if c0 >= tau - 1e-9]
                 B.row(terms, ub=0.0)
     for (s, e), members in station_groups.items():
         ant = plan.stations[s].antennas

@@ -14,8 +14,18 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..links import LinkWindows
 from ..power import FULL_SUN, ShadowPlan, energy_floor_j
 from . import BasePolicy
+
+
+def plan_links(sat_plan):
+    """The satellite's link windows with their rate profiles (row w: window w); a plan built by hand without
+    them has constant rates, ``window_rate_bps``."""
+    if sat_plan.links is not None:
+        return sat_plan.links
+    return LinkWindows.constant("downlink", [sat_plan.index] * len(sat_plan.window_aos_s), sat_plan.window_station,
+                                sat_plan.window_aos_s, sat_plan.window_los_s, sat_plan.window_rate_bps)  # fmt: skip
 
 
 class SatelliteTimeline:
@@ -28,13 +38,7 @@ class SatelliteTimeline:
     def __init__(self, sat_plan, duration_s):
         self.hw = sat_plan.hardware
         self.duration_s = duration_s
-        links = sat_plan.links
-        if links is None:  # a plan built by hand with constant window rates
-            from ..links import LinkWindows
-
-            links = LinkWindows.constant("downlink", [sat_plan.index] * len(sat_plan.window_aos_s),
-                                         sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s,
-                                         sat_plan.window_rate_bps)  # fmt: skip
+        links = plan_links(sat_plan)
         # Intervals between window edges and rate steps, each at the best rate any open window offers.
         cuts = sorted(set(sat_plan.window_aos_s) | set(sat_plan.window_los_s) | set(links.rate_start_s.tolist()))
         starts, ends, rates, stations = [], [], [], []
