@@ -28,3 +28,12 @@ def test_documented_example_policy_runs_from_a_file_beside_the_scenario(tmp_path
     scenario.write_text(tiny("my_policies:CarbonAware", hardware="initial_soc: 0.7").text)
     low = run_scenario(str(scenario), allow_code=True)
     assert "ground" in set(low.workloads.decision)  # 0.7 - 0.6 < the 0.15 margin
+
+
+def test_lookahead_capture_rules_are_listed_in_order_in_the_docs():
+    from spaceground.policies.lookahead import CAPTURE_RULES
+
+    doc = open(os.path.join(ROOT, "docs", "policies.md")).read()
+    listed = re.findall(r"^\d+\. `([a-z_]+)`:", doc.split("### `lookahead`'s capture rules, in order")[1], re.M)
+    assert listed == [r.__name__ for r in CAPTURE_RULES]
+    assert all(r.__doc__ and len(r.__doc__.split()) >= 8 for r in CAPTURE_RULES)  # each says why it exists

@@ -108,53 +108,14 @@ class Lookahead(PlanningPolicy):
         return work_s * (hw.compute_busy_w - hw.compute_idle_w) > tl.surplus_j(0.0, plan.duration_s)
 
     def on_capture(self, view):
+        """The first of :data:`CAPTURE_RULES`, in order, that decides (docs/policies.md lists them)."""
         sat, (g_t, g_cost), (o_t, o_cost) = self.routes(view)
-        deadline = view.deadline_s
-        g_ok, o_ok = g_t <= deadline, o_t <= deadline
-        if not g_ok and not o_ok:
-            if deadline <= self.duration_s:
-                return drop(UNREACHABLE)  # neither route makes it: free storage and downlink for the others
-            return "onboard" if math.isfinite(o_t) else "ground"  # judged after the span: keep it
-        prices = self.prices[sat.index]
-        if self.pricing:
-            prices.observe(view, *self.structural_routes(view, sat))
-            if prices.seen % self.reprice_every == 0:
-                prices.update(view, sat, self.live_backlog_s(sat))
-            g_score = prices.score(view, "ground") if g_ok else -math.inf
-            o_score = prices.score(view, "onboard") if o_ok else -math.inf
-            best = max(g_score, o_score)
-            marginal = best <= self.tie * max(view.value, 1e-12)
-            if marginal and g_ok and prices.score(view, "ground", downlink=False) > 0 and self._room(view, sat, prices):
-                return "ground"  # the span's downlink is short, but this contact will have room for it
-            if best < -1e-9 * max(view.value, 1e-12):
-                return drop("worth less than the contact time and energy it would take from the captures to come")
-            if self.margin_split and prices.price_wh > 0 and marginal and not prices.admit(view):
-                return drop("at the margin: its kind's share of the scarce contacts and energy is taken")
-            if g_ok and o_ok:
-                tie = abs(g_score - o_score) <= self.tie * max(view.value, 1e-12)
-                # Before the first prices nothing is known of scarcity: judge it as the energy case.
-                energy_bound = prices.energy_share(view) or (
-                    self.cautious_start and not prices.priced and self.energy_short[sat.index]
-                )
-                if tie and self._energy_free(sat):
-                    return "onboard"  # the array is giving energy away: the computer's costs nothing now
-                choice = prices.prefer_onboard(view) if tie and self.tie_rule == "lp" else None
-                if choice is not None:
-                    return "onboard" if choice else "ground"
-                if tie and (self.tie_rule in ("slack", "lp") or (self.tie_rule == "auto" and energy_bound)):
-                    # Between routes worth alike, keep the onboard computer (and its energy) for
-                    # captures that have no other way: the raw route if it leaves raw_slack_s of slack.
-                    return "ground" if g_t <= deadline - self.raw_slack_s else "onboard"
-                choice = prices.prefer_onboard(view) if tie else None
-                if choice is not None:
-                    return "onboard" if choice else "ground"
-                if not tie:
-                    return "ground" if g_score > o_score else "onboard"
-        if g_ok and o_ok:
-            if self.contended(view, sat, view.raw_bytes):
-                return "onboard"
-            return "ground" if (g_cost, g_t) < (o_cost, o_t) else "onboard"
-        return "ground" if g_ok else "onboard"
+        c = _Capture(view, sat, g_t, g_cost, o_t, o_cost, g_t <= view.deadline_s, o_t <= view.deadline_s)
+        for rule in CAPTURE_RULES:
+            decision = rule(self, c)
+            if decision is not None:
+                return decision
+        raise AssertionError("the last capture rule always decides")  # pragma: no cover
 
     def on_arrival(self, view):
         return choose_datacenter(view, self.objective)
@@ -466,3 +427,150 @@ def deadline_order_with_yield(view, tl, duration_s):
     if sat.storage_free_bytes < 0.1 * (sat.storage_free_bytes + sum(q.remaining_bytes for q in view.queue)) + 1.0:
         order += [q.capture_id for q in sorted(view.queue, key=lambda q: q.deadline_s) if q.deadline_s < now]
     return order
+
+
+# --- the capture rules of lookahead, in the order on_capture asks them ----------------------------------
+class _Capture:
+    """What the capture rules judge: the capture, its satellite, both routes' finish time and cost, whether
+    each makes the deadline, and (once priced) the routes' scores at the scarcity prices."""
+
+    __slots__ = ("view", "sat", "g_t", "g_cost", "o_t", "o_cost", "g_ok", "o_ok", "prices", "g_score", "o_score",
+                 "best", "marginal", "tie")  # fmt: skip
+
+    def __init__(self, view, sat, g_t, g_cost, o_t, o_cost, g_ok, o_ok):
+        self.view, self.sat, self.g_t, self.g_cost, self.o_t, self.o_cost = view, sat, g_t, g_cost, o_t, o_cost
+        self.g_ok, self.o_ok = g_ok, o_ok
+        self.prices = None  # set by price_routes when the policy prices
+
+
+def unreachable(policy, c):
+    """Neither route makes the deadline: drop it, freeing storage and the downlink for the others (a deadline
+    after the span is judged after it: keep the capture on the route that finishes)."""
+    if c.g_ok or c.o_ok:
+        return None
+    if c.view.deadline_s <= policy.duration_s:
+        return drop(UNREACHABLE)
+    return "onboard" if math.isfinite(c.o_t) else "ground"
+
+
+def price_routes(policy, c):
+    """Not a decision: price both routes at the satellite's scarcity prices (the LP over the captures to come,
+    re-solved every ``reprice_every`` captures), for the rules below."""
+    if not policy.pricing:
+        return None
+    view, sat = c.view, c.sat
+    prices = c.prices = policy.prices[sat.index]
+    prices.observe(view, *policy.structural_routes(view, sat))
+    if prices.seen % policy.reprice_every == 0:
+        prices.update(view, sat, policy.live_backlog_s(sat))
+    c.g_score = prices.score(view, "ground") if c.g_ok else -math.inf
+    c.o_score = prices.score(view, "onboard") if c.o_ok else -math.inf
+    c.best = max(c.g_score, c.o_score)
+    scale = policy.tie * max(view.value, 1e-12)
+    c.marginal = c.best <= scale
+    c.tie = abs(c.g_score - c.o_score) <= scale
+    return None
+
+
+def room_at_the_margin(policy, c):
+    """A capture at the margin goes raw when the contact it would go down in will have room for it (what is
+    queued, and what the captures to come bring before it closes) and the battery pays the transmitter: the
+    span's downlink is short, but this contact is not."""
+    if c.prices is None or not (c.marginal and c.g_ok):
+        return None
+    if c.prices.score(c.view, "ground", downlink=False) > 0 and policy._room(c.view, c.sat, c.prices):
+        return "ground"
+    return None
+
+
+def worth_less_than_it_takes(policy, c):
+    """Worth less than the contact time and energy it would take from the captures to come: drop it."""
+    if c.prices is not None and c.best < -1e-9 * max(c.view.value, 1e-12):
+        return drop("worth less than the contact time and energy it would take from the captures to come")
+    return None
+
+
+def share_at_the_margin(policy, c):
+    """At the margin, only the share of its kind the prices' LP takes is admitted (``margin_split``)."""
+    p = c.prices
+    if p is not None and policy.margin_split and p.price_wh > 0 and c.marginal and not p.admit(c.view):
+        return drop("at the margin: its kind's share of the scarce contacts and energy is taken")
+    return None
+
+
+def _priced_tie(c):
+    return c.prices is not None and c.g_ok and c.o_ok and c.tie
+
+
+def free_energy(policy, c):
+    """Between routes worth alike, onboard when the array is giving energy away (battery at
+    ``shadow_min_soc`` in sunlight, computer idle): the computer's energy costs nothing now."""
+    if _priced_tie(c) and policy._energy_free(c.sat):
+        return "onboard"
+    return None
+
+
+def lp_split_first(policy, c):
+    """With ``tie_rule: lp``, a tie goes the way the prices' LP splits the capture's kind, where it does."""
+    if _priced_tie(c) and policy.tie_rule == "lp":
+        choice = c.prices.prefer_onboard(c.view)
+        if choice is not None:
+            return "onboard" if choice else "ground"
+    return None
+
+
+def slack_rule(policy, c):
+    """A tie over energy (or with ``tie_rule`` slack or lp): keep the onboard computer and its energy for the
+    captures that have no other way, so raw if that route leaves ``raw_slack_s`` of slack. Before the first
+    prices nothing is known of scarcity: a satellite whose array cannot pay for the expected onboard work is
+    judged as the energy case (``cautious_start``)."""
+    if not _priced_tie(c):
+        return None
+    rule = policy.tie_rule
+    energy_bound = c.prices.energy_share(c.view) or (
+        policy.cautious_start and not c.prices.priced and policy.energy_short[c.sat.index]
+    )
+    if rule in ("slack", "lp") or (rule == "auto" and energy_bound):
+        return "ground" if c.g_t <= c.view.deadline_s - policy.raw_slack_s else "onboard"
+    return None
+
+
+def lp_split(policy, c):
+    """A tie otherwise goes the way the prices' LP splits the capture's kind, where it does."""
+    if _priced_tie(c):
+        choice = c.prices.prefer_onboard(c.view)
+        if choice is not None:
+            return "onboard" if choice else "ground"
+    return None
+
+
+def best_price(policy, c):
+    """Not a tie: the route worth more at the prices."""
+    if c.prices is not None and c.g_ok and c.o_ok and not c.tie:
+        return "ground" if c.g_score > c.o_score else "onboard"
+    return None
+
+
+def contended_downlink(policy, c):
+    """Both routes make it (unpriced, or a tie nothing above settled): onboard when the raw bytes would
+    contend for a downlink that other items need."""
+    if c.g_ok and c.o_ok and policy.contended(c.view, c.sat, c.view.raw_bytes):
+        return "onboard"
+    return None
+
+
+def cheaper_route(policy, c):
+    """Both routes make it: the cheaper one (objective cost), the earlier on equal cost."""
+    if c.g_ok and c.o_ok:
+        return "ground" if (c.g_cost, c.g_t) < (c.o_cost, c.o_t) else "onboard"
+    return None
+
+
+def only_route(policy, c):
+    """Only one route makes the deadline: take it (the other would deliver late, for nothing)."""
+    return "ground" if c.g_ok else "onboard"
+
+
+CAPTURE_RULES = (unreachable, price_routes, room_at_the_margin, worth_less_than_it_takes, share_at_the_margin,
+                 free_energy, lp_split_first, slack_rule, lp_split, best_price, contended_downlink, cheaper_route,
+                 only_route)  # fmt: skip
