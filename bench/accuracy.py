@@ -39,13 +39,27 @@ def main():
                 mine_t = np.array(ours.get(sat.norad_id, {}).get(det, []))
                 if len(mine_t) == len(theirs) and len(theirs):
                     ecl.append(np.abs(mine_t - theirs).max())
-        rows.append((case, len(ref), len(mine), len(both), edges.max(), np.percentile(edges, 99), edges[high].max(),
-                     d["tca"][short].max(), d["tca"][short & high].max(),
-                     (both.max_elevation_deg - both.max_elevation_deg_ref).abs().max(), max(ecl) * 1e3))  # fmt: skip
+        rows.append(
+            (
+                case,
+                len(ref),
+                len(mine),
+                len(both),
+                edges.max(),
+                np.percentile(edges, 99),
+                edges[high].max(),
+                d["tca"][short].max(),
+                d["tca"][short & high].max(),
+                (both.max_elevation_deg - both.max_elevation_deg_ref).abs().max(),
+                max(ecl) * 1e3,
+            )
+        )
     print("case      Orekit  ours matched  AOS/LOS worst  p99     >15deg   TCA<1h  TCA>15   max-el [deg]  eclipse")
     for r in rows:
-        print(f"{r[0]:9s} {r[1]:6d} {r[2]:5d} {r[3]:7d}  {r[4]:9.3f} ms {r[5]:6.3f} {r[6]:8.3f} {r[7]:8.3f} {r[8]:7.3f}"
-              f"   {r[9]:.1e}      {r[10]:.2f} ms")  # fmt: skip
+        print(
+            f"{r[0]:9s} {r[1]:6d} {r[2]:5d} {r[3]:7d}  {r[4]:9.3f} ms {r[5]:6.3f} {r[6]:8.3f} {r[7]:8.3f} {r[8]:7.3f}"
+            f"   {r[9]:.1e}      {r[10]:.2f} ms"
+        )
     print("requirements: 0 missed/extra; AOS/LOS 25 ms (5 ms above 15 deg); TCA 25 ms (5 ms); 0.005 deg; eclipses 1 s")
 
 

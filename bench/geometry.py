@@ -132,22 +132,32 @@ def main():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     t_bare, n_grid = timed(lambda: bare_sgp4(sats, day, geo.step_s), repeat=2)
-    print(f"\nspaceground contacts + eclipses: {t_ours:.2f} s -> {len(geo.contacts)} passes, {len(geo.eclipses)} "
-          f"shadow intervals, {len(geo.excluded)} satellites left out")  # fmt: skip
-    print(f"  peak memory of the call (tracemalloc): {peak / 2**20:.0f} MiB; process max RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")  # fmt: skip
-    print(f"bare SGP4 of the same {len(sats)} satellites on the same grid ({n_grid} points, {geo.step_s:.1f} s): "
-          f"{t_bare:.2f} s")  # fmt: skip
+    print(
+        f"\nspaceground contacts + eclipses: {t_ours:.2f} s -> {len(geo.contacts)} passes, {len(geo.eclipses)} "
+        f"shadow intervals, {len(geo.excluded)} satellites left out"
+    )
+    print(
+        f"  peak memory of the call (tracemalloc): {peak / 2**20:.0f} MiB; process max RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
+    print(
+        f"bare SGP4 of the same {len(sats)} satellites on the same grid ({n_grid} points, {geo.step_s:.1f} s): "
+        f"{t_bare:.2f} s"
+    )
     print(f"  ratio spaceground / bare propagation: {t_ours / t_bare:.2f}x   (goal <= 3x)")
 
     n_pairs, n_sats = (8, 3) if args.quick else (40, 10)
     per_pair, per_sat, ev = skyfield_loops(sats, stations, day, n_pairs, n_sats, rng)
     pairs = len(sats) * len(stations)
     sky_total = per_pair * pairs + per_sat * len(sats)
-    print(f"\nSkyfield find_events: {per_pair * 1e3:.0f} ms per pair ({n_pairs} random pairs, {ev:.1f} events each) "
-          f"-> {per_pair * pairs:.0f} s for {pairs} pairs")  # fmt: skip
-    print(f"Skyfield find_discrete(is_sunlit): {per_sat * 1e3:.0f} ms per satellite ({n_sats} sampled) "
-          f"-> {per_sat * len(sats):.0f} s for {len(sats)}")  # fmt: skip
+    print(
+        f"\nSkyfield find_events: {per_pair * 1e3:.0f} ms per pair ({n_pairs} random pairs, {ev:.1f} events each) "
+        f"-> {per_pair * pairs:.0f} s for {pairs} pairs"
+    )
+    print(
+        f"Skyfield find_discrete(is_sunlit): {per_sat * 1e3:.0f} ms per satellite ({n_sats} sampled) "
+        f"-> {per_sat * len(sats):.0f} s for {len(sats)}"
+    )
     print(f"  speed-up of spaceground over the Skyfield loops: {sky_total / t_ours:.0f}x   (goal >= 100x)")
 
     print("\nscaling (seconds; ideal growth is linear):")
@@ -168,9 +178,11 @@ def main():
         _, peak7 = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         tb7, _ = timed(lambda: bare_sgp4(sats, week, geo.step_s))
-        print(f"  1000 satellites x 50 stations x 7 days: {t7:6.2f} s ({t7 / t_ours:.2f}x the 1-day time; "
-              f"bare {tb7:.2f} s, ratio {t7 / tb7:.2f}x); {len(g7.contacts)} passes; "
-              f"peak {peak7 / 2**20:.0f} MiB for 300 satellites")  # fmt: skip
+        print(
+            f"  1000 satellites x 50 stations x 7 days: {t7:6.2f} s ({t7 / t_ours:.2f}x the 1-day time; "
+            f"bare {tb7:.2f} s, ratio {t7 / tb7:.2f}x); {len(g7.contacts)} passes; "
+            f"peak {peak7 / 2**20:.0f} MiB for 300 satellites"
+        )
 
 
 if __name__ == "__main__":

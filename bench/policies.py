@@ -37,8 +37,17 @@ from spaceground.results import build_results  # noqa: E402
 from spaceground.scenario import parse_scenario  # noqa: E402
 from spaceground.simulate import execute, prepare  # noqa: E402
 
-POLICIES = ["ground-only", "onboard-first", "value-greedy", "value-filter", "lyapunov", "sunlight-aware",
-            "green-west", "lookahead", "milp-optimal"]  # fmt: skip
+POLICIES = [
+    "ground-only",
+    "onboard-first",
+    "value-greedy",
+    "value-filter",
+    "lyapunov",
+    "sunlight-aware",
+    "green-west",
+    "lookahead",
+    "milp-optimal",
+]
 BASELINES = ("ground-only", "onboard-first")
 SATELLITES = ["SENTINEL-2A", "SENTINEL-2B", "LANDSAT 8", "LANDSAT 9", "SENTINEL-1A", "SENTINEL-1C"]
 STATIONS = ["SVALBARD", "KIRUNA", "KASHI", "SANYA", "MIYUN", "INUVIK", "TROLL", "NEUSTRELITZ"]
@@ -63,10 +72,10 @@ datacenters:
   - {{id: east, lat_deg: 31.23, lon_deg: 121.47, capacity_tops: 20000, servers: 4, price_cny_per_kwh: 0.8}}
   - {{id: west, lat_deg: 37.51, lon_deg: 105.19, capacity_tops: 40000, servers: 8, price_cny_per_kwh: 0.4}}
 workloads:
-  - {{name: urgent, trigger: {{rate_per_sat_per_h: {urgent}}}, daylight_only: false, raw_mb: 2000, product_mb: {product},
-      compute_top: {top}, deadline_min: 90, value: 3, cloudy_fraction: 0.5, cloudy_value: 0.1}}
-  - {{name: routine, trigger: {{rate_per_sat_per_h: {routine}}}, daylight_only: false, raw_mb: 2000, product_mb: {product},
-      compute_top: {top}, deadline_min: 360, value: 1, cloudy_fraction: 0.5, cloudy_value: 0.1}}
+  - {{name: urgent, trigger: {{rate_per_sat_per_h: {urgent}}}, daylight_only: false, raw_mb: 2000,
+      product_mb: {product}, compute_top: {top}, deadline_min: 90, value: 3, cloudy_fraction: 0.5, cloudy_value: 0.1}}
+  - {{name: routine, trigger: {{rate_per_sat_per_h: {routine}}}, daylight_only: false, raw_mb: 2000,
+      product_mb: {product}, compute_top: {top}, deadline_min: 360, value: 1, cloudy_fraction: 0.5, cloudy_value: 0.1}}
 """
 
 
@@ -79,11 +88,18 @@ def instance(regime, overload, seed):
 
     def text(rate):
         return TEMPLATE.format(
-            regime=regime, overload=overload, seed=seed, tle=os.path.join(ROOT, "constellations", "eo_2025-10-03.tle"),
-            sats=[str(s) for s in sats], hardware=HARDWARE[regime], top=COMPUTE_TOP[regime], product=PRODUCT_MB[regime],
-            stations="\n".join(f"  - {{id: {s}}}" for s in stations), urgent=round(0.25 * rate, 4),
+            regime=regime,
+            overload=overload,
+            seed=seed,
+            tle=os.path.join(ROOT, "constellations", "eo_2025-10-03.tle"),
+            sats=[str(s) for s in sats],
+            hardware=HARDWARE[regime],
+            top=COMPUTE_TOP[regime],
+            product=PRODUCT_MB[regime],
+            stations="\n".join(f"  - {{id: {s}}}" for s in stations),
+            urgent=round(0.25 * rate, 4),
             routine=round(0.75 * rate, 4),
-        )  # fmt: skip
+        )
 
     probe = parse_scenario(text(1.0), "probe.yaml", ROOT)
     model, inputs = prepare(probe)
@@ -124,11 +140,25 @@ def main():
                     rec, info = execute(model, inputs, p, params)
                     m = build_results(model, inputs, rec, info, scene=False).metrics
                     fr[p] = m["net_value"] / denom if denom > 0 else 1.0
-                rows.append((regime, overload, seed, len(inputs.captures), form.stats["binaries"], exact, denom, sol.solve_s,
-                             fr))  # fmt: skip
+                rows.append(
+                    (
+                        regime,
+                        overload,
+                        seed,
+                        len(inputs.captures),
+                        form.stats["binaries"],
+                        exact,
+                        denom,
+                        sol.solve_s,
+                        fr,
+                    )
+                )
                 line = " ".join(f"{fr[p]:.3f}" for p in policies)
-                print(f"{regime:6s} {overload:>4} s{seed} caps {len(inputs.captures):4d} bin {form.stats['binaries']:6d} "
-                      f"{'opt ' if exact else 'bnd*'}{denom:8.2f} ({sol.solve_s:5.1f} s)  {line}", flush=True)  # fmt: skip
+                print(
+                    f"{regime:6s} {overload:>4} s{seed} caps {len(inputs.captures):4d} bin {form.stats['binaries']:6d} "
+                    f"{'opt ' if exact else 'bnd*'}{denom:8.2f} ({sol.solve_s:5.1f} s)  {line}",
+                    flush=True,
+                )
     print()
     print(f"value / MILP optimum (* proven bound), {len(rows)} instances, {time.perf_counter() - started:.0f} s")
     header = "| regime | overload | " + " | ".join(policies) + " |"

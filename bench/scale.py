@@ -6,8 +6,8 @@
 Part 1, scale: 1,000 satellites of the Starlink set (element sets of 2026-05-30, treated
 as EO satellites with the default hardware profile) x 50 stations (those of
 ``bench/geometry.py``: the 21 real ones of the catalogue plus 29 points of a Fibonacci
-lattice, a load, not a network; 4 antennas each) x 7 days, 3 data centres, one capture per satellite and hour, end to end
-(load, geometry, illumination, workloads, simulation, results tables). Every configuration
+lattice, a load, not a network; 4 antennas each) x 7 days, 3 data centres, one capture per satellite and
+hour, end to end (load, geometry, illumination, workloads, simulation, results tables). Every configuration
 runs in a fresh process, so its peak resident memory is its own. Goal: under 60 s wall,
 peak memory under 4 GB. Then how each stage grows from 100 to 300 to 1,000 satellites
 (7 days) and from 1 to 3 to 7 days (1,000 satellites), against linear growth.
@@ -41,8 +41,11 @@ def scenario_text(n_sats, days):
     from spaceground.orbits import load_tle
 
     ids = [int(i) for i in load_tle(STARLINK)[:n_sats].norad_ids]
-    stations = [f"  - {{id: {s.station_id}, lat_deg: {s.lat_deg:.4f}, lon_deg: {s.lon_deg:.4f}, alt_m: {s.alt_m:g}, "
-                "antennas: 4}" for s in stations_50()]  # fmt: skip
+    stations = [
+        f"  - {{id: {s.station_id}, lat_deg: {s.lat_deg:.4f}, lon_deg: {s.lon_deg:.4f}, alt_m: {s.alt_m:g}, "
+        "antennas: 4}"
+        for s in stations_50()
+    ]
     nl = "\n"
     return f"""
 name: scale-{n_sats}-{days}d
@@ -82,19 +85,26 @@ def one_configuration(n_sats, days):
     res = build_results(model, inputs, records, info)
     tables_s = time.perf_counter() - t0
     out = {
-        "satellites": len(model.constellation), "days": days, "stations": len(model.stations),
-        "workloads": len(inputs.captures), "contacts": len(inputs.geometry.contacts),
-        "parse_s": parse_s, **{k: v for k, v in inputs.stage_s.items()}, "engine_s": info["engine_s"],
-        "tables_s": tables_s, "total_s": time.perf_counter() - started,
+        "satellites": len(model.constellation),
+        "days": days,
+        "stations": len(model.stations),
+        "workloads": len(inputs.captures),
+        "contacts": len(inputs.geometry.contacts),
+        "parse_s": parse_s,
+        **{k: v for k, v in inputs.stage_s.items()},
+        "engine_s": info["engine_s"],
+        "tables_s": tables_s,
+        "total_s": time.perf_counter() - started,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "delivered": res.metrics["delivered"],
-    }  # fmt: skip
+    }
     print(json.dumps(out))
 
 
 def measure(n_sats, days):
-    proc = subprocess.run([sys.executable, __file__, "--one", str(n_sats), str(days)], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--one", str(n_sats), str(days)], capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         raise SystemExit(f"configuration {n_sats} x {days} d failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -107,23 +117,32 @@ def growth(rows, key):
     base = rows[0]
     print(f"  {key:>10s} " + " ".join(f"{s[:-2]:>12s}" for s in STAGES) + f" {'peak MB':>9s} {'workloads':>10s}")
     for r in rows:
-        print(f"  {r[key]:>10g} " + " ".join(f"{r[s]:11.2f}s" for s in STAGES) + f" {r['peak_mb']:9.0f} "
-              f"{r['workloads']:10d}")  # fmt: skip
+        print(
+            f"  {r[key]:>10g} " + " ".join(f"{r[s]:11.2f}s" for s in STAGES) + f" {r['peak_mb']:9.0f} "
+            f"{r['workloads']:10d}"
+        )
     scale = rows[-1][key] / base[key]
     print(f"  growth from {base[key]:g} to {rows[-1][key]:g} ({scale:g}x; linear would be {scale:g}x):")
     for s in STAGES:
         if base[s] > 0.05:
             ratio = rows[-1][s] / base[s]
-            note = ("   <- super-linear" if ratio > 1.3 * scale else
-                    "   (sub-linear: a fixed part)" if ratio < 0.7 * scale else "")  # fmt: skip
+            note = (
+                "   <- super-linear"
+                if ratio > 1.3 * scale
+                else "   (sub-linear: a fixed part)"
+                if ratio < 0.7 * scale
+                else ""
+            )
             print(f"    {s[:-2]:12s} {ratio:6.2f}x{note}")
 
 
 def part_scale(quick):
     print("== scale: Starlink as EO satellites, 50 stations (21 real + 29 synthetic), 3 data centres ==")
     main = measure(1000, 1 if quick else 7)
-    print(f"1,000 satellites x {main['days']:g} d: {main['workloads']:,} workloads, {main['contacts']:,} contact "
-          f"windows, {main['delivered']:,} delivered")  # fmt: skip
+    print(
+        f"1,000 satellites x {main['days']:g} d: {main['workloads']:,} workloads, {main['contacts']:,} contact "
+        f"windows, {main['delivered']:,} delivered"
+    )
     for s in STAGES:
         print(f"  {s:16s} {main[s]:7.2f} s")
     print(
@@ -147,9 +166,11 @@ def part_sweep(quick):
     print("\n== sweep: 24 variants of the quickstart over 7 days (4 batteries x 3 policies x 2 seeds) ==")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sweep.yaml")
-        grid = {"duration_h": [24 if quick else 168], "satellites.default.battery_wh": [40, 80] if quick else
-                [40, 80, 120, 160],
-                "policy.name": ["ground-only", "onboard-first", "lookahead"]}  # fmt: skip
+        grid = {
+            "duration_h": [24 if quick else 168],
+            "satellites.default.battery_wh": [40, 80] if quick else [40, 80, 120, 160],
+            "policy.name": ["ground-only", "onboard-first", "lookahead"],
+        }
         with open(path, "w") as f:
             yaml.safe_dump({"name": "bench", "base": QUICKSTART, "grid": grid, "seeds": [1, 2]}, f)
         variants = build_variants(load_sweep(path))
@@ -162,8 +183,9 @@ def part_sweep(quick):
             run_scenario(v.loaded(), cache=cache)
         cached_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        table = run_sweep(path, output=os.path.join(tmp, "out"), workers=2, cache_dir=os.path.join(tmp, "cache"),
-                          progress=False)  # fmt: skip
+        table = run_sweep(
+            path, output=os.path.join(tmp, "out"), workers=2, cache_dir=os.path.join(tmp, "cache"), progress=False
+        )
         sweep_s = time.perf_counter() - t0
         from distributed import Client, LocalCluster
 
@@ -175,10 +197,15 @@ def part_sweep(quick):
     print(f"{len(variants)} runs; sweep results equal to the runs one by one: {same}")
     print(f"  one after another, each its own geometry: {naive_s:6.1f} s")
     print(f"  one after another, geometry cache:        {cached_s:6.1f} s")
-    print(f"  sweep on a 2-worker LocalCluster:         {sweep_s:6.1f} s (of which {cluster_s:.1f} s starting and stopping "
-          "the cluster)")  # fmt: skip
-    print(f"  speed-up of the sweep: {naive_s / sweep_s:.2f}x over separate runs, {cached_s / sweep_s:.2f}x over the "
-          "cached loop")  # fmt: skip
+    print(
+        f"  sweep on a 2-worker LocalCluster:         {sweep_s:6.1f} s "
+        f"(of which {cluster_s:.1f} s starting and stopping "
+        "the cluster)"
+    )
+    print(
+        f"  speed-up of the sweep: {naive_s / sweep_s:.2f}x over separate runs, {cached_s / sweep_s:.2f}x over the "
+        "cached loop"
+    )
 
 
 if __name__ == "__main__":

@@ -85,8 +85,11 @@ def main():
     t0 = time.perf_counter()
     model, inputs = prepare(loaded)
     prepare_s = time.perf_counter() - t0
-    print(f"scenario: {len(model.constellation)} satellites, {len(model.stations)} stations, {len(model.datacenters)} data "
-          f"centres, 24 h, {len(inputs.captures)} workloads")  # fmt: skip
+    print(
+        f"scenario: {len(model.constellation)} satellites, {len(model.stations)} stations, "
+        f"{len(model.datacenters)} data "
+        f"centres, 24 h, {len(inputs.captures)} workloads"
+    )
     for stage, seconds in inputs.stage_s.items():
         print(f"  {stage:18s} {seconds:6.2f} s")
     records, info = execute(model, inputs)
@@ -117,13 +120,17 @@ def main():
     print(f"whole run: {first_s + tables_s:.1f} s (prepare {prepare_s:.1f} s)   (goal < 60 s)")
     engine_rate = events / min(engine_s)
     bare_rate = n / min(bare_s)
-    print(f"engine: {events} SimPy events, best of {REPEAT}: {min(engine_s):.2f} s = {engine_rate:,.0f} events/s "
-          f"(runs {', '.join(f'{t:.2f}' for t in engine_s)} s)")  # fmt: skip
+    print(
+        f"engine: {events} SimPy events, best of {REPEAT}: {min(engine_s):.2f} s = {engine_rate:,.0f} events/s "
+        f"(runs {', '.join(f'{t:.2f}' for t in engine_s)} s)"
+    )
     print(f"bare SimPy loop: {n} events, best of {REPEAT}: {min(bare_s):.2f} s = {bare_rate:,.0f} events/s")
     print(f"  engine / bare SimPy rate: {engine_rate / bare_rate:.3f}   (goal >= 0.25)")
     m = res.metrics
-    print(f"delivered {m['delivered']} of {m['captures']}, deadline hit rate {100 * m['deadline_hit_rate']:.1f} %, "
-          f"contact utilisation {100 * m['contact_utilisation']:.1f} %")  # fmt: skip
+    print(
+        f"delivered {m['delivered']} of {m['captures']}, deadline hit rate {100 * m['deadline_hit_rate']:.1f} %, "
+        f"contact utilisation {100 * m['contact_utilisation']:.1f} %"
+    )
 
 
 if __name__ == "__main__":

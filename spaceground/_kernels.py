@@ -146,8 +146,9 @@ def scan_contacts(r, v, h, P, U, sin_mask, z_extra, hump_margin):
                     k += max(1, int(jump))
                     have_prev = False
                     continue
-                s, rate, _ = _look(r[j, k, 0], r[j, k, 1], r[j, k, 2], v[j, k, 0], v[j, k, 1], v[j, k, 2],
-                                   0.0, 0.0, 0.0, p, u)  # fmt: skip
+                s, rate, _ = _look(
+                    r[j, k, 0], r[j, k, 1], r[j, k, 2], v[j, k, 0], v[j, k, 1], v[j, k, 2], 0.0, 0.0, 0.0, p, u
+                )
                 f = s - sin_mask[m]
                 if k == 0:
                     above_first[j, m] = f > 0.0
@@ -361,8 +362,9 @@ def shadow_crossings(r, v, sun, h, earth_radius, sun_radius, dip_margin, tol_s):
         far = dip_margin + 2.0 * rate_max * h_max
         k = 0
         while k < K:
-            gu, gp = _shadow_g(r[j, k, 0], r[j, k, 1], r[j, k, 2], sun[k, 0], sun[k, 1], sun[k, 2],
-                               earth_radius, sun_radius)  # fmt: skip
+            gu, gp = _shadow_g(
+                r[j, k, 0], r[j, k, 1], r[j, k, 2], sun[k, 0], sun[k, 1], sun[k, 2], earth_radius, sun_radius
+            )
             g[k, 0] = gu
             g[k, 1] = gp
             if gp > far and 0 < k < K - 1:

@@ -35,12 +35,17 @@ from .timebase import Span, format_utc_ms, parse_utc
 # Imported when first used (``from spaceground.api import compare`` works as usual): they bring in the
 # engine, the solver, Dask or matplotlib, which a geometry query does not need.
 _LAZY = {
-    "run_scenario": ("simulate", "run_scenario"), "validate_scenario": ("simulate", "validate_scenario"),
-    "available_policies": ("simulate", "available_policies"), "compare": ("study", "compare"),
-    "upper_bound": ("study", "upper_bound"), "COMPARE_COLUMNS": ("study", "COMPARE_COLUMNS"),
-    "plot_run": ("plotting", "plot_run"), "write_report": ("report", "write_report"),
-    "export_czml": ("czml", "export_czml"), "sweep": ("sweep", "run_sweep"),
-}  # fmt: skip
+    "run_scenario": ("simulate", "run_scenario"),
+    "validate_scenario": ("simulate", "validate_scenario"),
+    "available_policies": ("simulate", "available_policies"),
+    "compare": ("study", "compare"),
+    "upper_bound": ("study", "upper_bound"),
+    "COMPARE_COLUMNS": ("study", "COMPARE_COLUMNS"),
+    "plot_run": ("plotting", "plot_run"),
+    "write_report": ("report", "write_report"),
+    "export_czml": ("czml", "export_czml"),
+    "sweep": ("sweep", "run_sweep"),
+}
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time __getattr__ imports them
     from .czml import export_czml
@@ -51,13 +56,43 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time __getattr__ impo
     from .sweep import run_sweep as sweep
 
 __all__ = [
-    "Constellation", "ExcludedSatelliteWarning", "Geometry", "InputError", "SelectionError", "Satellite", "Span",
-    "SpacegroundError", "StaleElementsError", "StaleElementsWarning", "Station", "TLEFormatError", "contact_windows",
-    "default_stations", "eclipse_intervals", "format_utc_ms", "geometry", "load_constellation", "load_tle",
-    "parse_tle", "parse_utc", "read_stations_csv", "sunlit_fraction", "plot_run", "write_report", "export_czml",
-    "sweep", "Results", "ScenarioError", "load_scenario", "read_run", "run_scenario", "validate_scenario",
-    "available_policies", "compare", "upper_bound",
-]  # fmt: skip
+    "Constellation",
+    "ExcludedSatelliteWarning",
+    "Geometry",
+    "InputError",
+    "SelectionError",
+    "Satellite",
+    "Span",
+    "SpacegroundError",
+    "StaleElementsError",
+    "StaleElementsWarning",
+    "Station",
+    "TLEFormatError",
+    "contact_windows",
+    "default_stations",
+    "eclipse_intervals",
+    "format_utc_ms",
+    "geometry",
+    "load_constellation",
+    "load_tle",
+    "parse_tle",
+    "parse_utc",
+    "read_stations_csv",
+    "sunlit_fraction",
+    "plot_run",
+    "write_report",
+    "export_czml",
+    "sweep",
+    "Results",
+    "ScenarioError",
+    "load_scenario",
+    "read_run",
+    "run_scenario",
+    "validate_scenario",
+    "available_policies",
+    "compare",
+    "upper_bound",
+]
 
 
 def __getattr__(name):

@@ -90,11 +90,14 @@ def check_output_folder(folder, overwrite=False, what="run folder", marker=RUN_M
         raise InputError(f"-o {folder}: cannot write in {probe} (permission denied); choose another folder")
     if os.path.isdir(absolute) and os.listdir(absolute):
         if not os.path.isfile(os.path.join(absolute, marker)):
-            raise InputError(f"-o {folder}: the folder holds files that are not a {what} of spaceground; "
-                             "choose an empty or new folder")  # fmt: skip
+            raise InputError(
+                f"-o {folder}: the folder holds files that are not a {what} of spaceground; "
+                "choose an empty or new folder"
+            )
         if not overwrite:
-            raise InputError(f"-o {folder}: holds an earlier {what}; give --overwrite to replace it whole, or "
-                             "choose another folder")  # fmt: skip
+            raise InputError(
+                f"-o {folder}: holds an earlier {what}; give --overwrite to replace it whole, or choose another folder"
+            )
         if not os.access(absolute, os.W_OK | os.X_OK):
             raise InputError(f"-o {folder}: cannot replace it (permission denied)")
 

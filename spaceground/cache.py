@@ -62,8 +62,10 @@ class GeometryCache:
             return None
         with open(meta_path) as f:
             meta = json.load(f)
-        tables = {name: pd.read_parquet(os.path.join(entry, f"{name}.parquet"))
-                  for name in ("contacts", "eclipses", "excluded")}  # fmt: skip
+        tables = {
+            name: pd.read_parquet(os.path.join(entry, f"{name}.parquet"))
+            for name in ("contacts", "eclipses", "excluded")
+        }
         return Geometry(span, tables["contacts"], tables["eclipses"], tables["excluded"], meta["step_s"])
 
     def put(self, key, geo):
@@ -73,8 +75,15 @@ class GeometryCache:
         for name in ("contacts", "eclipses", "excluded"):
             getattr(geo, name).to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
-            json.dump({"step_s": geo.step_s, "start_utc": geo.span.start.isoformat(),
-                       "duration_s": geo.span.duration_s, "version": __version__}, f)  # fmt: skip
+            json.dump(
+                {
+                    "step_s": geo.step_s,
+                    "start_utc": geo.span.start.isoformat(),
+                    "duration_s": geo.span.duration_s,
+                    "version": __version__,
+                },
+                f,
+            )
         try:
             os.rename(tmp, self._entry(key))
         except OSError:  # another process wrote the same entry first: keep theirs

@@ -101,9 +101,12 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 def _span_args(p):
     p.add_argument("--tle", required=True, metavar="FILE", help="TLE file, 2- or 3-line format")
     p.add_argument(
-        "--select", nargs="+", action="extend", metavar="PATTERN",
+        "--select",
+        nargs="+",
+        action="extend",
+        metavar="PATTERN",
         help="NORAD ids or case-insensitive name globs, e.g. 'SENTINEL-2*' 25544 (default: all)",
-    )  # fmt: skip
+    )
     p.add_argument(
         "--start", required=True, metavar="ISO8601", help="span start with a zone, e.g. 2025-10-03T12:00:00Z"
     )
@@ -124,9 +127,12 @@ def build_parser():
     p = sub.add_parser("contacts", help="contact windows of satellites over ground stations")
     _span_args(p)
     p.add_argument(
-        "--stations", nargs="+", action="extend", metavar="CSV_OR_ID",
+        "--stations",
+        nargs="+",
+        action="extend",
+        metavar="CSV_OR_ID",
         help="a station CSV (station_id, lat_deg, lon_deg, alt_m) or ids of the default catalogue (default: all 21)",
-    )  # fmt: skip
+    )
     p.add_argument("--min-elevation-deg", type=float, metavar="DEG", help="elevation mask (default: 10, or the CSV's)")
     p.set_defaults(func=cmd_contacts)
 
@@ -215,8 +221,9 @@ def _geometry(args, **kw):
     from .geometry import GeometryTooLarge
 
     try:
-        return geometry(args.tle, start=args.start, hours=args.hours, select=args.select, allow_stale=args.allow_stale,
-                        **kw)  # fmt: skip
+        return geometry(
+            args.tle, start=args.start, hours=args.hours, select=args.select, allow_stale=args.allow_stale, **kw
+        )
     except GeometryTooLarge as exc:
         raise InputError(f"--hours {args.hours:g}: {exc}") from None
 
@@ -224,8 +231,13 @@ def _geometry(args, **kw):
 def cmd_contacts(args):
     _check_span_args(args)
     started = time.perf_counter()
-    geo = _geometry(args, stations=args.stations, min_elevation_deg=args.min_elevation_deg, eclipses=False,
-                    progress=Progress("contacts"))  # fmt: skip
+    geo = _geometry(
+        args,
+        stations=args.stations,
+        min_elevation_deg=args.min_elevation_deg,
+        eclipses=False,
+        progress=Progress("contacts"),
+    )
     elapsed = time.perf_counter() - started
     df = geo.contacts
     if args.output:
@@ -327,7 +339,8 @@ def cmd_plot(args):
     paths = plot_run(args.folder, only=args.only, output=args.output)
     names = sorted({os.path.splitext(os.path.basename(p))[0] for p in paths})
     print(
-        f"wrote {len(names)} figures ({', '.join(names)}) as PNG and SVG to {os.path.dirname(paths[0]) if paths else '-'}"
+        f"wrote {len(names)} figures ({', '.join(names)}) "
+        f"as PNG and SVG to {os.path.dirname(paths[0]) if paths else '-'}"
     )
     return 0
 
@@ -349,14 +362,22 @@ def cmd_sweep(args):
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     if args.scheduler and args.workers:
         raise InputError("--workers sets up a local cluster; with --scheduler the cluster's own workers run the sweep")
-    table = run_sweep(args.sweep, output=args.output, scheduler=args.scheduler, workers=args.workers,
-                      cache_dir=args.cache, allow_code=args.allow_code)  # fmt: skip
+    table = run_sweep(
+        args.sweep,
+        output=args.output,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        cache_dir=args.cache,
+        allow_code=args.allow_code,
+    )
     counts = table.status.value_counts().to_dict()
     geo = table.attrs.get("geometry", {})
     out = table.attrs["output"]
-    print(f"sweep: {len(table)} runs: {counts.get('done', 0)} done ({int((~table.ran).sum())} from before), "
-          f"{counts.get('failed', 0)} failed; geometry: {geo.get('groups', 0)} distinct, {geo.get('computed', 0)} "
-          f"tables computed, {geo.get('from_disk', 0)} read from the cache")  # fmt: skip
+    print(
+        f"sweep: {len(table)} runs: {counts.get('done', 0)} done ({int((~table.ran).sum())} from before), "
+        f"{counts.get('failed', 0)} failed; geometry: {geo.get('groups', 0)} distinct, {geo.get('computed', 0)} "
+        f"tables computed, {geo.get('from_disk', 0)} read from the cache"
+    )
     for row in table[table.status == "failed"].itertuples():
         print(f"  variant {row.variant} seed {row.seed} failed: {row.error}")
     print(f"results: {os.path.join(out, 'sweep.parquet')}")
@@ -409,12 +430,21 @@ def cmd_compare(args):
 def compare_summary(table) -> str:
     """The compare table as text: one row per policy (means over seeds)."""
     cols = {
-        "p50 min": "time_to_product_p50_min", "p90 min": "time_to_product_p90_min",
-        "p99 min": "time_to_product_p99_min", "hit %": "deadline_hit_rate", "net value": "net_value",
-        "net value/bound": "value_over_bound", "down GB": "downlinked_gb", "drop GB": "dropped_gb",
-        "onboard kWh": "energy_onboard_kwh", "ground kWh": "energy_ground_kwh", "DoD %": "max_depth_of_discharge",
-        "cost CNY": "cost_cny", "CO2 kg": "carbon_kg", "contact %": "contact_utilisation",
-    }  # fmt: skip
+        "p50 min": "time_to_product_p50_min",
+        "p90 min": "time_to_product_p90_min",
+        "p99 min": "time_to_product_p99_min",
+        "hit %": "deadline_hit_rate",
+        "net value": "net_value",
+        "net value/bound": "value_over_bound",
+        "down GB": "downlinked_gb",
+        "drop GB": "dropped_gb",
+        "onboard kWh": "energy_onboard_kwh",
+        "ground kWh": "energy_ground_kwh",
+        "DoD %": "max_depth_of_discharge",
+        "cost CNY": "cost_cny",
+        "CO2 kg": "carbon_kg",
+        "contact %": "contact_utilisation",
+    }
     g = table.groupby("policy", sort=False)[list(cols.values())].mean()
     g.columns = list(cols)
     for c in ("hit %", "DoD %", "contact %"):
@@ -439,17 +469,26 @@ def run_summary(results) -> str:
         ("processed onboard / on the ground", f"{m['processed_onboard']} / {m['processed_ground']}"),
         ("deadline hit rate", f"{100 * m['deadline_hit_rate']:.1f} %"),
         ("value delivered in time (gross) / net", f"{m['value_delivered']:.1f} / {m['net_value']:.1f}"),
-        ("time to product p50 / p90 / p99", f"{m['time_to_product_p50_min']:.1f} / {m['time_to_product_p90_min']:.1f} / "
-                                            f"{m['time_to_product_p99_min']:.1f} min"),
-        ("captured / downlinked / dropped", f"{m['captured_gb']:.1f} / {m['downlinked_gb']:.1f} / {m['dropped_gb']:.1f} GB"),
+        (
+            "time to product p50 / p90 / p99",
+            f"{m['time_to_product_p50_min']:.1f} / {m['time_to_product_p90_min']:.1f} / "
+            f"{m['time_to_product_p99_min']:.1f} min",
+        ),
+        (
+            "captured / downlinked / dropped",
+            f"{m['captured_gb']:.1f} / {m['downlinked_gb']:.1f} / {m['dropped_gb']:.1f} GB",
+        ),
         ("energy onboard / on the ground", f"{m['energy_onboard_kwh']:.3f} / {m['energy_ground_kwh']:.3f} kWh"),
         ("ground cost / carbon", f"{m['cost_cny']:.3f} CNY / {m['carbon_kg']:.3f} kg CO2"),
         ("max depth of discharge / min SoC", f"{100 * m['max_depth_of_discharge']:.1f} % / {100 * m['min_soc']:.1f} %"),
         ("contact utilisation", f"{100 * m['contact_utilisation']:.1f} %"),
-    ]  # fmt: skip
+    ]
     if not len(w):
-        lines.insert(1, "no captures in the span: no satellite overflew a target of a target-triggered class "
-                        "(or the Sun was down there), and no rate-triggered class captured; the tables are empty")  # fmt: skip
+        lines.insert(
+            1,
+            "no captures in the span: no satellite overflew a target of a target-triggered class "
+            "(or the Sun was down there), and no rate-triggered class captured; the tables are empty",
+        )
     width = max(len(r[0]) for r in rows)
     lines += [f"  {a:<{width}}  {b}" for a, b in rows]
     left_out = info.get("excluded_satellites") or []
@@ -465,8 +504,12 @@ def run_summary(results) -> str:
             ),
         )
         where = w.assign(ran=ran)
-        table = where.groupby("ran").agg(jobs=("capture_id", "size"), deadline_met=("deadline_met", "mean"),
-                                         cost_cny=("cost_cny", "sum"), carbon_g=("carbon_g", "sum"))  # fmt: skip
+        table = where.groupby("ran").agg(
+            jobs=("capture_id", "size"),
+            deadline_met=("deadline_met", "mean"),
+            cost_cny=("cost_cny", "sum"),
+            carbon_g=("carbon_g", "sum"),
+        )
         table["deadline_met"] = (100 * table["deadline_met"]).round(1)
         lines += ["", "where the work ran:", table.round(3).to_string()]
     return "\n".join(lines)

@@ -114,9 +114,20 @@ def find_contacts_chunk(r_itrf, v_itrf, t_s, stations: StationSet, exact_state):
     c = kind == _kernels.CULMINATION
     cj, cm, ck = sat[c], sta[c], k[c]
     c_tau, c_s, c_dg = _kernels.refine_contacts(
-        r_itrf, v_itrf, h, P, U, sin_mask, cj, cm, ck, np.zeros(ck.size), np.ones(ck.size),
-        np.ones(ck.size, np.bool_), TAU_TOL,
-    )  # fmt: skip
+        r_itrf,
+        v_itrf,
+        h,
+        P,
+        U,
+        sin_mask,
+        cj,
+        cm,
+        ck,
+        np.zeros(ck.size),
+        np.ones(ck.size),
+        np.ones(ck.size, np.bool_),
+        TAU_TOL,
+    )
     c_above = c_s - sin_mask[cm] > 0.0
     # Grazing passes hidden between two samples below the mask: a rise before the
     # culmination and a set after it, inside the same grid interval.
@@ -149,13 +160,28 @@ def find_contacts_chunk(r_itrf, v_itrf, t_s, stations: StationSet, exact_state):
     culm_el = np.degrees(np.arcsin(np.clip(s[nr:] + 0.5 * ds[nr:] * dt_culm, -1.0, 1.0)))
 
     return _assemble(
-        n, M, t_s, rj, rm, t_root + dt_root, rising, root_az, cj, cm, t_culm + dt_culm, culm_el,
-        above_first, above_last, r_itrf, stations,
-    )  # fmt: skip
+        n,
+        M,
+        t_s,
+        rj,
+        rm,
+        t_root + dt_root,
+        rising,
+        root_az,
+        cj,
+        cm,
+        t_culm + dt_culm,
+        culm_el,
+        above_first,
+        above_last,
+        r_itrf,
+        stations,
+    )
 
 
-def _assemble(n, M, t_s, rj, rm, t_root, rising, root_az, cj, cm, t_culm, culm_el,
-              above_first, above_last, r_itrf, stations):  # fmt: skip
+def _assemble(
+    n, M, t_s, rj, rm, t_root, rising, root_az, cj, cm, t_culm, culm_el, above_first, above_last, r_itrf, stations
+):
     """Pair rises with sets per (satellite, station), clip at the span edges, attach culminations."""
     t_end = float(t_s[-1])
     P = stations.position_m

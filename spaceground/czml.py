@@ -60,17 +60,27 @@ def build_czml(res) -> list:
     sc = res.scene
     missing = [n for n in ("tracks", "satellites", "stations", "datacenters", "backhaul") if n not in sc]
     if missing:
-        raise InputError(f"the run has no scene tables {missing} (a folder written by an older spaceground): "
-                         "run the scenario again")  # fmt: skip
+        raise InputError(
+            f"the run has no scene tables {missing} (a folder written by an older spaceground): run the scenario again"
+        )
     tracks, sats = sc["tracks"], sc["satellites"]
     start, end = tracks.time_utc.min(), tracks.time_utc.max()
     interval = f"{_iso(start)}/{_iso(end)}"
     name = res.run_info.get("name", "spaceground run")
-    packets = [{
-        "id": "document", "name": f"spaceground: {name}", "version": "1.0",
-        "clock": {"interval": interval, "currentTime": _iso(start), "multiplier": 60, "range": "LOOP_STOP",
-                  "step": "SYSTEM_CLOCK_MULTIPLIER"},
-    }]  # fmt: skip
+    packets = [
+        {
+            "id": "document",
+            "name": f"spaceground: {name}",
+            "version": "1.0",
+            "clock": {
+                "interval": interval,
+                "currentTime": _iso(start),
+                "multiplier": 60,
+                "range": "LOOP_STOP",
+                "step": "SYSTEM_CLOCK_MULTIPLIER",
+            },
+        }
+    ]
     sat_id = {}
     colours = satellite_colours(sats.satellite)
     for s in sats.itertuples(index=False):
@@ -82,48 +92,86 @@ def build_czml(res) -> list:
         t = (tr.time_utc - start).dt.total_seconds().to_numpy(float)
         samples = np.column_stack([t, tr.x_m.to_numpy(float), tr.y_m.to_numpy(float), tr.z_m.to_numpy(float)])
         colour = _rgba(colours[s.satellite])
-        packets.append({
-            "id": ident, "name": s.satellite, "availability": interval,
-            "description": f"NORAD {int(s.norad_id)}, {s.profile} hardware, period {s.period_min:.1f} min",
-            "position": {"epoch": _iso(start), "referenceFrame": "FIXED", "interpolationAlgorithm": "LAGRANGE",
-                         "interpolationDegree": 5, "cartesian": [round(float(v), 3) for v in samples.ravel()]},
-            "point": {"pixelSize": 6, "color": {"rgba": colour}},
-            "label": {"text": s.satellite, "font": "11px sans-serif", "pixelOffset": {"cartesian2": [8, 0]},
-                      "fillColor": {"rgba": colour}},
-            "path": {"leadTime": 0, "trailTime": float(s.period_min) * 60.0, "width": 1,
-                     "material": {"solidColor": {"color": {"rgba": colour}}}},
-        })  # fmt: skip
+        packets.append(
+            {
+                "id": ident,
+                "name": s.satellite,
+                "availability": interval,
+                "description": f"NORAD {int(s.norad_id)}, {s.profile} hardware, period {s.period_min:.1f} min",
+                "position": {
+                    "epoch": _iso(start),
+                    "referenceFrame": "FIXED",
+                    "interpolationAlgorithm": "LAGRANGE",
+                    "interpolationDegree": 5,
+                    "cartesian": [round(float(v), 3) for v in samples.ravel()],
+                },
+                "point": {"pixelSize": 6, "color": {"rgba": colour}},
+                "label": {
+                    "text": s.satellite,
+                    "font": "11px sans-serif",
+                    "pixelOffset": {"cartesian2": [8, 0]},
+                    "fillColor": {"rgba": colour},
+                },
+                "path": {
+                    "leadTime": 0,
+                    "trailTime": float(s.period_min) * 60.0,
+                    "width": 1,
+                    "material": {"solidColor": {"color": {"rgba": colour}}},
+                },
+            }
+        )
     for r in sc["stations"].itertuples(index=False):
-        packets.append({
-            "id": f"station/{r.station}", "name": r.name or r.station,
-            "position": {"cartographicDegrees": [float(r.lon_deg), float(r.lat_deg), float(r.alt_m)]},
-            "point": {"pixelSize": 8, "color": {"rgba": STATION_RGBA}},
-            "label": {"text": r.station, "font": "11px sans-serif", "pixelOffset": {"cartesian2": [8, 8]}},
-        })  # fmt: skip
+        packets.append(
+            {
+                "id": f"station/{r.station}",
+                "name": r.name or r.station,
+                "position": {"cartographicDegrees": [float(r.lon_deg), float(r.lat_deg), float(r.alt_m)]},
+                "point": {"pixelSize": 8, "color": {"rgba": STATION_RGBA}},
+                "label": {"text": r.station, "font": "11px sans-serif", "pixelOffset": {"cartesian2": [8, 8]}},
+            }
+        )
     for r in sc["datacenters"].itertuples(index=False):
-        packets.append({
-            "id": f"datacenter/{r.datacenter}", "name": r.name or r.datacenter,
-            "position": {"cartographicDegrees": [float(r.lon_deg), float(r.lat_deg), 0.0]},
-            "point": {"pixelSize": 9, "color": {"rgba": DC_RGBA}},
-            "label": {"text": r.datacenter, "font": "11px sans-serif", "pixelOffset": {"cartesian2": [8, -8]}},
-        })  # fmt: skip
+        packets.append(
+            {
+                "id": f"datacenter/{r.datacenter}",
+                "name": r.name or r.datacenter,
+                "position": {"cartographicDegrees": [float(r.lon_deg), float(r.lat_deg), 0.0]},
+                "point": {"pixelSize": 9, "color": {"rgba": DC_RGBA}},
+                "label": {"text": r.datacenter, "font": "11px sans-serif", "pixelOffset": {"cartesian2": [8, -8]}},
+            }
+        )
     for r in sc["backhaul"].itertuples(index=False):
-        packets.append({
-            "id": f"backhaul/{r.station}/{r.datacenter}",
-            "name": f"backhaul {r.station} - {r.datacenter} ({r.bandwidth_bps / 1e9:g} Gbit/s, {1e3 * r.latency_s:.1f} ms)",
-            "polyline": {"positions": {"references": [f"station/{r.station}#position", f"datacenter/{r.datacenter}#position"]},
-                         "width": 1, "material": {"solidColor": {"color": {"rgba": [90, 90, 90, 160]}}},
-                         "arcType": "GEODESIC"},
-        })  # fmt: skip
+        packets.append(
+            {
+                "id": f"backhaul/{r.station}/{r.datacenter}",
+                "name": f"backhaul {r.station} - {r.datacenter} ({r.bandwidth_bps / 1e9:g} Gbit/s"
+                f", {1e3 * r.latency_s:.1f} ms)",
+                "polyline": {
+                    "positions": {
+                        "references": [f"station/{r.station}#position", f"datacenter/{r.datacenter}#position"]
+                    },
+                    "width": 1,
+                    "material": {"solidColor": {"color": {"rgba": [90, 90, 90, 160]}}},
+                    "arcType": "GEODESIC",
+                },
+            }
+        )
     for k, s in enumerate(sessions(res.downlinks).itertuples(index=False)):
         if s.satellite not in sat_id:
             continue
-        packets.append({
-            "id": f"downlink/{k}", "name": f"{s.satellite} -> {s.station}: {s.bytes / 1e9:.3f} GB",
-            "availability": f"{_iso(s.start_utc)}/{_iso(s.end_utc)}",
-            "polyline": {"positions": {"references": [f"{sat_id[s.satellite]}#position", f"station/{s.station}#position"]},
-                         "width": 2, "arcType": "NONE", "material": {"solidColor": {"color": {"rgba": [0, 158, 115, 255]}}}},
-        })  # fmt: skip
+        packets.append(
+            {
+                "id": f"downlink/{k}",
+                "name": f"{s.satellite} -> {s.station}: {s.bytes / 1e9:.3f} GB",
+                "availability": f"{_iso(s.start_utc)}/{_iso(s.end_utc)}",
+                "polyline": {
+                    "positions": {"references": [f"{sat_id[s.satellite]}#position", f"station/{s.station}#position"]},
+                    "width": 2,
+                    "arcType": "NONE",
+                    "material": {"solidColor": {"color": {"rgba": [0, 158, 115, 255]}}},
+                },
+            }
+        )
     return packets
 
 

@@ -96,8 +96,9 @@ class StepSeries:
             )
         if not np.isfinite(values.to_numpy(float)).all():
             row = int(np.flatnonzero(~np.isfinite(values.to_numpy(float)))[0]) + 2
-            raise InputError(f"{path}, line {row}: {value_column} must be a finite number, got "
-                             f"{df[value_column].iloc[row - 2]!r}")  # fmt: skip
+            raise InputError(
+                f"{path}, line {row}: {value_column} must be a finite number, got {df[value_column].iloc[row - 2]!r}"
+            )
         start = pd.Timestamp(span_start).tz_convert("UTC")
         t = (times.tz_convert("UTC") - start).total_seconds().to_numpy()
         order = np.argsort(t, kind="stable")
@@ -108,8 +109,10 @@ class StepSeries:
         if repeat_h is not None:
             period = float(repeat_h) * 3600.0
             if t[-1] - t[0] >= period:
-                raise InputError(f"{path}: the rows span {(t[-1] - t[0]) / 3600:g} h, not less than repeat_h "
-                                 f"{repeat_h:g} h; keep one period of rows")  # fmt: skip
+                raise InputError(
+                    f"{path}: the rows span {(t[-1] - t[0]) / 3600:g} h, not less than repeat_h "
+                    f"{repeat_h:g} h; keep one period of rows"
+                )
             k0 = int(np.floor(-t[0] / period))
             k1 = int(np.ceil(((span_s or 0.0) - t[0]) / period))
             reps = np.arange(k0, k1 + 1)
@@ -117,12 +120,16 @@ class StepSeries:
             v = np.tile(v, reps.size)
             return cls(t, v)
         if t[0] > 1e-9:
-            raise InputError(f"{path}: the series starts at {first}, after the span starts ({start}); add a row at or "
-                             "before the start, or set repeat_h if the series repeats (e.g. 24 for a daily profile)")  # fmt: skip
+            raise InputError(
+                f"{path}: the series starts at {first}, after the span starts ({start}); add a row at or "
+                "before the start, or set repeat_h if the series repeats (e.g. 24 for a daily profile)"
+            )
         if span_s is not None and t[-1] < span_s - 1e-9:
             end = start + pd.Timedelta(seconds=float(span_s))
-            raise InputError(f"{path}: the series ends at {last}, before the span ends ({end}); add rows up to the "
-                             "end, or set repeat_h if the series repeats (e.g. 24 for a daily profile)")  # fmt: skip
+            raise InputError(
+                f"{path}: the series ends at {last}, before the span ends ({end}); add rows up to the "
+                "end, or set repeat_h if the series repeats (e.g. 24 for a daily profile)"
+            )
         return cls(t, v)
 
     def at(self, t_s):

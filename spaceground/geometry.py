@@ -118,10 +118,12 @@ def check_memory(n_satellites, span, step_s, chunk_size=None):
     need = memory_estimate_bytes(n_satellites, span, step_s, chunk_size)
     have = machine_memory_bytes()
     if need > 0.5 * have:
-        raise GeometryTooLarge(f"about {need / 1e9:,.0f} GB for the geometry of {n_satellites} satellites over "
-                         f"{span.duration_s / 3600:,.0f} h ({span.duration_s / step_s:,.0f} grid steps of {step_s:g} s), "
-                         f"more than half of this machine's {have / 1e9:,.0f} GB: shorten the span or split it into "
-                         "parts")  # fmt: skip
+        raise GeometryTooLarge(
+            f"about {need / 1e9:,.0f} GB for the geometry of {n_satellites} satellites over "
+            f"{span.duration_s / 3600:,.0f} h ({span.duration_s / step_s:,.0f} grid steps of {step_s:g} s), "
+            f"more than half of this machine's {have / 1e9:,.0f} GB: shorten the span or split it into "
+            "parts"
+        )
 
 
 def compute_geometry(
@@ -248,8 +250,17 @@ def _unique_names(constellation):
 
 
 def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
-    keys = ["sat", "station", "aos_s", "tca_s", "los_s", "max_elevation_deg", "aos_azimuth_deg",
-            "los_azimuth_deg", "clipped"]  # fmt: skip
+    keys = [
+        "sat",
+        "station",
+        "aos_s",
+        "tca_s",
+        "los_s",
+        "max_elevation_deg",
+        "aos_azimuth_deg",
+        "los_azimuth_deg",
+        "clipped",
+    ]
     d = _concat(parts, keys)
     order = np.lexsort((d["station"], d["sat"], d["aos_s"]))
     d = {k: v[order] for k, v in d.items()}

@@ -115,9 +115,15 @@ def find_eclipses_chunk(r_teme, v_teme, t_s, sun_table):
     h = np.diff(t_s)
     sun = np.ascontiguousarray(sun_table(t_s))
     sat, _, t_event, entering, inside_first, _ = _kernels.shadow_crossings(
-        np.ascontiguousarray(r_teme), np.ascontiguousarray(v_teme), sun, h,
-        SHADOW_EARTH_RADIUS_M, SUN_RADIUS_M, DIP_MARGIN_RAD, TIME_TOL_S,
-    )  # fmt: skip
+        np.ascontiguousarray(r_teme),
+        np.ascontiguousarray(v_teme),
+        sun,
+        h,
+        SHADOW_EARTH_RADIUS_M,
+        SUN_RADIUS_M,
+        DIP_MARGIN_RAD,
+        TIME_TOL_S,
+    )
     return _assemble_shadow(n, t_s, sat, t_event + t_s[0], entering, inside_first)
 
 

@@ -69,8 +69,11 @@ class LinkWindows:
         self.rate_bps = np.asarray(rate_bps, dtype=float)
         self.profile_start = np.asarray(profile_start, dtype=np.int64)
         n = len(self.start_s)
-        if not (len(self.kind) == len(self.sender) == len(self.receiver) == len(self.end_s) == n
-                and len(self.profile_start) == n + 1 and self.profile_start[-1] == len(self.rate_bps)):  # fmt: skip
+        if not (
+            len(self.kind) == len(self.sender) == len(self.receiver) == len(self.end_s) == n
+            and len(self.profile_start) == n + 1
+            and self.profile_start[-1] == len(self.rate_bps)
+        ):
             raise ValueError("link windows: columns of different lengths")
         if n and (np.any(np.diff(self.profile_start) < 1) or np.any(self.end_s < self.start_s)):
             raise ValueError("link windows: every window needs a rate step and an end after its start")
@@ -86,9 +89,16 @@ class LinkWindows:
     def constant(cls, kind, sender, receiver, start_s, end_s, rate_bps):
         """Windows whose rate does not change inside them."""
         start_s = np.asarray(start_s, dtype=float)
-        return cls(np.broadcast_to(np.asarray(kind, dtype=object), start_s.shape), sender, receiver, start_s, end_s,
-                   start_s, np.broadcast_to(np.asarray(rate_bps, dtype=float), start_s.shape),
-                   np.arange(len(start_s) + 1))  # fmt: skip
+        return cls(
+            np.broadcast_to(np.asarray(kind, dtype=object), start_s.shape),
+            sender,
+            receiver,
+            start_s,
+            end_s,
+            start_s,
+            np.broadcast_to(np.asarray(rate_bps, dtype=float), start_s.shape),
+            np.arange(len(start_s) + 1),
+        )
 
     def __len__(self):
         return len(self.start_s)
@@ -98,9 +108,16 @@ class LinkWindows:
         rows = np.asarray(rows, dtype=np.int64)
         lo, hi = self.profile_start[rows], self.profile_start[rows + 1]
         steps = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(rows) else np.zeros(0, np.int64)
-        return LinkWindows(self.kind[rows], self.sender[rows], self.receiver[rows], self.start_s[rows],
-                           self.end_s[rows], self.rate_start_s[steps], self.rate_bps[steps],
-                           np.r_[0, np.cumsum(hi - lo)])  # fmt: skip
+        return LinkWindows(
+            self.kind[rows],
+            self.sender[rows],
+            self.receiver[rows],
+            self.start_s[rows],
+            self.end_s[rows],
+            self.rate_start_s[steps],
+            self.rate_bps[steps],
+            np.r_[0, np.cumsum(hi - lo)],
+        )
 
     def is_constant(self, row) -> bool:
         return self._first[row + 1] - self._first[row] == 1

@@ -165,8 +165,14 @@ def _series(value, loaded, key_path, span):
         return StepSeries.hourly(value.hourly, span.start, span.duration_s)
     if isinstance(value, CsvSeries):
         try:
-            return StepSeries.from_csv(loaded.path(value.csv), value.time_column, value.value_column, span.start,
-                                       span.duration_s, value.repeat_h)  # fmt: skip
+            return StepSeries.from_csv(
+                loaded.path(value.csv),
+                value.time_column,
+                value.value_column,
+                span.start,
+                span.duration_s,
+                value.repeat_h,
+            )
         except InputError as exc:
             raise loaded.error(key_path, str(exc)) from None
     return StepSeries.constant(float(value))
@@ -217,16 +223,20 @@ def resolve(loaded) -> Model:
         hardware.append(SatelliteHardware.from_spec(spec, label))
     for i, profile in enumerate(sc.satellites.profiles):
         if i not in used_profiles:
-            raise loaded.error(("satellites", "profiles", i, "match"),
-                               f"{profile.match} matches no satellite of the constellation")  # fmt: skip
+            raise loaded.error(
+                ("satellites", "profiles", i, "match"), f"{profile.match} matches no satellite of the constellation"
+            )
 
     catalogue = {s.station_id.upper(): s for s in default_catalogue()}
     stations = []
     for i, st in enumerate(sc.stations):
         if st.lat_deg is None:
             if st.id.upper() not in catalogue:
-                raise loaded.error(("stations", i, "id"), f"{st.id!r} is not in the station catalogue; give lat_deg and "
-                                   f"lon_deg (catalogue ids: {', '.join(sorted(catalogue))})")  # fmt: skip
+                raise loaded.error(
+                    ("stations", i, "id"),
+                    f"{st.id!r} is not in the station catalogue; give lat_deg and "
+                    f"lon_deg (catalogue ids: {', '.join(sorted(catalogue))})",
+                )
             ref = catalogue[st.id.upper()]
             site = Station(st.id, ref.lat_deg, ref.lon_deg, ref.alt_m, st.min_elevation_deg, ref.name)
         else:
@@ -238,19 +248,33 @@ def resolve(loaded) -> Model:
     for i, dc in enumerate(sc.datacenters):
         datacenters.append(
             DataCenter(
-                dc.id, dc.name or dc.id, dc.lat_deg, dc.lon_deg, dc.capacity_tops, dc.servers, dc.power_w_per_tops,
-                dc.pue, _series(dc.price_cny_per_kwh, loaded, ("datacenters", i, "price_cny_per_kwh"), span),
+                dc.id,
+                dc.name or dc.id,
+                dc.lat_deg,
+                dc.lon_deg,
+                dc.capacity_tops,
+                dc.servers,
+                dc.power_w_per_tops,
+                dc.pue,
+                _series(dc.price_cny_per_kwh, loaded, ("datacenters", i, "price_cny_per_kwh"), span),
                 _series(dc.carbon_g_per_kwh, loaded, ("datacenters", i, "carbon_g_per_kwh"), span),
-                None if dc.available_power_kw is None else _scaled(
-                    _series(dc.available_power_kw, loaded, ("datacenters", i, "available_power_kw"), span), 1e3),
+                None
+                if dc.available_power_kw is None
+                else _scaled(
+                    _series(dc.available_power_kw, loaded, ("datacenters", i, "available_power_kw"), span), 1e3
+                ),
             )
-        )  # fmt: skip
+        )
 
     n_s, n_d = len(stations), len(datacenters)
     bps = np.zeros((n_s, n_d))
     latency = np.full((n_s, n_d), np.inf)
-    dist = np.array([[great_circle_km(s.station.lat_deg, s.station.lon_deg, d.lat_deg, d.lon_deg) for d in datacenters]
-                     for s in stations])  # fmt: skip
+    dist = np.array(
+        [
+            [great_circle_km(s.station.lat_deg, s.station.lon_deg, d.lat_deg, d.lon_deg) for d in datacenters]
+            for s in stations
+        ]
+    )
     if sc.backhaul.default is not None:
         bps[:] = sc.backhaul.default.bandwidth_gbps * 1e9
         latency[:] = fibre_latency_s(dist, sc.backhaul.default.route_factor)
@@ -267,10 +291,20 @@ def resolve(loaded) -> Model:
     for w in sc.workloads:
         workloads.append(
             WorkloadSpec(
-                w.name, w.trigger, w.daylight_only, tuple(w.satellites), w.raw_mb * MB, w.product_mb * MB,
-                w.compute_top, w.deadline_min * 60.0, w.value, w.onboard_allowed, w.cloudy_fraction, w.cloudy_value,
+                w.name,
+                w.trigger,
+                w.daylight_only,
+                tuple(w.satellites),
+                w.raw_mb * MB,
+                w.product_mb * MB,
+                w.compute_top,
+                w.deadline_min * 60.0,
+                w.value,
+                w.onboard_allowed,
+                w.cloudy_fraction,
+                w.cloudy_value,
             )
-        )  # fmt: skip
+        )
     for i, w in enumerate(workloads):
         if w.satellites and not any(_matches(s, w.satellites) for s in constellation):
             raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite")
@@ -278,18 +312,31 @@ def resolve(loaded) -> Model:
             n_sats = sum(1 for s in constellation if not w.satellites or _matches(s, w.satellites))
             expected = n_sats * sc.duration_h * w.trigger.rate_per_sat_per_h
             if expected > MAX_CAPTURES:
-                raise loaded.error(("workloads", i, "trigger", "rate_per_sat_per_h"),
-                                   f"about {expected:,.0f} captures expected ({n_sats} satellites x {sc.duration_h:g} h x "
-                                   f"{w.trigger.rate_per_sat_per_h:g} per hour); at most {MAX_CAPTURES:,} in one run: "
-                                   "lower the rate, shorten the span or select fewer satellites")  # fmt: skip
+                raise loaded.error(
+                    ("workloads", i, "trigger", "rate_per_sat_per_h"),
+                    f"about {expected:,.0f} captures expected ({n_sats} satellites x {sc.duration_h:g} h x "
+                    f"{w.trigger.rate_per_sat_per_h:g} per hour); at most {MAX_CAPTURES:,} in one run: "
+                    "lower the rate, shorten the span or select fewer satellites",
+                )
     return Model(
-        name=sc.name, seed=sc.seed, span=span, constellation=constellation, hardware=tuple(hardware),
-        stations=tuple(stations), datacenters=tuple(datacenters), link_bps=bps, link_latency_s=latency,
-        workloads=tuple(workloads), policy_name=sc.policy.name, policy_params=dict(sc.policy.params),
+        name=sc.name,
+        seed=sc.seed,
+        span=span,
+        constellation=constellation,
+        hardware=tuple(hardware),
+        stations=tuple(stations),
+        datacenters=tuple(datacenters),
+        link_bps=bps,
+        link_latency_s=latency,
+        workloads=tuple(workloads),
+        policy_name=sc.policy.name,
+        policy_params=dict(sc.policy.params),
         objective=sc.objective,
-        allow_stale=sc.constellation.allow_stale, base_dir=loaded.base_dir, allow_code=loaded.allow_code,
+        allow_stale=sc.constellation.allow_stale,
+        base_dir=loaded.base_dir,
+        allow_code=loaded.allow_code,
         policy_time_limit_s=sc.policy.time_limit_s,
-    )  # fmt: skip
+    )
 
 
 def satellites_of(model, workload):

@@ -33,12 +33,28 @@ from .colours import GREY, OKABE_ITO, SATELLITE_PALETTE, TOL_MUTED, satellite_co
 from .errors import InputError  # noqa: E402
 
 SHADOW = "#999999"
-FIGURES = ("station_timeline", "satellite_timeline", "battery_storage", "latency_cdf", "where_work_ran",
-           "datacenter_load", "ground_map", "policy_comparison")  # fmt: skip
+FIGURES = (
+    "station_timeline",
+    "satellite_timeline",
+    "battery_storage",
+    "latency_cdf",
+    "where_work_ran",
+    "datacenter_load",
+    "ground_map",
+    "policy_comparison",
+)
 MAX_SATELLITE_ROWS = 24  # the per-satellite figures show this many satellites (the busiest) at most
 
-plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
-                     "svg.fonttype": "none", "figure.dpi": 100})  # fmt: skip
+plt.rcParams.update(
+    {
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "svg.fonttype": "none",
+        "figure.dpi": 100,
+    }
+)
 
 
 def _num(times):
@@ -122,8 +138,10 @@ def station_timeline(contacts, downlinks, stations, colours=None, ax=None):
         lanes = _session_lanes([(d_start[session_of == k], d_end[session_of == k]) for k in served])
         base = len(rows)
         n_lanes = max(st.antennas, int(lanes.max()) + 1 if len(lanes) else 0)
-        rows += [f"{st.station} antenna {q + 1}" if q < st.antennas else f"{st.station} (sessions overlapping)"
-                 for q in range(n_lanes)]  # fmt: skip
+        rows += [
+            f"{st.station} antenna {q + 1}" if q < st.antennas else f"{st.station} (sessions overlapping)"
+            for q in range(n_lanes)
+        ]
         busy = {q: [] for q in range(n_lanes)}
         for k, lane in zip(served, lanes):
             row_of_contact[c.index[k]] = base + lane
@@ -145,8 +163,14 @@ def station_timeline(contacts, downlinks, stations, colours=None, ax=None):
     placed = contacts.loc[list(row_of_contact)]
     for (row, sat), group in placed.groupby([placed.index.map(row_of_contact), "satellite"]):
         a, b = _num(group.aos_utc), _num(group.los_utc)
-        ax.broken_barh(list(zip(a, b - a)), (row - 0.4, 0.8), facecolors="#F2F2F2", edgecolors=colours.get(sat, GREY),
-                       linewidth=0.8, gid="contact")  # fmt: skip
+        ax.broken_barh(
+            list(zip(a, b - a)),
+            (row - 0.4, 0.8),
+            facecolors="#F2F2F2",
+            edgecolors=colours.get(sat, GREY),
+            linewidth=0.8,
+            gid="contact",
+        )
     if len(downlinks):
         idx = list(row_of_downlink)
         sub = downlinks.loc[idx]
@@ -166,8 +190,9 @@ def _satellite_legend(ax, colours, shown, limit=12):
     handles = [matplotlib.patches.Patch(color=colours[n], label=n) for n in names[:limit] if n in colours]
     if handles:
         extra = f" (+{len(names) - limit} more)" if len(names) > limit else ""
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="satellite" + extra,
-                  frameon=False)  # fmt: skip
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="satellite" + extra, frameon=False
+        )
 
 
 def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None, ax=None):
@@ -180,8 +205,9 @@ def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None,
         for kind, alpha in (("umbra", 0.35), ("penumbra", 0.15)):
             ek = e[e.kind == kind]
             a, b = _num(ek.start_utc), _num(ek.end_utc)
-            ax.broken_barh(list(zip(a, b - a)), (row - 0.45, 0.9), facecolors=SHADOW, alpha=alpha, linewidth=0,
-                           gid=kind)  # fmt: skip
+            ax.broken_barh(
+                list(zip(a, b - a)), (row - 0.45, 0.9), facecolors=SHADOW, alpha=alpha, linewidth=0, gid=kind
+            )
         w = workloads[workloads.satellite == name]
         ax.plot(_num(w.capture_utc), np.full(len(w), row - 0.3), "|", color="black", markersize=5)
         ob = w.dropna(subset=["onboard_start_utc", "onboard_end_utc"])
@@ -224,8 +250,13 @@ def battery_storage(energy, satellites, eclipses, colours=None, names=None, fig=
         ax_soc.plot(t, 100 * e.soc, color=colours[name], linewidth=1.1, label=name, gid=f"soc:{name}")
         reserve = 100 * info.loc[name, "reserve_wh"] / info.loc[name, "battery_wh"]
         ax_soc.axhline(reserve, color=colours[name], linestyle="--", linewidth=0.8)
-        ax_sto.plot(t, 100 * e.storage_bytes / info.loc[name, "storage_bytes"], color=colours[name], linewidth=1.1,
-                    drawstyle="steps-post")  # fmt: skip
+        ax_sto.plot(
+            t,
+            100 * e.storage_bytes / info.loc[name, "storage_bytes"],
+            color=colours[name],
+            linewidth=1.1,
+            drawstyle="steps-post",
+        )
     if names:
         ecl = eclipses[(eclipses.satellite == names[0]) & (eclipses.kind == "umbra")]
         for a, b in zip(_num(ecl.start_utc), _num(ecl.end_utc)):
@@ -333,14 +364,26 @@ def datacenter_load(datacenter_jobs, tariffs, datacenters, fig=None, bins=144):
         if len(tr):
             t = np.r_[_num(tr.time_utc), _num([end])]
             twin = ax.twinx()
-            twin.step(t, np.r_[tr.price_cny_per_kwh, tr.price_cny_per_kwh.iloc[-1]], where="post",
-                      color=OKABE_ITO[2], linestyle="--", label="price (CNY/kWh)")  # fmt: skip
+            twin.step(
+                t,
+                np.r_[tr.price_cny_per_kwh, tr.price_cny_per_kwh.iloc[-1]],
+                where="post",
+                color=OKABE_ITO[2],
+                linestyle="--",
+                label="price (CNY/kWh)",
+            )
             twin.set_ylabel("price (CNY/kWh)", color=OKABE_ITO[2])
             twin.set_ylim(bottom=0)
             twin2 = ax.twinx()
             twin2.spines["right"].set_position(("axes", 1.09))
-            twin2.step(t, np.r_[tr.carbon_g_per_kwh, tr.carbon_g_per_kwh.iloc[-1]], where="post", color=OKABE_ITO[3],
-                       linestyle=":", label="carbon (g/kWh)")  # fmt: skip
+            twin2.step(
+                t,
+                np.r_[tr.carbon_g_per_kwh, tr.carbon_g_per_kwh.iloc[-1]],
+                where="post",
+                color=OKABE_ITO[3],
+                linestyle=":",
+                label="carbon (g/kWh)",
+            )
             twin2.set_ylabel("carbon (g CO2/kWh)", color=OKABE_ITO[3])
             twin2.set_ylim(bottom=0)
         ax.legend(loc="upper left", fontsize=7)
@@ -391,8 +434,14 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
     for r in stations.itertuples(index=False):
         ax.annotate(r.station, (r.lon_deg, r.lat_deg), xytext=(3, 3), textcoords="offset points", fontsize=6)
     for r in datacenters.itertuples(index=False):
-        ax.annotate(r.datacenter, (r.lon_deg, r.lat_deg), xytext=(3, -8), textcoords="offset points", fontsize=6,
-                    color=OKABE_ITO[5])  # fmt: skip
+        ax.annotate(
+            r.datacenter,
+            (r.lon_deg, r.lat_deg),
+            xytext=(3, -8),
+            textcoords="offset points",
+            fontsize=6,
+            color=OKABE_ITO[5],
+        )
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     ax.set_aspect("equal")
@@ -467,26 +516,31 @@ def figures_of(folder, only=None) -> dict:
             out["latency_cdf"] = latency_cdf(read_table(folder, "compare_latency.parquet"))
         return out
     if not os.path.exists(os.path.join(folder, "run.json")):
-        raise InputError(f"{folder}: not a run folder (no run.json) nor a comparison folder (no compare.csv); "
-                         "make one with `spaceground run SCENARIO -o DIR` or `spaceground compare ...`")  # fmt: skip
+        raise InputError(
+            f"{folder}: not a run folder (no run.json) nor a comparison folder (no compare.csv); "
+            "make one with `spaceground run SCENARIO -o DIR` or `spaceground compare ...`"
+        )
     res = read_run(folder)
     sc = res.scene
     missing = [n for n in ("satellites", "stations", "eclipses") if n not in sc]
     if missing:
-        raise InputError(f"{folder}: the run folder has no scene tables ({', '.join(missing)}); it was written by "
-                         "an older spaceground: run the scenario again")  # fmt: skip
+        raise InputError(
+            f"{folder}: the run folder has no scene tables ({', '.join(missing)}); it was written by "
+            "an older spaceground: run the scenario again"
+        )
     colours = satellite_colours(sc["satellites"].satellite)
     w = res.workloads
     draw = {
         "station_timeline": lambda: station_timeline(res.contacts, res.downlinks, sc["stations"], colours),
         "satellite_timeline": lambda: satellite_timeline(w, res.downlinks, sc["eclipses"], sc["satellites"], colours),
-        "battery_storage": lambda: battery_storage(res.energy, sc["satellites"], sc["eclipses"], colours,
-                                                   names=_busiest(w, sc["satellites"].satellite, 6)),
+        "battery_storage": lambda: battery_storage(
+            res.energy, sc["satellites"], sc["eclipses"], colours, names=_busiest(w, sc["satellites"].satellite, 6)
+        ),
         "latency_cdf": lambda: latency_cdf(_latency_of_run(res)),
         "where_work_ran": lambda: where_work_ran(w),
         "datacenter_load": lambda: datacenter_load(res.datacenter_jobs, sc["tariffs"], sc["datacenters"]),
         "ground_map": lambda: ground_map(sc["tracks"], sc["stations"], sc["datacenters"], sc["backhaul"], colours),
-    }  # fmt: skip
+    }
     for name in wanted:
         if name in draw:
             out[name] = draw[name]()
@@ -532,8 +586,10 @@ def plot_sweep(table, metric="net_value", x=None, by=None, fig=None):
     ``table`` is a sweep's results (``sweep.parquet``); ``x`` and ``by`` default to the first
     and second varied parameters other than ``policy.name``."""
     if metric not in table.columns:
-        raise InputError(f"plot-sweep: no metric {metric!r} in the sweep table; metrics: "
-                         + ", ".join(c for c in table.columns if table[c].dtype.kind in "fi"))  # fmt: skip
+        raise InputError(
+            f"plot-sweep: no metric {metric!r} in the sweep table; metrics: "
+            + ", ".join(c for c in table.columns if table[c].dtype.kind in "fi")
+        )
     done = table[table.status == "done"]
     cols = list(table.columns)
     if "seed" not in cols or "status" not in cols:

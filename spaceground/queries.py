@@ -97,8 +97,9 @@ def geometry(
     return result
 
 
-def contact_windows(tle, *, start, hours, select=None, stations=None, min_elevation_deg=None, allow_stale=False,
-                    progress=None) -> pd.DataFrame:  # fmt: skip
+def contact_windows(
+    tle, *, start, hours, select=None, stations=None, min_elevation_deg=None, allow_stale=False, progress=None
+) -> pd.DataFrame:
     """Every pass of every satellite over every station in the span.
 
     Returns
@@ -124,9 +125,16 @@ def contact_windows(tle, *, start, hours, select=None, stations=None, min_elevat
     :class:`ExcludedSatelliteWarning` naming the reason.
     """
     return geometry(
-        tle, start=start, hours=hours, select=select, stations=stations, min_elevation_deg=min_elevation_deg,
-        eclipses=False, allow_stale=allow_stale, progress=progress,
-    ).contacts  # fmt: skip
+        tle,
+        start=start,
+        hours=hours,
+        select=select,
+        stations=stations,
+        min_elevation_deg=min_elevation_deg,
+        eclipses=False,
+        allow_stale=allow_stale,
+        progress=progress,
+    ).contacts
 
 
 def eclipse_intervals(tle, *, start, hours, select=None, allow_stale=False, progress=None) -> pd.DataFrame:

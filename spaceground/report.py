@@ -84,35 +84,54 @@ def build_report(folder, only=None) -> str:
             ("seeds", ", ".join(map(str, info.get("seeds", [])))),
         ]
     else:
-        meta += [("policy", info.get("policy")), ("seed", info.get("seed")), ("satellites", info.get("satellites")),
-                 ("stations", info.get("stations")), ("data centres", info.get("datacenters")),
-                 ("captures", info.get("captures"))]  # fmt: skip
-    parts.append('<p class="meta">' + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}"
-                                                 for k, v in meta if v is not None) + "</p>")  # fmt: skip
+        meta += [
+            ("policy", info.get("policy")),
+            ("seed", info.get("seed")),
+            ("satellites", info.get("satellites")),
+            ("stations", info.get("stations")),
+            ("data centres", info.get("datacenters")),
+            ("captures", info.get("captures")),
+        ]
+    parts.append(
+        '<p class="meta">'
+        + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}" for k, v in meta if v is not None)
+        + "</p>"
+    )
     if is_compare:
         parts.append("<h2>Comparison</h2>" + _table(pd.read_csv(os.path.join(folder, "compare.csv"))))
     else:
         metrics = read_json(folder, "metrics.json")
-        parts.append("<h2>Summary metrics</h2>" + _table(pd.DataFrame({"metric": list(metrics),
-                                                                        "value": list(metrics.values())})))  # fmt: skip
+        parts.append(
+            "<h2>Summary metrics</h2>"
+            + _table(pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())}))
+        )
         w = read_table(folder, "workloads.parquet")
-        where = w.fillna({"datacenter": "-", "drop_reason": "-"}).groupby(["decision", "status", "datacenter",
-                                                                            "drop_reason"], dropna=False).size()  # fmt: skip
+        where = (
+            w.fillna({"datacenter": "-", "drop_reason": "-"})
+            .groupby(["decision", "status", "datacenter", "drop_reason"], dropna=False)
+            .size()
+        )
         parts.append("<h2>Where the workloads went</h2>" + _table(where.rename("workloads").reset_index()))
     parts.append("<h2>Figures</h2>")
     for fig_name, fig in figures.items():
-        parts.append(f'<figure id="{fig_name}">{_svg(fig)}<figcaption>{html.escape(CAPTIONS.get(fig_name, fig_name))}'
-                     "</figcaption></figure>")  # fmt: skip
+        parts.append(
+            f'<figure id="{fig_name}">{_svg(fig)}<figcaption>{html.escape(CAPTIONS.get(fig_name, fig_name))}'
+            "</figcaption></figure>"
+        )
     scenario = _read(folder, "scenario.yaml")
     if scenario:
         parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario) + "</pre>")
     versions = info.get("versions", {})
     if versions:
-        parts.append("<h2>Versions</h2>" + _table(pd.DataFrame({"package": list(versions),
-                                                                "version": [str(v) for v in versions.values()]})))  # fmt: skip
+        parts.append(
+            "<h2>Versions</h2>"
+            + _table(pd.DataFrame({"package": list(versions), "version": [str(v) for v in versions.values()]}))
+        )
     body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>spaceground: {html.escape(str(name))}'
-            f"</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n")  # fmt: skip
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>spaceground: {html.escape(str(name))}'
+        f"</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
 
 
 def write_report(folder, output=None, only=None) -> str:

@@ -84,8 +84,23 @@ def _times(span, values):
     return out.array
 
 
-_RECORD_COLUMNS = ["capture_id", "sat", "workload", "target", "capture_s", "raw_bytes", "product_bytes", "compute_top",
-                   "deadline_s", "value", "cloudy", "status", "decision", "drop_reason", "energy_onboard_j"]  # fmt: skip
+_RECORD_COLUMNS = [
+    "capture_id",
+    "sat",
+    "workload",
+    "target",
+    "capture_s",
+    "raw_bytes",
+    "product_bytes",
+    "compute_top",
+    "deadline_s",
+    "value",
+    "cloudy",
+    "status",
+    "decision",
+    "drop_reason",
+    "energy_onboard_j",
+]
 
 
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
@@ -111,13 +126,34 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     # is written once by the engine).
     if len(w):
         ground = pd.DataFrame({"capture_id": t["capture_id"].astype(np.int64), "backhaul_end_s": t["end_s"]}).merge(
-            pd.DataFrame({"capture_id": j["capture_id"].astype(np.int64), "dc_queued_s": j["queued_s"],
-                          "dc_start_s": j["start_s"], "dc_end_s": j["end_s"], "energy_ground_j": j["energy_j"],
-                          "cost_cny": j["cost_cny"], "carbon_g": j["carbon_g"]}),
-            on="capture_id", how="left")  # fmt: skip
+            pd.DataFrame(
+                {
+                    "capture_id": j["capture_id"].astype(np.int64),
+                    "dc_queued_s": j["queued_s"],
+                    "dc_start_s": j["start_s"],
+                    "dc_end_s": j["end_s"],
+                    "energy_ground_j": j["energy_j"],
+                    "cost_cny": j["cost_cny"],
+                    "carbon_g": j["carbon_g"],
+                }
+            ),
+            on="capture_id",
+            how="left",
+        )
         w = w.merge(ground, on="capture_id", how="left")
-    cols_s = ["capture_s", "onboard_start_s", "onboard_end_s", "downlink_start_s", "downlink_end_s",
-              "backhaul_start_s", "backhaul_end_s", "dc_queued_s", "dc_start_s", "dc_end_s", "delivered_s"]  # fmt: skip
+    cols_s = [
+        "capture_s",
+        "onboard_start_s",
+        "onboard_end_s",
+        "downlink_start_s",
+        "downlink_end_s",
+        "backhaul_start_s",
+        "backhaul_end_s",
+        "dc_queued_s",
+        "dc_start_s",
+        "dc_end_s",
+        "delivered_s",
+    ]
     for col in cols_s + ["station", "datacenter", "energy_ground_j", "cost_cny", "carbon_g"]:
         if col not in w.columns:
             w[col] = np.nan
@@ -219,8 +255,17 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "bytes": t["bytes"],
         }
     )
-    res = Results(workloads, contacts, downlinks, energy, datacenter_jobs, transfers, {}, run_info or {},
-                  scene_tables(model, inputs) if scene else {})  # fmt: skip
+    res = Results(
+        workloads,
+        contacts,
+        downlinks,
+        energy,
+        datacenter_jobs,
+        transfers,
+        {},
+        run_info or {},
+        scene_tables(model, inputs) if scene else {},
+    )
     res.metrics = compute_metrics(res, model)
     res.metrics.update(plan_metrics(res.metrics, (run_info or {}).get("policy_report")))
     return res
@@ -258,12 +303,19 @@ def _contacts_table(model, inputs, records, names, st_ids):
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
     names_arr, st_arr = np.asarray(names, dtype=object), np.asarray(st_ids, dtype=object)
-    return pd.DataFrame({
-        "satellite": names_arr[sat] if len(sat) else [],
-        "station": st_arr[station] if len(station) else [],
-        "aos_utc": _times(model.span, aos), "los_utc": _times(model.span, los), "duration_s": los - aos,
-        "used_s": used_s, "bytes": used_bytes, "capacity_bytes": capacity, "utilisation": utilisation,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "satellite": names_arr[sat] if len(sat) else [],
+            "station": st_arr[station] if len(station) else [],
+            "aos_utc": _times(model.span, aos),
+            "los_utc": _times(model.span, los),
+            "duration_s": los - aos,
+            "used_s": used_s,
+            "bytes": used_bytes,
+            "capacity_bytes": capacity,
+            "utilisation": utilisation,
+        }
+    )
 
 
 def compute_metrics(res: Results, model) -> dict:
@@ -330,8 +382,21 @@ def plan_metrics(metrics, policy_report) -> dict:
 
 def _versions():
     out = {"python": platform.python_version()}
-    for pkg in ("spaceground", "numpy", "pandas", "simpy", "sgp4", "skyfield", "skyfield-data", "astropy-iers-data",
-                "numba", "pyerfa", "pydantic", "pyyaml", "pyarrow"):  # fmt: skip
+    for pkg in (
+        "spaceground",
+        "numpy",
+        "pandas",
+        "simpy",
+        "sgp4",
+        "skyfield",
+        "skyfield-data",
+        "astropy-iers-data",
+        "numba",
+        "pyerfa",
+        "pydantic",
+        "pyyaml",
+        "pyarrow",
+    ):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -353,8 +418,10 @@ def write_run(res: Results, loaded, folder) -> str:
         _write(os.path.join(tmp, "metrics.json"), json.dumps(res.metrics, indent=2))
         res.summary().to_csv(os.path.join(tmp, "summary.csv"), index=False)
         _write(os.path.join(tmp, "scenario.yaml"), loaded.text)
-        _write(os.path.join(tmp, "scenario.resolved.json"),
-               json.dumps(loaded.model.model_dump(mode="json"), indent=2, sort_keys=True))  # fmt: skip
+        _write(
+            os.path.join(tmp, "scenario.resolved.json"),
+            json.dumps(loaded.model.model_dump(mode="json"), indent=2, sort_keys=True),
+        )
         info = {**res.run_info, "versions": _versions()}
         _write(os.path.join(tmp, RUN_MARKER), json.dumps(info, indent=2, default=str))
     return folder
@@ -384,8 +451,10 @@ def read_run(folder) -> Results:
 
 
 def _corrupt(folder, name, why):
-    return InputError(f"{os.path.join(folder, name)}: {why}; the run folder is damaged: run the scenario again "
-                      "(`spaceground run SCENARIO -o FOLDER --overwrite`)")  # fmt: skip
+    return InputError(
+        f"{os.path.join(folder, name)}: {why}; the run folder is damaged: run the scenario again "
+        "(`spaceground run SCENARIO -o FOLDER --overwrite`)"
+    )
 
 
 def read_table(folder, name) -> pd.DataFrame:

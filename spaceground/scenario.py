@@ -83,8 +83,10 @@ class CsvSeries(_Model):
     time_column: str = Field("time_utc", description="column of ISO 8601 UTC times")
     value_column: str = Field(description="column of values")
     repeat_h: Annotated[float, NoBool, Field(gt=0, le=8784)] | None = Field(
-        None, description="the series repeats with this period [h] (e.g. 24 for a daily profile); without it the "
-                          "series must cover the whole span")  # fmt: skip
+        None,
+        description="the series repeats with this period [h] (e.g. 24 for a daily profile); without it the "
+        "series must cover the whole span",
+    )
 
 
 def _series_kind(value):
@@ -171,8 +173,9 @@ class StationSpec(_Model):
     lon_deg: Annotated[float, NoBool] | None = Field(None, ge=-180, le=360, description="longitude [deg]")
     alt_m: Annotated[float, NoBool] = Field(0.0, ge=-500, le=9000, description="height above the WGS 84 ellipsoid [m]")
     antennas: Count = Field(defaults.STATION["antennas"], ge=1, le=100, description="antennas, one satellite each")
-    min_elevation_deg: Annotated[float, NoBool] = Field(defaults.STATION["min_elevation_deg"], ge=-5, le=89,
-                                                        description="mask [deg]")  # fmt: skip
+    min_elevation_deg: Annotated[float, NoBool] = Field(
+        defaults.STATION["min_elevation_deg"], ge=-5, le=89, description="mask [deg]"
+    )
     max_downlink_mbps: Positive | None = Field(None, description="receive-chain cap on the link rate [Mbit/s]")
 
     @model_validator(mode="after")
@@ -188,8 +191,9 @@ class DataCenterSpec(_Model):
     lat_deg: Annotated[float, NoBool] = Field(ge=-90, le=90)
     lon_deg: Annotated[float, NoBool] = Field(ge=-180, le=360)
     capacity_tops: Positive = Field(description="total compute throughput [TOPS]")
-    servers: Count = Field(defaults.DATACENTER["servers"], ge=1, le=100_000,
-                           description="jobs that run at once (capacity is split)")  # fmt: skip
+    servers: Count = Field(
+        defaults.DATACENTER["servers"], ge=1, le=100_000, description="jobs that run at once (capacity is split)"
+    )
     power_w_per_tops: Positive = Field(defaults.DATACENTER["power_w_per_tops"], description="IT power per TOPS [W]")
     pue: Annotated[float, NoBool] = Field(
         defaults.DATACENTER["pue"], ge=1.0, le=3.0, description="power usage effectiveness"
@@ -203,8 +207,9 @@ class DataCenterSpec(_Model):
 
 class LinkDefaults(_Model):
     bandwidth_gbps: Positive = Field(defaults.BACKHAUL["bandwidth_gbps"], description="[Gbit/s]")
-    route_factor: Annotated[float, NoBool] = Field(defaults.BACKHAUL["route_factor"], ge=1.0, le=5.0,
-                                                   description="fibre / great circle")  # fmt: skip
+    route_factor: Annotated[float, NoBool] = Field(
+        defaults.BACKHAUL["route_factor"], ge=1.0, le=5.0, description="fibre / great circle"
+    )
 
 
 class LinkSpec(_Model):
@@ -228,8 +233,9 @@ class Target(_Model):
 
 class TargetTrigger(_Model):
     targets: list[Target] = Field(min_length=1)
-    min_elevation_deg: Annotated[float, NoBool] = Field(60.0, ge=0, le=89,
-                                                        description="the target sees the satellite above this")  # fmt: skip
+    min_elevation_deg: Annotated[float, NoBool] = Field(
+        60.0, ge=0, le=89, description="the target sees the satellite above this"
+    )
 
 
 class RateTrigger(_Model):
@@ -268,8 +274,9 @@ class WorkloadClass(_Model):
     value: NonNegative = Field(defaults.WORKLOAD["value"], description="value of a product in time")
     onboard_allowed: bool = Field(defaults.WORKLOAD["onboard_allowed"], description="may be processed onboard")
     cloudy_fraction: Fraction = Field(
-        defaults.WORKLOAD["cloudy_fraction"], description="probability a capture is cloudy (drawn per capture with the seed)",
-    )  # fmt: skip
+        defaults.WORKLOAD["cloudy_fraction"],
+        description="probability a capture is cloudy (drawn per capture with the seed)",
+    )
     cloudy_value: Fraction = Field(
         defaults.WORKLOAD["cloudy_value"], description="share of its value a cloudy capture keeps"
     )
@@ -290,8 +297,11 @@ class Objective(_Model):
 
 
 class PolicySpec(_Model):
-    name: str = Field("ground-only", description="a registered policy, an installed one, or 'module:Class' (a file "
-                      "beside the scenario; runs only with --allow-code)")  # fmt: skip
+    name: str = Field(
+        "ground-only",
+        description="a registered policy, an installed one, or 'module:Class' (a file "
+        "beside the scenario; runs only with --allow-code)",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="policy parameters")
     time_limit_s: Annotated[float, NoBool, Field(gt=0, le=3600)] = Field(
         10.0, description="longest a user policy may take over one call [s]; past it the run ends with an error"
@@ -333,15 +343,19 @@ class Scenario(_Model):
 
             year = re.match(r"\s*(\d{4})-\d\d-\d\d", v)
             if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
-                raise ValueError(f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
-                                 "Earth-orientation tables can cover")  # fmt: skip
+                raise ValueError(
+                    f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
+                    "Earth-orientation tables can cover"
+                )
         if ts is None or ts is pd.NaT:
             raise ValueError(f"{v!r} is not an ISO 8601 time")
         if ts.tzinfo is None:
             raise ValueError(f"{v!r} has no time zone; add Z for UTC")
         if not FIRST_YEAR <= ts.year <= LAST_YEAR:
-            raise ValueError(f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
-                             "Earth-orientation tables can cover")  # fmt: skip
+            raise ValueError(
+                f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
+                "Earth-orientation tables can cover"
+            )
         return v
 
     @model_validator(mode="after")
@@ -408,16 +422,31 @@ def _compose_with_lines(text, source):
         lines[path] = n.start_mark.line + 1
         count[0] += 1
         if count[0] > MAX_YAML_NODES:
-            raise ScenarioError(source, [f"{source}: aliases expand to more than {MAX_YAML_NODES:,} values (an alias "
-                                         "bomb?); write the values out, or use fewer anchors"])  # fmt: skip
+            raise ScenarioError(
+                source,
+                [
+                    f"{source}: aliases expand to more than {MAX_YAML_NODES:,} values (an alias "
+                    "bomb?); write the values out, or use fewer anchors"
+                ],
+            )
         if not n.tag.startswith(_STANDARD_TAG) or n.tag[len(_STANDARD_TAG) :] not in _PLAIN_TAGS:
             shown = "!!" + n.tag[len(_STANDARD_TAG) :] if n.tag.startswith(_STANDARD_TAG) else n.tag
-            raise ScenarioError(source, [f"{source}, line {n.start_mark.line + 1}: not valid YAML: tag {shown} is not "
-                                         "allowed (a scenario holds plain values: no tags, no code)"])  # fmt: skip
+            raise ScenarioError(
+                source,
+                [
+                    f"{source}, line {n.start_mark.line + 1}: not valid YAML: tag {shown} is not "
+                    "allowed (a scenario holds plain values: no tags, no code)"
+                ],
+            )
         if isinstance(n, yaml.CollectionNode):
             if id(n) in ancestors:
-                raise ScenarioError(source, [f"{source}, line {n.start_mark.line + 1}: an alias refers to its own anchor "
-                                             "(a structure that contains itself); remove the alias"])  # fmt: skip
+                raise ScenarioError(
+                    source,
+                    [
+                        f"{source}, line {n.start_mark.line + 1}: an alias refers to its own anchor "
+                        "(a structure that contains itself); remove the alias"
+                    ],
+                )
             ancestors.add(id(n))
             try:
                 return _build_collection(n, path, build, problems, lines, source)
@@ -439,11 +468,17 @@ def _build_collection(n, path, build, problems, lines, source):
         for key_node, value_node in n.value:
             key = build(key_node, path + ("<key>",))
             if isinstance(key, list | dict):
-                raise ScenarioError(source, [f"{source}, line {key_node.start_mark.line + 1}: not valid YAML here: a key "
-                                             "is a list or mapping; keys are names"])  # fmt: skip
+                raise ScenarioError(
+                    source,
+                    [
+                        f"{source}, line {key_node.start_mark.line + 1}: not valid YAML here: a key "
+                        "is a list or mapping; keys are names"
+                    ],
+                )
             if key in out:
-                problems.append(f"{source}, line {key_node.start_mark.line + 1}: {_dotted(path + (key,))}: "
-                                f"key given twice")  # fmt: skip
+                problems.append(
+                    f"{source}, line {key_node.start_mark.line + 1}: {_dotted(path + (key,))}: key given twice"
+                )
             out[key] = build(value_node, path + (key,))
             lines[path + (key,)] = key_node.start_mark.line + 1
         return out
@@ -624,9 +659,10 @@ class LoadedScenario:
             data["seed"] = int(seed)
         if policy is not None:
             data["policy"] = {
-                **data["policy"], "name": policy,
+                **data["policy"],
+                "name": policy,
                 "params": data["policy"]["params"] if data["policy"]["name"] == policy else {},
-            }  # fmt: skip
+            }
             consent = True
         return LoadedScenario(Scenario.model_validate(data), self.source, self.base_dir, self.text, self.lines, consent)
 
@@ -648,8 +684,9 @@ class LoadedScenario:
                 with open(self.path(rel), "rb") as f:
                     h.update(hashlib.sha256(f.read()).digest())
             except OSError as exc:
-                raise InputError(f"{self.source}: cannot read {self.path(rel)}, which the scenario refers to "
-                                 f"({exc.strerror})") from None  # fmt: skip
+                raise InputError(
+                    f"{self.source}: cannot read {self.path(rel)}, which the scenario refers to ({exc.strerror})"
+                ) from None
         return h.hexdigest()
 
     def referenced_files(self):

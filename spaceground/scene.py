@@ -85,10 +85,20 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         }
     )
     stations = pd.DataFrame(
-        [(g.station.station_id, g.station.name, g.station.lat_deg, g.station.lon_deg, g.station.alt_m, g.antennas,
-          g.station.min_elevation_deg) for g in model.stations],
+        [
+            (
+                g.station.station_id,
+                g.station.name,
+                g.station.lat_deg,
+                g.station.lon_deg,
+                g.station.alt_m,
+                g.antennas,
+                g.station.min_elevation_deg,
+            )
+            for g in model.stations
+        ],
         columns=["station", "name", "lat_deg", "lon_deg", "alt_m", "antennas", "min_elevation_deg"],
-    )  # fmt: skip
+    )
     datacenters = pd.DataFrame(
         [
             (d.id, d.name, d.lat_deg, d.lon_deg, d.capacity_tops, d.servers, d.pue, d.server_facility_w / 1e3)
@@ -110,8 +120,9 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         for t in times:
             power = d.available_power_w.value_at(t) / 1e3 if d.available_power_w else np.nan
             rows.append((d.id, t, d.price_cny_per_kwh.value_at(t), d.carbon_g_per_kwh.value_at(t), power))
-    tariffs = pd.DataFrame(rows, columns=["datacenter", "t_s", "price_cny_per_kwh", "carbon_g_per_kwh",
-                                          "available_power_kw"])  # fmt: skip
+    tariffs = pd.DataFrame(
+        rows, columns=["datacenter", "t_s", "price_cny_per_kwh", "carbon_g_per_kwh", "available_power_kw"]
+    )
     tariffs.insert(1, "time_utc", span.datetimes(tariffs.pop("t_s").to_numpy(float)))
     e = inputs.geometry.eclipses
     by_id = dict(zip(model.constellation.norad_ids.tolist(), names))

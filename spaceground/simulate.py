@@ -100,8 +100,10 @@ def _check_power_budget(loaded, model, segments):
         if hw.solar_w * mean < hw.bus_w:
             raise loaded.error(
                 ("satellites",),
-                f"{sat.name} (hardware profile {hw.profile!r}): solar_w {hw.solar_w:g} W in sunlight {100 * mean:.0f} % of "
-                f"the span gives {hw.solar_w * mean:.1f} W on average, less than bus_w {hw.bus_w:g} W; the battery would "
+                f"{sat.name} (hardware profile {hw.profile!r}): solar_w {hw.solar_w:g} W "
+                f"in sunlight {100 * mean:.0f} % of "
+                f"the span gives {hw.solar_w * mean:.1f} W on average, less than bus_w {hw.bus_w:g} "
+                f"W; the battery would "
                 "drain whatever the policy. Raise solar_w or lower bus_w.",
             )
 
@@ -160,11 +162,26 @@ def _captures(model, orientation, progress=None, cache=None):
                 lit = np.einsum("ij,ij->i", r, sun) > 0.0  # the Sun is above the sub-satellite point's horizon
                 t, owner = t[lit], owner[lit]
             for ti, oi in zip(t, owner):
-                rows.append((0, float(ti), int(oi), w_index, "", w.raw_bytes, w.product_bytes, w.compute_top,
-                             w.deadline_s, w.value, w.onboard_allowed))  # fmt: skip
+                rows.append(
+                    (
+                        0,
+                        float(ti),
+                        int(oi),
+                        w_index,
+                        "",
+                        w.raw_bytes,
+                        w.product_bytes,
+                        w.compute_top,
+                        w.deadline_s,
+                        w.value,
+                        w.onboard_allowed,
+                    )
+                )
         else:
-            targets = [Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, w.trigger.min_elevation_deg, tg.name)
-                       for k, tg in enumerate(w.trigger.targets)]  # fmt: skip
+            targets = [
+                Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, w.trigger.min_elevation_deg, tg.name)
+                for k, tg in enumerate(w.trigger.targets)
+            ]
             sub = model.constellation.take(sats)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -183,8 +200,21 @@ def _captures(model, orientation, progress=None, cache=None):
                 lit = sun_elevation_deg(span, t, lat, lon) > 0.0
                 t, owner, k = t[lit], owner[lit], k[lit]
             for ti, oi, ki in zip(t, owner, k):
-                rows.append((0, float(ti), int(oi), w_index, targets[ki].name, w.raw_bytes, w.product_bytes,
-                             w.compute_top, w.deadline_s, w.value, w.onboard_allowed))  # fmt: skip
+                rows.append(
+                    (
+                        0,
+                        float(ti),
+                        int(oi),
+                        w_index,
+                        targets[ki].name,
+                        w.raw_bytes,
+                        w.product_bytes,
+                        w.compute_top,
+                        w.deadline_s,
+                        w.value,
+                        w.onboard_allowed,
+                    )
+                )
     return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))
 
 
@@ -240,8 +270,9 @@ def execute(model, inputs, policy_name=None, policy_params=None, progress=None):
     name = policy_name or model.policy_name
     params = policy_params if policy_params is not None else (model.policy_params if name == model.policy_name else {})
     consent = model.allow_code or policy_name is not None
-    policy = make_policy(name, params, base_dir=model.base_dir, allow_code=consent,
-                         time_limit_s=model.policy_time_limit_s)  # fmt: skip
+    policy = make_policy(
+        name, params, base_dir=model.base_dir, allow_code=consent, time_limit_s=model.policy_time_limit_s
+    )
     t0 = time.perf_counter()
     records, decisions = engine.run(model, inputs, policy, progress)
     info = {"engine_s": time.perf_counter() - t0, "decisions": decisions, "policy": name}
@@ -300,8 +331,9 @@ def run_scenario(
     started = time.perf_counter()
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     loaded = loaded.with_overrides(seed=seed, policy=policy, allow_code=True if allow_code else None)
-    model, inputs = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None,
-                            cache=cache)  # fmt: skip
+    model, inputs = prepare(
+        loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None, cache=cache
+    )
     records, info = execute(model, inputs, progress=(lambda d, t: progress("simulation", d, t)) if progress else None)
     run_info = {
         "scenario": loaded.source,

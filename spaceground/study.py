@@ -16,11 +16,27 @@ from .scenario import LoadedScenario, load_scenario
 from .simulate import execute, prepare, reseed
 
 COMPARE_COLUMNS = [
-    "policy", "seed", "captures", "time_to_product_p50_min", "time_to_product_p90_min", "time_to_product_p99_min",
-    "deadline_hit_rate", "value_delivered", "net_value", "value_bound", "value_over_bound", "downlinked_gb",
-    "dropped_gb", "energy_onboard_kwh", "energy_ground_kwh", "max_depth_of_discharge", "cost_cny", "carbon_kg",
-    "contact_utilisation", "engine_s",
-]  # fmt: skip
+    "policy",
+    "seed",
+    "captures",
+    "time_to_product_p50_min",
+    "time_to_product_p90_min",
+    "time_to_product_p99_min",
+    "deadline_hit_rate",
+    "value_delivered",
+    "net_value",
+    "value_bound",
+    "value_over_bound",
+    "downlinked_gb",
+    "dropped_gb",
+    "energy_onboard_kwh",
+    "energy_ground_kwh",
+    "max_depth_of_discharge",
+    "cost_cny",
+    "carbon_kg",
+    "contact_utilisation",
+    "engine_s",
+]
 
 
 def compare(
@@ -80,15 +96,31 @@ def compare(
             res = build_results(model, inputs, records, info, scene=False)
             m = res.metrics
             w = res.workloads
-            latencies.append(pd.DataFrame({"policy": name, "seed": seed, "workload": w.workload, "status": w.status,
-                                           "latency_s": w.latency_s, "deadline_s": w.workload.map(deadline_of),
-                                           "deadline_met": w.deadline_met}))  # fmt: skip
-            rows.append({
-                "policy": name, "seed": seed, **{c: m.get(c) for c in COMPARE_COLUMNS if c in m},
-                "value_bound": value_bound,
-                "value_over_bound": m["net_value"] / value_bound if value_bound and value_bound == value_bound else float("nan"),
-                "engine_s": info["engine_s"],
-            })  # fmt: skip
+            latencies.append(
+                pd.DataFrame(
+                    {
+                        "policy": name,
+                        "seed": seed,
+                        "workload": w.workload,
+                        "status": w.status,
+                        "latency_s": w.latency_s,
+                        "deadline_s": w.workload.map(deadline_of),
+                        "deadline_met": w.deadline_met,
+                    }
+                )
+            )
+            rows.append(
+                {
+                    "policy": name,
+                    "seed": seed,
+                    **{c: m.get(c) for c in COMPARE_COLUMNS if c in m},
+                    "value_bound": value_bound,
+                    "value_over_bound": m["net_value"] / value_bound
+                    if value_bound and value_bound == value_bound
+                    else float("nan"),
+                    "engine_s": info["engine_s"],
+                }
+            )
             if progress:
                 progress(f"policies (seed {seed})", k + 1, len(policies))
     table = pd.DataFrame(rows)[COMPARE_COLUMNS]
@@ -100,8 +132,18 @@ def compare(
                 os.path.join(tmp, "compare_latency.parquet"), index=False
             )
             with open(os.path.join(tmp, "compare.json"), "w") as f:
-                json.dump({"scenario": loaded.source, "scenario_sha256": loaded.sha256, "name": model0.name,
-                           "policies": policies, "seeds": seeds, "versions": _versions()}, f, indent=2)  # fmt: skip
+                json.dump(
+                    {
+                        "scenario": loaded.source,
+                        "scenario_sha256": loaded.sha256,
+                        "name": model0.name,
+                        "policies": policies,
+                        "seeds": seeds,
+                        "versions": _versions(),
+                    },
+                    f,
+                    indent=2,
+                )
     return table
 
 

@@ -80,7 +80,14 @@ class Sweep:
 
     def __init__(self, path, name, base_path, base, params, seeds, text):
         self.path, self.name, self.base_path, self.base, self.params, self.seeds, self.text = (
-            path, name, base_path, base, params, seeds, text)  # fmt: skip
+            path,
+            name,
+            base_path,
+            base,
+            params,
+            seeds,
+            text,
+        )
 
     @property
     def keys(self):
@@ -100,8 +107,11 @@ def _seeds(value, where):
             return parse_seeds(value, max_count=MAX_RUNS)
         except InputError as exc:
             raise SweepError(f"{where}: seeds: {exc}".replace("--seeds: ", "")) from None
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                                                 for s in value):  # fmt: skip
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+    ):
         return list(value)
     raise SweepError(f"{where}: seeds must be a list of integers >= 0 or a range like 1-5, got {value!r}")
 
@@ -123,8 +133,11 @@ def load_sweep(path) -> Sweep:
             raise SweepError(f"{path}: unknown key {key!r}{hint}")
     if "base" not in data or not isinstance(data["base"], str):
         raise SweepError(f"{path}: base: name the scenario file to vary (a path relative to the sweep file)")
-    base = data["base"] if os.path.isabs(data["base"]) else os.path.join(os.path.dirname(os.path.abspath(path)),
-                                                                         data["base"])  # fmt: skip
+    base = (
+        data["base"]
+        if os.path.isabs(data["base"])
+        else os.path.join(os.path.dirname(os.path.abspath(path)), data["base"])
+    )
     if not os.path.exists(base):
         raise SweepError(f"{path}: base: scenario file not found: {base}")
     params = []
@@ -138,8 +151,10 @@ def load_sweep(path) -> Sweep:
         keys = list(grid)
         combos = math.prod(len(grid[k]) for k in keys)
         if combos > MAX_RUNS:
-            raise SweepError(f"{path}: grid: {' x '.join(str(len(grid[k])) for k in keys)} = {combos:,} variants; at "
-                             f"most {MAX_RUNS:,} runs in one sweep: narrow the grid")  # fmt: skip
+            raise SweepError(
+                f"{path}: grid: {' x '.join(str(len(grid[k])) for k in keys)} = {combos:,} variants; at "
+                f"most {MAX_RUNS:,} runs in one sweep: narrow the grid"
+            )
         params += [dict(zip(keys, combo)) for combo in itertools.product(*(grid[k] for k in keys))]
     listed = data.get("variants")
     if listed is not None:
@@ -151,8 +166,10 @@ def load_sweep(path) -> Sweep:
     seeds = _seeds(data.get("seeds"), path)
     runs = len(params) * (len(seeds) if seeds else 1)
     if runs > MAX_RUNS:
-        raise SweepError(f"{path}: {len(seeds) if seeds else 1:,} seeds x {len(params):,} variants = {runs:,} runs; at "
-                         f"most {MAX_RUNS:,} in one sweep: narrow the grid or the seeds")  # fmt: skip
+        raise SweepError(
+            f"{path}: {len(seeds) if seeds else 1:,} seeds x {len(params):,} variants = {runs:,} runs; at "
+            f"most {MAX_RUNS:,} in one sweep: narrow the grid or the seeds"
+        )
     name = str(data.get("name") or os.path.splitext(os.path.basename(path))[0])
     base = os.path.abspath(base)
     return Sweep(path, name, base, read_yaml(read_text_file(base, "scenario"), base), params, seeds, text)
@@ -171,8 +188,11 @@ def set_path(data, key_path, value):
                 if not -len(node) <= k < len(node):
                     raise KeyError(f"{here}: the list has {len(node)} entries")
             else:
-                found = [i for i, item in enumerate(node) if isinstance(item, dict)
-                         and part in (str(item.get("id")), str(item.get("name")))]  # fmt: skip
+                found = [
+                    i
+                    for i, item in enumerate(node)
+                    if isinstance(item, dict) and part in (str(item.get("id")), str(item.get("name")))
+                ]
                 if not found:
                     known = [str(item.get("id", item.get("name"))) for item in node if isinstance(item, dict)]
                     raise KeyError(f"{here}: no entry with id or name {part!r} (entries: {', '.join(known)})")
@@ -200,8 +220,9 @@ def get_path(data, key_path, default=None):
             if part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
                 node = node[int(part)]
                 continue
-            found = [item for item in node if isinstance(item, dict) and part in (str(item.get("id")),
-                                                                                  str(item.get("name")))]  # fmt: skip
+            found = [
+                item for item in node if isinstance(item, dict) and part in (str(item.get("id")), str(item.get("name")))
+            ]
             if not found:
                 return default
             node = found[0]
@@ -245,8 +266,10 @@ def build_variants(sweep: Sweep, allow_code=False) -> list:
                 allow_code=allow_code,
             )
             if ":" in loaded.model.policy.name and not allow_code:
-                raise SweepError(f"policy {loaded.model.policy.name!r} is code from a file beside the scenario; it runs "
-                                 "only with your consent: if you trust it, add --allow-code")  # fmt: skip
+                raise SweepError(
+                    f"policy {loaded.model.policy.name!r} is code from a file beside the scenario; it runs "
+                    "only with your consent: if you trust it, add --allow-code"
+                )
         except SpacegroundError as exc:
             detail = str(exc).replace(f"{source}, ", "").replace(source + ": ", "")
             problems.append(f"{label}: {detail}")
@@ -254,11 +277,17 @@ def build_variants(sweep: Sweep, allow_code=False) -> list:
         seeds = sweep.seeds or [loaded.model.seed]
         fingerprints[k] = _fingerprint(loaded, model)
         geometry = geometry_key(model.constellation, [g.station for g in model.stations], model.span)
-        out += [Variant(k, params, seed, text, source, base_dir, geometry, loaded.with_overrides(seed=seed).sha256,
-                        allow_code) for seed in seeds]  # fmt: skip
+        out += [
+            Variant(
+                k, params, seed, text, source, base_dir, geometry, loaded.with_overrides(seed=seed).sha256, allow_code
+            )
+            for seed in seeds
+        ]
     if problems:
-        raise SweepError(f"{len(problems)} of {len(sweep.params)} variants are invalid; the sweep did not start:\n"
-                         + "\n".join(problems))  # fmt: skip
+        raise SweepError(
+            f"{len(problems)} of {len(sweep.params)} variants are invalid; the sweep did not start:\n"
+            + "\n".join(problems)
+        )
     flat = _keys_without_effect(sweep, fingerprints)
     if flat:
         raise SweepError(f"{sweep.path}: " + "; ".join(flat) + "; the sweep did not start (vary what the run uses)")
@@ -269,8 +298,12 @@ def _fingerprint(loaded, model):
     """What a run depends on, resolved: the hardware each satellite flies, the backhaul, and every other key."""
     data = loaded.model.model_dump(mode="json")
     data.pop("satellites"), data.pop("backhaul")
-    return (repr(model.hardware), model.link_bps.tobytes(), model.link_latency_s.tobytes(),
-            json.dumps(data, sort_keys=True))  # fmt: skip
+    return (
+        repr(model.hardware),
+        model.link_bps.tobytes(),
+        model.link_latency_s.tobytes(),
+        json.dumps(data, sort_keys=True),
+    )
 
 
 def _keys_without_effect(sweep, fingerprints):
@@ -285,8 +318,10 @@ def _keys_without_effect(sweep, fingerprints):
                 groups.setdefault(rest, []).append((params[key], fingerprints[k]))
         varied = [g for g in groups.values() if len({json.dumps(v, default=str) for v, _ in g}) > 1]
         if varied and all(len({f for _, f in g}) == 1 for g in varied):
-            out.append(f"{key}: its values {sorted({json.dumps(v, default=str) for g in varied for v, _ in g})} change "
-                       f"nothing the run uses{_overridden_by(sweep, key)}")  # fmt: skip
+            out.append(
+                f"{key}: its values {sorted({json.dumps(v, default=str) for g in varied for v, _ in g})} change "
+                f"nothing the run uses{_overridden_by(sweep, key)}"
+            )
     return out
 
 
@@ -324,10 +359,22 @@ def run_variant(variant: Variant, runs_dir, cache_dir) -> dict:
     try:
         res = run_scenario(variant.loaded(), output=final, cache=cache)  # written whole or not at all
     except Exception as exc:  # noqa: BLE001 - a sweep records any failure of a variant and goes on
-        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "geometry_hits": cache.hits,
-                "geometry_misses": cache.misses, "seconds": time.perf_counter() - started}  # fmt: skip
-    return {"status": "done", "error": None, "run_dir": final, "geometry_hits": cache.hits,
-            "geometry_misses": cache.misses, "seconds": time.perf_counter() - started, **res.metrics}  # fmt: skip
+        return {
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}",
+            "geometry_hits": cache.hits,
+            "geometry_misses": cache.misses,
+            "seconds": time.perf_counter() - started,
+        }
+    return {
+        "status": "done",
+        "error": None,
+        "run_dir": final,
+        "geometry_hits": cache.hits,
+        "geometry_misses": cache.misses,
+        "seconds": time.perf_counter() - started,
+        **res.metrics,
+    }
 
 
 def _completed(variant, runs_dir):
@@ -337,8 +384,15 @@ def _completed(variant, runs_dir):
         return None
     with open(path) as f:
         metrics = json.load(f)
-    return {"status": "done", "error": None, "run_dir": folder, "geometry_hits": 0, "geometry_misses": 0,
-            "seconds": 0.0, **metrics}  # fmt: skip
+    return {
+        "status": "done",
+        "error": None,
+        "run_dir": folder,
+        "geometry_hits": 0,
+        "geometry_misses": 0,
+        "seconds": 0.0,
+        **metrics,
+    }
 
 
 class SweepProgress:
@@ -446,10 +500,22 @@ def run_sweep(
         table.to_csv(tmp, index=False)
     from .results import _versions
 
-    write_text(os.path.join(output, "sweep.json"), json.dumps(
-        {"sweep": sweep.path, "base": sweep.base_path, "keys": sweep.keys, "seeds": sweep.seeds,
-         "variants": len(sweep.params), "runs": len(variants), "geometry": geometry, "versions": _versions()},
-        indent=2))  # fmt: skip
+    write_text(
+        os.path.join(output, "sweep.json"),
+        json.dumps(
+            {
+                "sweep": sweep.path,
+                "base": sweep.base_path,
+                "keys": sweep.keys,
+                "seeds": sweep.seeds,
+                "variants": len(sweep.params),
+                "runs": len(variants),
+                "geometry": geometry,
+                "versions": _versions(),
+            },
+            indent=2,
+        ),
+    )
     return table
 
 
@@ -461,9 +527,18 @@ def _table(sweep, variants, records):
         rec = records.get(v.hash, {"status": "not run"})
         row = {"variant": v.index, "seed": v.seed}
         row.update({k: v.params.get(k, base_value[k]) for k in sweep.keys})
-        row.update({"status": rec.get("status"), "ran": rec.get("ran", False), "error": rec.get("error"),
-                    "hash": v.hash[:16], "run_dir": rec.get("run_dir"), "seconds": rec.get("seconds"),
-                    "geometry_hits": rec.get("geometry_hits"), "geometry_misses": rec.get("geometry_misses")})  # fmt: skip
+        row.update(
+            {
+                "status": rec.get("status"),
+                "ran": rec.get("ran", False),
+                "error": rec.get("error"),
+                "hash": v.hash[:16],
+                "run_dir": rec.get("run_dir"),
+                "seconds": rec.get("seconds"),
+                "geometry_hits": rec.get("geometry_hits"),
+                "geometry_misses": rec.get("geometry_misses"),
+            }
+        )
         row.update({k: val for k, val in rec.items() if k not in row and k not in ("ran",)})
         rows.append(row)
     table = pd.DataFrame(rows)

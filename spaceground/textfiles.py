@@ -22,8 +22,10 @@ def read_text_file(path, what) -> str:
         if os.path.isdir(path):
             raise InputError(f"{path}: is a folder; give the {what} file")
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {size / 1e6:.1f} MB; a {what} file is at most {MAX_FILE_BYTES / 1e6:g} MB "
-                             "(is it the file you meant?)")  # fmt: skip
+            raise InputError(
+                f"{path}: {size / 1e6:.1f} MB; a {what} file is at most {MAX_FILE_BYTES / 1e6:g} MB "
+                "(is it the file you meant?)"
+            )
         with open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
@@ -42,8 +44,9 @@ def decode_utf8(data: bytes, path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
-                         "save it as UTF-8") from None  # fmt: skip
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); save it as UTF-8"
+        ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(f"{path}, line {line}: a NUL character; this is not a text file")

@@ -18,9 +18,18 @@ import numpy as np
 import pandas as pd
 
 CAPTURE_COLUMNS = [
-    "capture_id", "time_s", "sat", "workload", "target", "raw_bytes", "product_bytes", "compute_top",
-    "deadline_s", "value", "onboard_allowed",
-]  # fmt: skip
+    "capture_id",
+    "time_s",
+    "sat",
+    "workload",
+    "target",
+    "raw_bytes",
+    "product_bytes",
+    "compute_top",
+    "deadline_s",
+    "value",
+    "onboard_allowed",
+]
 CLOUD_COLUMN = "cloudy"
 
 

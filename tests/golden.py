@@ -17,8 +17,13 @@ import pandas as pd
 from spaceground.results import TABLES
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "golden_tables.json")
-SCENARIOS = ["quickstart", "east-data-west-computing", "metro-1ms-latency-circle", "space-computing-constellation",
-             "energy-constrained-region"]  # fmt: skip
+SCENARIOS = [
+    "quickstart",
+    "east-data-west-computing",
+    "metro-1ms-latency-circle",
+    "space-computing-constellation",
+    "energy-constrained-region",
+]
 
 
 def table_hash(df: pd.DataFrame) -> str:
@@ -47,5 +52,8 @@ def differences(scenario, policy, hashes, golden=None) -> list:
     want = golden.get(scenario, {}).get(policy)
     if want is None:
         return [f"{scenario} x {policy}: no golden hashes; run tests/data/make_golden.py"]
-    return [f"{scenario} x {policy}: table {name} changed ({want.get(name)} -> {h})"
-            for name, h in hashes.items() if want.get(name) != h]  # fmt: skip
+    return [
+        f"{scenario} x {policy}: table {name} changed ({want.get(name)} -> {h})"
+        for name, h in hashes.items()
+        if want.get(name) != h
+    ]

@@ -21,13 +21,27 @@ def test_contacts_csv_has_the_documented_columns_and_times(tmp_path, capsys):
     assert main(["contacts", *ARGS, "--stations", "SVALBARD", "KIRUNA", "-o", str(out)]) == 0
     df = pd.read_csv(out)
     assert list(df.columns) == [
-        "satellite", "norad_id", "station", "aos_utc", "tca_utc", "los_utc", "duration_s",
-        "max_elevation_deg", "aos_azimuth_deg", "los_azimuth_deg", "clipped",
-    ]  # fmt: skip
+        "satellite",
+        "norad_id",
+        "station",
+        "aos_utc",
+        "tca_utc",
+        "los_utc",
+        "duration_s",
+        "max_elevation_deg",
+        "aos_azimuth_deg",
+        "los_azimuth_deg",
+        "clipped",
+    ]
     for col in ("aos_utc", "tca_utc", "los_utc"):
         assert df[col].map(lambda s: bool(ISO_MS_Z.match(s))).all()
-    api = contact_windows(EO_TLE, select=["SENTINEL-2*", "LANDSAT 9"], start="2025-10-03T12:00:00Z", hours=12,
-                          stations=["SVALBARD", "KIRUNA"])  # fmt: skip
+    api = contact_windows(
+        EO_TLE,
+        select=["SENTINEL-2*", "LANDSAT 9"],
+        start="2025-10-03T12:00:00Z",
+        hours=12,
+        stations=["SVALBARD", "KIRUNA"],
+    )
     assert len(api) == len(df)
     assert (pd.to_datetime(df.aos_utc) - api.aos_utc).abs().max() <= pd.Timedelta(microseconds=500)
     printed = capsys.readouterr().out
@@ -95,10 +109,26 @@ def test_corrupt_tle_file_names_file_and_line(tmp_path, capsys):
 
 def test_console_script_runs_as_a_module():
     result = subprocess.run(
-        [sys.executable, "-m", "spaceground.cli", "contacts", "--tle", EO_TLE, "--select", "TERRA",
-         "--stations", "SVALBARD", "--start", "2025-10-03T12:00:00Z", "--hours", "3"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "spaceground.cli",
+            "contacts",
+            "--tle",
+            EO_TLE,
+            "--select",
+            "TERRA",
+            "--stations",
+            "SVALBARD",
+            "--start",
+            "2025-10-03T12:00:00Z",
+            "--hours",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "passes of 1 satellites over 1 stations" in result.stdout
     assert "contacts: 1/1 satellites (100%)" in result.stderr
@@ -118,8 +148,14 @@ def test_installed_command_runs_the_quickstart_from_elsewhere(tmp_path):
     assert exe, "the spaceground console script is not installed next to this Python"
     scenario = os.path.join(ROOT, "scenarios", "quickstart.yaml")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([exe, "run", scenario, "-o", str(tmp_path / "run"), "--report"], capture_output=True,
-                            text=True, cwd=tmp_path, env=env, check=False)  # fmt: skip
+    result = subprocess.run(
+        [exe, "run", scenario, "-o", str(tmp_path / "run"), "--report"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "quickstart under ground-only (seed 1)" in result.stdout
     assert (tmp_path / "run" / "workloads.parquet").exists()

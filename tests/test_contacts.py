@@ -92,11 +92,17 @@ def runs_above(el, mask):
 @pytest.mark.parametrize(
     "tle, names, start, hours, station_ids, mask",
     [
-        (TRICKY_TLE, ["ISS (ZARYA)", "MOLNIYA 1-91", "JUPITER 3 (ECHOSTAR 24)"], "2024-09-15T00:00:00Z", 36,
-         ["SVALBARD", "SINGAPORE", "KASHI", "MCMURDO", "WALLOPS"], 5.0),
+        (
+            TRICKY_TLE,
+            ["ISS (ZARYA)", "MOLNIYA 1-91", "JUPITER 3 (ECHOSTAR 24)"],
+            "2024-09-15T00:00:00Z",
+            36,
+            ["SVALBARD", "SINGAPORE", "KASHI", "MCMURDO", "WALLOPS"],
+            5.0,
+        ),
         (EO_TLE, ["SENTINEL-2A", "TERRA"], "2025-10-03T12:00:00Z", 24, ["SVALBARD", "TROLL", "SANYA"], 10.0),
     ],
-)  # fmt: skip
+)
 def test_matches_brute_force_one_second_sampling(tle, names, start, hours, station_ids, mask):
     constellation = load_tle(tle).select(names)
     span = Span.from_hours(start, hours)

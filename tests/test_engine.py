@@ -156,8 +156,12 @@ def check_invariants(res, scenario_model=None):
     d = res.downlinks
     c = res.contacts
     for row in d.itertuples():
-        inside = c[(c.satellite == row.satellite) & (c.station == row.station) & (c.aos_utc <= row.start_utc + pd.Timedelta(microseconds=2))
-                   & (c.los_utc >= row.end_utc - pd.Timedelta(microseconds=2))]  # fmt: skip
+        inside = c[
+            (c.satellite == row.satellite)
+            & (c.station == row.station)
+            & (c.aos_utc <= row.start_utc + pd.Timedelta(microseconds=2))
+            & (c.los_utc >= row.end_utc - pd.Timedelta(microseconds=2))
+        ]
         assert len(inside) >= 1, f"downlink outside a window: {row}"
     for _, grp in d.groupby("satellite"):
         grp = grp.sort_values("start_utc")
@@ -212,8 +216,11 @@ def max_concurrent(starts, ends):
 
 
 def test_invariants_on_the_quickstart_under_both_baselines():
-    loaded = parse_scenario(open(os.path.join(ROOT, "scenarios", "quickstart.yaml")).read(),
-                            os.path.join(ROOT, "scenarios", "quickstart.yaml"), os.path.join(ROOT, "scenarios"))  # fmt: skip
+    loaded = parse_scenario(
+        open(os.path.join(ROOT, "scenarios", "quickstart.yaml")).read(),
+        os.path.join(ROOT, "scenarios", "quickstart.yaml"),
+        os.path.join(ROOT, "scenarios"),
+    )
     model, inputs = prepare(loaded)
     from spaceground.results import build_results
 
@@ -337,8 +344,10 @@ def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
     # random. Preemptive earliest deadline first: a job due first that is queued while another runs starts
     # at once, and the one it stopped finishes after it, with all its work (busy energy = its compute time).
     hw = "solar_w: 500, battery_wh: 5000, compute_tops: 1, compute_busy_w: 10"
-    extra = ("  - {name: quick, trigger: {rate_per_sat_per_h: 3}, daylight_only: false, raw_mb: 600, product_mb: 6,\n"
-             "      compute_top: 600, deadline_min: 120}")  # fmt: skip
+    extra = (
+        "  - {name: quick, trigger: {rate_per_sat_per_h: 3}, daylight_only: false, raw_mb: 600, product_mb: 6,\n"
+        "      compute_top: 600, deadline_min: 120}"
+    )
     res = run_scenario(tiny("tests.policies_for_tests:EarliestDeadlineFirst", hardware=hw, extra=extra))
     w = res.workloads[res.workloads.onboard_end_utc.notna()]
     run_s = {"scene": 3000.0, "quick": 600.0}
@@ -366,28 +375,69 @@ def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
 
 
 def _sat_view(**kw):
-    base = dict(index=0, name="S", energy_j=2e5, battery_j=2.9e5, reserve_j=1.7e5, sunlit_fraction=1.0,
-                storage_free_bytes=1e11, compute_backlog_s=0.0, downlink_backlog_bytes=0.0, next_contact_s=100.0,
-                contact_capacity_bytes=1e10)  # fmt: skip
+    base = dict(
+        index=0,
+        name="S",
+        energy_j=2e5,
+        battery_j=2.9e5,
+        reserve_j=1.7e5,
+        sunlit_fraction=1.0,
+        storage_free_bytes=1e11,
+        compute_backlog_s=0.0,
+        downlink_backlog_bytes=0.0,
+        next_contact_s=100.0,
+        contact_capacity_bytes=1e10,
+    )
     base.update(kw)
     return SatelliteView(**base)
 
 
 def _dc(index, price, reachable=True, pue=1.3):
-    return DataCenterView(index=index, id=f"dc{index}", reachable=reachable, latency_s=0.01, bandwidth_bps=1e10,
-                          busy_servers=0, servers=1, queued=0, server_tops=1000, pue=pue, power_w_per_tops=0.65,
-                          price_cny_per_kwh=price, carbon_g_per_kwh=500)  # fmt: skip
+    return DataCenterView(
+        index=index,
+        id=f"dc{index}",
+        reachable=reachable,
+        latency_s=0.01,
+        bandwidth_bps=1e10,
+        busy_servers=0,
+        servers=1,
+        queued=0,
+        server_tops=1000,
+        pue=pue,
+        power_w_per_tops=0.65,
+        price_cny_per_kwh=price,
+        carbon_g_per_kwh=500,
+    )
 
 
 def test_baseline_policies_on_hand_built_views():
-    capture = CaptureView(now_s=0, capture_id=1, workload="w", raw_bytes=6e8, product_bytes=6e6, compute_top=3000,
-                          deadline_s=1e4, value=1, onboard_allowed=True, satellite=_sat_view(), datacenters=())  # fmt: skip
+    capture = CaptureView(
+        now_s=0,
+        capture_id=1,
+        workload="w",
+        raw_bytes=6e8,
+        product_bytes=6e6,
+        compute_top=3000,
+        deadline_s=1e4,
+        value=1,
+        onboard_allowed=True,
+        satellite=_sat_view(),
+        datacenters=(),
+    )
     assert make_policy("ground-only").on_capture(capture) == "ground"
     assert make_policy("onboard-first").on_capture(capture) == "onboard"
     no_onboard = capture.replace(onboard_allowed=False)
     assert make_policy("onboard-first").on_capture(no_onboard) == "ground"
-    arrival = ArrivalView(now_s=0, capture_id=1, station=0, raw_bytes=6e8, compute_top=3000, deadline_s=1e4, value=1,
-                          datacenters=(_dc(0, 0.8), _dc(1, 0.3, reachable=False), _dc(2, 0.5), _dc(3, 0.45, pue=1.6)))  # fmt: skip
+    arrival = ArrivalView(
+        now_s=0,
+        capture_id=1,
+        station=0,
+        raw_bytes=6e8,
+        compute_top=3000,
+        deadline_s=1e4,
+        value=1,
+        datacenters=(_dc(0, 0.8), _dc(1, 0.3, reachable=False), _dc(2, 0.5), _dc(3, 0.45, pue=1.6)),
+    )
     # 0.5 x 1.3 = 0.65 beats 0.45 x 1.6 = 0.72 and 0.8 x 1.3; dc1 is cheaper but unreachable.
     assert make_policy("ground-only").on_arrival(arrival) == 2
     with pytest.raises(Exception, match="unknown policy 'grund-only'; did you mean 'ground-only'"):
@@ -426,9 +476,21 @@ def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():
     from spaceground.engine import Records, Satellite
     from spaceground.model import SatelliteHardware
 
-    hw = SatelliteHardware(solar_w=40, battery_j=288000, initial_j=259200, reserve_j=172800, bus_w=7, capture_j=35,
-                           compute_tops=100, compute_busy_w=25, compute_idle_w=0, storage_bytes=1e11,
-                           downlink_bps=1.6e8, tx_w=20, profile="t")  # fmt: skip
+    hw = SatelliteHardware(
+        solar_w=40,
+        battery_j=288000,
+        initial_j=259200,
+        reserve_j=172800,
+        bus_w=7,
+        capture_j=35,
+        compute_tops=100,
+        compute_busy_w=25,
+        compute_idle_w=0,
+        storage_bytes=1e11,
+        downlink_bps=1.6e8,
+        tx_w=20,
+        profile="t",
+    )
     segments = (np.array([0.0, 1000.0]), np.array([1.0, 0.0]))  # sun, then shadow from 1000 s past the span end
     sat = Satellite(simpy.Environment(), 0, "S", hw, segments, Records(), end_s=2500.0)
     # In sunlight the floor holds the bus through the coming shadow, cut at the span end: 1,500 s.
@@ -441,9 +503,21 @@ def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute
     from spaceground.engine import DUTY_CYCLE_S, Records, Satellite
     from spaceground.model import SatelliteHardware
 
-    hw = SatelliteHardware(solar_w=20.0, battery_j=80 * 3600.0, initial_j=48 * 3600.0, reserve_j=48 * 3600.0, bus_w=7.0,
-                           capture_j=0.0, compute_tops=100.0, compute_busy_w=25.0, compute_idle_w=0.0,
-                           storage_bytes=1e12, downlink_bps=80e6, tx_w=20.0, profile="test")  # fmt: skip
+    hw = SatelliteHardware(
+        solar_w=20.0,
+        battery_j=80 * 3600.0,
+        initial_j=48 * 3600.0,
+        reserve_j=48 * 3600.0,
+        bus_w=7.0,
+        capture_j=0.0,
+        compute_tops=100.0,
+        compute_busy_w=25.0,
+        compute_idle_w=0.0,
+        storage_bytes=1e12,
+        downlink_bps=80e6,
+        tx_w=20.0,
+        profile="test",
+    )
     env = simpy.Environment()
     sunlit = Satellite(env, 0, "S", hw, (np.array([0.0]), np.array([1.0])), Records(), 10_000.0)
     # At the floor (the reserve: no shadow ahead), charging at 20 - 7 = 13 W; computing would drain

@@ -110,8 +110,13 @@ def test_sunlit_fraction_follows_the_intervals():
     pen = e[(e.kind == "penumbra") & (e.start_utc > umbra.end_utc - pd.Timedelta(seconds=1))].iloc[0]
     mid_umbra = umbra.start_utc + (umbra.end_utc - umbra.start_utc) / 2
     mid_pen = pen.start_utc + (pen.end_utc - pen.start_utc) / 2
-    times = [mid_umbra, pen.start_utc + pd.Timedelta(seconds=0.5), mid_pen,
-             pen.end_utc - pd.Timedelta(seconds=0.5), pen.end_utc + pd.Timedelta(seconds=60)]  # fmt: skip
+    times = [
+        mid_umbra,
+        pen.start_utc + pd.Timedelta(seconds=0.5),
+        mid_pen,
+        pen.end_utc - pd.Timedelta(seconds=0.5),
+        pen.end_utc + pd.Timedelta(seconds=60),
+    ]
     f = sunlit_fraction(constellation, times)
     s2 = f["SENTINEL-2A"].to_numpy()
     assert s2[0] == 0.0

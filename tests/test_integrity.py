@@ -48,12 +48,17 @@ def test_run_onto_an_earlier_run_is_refused_unless_overwrite_and_then_replaced_w
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".run.")]  # no temporary folder left
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p.joinpath("afile").write_text("x") and p / "afile", "is a file, not a folder"),
-    (lambda p: p.joinpath("afile").write_text("x") and p / "afile" / "run", "is a file, so no folder can be made"),
-    (lambda p: (p / "docs").mkdir() or (p / "docs" / "notes.txt").write_text("mine") and p / "docs",
-     "holds files that are not a run folder"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.joinpath("afile").write_text("x") and p / "afile", "is a file, not a folder"),
+        (lambda p: p.joinpath("afile").write_text("x") and p / "afile" / "run", "is a file, so no folder can be made"),
+        (
+            lambda p: (p / "docs").mkdir() or (p / "docs" / "notes.txt").write_text("mine") and p / "docs",
+            "holds files that are not a run folder",
+        ),
+    ],
+)
 def test_output_paths_are_checked_before_the_run(tmp_path, capsys, make, message):
     scenario = tiny_file(tmp_path)
     out = make(tmp_path)
@@ -107,10 +112,17 @@ def test_atomic_file_keeps_the_old_content_when_writing_fails(tmp_path):
     assert path.read_text() == "old" and os.listdir(tmp_path) == ["table.csv"]
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("quickstart", "quickstart"), ("../../etc/passwd", "etc_passwd"), ("/abs/path", "abs_path"),
-    ("..", "run"), ("a b\\c:d", "a_b_c_d"), (".hidden", "hidden"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("quickstart", "quickstart"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("/abs/path", "abs_path"),
+        ("..", "run"),
+        ("a b\\c:d", "a_b_c_d"),
+        (".hidden", "hidden"),
+    ],
+)
 def test_default_folder_names_are_sanitised(name, expected):
     assert safe_name(name) == expected
 
@@ -124,12 +136,15 @@ def test_a_scenario_name_with_a_path_stays_under_runs(tmp_path, monkeypatch, cap
     assert not (tmp_path.parent / "escape-ground-only-seed3").exists()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: os.remove(d / "workloads.parquet"), "workloads.parquet: missing"),
-    (lambda d: (d / "contacts.parquet").write_bytes(b"PAR1 garbage"), "contacts.parquet: not a readable Parquet"),
-    (lambda d: (d / "metrics.json").write_text("{not json"), "metrics.json: not valid JSON"),
-    (lambda d: os.remove(d / "run.json"), "not a run folder (no run.json)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: os.remove(d / "workloads.parquet"), "workloads.parquet: missing"),
+        (lambda d: (d / "contacts.parquet").write_bytes(b"PAR1 garbage"), "contacts.parquet: not a readable Parquet"),
+        (lambda d: (d / "metrics.json").write_text("{not json"), "metrics.json: not valid JSON"),
+        (lambda d: os.remove(d / "run.json"), "not a run folder (no run.json)"),
+    ],
+)
 def test_damaged_run_folders_get_a_clear_error_from_plot_report_and_czml(tmp_path, capsys, damage, message):
     out = tmp_path / "run"
     run_scenario(tiny(hours=3), output=str(out))
@@ -142,8 +157,9 @@ def test_damaged_run_folders_get_a_clear_error_from_plot_report_and_czml(tmp_pat
 
 def test_zero_captures_is_a_valid_run(tmp_path, capsys):
     # A target in the middle of the Pacific that no Sentinel-2 overflies within 80 deg of zenith in 2 h.
-    text = tiny(hours=2).text.replace("{name: Svalbard, lat_deg: 78.23, lon_deg: 15.41}",
-                                      "{name: Nowhere, lat_deg: -48.9, lon_deg: -123.4}")  # fmt: skip
+    text = tiny(hours=2).text.replace(
+        "{name: Svalbard, lat_deg: 78.23, lon_deg: 15.41}", "{name: Nowhere, lat_deg: -48.9, lon_deg: -123.4}"
+    )
     (tmp_path / "s.yaml").write_text(text)
     assert main(["run", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
@@ -157,9 +173,15 @@ def test_zero_captures_is_a_valid_run(tmp_path, capsys):
 def test_zero_captures_names_the_satellites_left_out(tmp_path, capsys):
     from spaceground.cli import run_summary
 
-    res = run_scenario(parse_scenario(tiny(hours=2).text.replace(
-        "{name: Svalbard, lat_deg: 78.23, lon_deg: 15.41}", "{name: Nowhere, lat_deg: -48.9, lon_deg: -123.4}"),
-        "s.yaml", ROOT))  # fmt: skip
+    res = run_scenario(
+        parse_scenario(
+            tiny(hours=2).text.replace(
+                "{name: Svalbard, lat_deg: 78.23, lon_deg: 15.41}", "{name: Nowhere, lat_deg: -48.9, lon_deg: -123.4}"
+            ),
+            "s.yaml",
+            ROOT,
+        )
+    )
     res.run_info["excluded_satellites"] = [{"satellite": "OLDSAT", "norad_id": 1, "reason": "decayed"}]
     text = run_summary(res)
     assert "no captures in the span" in text and "OLDSAT (NORAD 1): decayed" in text
@@ -187,8 +209,13 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
     (tmp_path / "slow.py").write_text(SLOW_POLICY)
     (tmp_path / "s.yaml").write_text(tiny("slow:Slow", hours=24).text)
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "spaceground.cli", "run", str(tmp_path / "s.yaml"), "--allow-code",
-                             "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spaceground.cli", "run", str(tmp_path / "s.yaml"), "--allow-code", "-o", str(out)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     seen = ""
     while "simulation" not in seen:  # the engine is running (its first progress line)
         line = proc.stderr.readline()
@@ -197,8 +224,9 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert err.strip().splitlines()[-1] == ("spaceground: interrupted; no run folder was written (one appears only "
-                                            "when complete)")  # fmt: skip
+    assert err.strip().splitlines()[-1] == (
+        "spaceground: interrupted; no run folder was written (one appears only when complete)"
+    )
     assert "Traceback" not in err and not out.exists()
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".run")]
 

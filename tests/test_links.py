@@ -17,8 +17,16 @@ from .test_engine import check_invariants, tiny
 
 def stepped():
     # Row 0: 100 s to 400 s at 80 Mbit/s, then 20 Mbit/s from 200 s, 0 from 300 s. Row 1: constant 10 Mbit/s.
-    return LinkWindows(["downlink", "downlink"], [0, 1], [0, 0], [100.0, 50.0], [400.0, 60.0],
-                       [100.0, 200.0, 300.0, 50.0], [80e6, 20e6, 0.0, 10e6], [0, 3, 4])  # fmt: skip
+    return LinkWindows(
+        ["downlink", "downlink"],
+        [0, 1],
+        [0, 0],
+        [100.0, 50.0],
+        [400.0, 60.0],
+        [100.0, 200.0, 300.0, 50.0],
+        [80e6, 20e6, 0.0, 10e6],
+        [0, 3, 4],
+    )
 
 
 def test_capacity_rate_and_send_time_by_hand():

@@ -22,8 +22,11 @@ DOC = open(os.path.join(ROOT, "docs", "metrics.md")).read()
 def weighted():
     """The quickstart with every objective weight set, so that net value and value delivered differ."""
     loaded = load_scenario(os.path.join(ROOT, "scenarios", "quickstart.yaml"))
-    text = loaded.text.replace("policy:\n  name: ground-only", "objective: {cost_weight_per_cny: 2.0, carbon_weight_per_kg: "
-                               "0.5, onboard_energy_weight_per_wh: 0.01}\npolicy:\n  name: lookahead")  # fmt: skip
+    text = loaded.text.replace(
+        "policy:\n  name: ground-only",
+        "objective: {cost_weight_per_cny: 2.0, carbon_weight_per_kg: "
+        "0.5, onboard_energy_weight_per_wh: 0.01}\npolicy:\n  name: lookahead",
+    )
     from spaceground.scenario import parse_scenario
 
     return parse_scenario(text, loaded.source, loaded.base_dir)
@@ -45,26 +48,37 @@ def test_each_metric_is_what_the_page_says(weighted):
     delivered = w[w.status == "delivered"]
     lat = delivered.latency_s / 60
     want = {
-        "captures": len(w), "delivered": len(delivered), "dropped": int((w.status == "dropped").sum()),
+        "captures": len(w),
+        "delivered": len(delivered),
+        "dropped": int((w.status == "dropped").sum()),
         "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink"]).sum()),
         "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
-        "processed_onboard": int(w.onboard_end_utc.notna().sum()), "processed_ground": len(jobs),
+        "processed_onboard": int(w.onboard_end_utc.notna().sum()),
+        "processed_ground": len(jobs),
         "deadline_hit_rate": w.deadline_met.sum() / len(w),
         "value_delivered": w.value[w.deadline_met].sum(),
-        "time_to_product_p50_min": np.percentile(lat, 50), "time_to_product_p90_min": np.percentile(lat, 90),
+        "time_to_product_p50_min": np.percentile(lat, 50),
+        "time_to_product_p90_min": np.percentile(lat, 90),
         "time_to_product_p99_min": np.percentile(lat, 99),
-        "captured_gb": w.raw_bytes[~refused].sum() / 1e9, "downlinked_gb": d.bytes.sum() / 1e9,
+        "captured_gb": w.raw_bytes[~refused].sum() / 1e9,
+        "downlinked_gb": d.bytes.sum() / 1e9,
         "delivered_product_gb": w.bytes_delivered.sum() / 1e9,
         "dropped_gb": w.raw_bytes[w.status == "dropped"].sum() / 1e9,
-        "energy_onboard_kwh": w.energy_onboard_j.sum() / 3.6e6, "energy_ground_kwh": jobs.energy_j.sum() / 3.6e6,
-        "cost_cny": jobs.cost_cny.sum(), "carbon_kg": jobs.carbon_g.sum() / 1000,
-        "max_depth_of_discharge": max(1 - g.soc.min() for _, g in e.groupby("satellite")), "min_soc": e.soc.min(),
+        "energy_onboard_kwh": w.energy_onboard_j.sum() / 3.6e6,
+        "energy_ground_kwh": jobs.energy_j.sum() / 3.6e6,
+        "cost_cny": jobs.cost_cny.sum(),
+        "carbon_kg": jobs.carbon_g.sum() / 1000,
+        "max_depth_of_discharge": max(1 - g.soc.min() for _, g in e.groupby("satellite")),
+        "min_soc": e.soc.min(),
         "curtailed_wh": sum(g.curtailed_wh.iloc[-1] - g.curtailed_wh.iloc[0] for _, g in e.groupby("satellite")),
         "contact_utilisation": c.bytes.sum() / c.capacity_bytes.sum(),
-    }  # fmt: skip
-    want["net_value"] = (want["value_delivered"] - ob.cost_weight_per_cny * want["cost_cny"]
-                         - ob.carbon_weight_per_kg * want["carbon_kg"]
-                         - ob.onboard_energy_weight_per_wh * w.energy_onboard_j.sum() / 3600)  # fmt: skip
+    }
+    want["net_value"] = (
+        want["value_delivered"]
+        - ob.cost_weight_per_cny * want["cost_cny"]
+        - ob.carbon_weight_per_kg * want["carbon_kg"]
+        - ob.onboard_energy_weight_per_wh * w.energy_onboard_j.sum() / 3600
+    )
     want["planned_value"] = want["executed_over_planned"] = float("nan")  # lookahead plans nothing in advance
     assert set(want) == set(m)
     for key, value in want.items():

@@ -7,9 +7,24 @@ import spaceground
 from spaceground import api
 
 PACKAGE = os.path.dirname(spaceground.__file__)
-PHYSICS = ["constants", "errors", "timebase", "frames", "orbits", "stations", "contacts",
-           "illumination", "orientation", "geometry", "power", "links", "datacenters", "workloads", "defaults",
-           "_kernels"]  # fmt: skip
+PHYSICS = [
+    "constants",
+    "errors",
+    "timebase",
+    "frames",
+    "orbits",
+    "stations",
+    "contacts",
+    "illumination",
+    "orientation",
+    "geometry",
+    "power",
+    "links",
+    "datacenters",
+    "workloads",
+    "defaults",
+    "_kernels",
+]
 FORBIDDEN_IN_PHYSICS = {"simpy", "yaml", "matplotlib", "spaceground.cli", "spaceground.api", "spaceground.engine"}
 
 

@@ -31,29 +31,60 @@ GB = 1e9
 
 
 def hardware(**kw):
-    base = dict(solar_w=40.0, battery_j=80 * 3600.0, initial_j=72 * 3600.0, reserve_j=48 * 3600.0, bus_w=7.0,
-                capture_j=0.0, compute_tops=100.0, compute_busy_w=25.0, compute_idle_w=0.0, storage_bytes=1e15,
-                downlink_bps=80e6, tx_w=20.0, profile="test")  # fmt: skip
+    base = dict(
+        solar_w=40.0,
+        battery_j=80 * 3600.0,
+        initial_j=72 * 3600.0,
+        reserve_j=48 * 3600.0,
+        bus_w=7.0,
+        capture_j=0.0,
+        compute_tops=100.0,
+        compute_busy_w=25.0,
+        compute_idle_w=0.0,
+        storage_bytes=1e15,
+        downlink_bps=80e6,
+        tx_w=20.0,
+        profile="test",
+    )
     base.update(kw)
     return SatelliteHardware(**base)
 
 
 def datacenter(ident="dc", price=0.5, carbon=500.0, tops=1000.0, servers=1):
-    return DataCenter(ident, ident, 0.0, 0.0, tops, servers, 0.65, 1.3, StepSeries.constant(price),
-                      StepSeries.constant(carbon))  # fmt: skip
+    return DataCenter(
+        ident, ident, 0.0, 0.0, tops, servers, 0.65, 1.3, StepSeries.constant(price), StepSeries.constant(carbon)
+    )
 
 
 def plan(windows, captures=(), hw=None, segments=((0.0,), (1.0,)), duration_s=10_000.0, dcs=None, **objective):
     """One satellite, one station; ``windows`` as (aos, los) at 80 Mbit/s (10 MB/s)."""
     hw = hw or hardware()
     dcs = dcs or (datacenter(),)
-    sp = SatellitePlan(0, "S", 5900.0, hw, tuple(0 for _ in windows), tuple(a for a, _ in windows),
-                       tuple(b for _, b in windows), tuple(hw.downlink_bps for _ in windows), *segments)  # fmt: skip
+    sp = SatellitePlan(
+        0,
+        "S",
+        5900.0,
+        hw,
+        tuple(0 for _ in windows),
+        tuple(a for a, _ in windows),
+        tuple(b for _, b in windows),
+        tuple(hw.downlink_bps for _ in windows),
+        *segments,
+    )
     st = GroundStation(Station("G", 0.0, 0.0, 0.0, 10.0, "G"), 1, math.inf)
     rows = [dict(zip(CAPTURE_COLUMNS, (i, *c))) for i, c in enumerate(captures)]
     caps = pd.DataFrame(rows, columns=CAPTURE_COLUMNS)
-    return Plan(duration_s, (sp,), (st,), tuple(dcs), np.full((1, len(dcs)), 10e9), np.full((1, len(dcs)), 0.001),
-                (), caps, Objective(**objective))  # fmt: skip
+    return Plan(
+        duration_s,
+        (sp,),
+        (st,),
+        tuple(dcs),
+        np.full((1, len(dcs)), 10e9),
+        np.full((1, len(dcs)), 0.001),
+        (),
+        caps,
+        Objective(**objective),
+    )
 
 
 def capture(t, raw_gb=1.0, product_gb=0.01, top=6000.0, deadline_s=5000.0, value=1.0, onboard=True):
@@ -62,22 +93,46 @@ def capture(t, raw_gb=1.0, product_gb=0.01, top=6000.0, deadline_s=5000.0, value
 
 
 def sat_view(**kw):
-    base = dict(index=0, name="S", energy_j=72 * 3600.0, battery_j=80 * 3600.0, reserve_j=48 * 3600.0,
-                sunlit_fraction=1.0, storage_free_bytes=1e15, compute_backlog_s=0.0, downlink_backlog_bytes=0.0,
-                next_contact_s=1000.0, contact_capacity_bytes=1e10, queue=(), now_s=0.0, onboard_queue=())  # fmt: skip
+    base = dict(
+        index=0,
+        name="S",
+        energy_j=72 * 3600.0,
+        battery_j=80 * 3600.0,
+        reserve_j=48 * 3600.0,
+        sunlit_fraction=1.0,
+        storage_free_bytes=1e15,
+        compute_backlog_s=0.0,
+        downlink_backlog_bytes=0.0,
+        next_contact_s=1000.0,
+        contact_capacity_bytes=1e10,
+        queue=(),
+        now_s=0.0,
+        onboard_queue=(),
+    )
     base.update(kw)
     return SatelliteView(**base)
 
 
 def dc_view(index=0, price=0.5, carbon=500.0, reachable=True, latency_s=0.001, busy=0, servers=1, queued=0):
-    return DataCenterView(index, f"dc{index}", reachable, latency_s, 10e9, busy, servers, queued, 1000.0, 1.3, 0.65,
-                          price, carbon)  # fmt: skip
+    return DataCenterView(
+        index, f"dc{index}", reachable, latency_s, 10e9, busy, servers, queued, 1000.0, 1.3, 0.65, price, carbon
+    )
 
 
 def capture_view(sat=None, now=0.0, value=1.0, deadline=5000.0, onboard=True, raw_gb=1.0, workload="w", cid=1):
-    return CaptureView(now_s=now, capture_id=cid, workload=workload, raw_bytes=raw_gb * GB, product_bytes=0.01 * GB,
-                       compute_top=6000.0, deadline_s=deadline, value=value, onboard_allowed=onboard,
-                       satellite=sat or sat_view(now_s=now), datacenters=(dc_view(reachable=False),))  # fmt: skip
+    return CaptureView(
+        now_s=now,
+        capture_id=cid,
+        workload=workload,
+        raw_bytes=raw_gb * GB,
+        product_bytes=0.01 * GB,
+        compute_top=6000.0,
+        deadline_s=deadline,
+        value=value,
+        onboard_allowed=onboard,
+        satellite=sat or sat_view(now_s=now),
+        datacenters=(dc_view(reachable=False),),
+    )
 
 
 def started(name, p, **params):
@@ -122,8 +177,7 @@ def test_onboard_estimate_lets_a_running_job_due_later_yield():
     # queued): the 10 MB product is down at 1001 s. One due first keeps the computer: done at 1060 s,
     # product at 1061 s; with 1,150 s left it would miss the window, and no other window comes.
     la = started("lookahead", plan([(1000.0, 1200.0)]))
-    for due, left, expect in ((9000.0, 1000.0, 1001.0), (1400.0, 1000.0, 1061.0),
-                              (1400.0, 1150.0, math.inf)):  # fmt: skip
+    for due, left, expect in ((9000.0, 1000.0, 1001.0), (1400.0, 1000.0, 1061.0), (1400.0, 1150.0, math.inf)):
         running = OnboardJob(9, left, due, 1.0, 0.0)
         sat = sat_view(onboard_running=running, compute_backlog_s=left)
         t, _ = la.onboard_route(capture_view(sat=sat, deadline=1500.0), sat, 0.0, 0.0)
@@ -147,12 +201,16 @@ def test_value_greedy_and_value_filter():
     # 60 s x 25 W = 1,500 J needed; only 1,000 J above the reserve.
     poor = sat_view(energy_j=48 * 3600.0 + 1000.0)
     assert vg.on_capture(capture_view(sat=poor)) == "ground"
-    queue = (QueuedItem(1, "raw", 1e9, 100.0, 1.0), QueuedItem(2, "product", 1e7, 900.0, 1.0),
-             QueuedItem(3, "raw", 1e9, 50.0, 3.0))  # fmt: skip
+    queue = (
+        QueuedItem(1, "raw", 1e9, 100.0, 1.0),
+        QueuedItem(2, "product", 1e7, 900.0, 1.0),
+        QueuedItem(3, "raw", 1e9, 50.0, 3.0),
+    )
     contact = ContactView(now_s=0.0, satellite=sat_view(), station=0, window_end_s=2000.0, rate_bps=80e6, queue=queue)
     assert vg.downlink_order(contact) == [2, 3, 1]
-    vf = started("value-filter", p._replace(workloads=(type("W", (), {"name": "w", "value": 1.0})(),)),
-                 min_value_share=0.5)  # fmt: skip
+    vf = started(
+        "value-filter", p._replace(workloads=(type("W", (), {"name": "w", "value": 1.0})(),)), min_value_share=0.5
+    )
     assert vf.on_capture(capture_view(value=0.2)) == "drop"
     assert vf.on_capture(capture_view(value=1.0)) == "onboard"
     with pytest.raises(Exception, match="min_value_share"):
@@ -174,10 +232,21 @@ def test_lookahead_routes_by_the_contact_plan():
 
 def test_green_west_prefers_carbon_within_the_deadline_and_the_fastest_otherwise():
     gw = started("green-west", plan([(1000.0, 2000.0)]), prefer="carbon")
-    dcs = (dc_view(0, price=0.3, carbon=600.0), dc_view(1, price=0.5, carbon=200.0, latency_s=0.05),
-           dc_view(2, price=0.1, carbon=100.0, reachable=False))  # fmt: skip
-    view = ArrivalView(now_s=0.0, capture_id=1, station=0, raw_bytes=1 * GB, compute_top=6000.0, deadline_s=5000.0,
-                       value=1.0, datacenters=dcs)  # fmt: skip
+    dcs = (
+        dc_view(0, price=0.3, carbon=600.0),
+        dc_view(1, price=0.5, carbon=200.0, latency_s=0.05),
+        dc_view(2, price=0.1, carbon=100.0, reachable=False),
+    )
+    view = ArrivalView(
+        now_s=0.0,
+        capture_id=1,
+        station=0,
+        raw_bytes=1 * GB,
+        compute_top=6000.0,
+        deadline_s=5000.0,
+        value=1.0,
+        datacenters=dcs,
+    )
     assert gw.on_arrival(view) == 1
     assert started("green-west", plan([(1000.0, 2000.0)]), prefer="cost").on_arrival(view) == 0
     # A deadline 5 s away: dc1's 0.05 s latency is fine, but a busy dc1 (queue) misses it; none meets it -> fastest.
@@ -354,8 +423,20 @@ def test_the_class_mix_known_from_the_scenario_by_hand():
     from spaceground.scenario import RateTrigger
 
     def spec(name, rate, value):
-        return WorkloadSpec(name, RateTrigger(rate_per_sat_per_h=rate), False, (), 2 * GB, 0.02 * GB, 12_000.0, 5400.0,
-                            value, True, 0.5, 0.1)  # fmt: skip
+        return WorkloadSpec(
+            name,
+            RateTrigger(rate_per_sat_per_h=rate),
+            False,
+            (),
+            2 * GB,
+            0.02 * GB,
+            12_000.0,
+            5400.0,
+            value,
+            True,
+            0.5,
+            0.1,
+        )
 
     hw = hardware(compute_tops=20.0, compute_busy_w=20.0, compute_idle_w=2.0)
     p = plan([(1000.0, 2000.0)], hw=hw)._replace(workloads=(spec("urgent", 3.0, 3.0), spec("routine", 9.0, 1.0)))
@@ -432,8 +513,11 @@ def _brute_force(p):
         opts = [None]
         for j, (a, b) in enumerate(zip(sp.window_aos_s, sp.window_los_s)):
             deadline = c.time_s + c.deadline_s
-            if b > c.time_s and max(a, c.time_s) + c.raw_bytes / rate + c.raw_bytes * 8 / 10e9 + 0.001 + \
-                    c.compute_top / 1000.0 <= deadline:  # fmt: skip
+            if (
+                b > c.time_s
+                and max(a, c.time_s) + c.raw_bytes / rate + c.raw_bytes * 8 / 10e9 + 0.001 + c.compute_top / 1000.0
+                <= deadline
+            ):
                 opts.append(("raw", j))
             ready = c.time_s + c.compute_top / hw.compute_tops
             if c.onboard_allowed and b > ready and max(a, ready) + c.product_bytes / rate <= deadline:
@@ -442,17 +526,23 @@ def _brute_force(p):
     best = 0.0
     budget = hw.initial_j - hw.reserve_j
     for combo in itertools.product(*options):
-        energy = sum((hw.compute_busy_w - hw.compute_idle_w) * c.compute_top / hw.compute_tops
-                     for c, o in zip(caps, combo) if o and o[0] == "onboard")  # fmt: skip
+        energy = sum(
+            (hw.compute_busy_w - hw.compute_idle_w) * c.compute_top / hw.compute_tops
+            for c, o in zip(caps, combo)
+            if o and o[0] == "onboard"
+        )
         if energy > budget + 1e-6:
             continue
         ok = True
         for j, (a, b) in enumerate(zip(sp.window_aos_s, sp.window_los_s)):
             items = sorted(
-                (c.time_s if o[0] == "raw" else c.time_s + c.compute_top / hw.compute_tops,
-                 c.raw_bytes if o[0] == "raw" else c.product_bytes)
-                for c, o in zip(caps, combo) if o and o[1] == j
-            )  # fmt: skip
+                (
+                    c.time_s if o[0] == "raw" else c.time_s + c.compute_top / hw.compute_tops,
+                    c.raw_bytes if o[0] == "raw" else c.product_bytes,
+                )
+                for c, o in zip(caps, combo)
+                if o and o[1] == j
+            )
             t = a
             for release, size in items:
                 t = max(t, release) + size / rate
@@ -464,10 +554,18 @@ def _brute_force(p):
 
 def _random_captures(seed, n=5):
     rng = np.random.default_rng(seed)
-    return [capture(float(rng.uniform(0, 2500)), raw_gb=float(rng.choice([0.5, 0.8, 1.2])),
-                    product_gb=float(rng.choice([0.05, 0.3])), top=float(rng.choice([3000, 12000])),
-                    deadline_s=float(rng.choice([1500, 4000])), value=float(rng.choice([1, 2, 3])),
-                    onboard=bool(rng.uniform() < 0.7)) for _ in range(n)]  # fmt: skip
+    return [
+        capture(
+            float(rng.uniform(0, 2500)),
+            raw_gb=float(rng.choice([0.5, 0.8, 1.2])),
+            product_gb=float(rng.choice([0.05, 0.3])),
+            top=float(rng.choice([3000, 12000])),
+            deadline_s=float(rng.choice([1500, 4000])),
+            value=float(rng.choice([1, 2, 3])),
+            onboard=bool(rng.uniform() < 0.7),
+        )
+        for _ in range(n)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -20,7 +20,16 @@ def test_the_shadow_ahead_and_the_floor_by_hand():
     # a partial shadow from 500 s still under way at the span end, 600 s (counted to the end: 100 s).
     shadows = ShadowPlan([0, 100, 110, 150, 160, 500], [1.0, 0.5, 0.0, 0.5, 1.0, 0.2], 600.0)
     assert [shadows.ahead_s(t) for t in (0.0, 99.0, 100.0, 120.0, 159.0, 160.0, 300.0, 550.0, 600.0)] == [
-        60.0, 60.0, 60.0, 40.0, 1.0, 100.0, 100.0, 50.0, 0.0]  # fmt: skip
+        60.0,
+        60.0,
+        60.0,
+        40.0,
+        1.0,
+        100.0,
+        100.0,
+        50.0,
+        0.0,
+    ]
     assert energy_floor_j(1000.0, 7.0, shadows.ahead_s(0.0)) == 1000.0 + 7.0 * 60.0
     assert FULL_SUN == 0.999 and ShadowPlan([0], [0.9989], 10.0).ahead_s(0.0) == 10.0  # 0.9989 is not full sun
 

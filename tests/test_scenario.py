@@ -45,22 +45,40 @@ def test_quickstart_is_valid_and_resolves():
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("battery_wh: 80", "batery_wh: 80", r"line LINE: satellites\.default\.batery_wh: unknown key; did you mean 'battery_wh'\?"),
+        (
+            "battery_wh: 80",
+            "batery_wh: 80",
+            r"line LINE: satellites\.default\.batery_wh: unknown key; did you mean 'battery_wh'\?",
+        ),
         ("antennas: 2", "antennas: 0", r"line LINE: stations\.0\.antennas: Input should be greater than or equal to 1"),
         ("pue: 1.15", "pue: 0.9", r"line LINE: datacenters\.1\.pue: Input should be greater than or equal to 1"),
-        ("start_utc: 2025-10-03T12:00:00Z", "start_utc: 2025-10-03T12:00:00", r"line LINE: start_utc: .* has no time zone"),
+        (
+            "start_utc: 2025-10-03T12:00:00Z",
+            "start_utc: 2025-10-03T12:00:00",
+            r"line LINE: start_utc: .* has no time zone",
+        ),
         ("duration_h: 24", "duration_h: -2", r"line LINE: duration_h: Input should be greater than 0"),
-        ("rate_per_sat_per_h: 6", "rate_per_sat_per_hour: 6",
-         r"workloads\.1\.trigger: a trigger needs .* did you mean 'rate_per_sat_per_h'\?"),
-        ("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {hourli: [1]}",
-         r"line LINE: datacenters\.1\.price_cny_per_kwh: expected a number.*did you mean 'hourly'\?"),
+        (
+            "rate_per_sat_per_h: 6",
+            "rate_per_sat_per_hour: 6",
+            r"workloads\.1\.trigger: a trigger needs .* did you mean 'rate_per_sat_per_h'\?",
+        ),
+        (
+            "price_cny_per_kwh: 0.4",
+            "price_cny_per_kwh: {hourli: [1]}",
+            r"line LINE: datacenters\.1\.price_cny_per_kwh: expected a number.*did you mean 'hourly'\?",
+        ),
         ("product_mb: 20", "product_mb: 2300", r"product_mb \(2300.0\) is larger than raw_mb \(2000.0\)"),
         ("name: quickstart\n", "", r"line LINE: name: required key is missing"),
         ("seed: 1", "seed: 2\nseed: 1", r"line LINE\+1: seed: key given twice"),
         ("  - {id: KASHI}", "  - {id: KASHI}\n  - {id: KASHI}", r"station 'KASHI' is defined twice"),
-        ("compute_busy_w: 15", "compute_busy_w: fast", r"line LINE: satellites\.profiles\.0\.compute_busy_w: Input should be a valid number"),
+        (
+            "compute_busy_w: 15",
+            "compute_busy_w: fast",
+            r"line LINE: satellites\.profiles\.0\.compute_busy_w: Input should be a valid number",
+        ),
     ],
-)  # fmt: skip
+)
 def test_model_errors_name_line_and_key(old, new, message):
     assert old in TEXT
     line = TEXT[: TEXT.index(old)].count("\n") + 1
@@ -84,8 +102,9 @@ def test_malformed_yaml_names_line_and_column():
 
 
 def test_cross_references_are_checked():
-    text = TEXT.replace("  default: {bandwidth_gbps: 10, route_factor: 1.5}",
-                        "  links:\n    - {station: KASHY, datacenter: ningxia}")  # fmt: skip
+    text = TEXT.replace(
+        "  default: {bandwidth_gbps: 10, route_factor: 1.5}", "  links:\n    - {station: KASHY, datacenter: ningxia}"
+    )
     msg = problems(text)
     assert "backhaul.links.0.station: 'KASHY' is not a station of this scenario; did you mean 'KASHI'?" in msg
     assert "station 'SVALBARD' has no backhaul link" in msg
@@ -127,8 +146,15 @@ def test_csv_and_hourly_series_resolve(tmp_path):
     (tmp_path / "carbon.csv").write_text("time_utc,g\n2025-10-03T00:00:00Z,500\n2025-10-03T18:00:00Z,300\n")
     with pytest.raises(ScenarioError, match="carbon.csv: the series ends at 2025-10-03 18:00:00"):
         resolve(parse_scenario(text.replace(", value_column: g}", ", value_column: g}"), "s.yaml", str(tmp_path)))
-    daily = resolve(parse_scenario(text.replace(", value_column: g}", ", value_column: g, repeat_h: 24}"), "s.yaml",
-                                   str(tmp_path))).datacenters[1].carbon_g_per_kwh  # fmt: skip
+    daily = (
+        resolve(
+            parse_scenario(
+                text.replace(", value_column: g}", ", value_column: g, repeat_h: 24}"), "s.yaml", str(tmp_path)
+            )
+        )
+        .datacenters[1]
+        .carbon_g_per_kwh
+    )
     assert [daily.at(h * 3600.0) for h in (0.0, 5.9, 6.5, 11.9, 12.5, 23.9)] == [500, 500, 300, 300, 500, 500]
 
 

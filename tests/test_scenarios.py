@@ -21,8 +21,12 @@ from .conftest import ROOT
 from .golden import differences, run_hashes
 from .test_engine import TINY, check_exclusivity, check_invariants
 
-SEED_SCENARIOS = ["east-data-west-computing", "metro-1ms-latency-circle", "space-computing-constellation",
-                  "energy-constrained-region"]  # fmt: skip
+SEED_SCENARIOS = [
+    "east-data-west-computing",
+    "metro-1ms-latency-circle",
+    "space-computing-constellation",
+    "energy-constrained-region",
+]
 POLICIES = available()
 
 
@@ -79,8 +83,9 @@ def test_no_policy_wins_every_metric(scenario_runs):
     m = pd.DataFrame({p: r.metrics for p, r in runs.items()}).T
     best_value = m.net_value.astype(float).idxmax()
     others = {"energy_onboard_kwh": "min", "cost_cny": "min", "max_depth_of_discharge": "min"}
-    wins = [m[c].astype(float).idxmin() == best_value or m[c].astype(float).min() == m.loc[best_value, c]
-            for c in others]  # fmt: skip
+    wins = [
+        m[c].astype(float).idxmin() == best_value or m[c].astype(float).min() == m.loc[best_value, c] for c in others
+    ]
     assert not all(wins), f"{name}: {best_value} is best on value and on {list(others)}"
     # And the co-scheduling policies beat the bent pipe on value.
     assert m.loc["lookahead", "net_value"] > m.loc["ground-only", "net_value"]
@@ -90,8 +95,9 @@ def test_data_centre_power_limits_jobs_by_hand():
     # One satellite, one data centre of 2 servers x 500 TOPS (0.5 W/TOPS x 1.5 PUE: 375 W each) whose
     # supply allows one server (400 W): the jobs never overlap though there are two servers.
     extra = ""
-    text = TINY.format(policy="ground-only", sats='"SENTINEL-2A", "SENTINEL-2B"', hours=24, antennas=2,
-                       hardware="", extra=extra)  # fmt: skip
+    text = TINY.format(
+        policy="ground-only", sats='"SENTINEL-2A", "SENTINEL-2B"', hours=24, antennas=2, hardware="", extra=extra
+    )
     text = text.replace("capacity_tops: 1000, servers: 1,", "capacity_tops: 1000, servers: 2, available_power_kw: 0.4,")
     text = text.replace("compute_top: 3000", "compute_top: 600000")
     loaded = parse_scenario(text, "power.yaml", ROOT)
@@ -116,8 +122,19 @@ def test_reseed_gives_the_captures_of_a_fresh_run_with_that_seed():
 
 def test_compare_command_writes_one_row_per_policy_and_seed(tmp_path):
     out = tmp_path / "cmp"
-    cmd = [sys.executable, "-m", "spaceground.cli", "compare", os.path.join(ROOT, "scenarios", "quickstart.yaml"),
-           "--policies", "ground-only,onboard-first,lookahead", "--seeds", "1-2", "-o", str(out)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "spaceground.cli",
+        "compare",
+        os.path.join(ROOT, "scenarios", "quickstart.yaml"),
+        "--policies",
+        "ground-only,onboard-first,lookahead",
+        "--seeds",
+        "1-2",
+        "-o",
+        str(out),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "value/bound" in proc.stdout and "lookahead" in proc.stdout
@@ -134,8 +151,14 @@ def test_compare_command_writes_one_row_per_policy_and_seed(tmp_path):
 
 def test_compare_rejects_bad_input_clearly(tmp_path):
     path = os.path.join(ROOT, "scenarios", "quickstart.yaml")
-    for args, message in ((["--policies", "lookahed"], "did you mean 'lookahead'"),
-                          (["--policies", "lookahead", "--seeds", "5-1"], "is not a seed list")):  # fmt: skip
-        proc = subprocess.run([sys.executable, "-m", "spaceground.cli", "compare", path, *args, "-o", str(tmp_path)],
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
+    for args, message in (
+        (["--policies", "lookahed"], "did you mean 'lookahead'"),
+        (["--policies", "lookahead", "--seeds", "5-1"], "is not a seed list"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "spaceground.cli", "compare", path, *args, "-o", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr

@@ -18,8 +18,16 @@ from spaceground.sweep import SweepError, build_variants, get_path, load_sweep, 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
-METRICS = ["captures", "delivered", "value_delivered", "energy_onboard_kwh", "cost_cny", "carbon_kg",
-           "time_to_product_p50_min", "deadline_hit_rate"]  # fmt: skip
+METRICS = [
+    "captures",
+    "delivered",
+    "value_delivered",
+    "energy_onboard_kwh",
+    "cost_cny",
+    "carbon_kg",
+    "time_to_product_p50_min",
+    "deadline_hit_rate",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +50,20 @@ def small_sweep(tmp_path, **extra):
     """Three battery sizes x two policies on the quickstart cut to 6 h (one geometry), plus one
     variant of 3 h (a second geometry); seeds 1 and 2."""
     extra.setdefault("base", QUICKSTART)
-    return write(tmp_path / "sweep.yaml", {
-        "name": "small",
-        "grid": {"duration_h": [6], "satellites.default.battery_wh": [40, 160], "policy.name": ["ground-only", "lookahead"]},
-        "variants": [{"duration_h": 3, "policy.name": "onboard-first"}],
-        "seeds": [1, 2], **extra,
-    })  # fmt: skip
+    return write(
+        tmp_path / "sweep.yaml",
+        {
+            "name": "small",
+            "grid": {
+                "duration_h": [6],
+                "satellites.default.battery_wh": [40, 160],
+                "policy.name": ["ground-only", "lookahead"],
+            },
+            "variants": [{"duration_h": 3, "policy.name": "onboard-first"}],
+            "seeds": [1, 2],
+            **extra,
+        },
+    )
 
 
 def test_key_paths_reach_dicts_and_list_entries():
@@ -66,10 +82,13 @@ def test_key_paths_reach_dicts_and_list_entries():
 
 
 def test_invalid_variants_are_all_reported_before_anything_runs(tmp_path):
-    path = write(tmp_path / "bad.yaml", {
-        "base": QUICKSTART,
-        "grid": {"satellites.default.battery_wh": [40, -5], "policy.name": ["ground-only", "no-such-policy"]},
-    })  # fmt: skip
+    path = write(
+        tmp_path / "bad.yaml",
+        {
+            "base": QUICKSTART,
+            "grid": {"satellites.default.battery_wh": [40, -5], "policy.name": ["ground-only", "no-such-policy"]},
+        },
+    )
     with pytest.raises(SweepError) as err:
         run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"))
     text = str(err.value)
@@ -119,8 +138,14 @@ def test_a_failing_variant_leaves_the_others_complete(tmp_path, client):
     )
     with pytest.raises(SweepError, match="add --allow-code"):  # user code runs only with consent
         run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client, progress=False)
-    table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), client=client,
-                      progress=False, allow_code=True)  # fmt: skip
+    table = run_sweep(
+        path,
+        output=str(tmp_path / "out"),
+        cache_dir=str(tmp_path / "cache"),
+        client=client,
+        progress=False,
+        allow_code=True,
+    )
     failed = table[table.status == "failed"]
     assert set(failed.variant) == {4} and len(failed) == 2
     assert failed.error.str.contains("PolicyError").all() and failed.error.str.contains("on_arrival returned 99").all()
@@ -176,8 +201,14 @@ def test_geometry_cache_hits_and_equals_a_fresh_computation(tmp_path):
 
 
 def test_sweep_and_plot_sweep_commands(tmp_path, capsys):
-    path = write(tmp_path / "s.yaml", {"base": QUICKSTART, "grid": {"duration_h": [2, 4], "policy.name": ["ground-only",
-                                       "onboard-first"]}, "seeds": "1-2"})  # fmt: skip
+    path = write(
+        tmp_path / "s.yaml",
+        {
+            "base": QUICKSTART,
+            "grid": {"duration_h": [2, 4], "policy.name": ["ground-only", "onboard-first"]},
+            "seeds": "1-2",
+        },
+    )
     out = tmp_path / "out"
     assert main(["sweep", path, "-o", str(out), "--workers", "2", "--cache", str(tmp_path / "cache")]) == 0
     text = capsys.readouterr().out
@@ -260,16 +291,29 @@ def test_a_sweep_reruns_a_variant_whose_tle_file_changed(tmp_path, client):
 
 def test_a_varied_key_that_a_profile_overrides_everywhere_is_refused(tmp_path):
     # Only Doves selected: every satellite takes battery_wh from the '3U dove' profile.
-    path = write(tmp_path / "flat.yaml", {"base": QUICKSTART, "grid": {
-        "constellation.select": [["FLOCK 4G-*"]], "satellites.default.battery_wh": [40, 160]}})  # fmt: skip
+    path = write(
+        tmp_path / "flat.yaml",
+        {
+            "base": QUICKSTART,
+            "grid": {"constellation.select": [["FLOCK 4G-*"]], "satellites.default.battery_wh": [40, 160]},
+        },
+    )
     with pytest.raises(SweepError) as err:
         build_variants(load_sweep(path))
     text = str(err.value)
     assert "satellites.default.battery_wh: its values ['160', '40'] change nothing the run uses" in text
     assert "3U dove (battery_wh: 40)" in text and "vary satellites.profiles.<name>.battery_wh instead" in text
     # With Sentinel-2 in the selection the default battery is flown by some satellite: accepted.
-    path = write(tmp_path / "ok.yaml", {"base": QUICKSTART, "grid": {
-        "constellation.select": [["FLOCK 4G-*", "SENTINEL-2A"]], "satellites.default.battery_wh": [40, 160]}})  # fmt: skip
+    path = write(
+        tmp_path / "ok.yaml",
+        {
+            "base": QUICKSTART,
+            "grid": {
+                "constellation.select": [["FLOCK 4G-*", "SENTINEL-2A"]],
+                "satellites.default.battery_wh": [40, 160],
+            },
+        },
+    )
     assert len(build_variants(load_sweep(path))) == 2
 
 
@@ -277,9 +321,13 @@ def test_the_bundled_sweep_answers_its_question():
     # Its varied battery is one the energy-scarce Doves fly: the value a policy delivers changes with it.
     path = os.path.join(ROOT, "scenarios", "sweeps", "quickstart-battery-policy.yaml")
     variants = [v for v in build_variants(load_sweep(path)) if v.seed == 1 and v.params["policy.name"] == "ground-only"]
-    values = {v.params["satellites.profiles.3U dove.battery_wh"]: run_scenario(v.loaded().with_overrides(
-        seed=1)).metrics["value_delivered"] for v in variants if v.params["satellites.profiles.3U dove.battery_wh"]
-        in (20, 80)}  # fmt: skip
+    values = {
+        v.params["satellites.profiles.3U dove.battery_wh"]: run_scenario(v.loaded().with_overrides(seed=1)).metrics[
+            "value_delivered"
+        ]
+        for v in variants
+        if v.params["satellites.profiles.3U dove.battery_wh"] in (20, 80)
+    }
     assert values[80] > values[20] + 10
 
 
@@ -304,8 +352,14 @@ class KillOnce(BasePolicy):
 def test_a_killed_worker_loses_no_completed_run(tmp_path, client):
     base = copy_scenario(tmp_path, "quickstart")
     (tmp_path / "killer.py").write_text(KILLER.format(marker=str(tmp_path / "killed")))
-    path = write(tmp_path / "s.yaml", {"base": base, "grid": {"duration_h": [2], "policy.name": [
-        "ground-only", "onboard-first", "killer:KillOnce"]}, "seeds": [1, 2]})  # fmt: skip
+    path = write(
+        tmp_path / "s.yaml",
+        {
+            "base": base,
+            "grid": {"duration_h": [2], "policy.name": ["ground-only", "onboard-first", "killer:KillOnce"]},
+            "seeds": [1, 2],
+        },
+    )
     out, cache = str(tmp_path / "out"), str(tmp_path / "cache")
     first = run_sweep(path, output=out, cache_dir=cache, client=client, progress=False, allow_code=True)
     assert (tmp_path / "killed").exists()  # a worker did die
@@ -343,10 +397,23 @@ def test_ctrl_c_ends_a_sweep_with_one_line_and_it_resumes(tmp_path):
     (tmp_path / "slow.py").write_text(SLOW)
     (tmp_path / "base.yaml").write_text(tiny("slow:Slow", hours=24).text)
     path = write(tmp_path / "s.yaml", {"base": "base.yaml", "grid": {"duration_h": [12, 24]}, "seeds": [1, 2, 3]})
-    cmd = [sys.executable, "-m", "spaceground.cli", "sweep", path, "-o", str(tmp_path / "out"), "--workers", "1",
-           "--allow-code", "--cache", str(tmp_path / "cache")]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "SLOW_POLICY_S": "2"})  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "spaceground.cli",
+        "sweep",
+        path,
+        "-o",
+        str(tmp_path / "out"),
+        "--workers",
+        "1",
+        "--allow-code",
+        "--cache",
+        str(tmp_path / "cache"),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "SLOW_POLICY_S": "2"}
+    )
     seen = ""
     while "completed" not in seen:  # a first run is complete
         line = proc.stderr.readline()
@@ -355,10 +422,17 @@ def test_ctrl_c_ends_a_sweep_with_one_line_and_it_resumes(tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
-    assert err.strip().splitlines() == ["spaceground: interrupted; every run completed so far is kept: run the same "
-                                        "command again to resume"]  # fmt: skip
+    assert err.strip().splitlines() == [
+        "spaceground: interrupted; every run completed so far is kept: run the same command again to resume"
+    ]
     kept = [d for d in os.listdir(tmp_path / "out" / "runs") if not d.startswith(".")]
     assert 1 <= len(kept) < 6
-    table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), workers=1, progress=False,
-                      allow_code=True)  # fmt: skip
+    table = run_sweep(
+        path,
+        output=str(tmp_path / "out"),
+        cache_dir=str(tmp_path / "cache"),
+        workers=1,
+        progress=False,
+        allow_code=True,
+    )
     assert (table.status == "done").all() and int((~table.ran).sum()) == len(kept)

@@ -121,8 +121,13 @@ def test_station_positions_and_look_angles_match_skyfield():
     # A point 1000 km straight up along the normal is at 90 deg; one due north on the tangent plane at 0 deg.
     el, _ = elevation_azimuth_deg(pos + 1e6 * up, pos, lat, lon)
     assert el == pytest.approx(90.0, abs=1e-9)
-    north = np.array([-np.sin(np.radians(lat)) * np.cos(np.radians(lon)),
-                      -np.sin(np.radians(lat)) * np.sin(np.radians(lon)), np.cos(np.radians(lat))])  # fmt: skip
+    north = np.array(
+        [
+            -np.sin(np.radians(lat)) * np.cos(np.radians(lon)),
+            -np.sin(np.radians(lat)) * np.sin(np.radians(lon)),
+            np.cos(np.radians(lat)),
+        ]
+    )
     el, az = elevation_azimuth_deg(pos + 1e5 * north, pos, lat, lon)
     assert el == pytest.approx(0.0, abs=1e-9) and az == pytest.approx(0.0, abs=1e-9)
 

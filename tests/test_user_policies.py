@@ -108,11 +108,18 @@ def test_only_policy_classes_and_marked_factories_are_called(folder):
     assert len(run_scenario(scenario(folder, "mine:factory"), allow_code=True).workloads)
 
 
-@pytest.mark.parametrize("policy, message", [
-    ("mine:Raises", r"on_capture\(\) \(simulation time [0-9.]+ s\): raised ZeroDivisionError: division by zero at .*mine.py, line 2[0-9]"),
-    ("mine:Exits", r"on_capture\(\) .*: the policy called sys.exit\(3\) at .*mine.py"),
-    ("mine:BadInit", r"creating it with params \[\]: raised RuntimeError: cannot start at .*mine.py"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "policy, message",
+    [
+        (
+            "mine:Raises",
+            r"on_capture\(\) \(simulation time [0-9.]+ s\): "
+            r"raised ZeroDivisionError: division by zero at .*mine.py, line 2[0-9]",
+        ),
+        ("mine:Exits", r"on_capture\(\) .*: the policy called sys.exit\(3\) at .*mine.py"),
+        ("mine:BadInit", r"creating it with params \[\]: raised RuntimeError: cannot start at .*mine.py"),
+    ],
+)
 def test_faults_in_a_user_policy_are_named_errors(folder, capsys, policy, message):
     assert main(["run", scenario(folder, policy), "--allow-code", "-o", str(folder / "r")]) == 2
     err = capsys.readouterr().err
@@ -163,8 +170,9 @@ def test_an_installed_entry_point_is_a_policy_by_name_without_more_consent(tmp_p
     # A package installed on the path that registers its policy under the group spaceground.policies.
     site = tmp_path / "site"
     (site / "greenpolicies-1.0.dist-info").mkdir(parents=True)
-    (site / "greenpolicies-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: greenpolicies\n"
-                                                                  "Version: 1.0\n")  # fmt: skip
+    (site / "greenpolicies-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: greenpolicies\nVersion: 1.0\n"
+    )
     (site / "greenpolicies-1.0.dist-info" / "entry_points.txt").write_text(
         "[spaceground.policies]\ngreen-installed = greenpolicies_mod:Green\n"
     )

@@ -25,11 +25,20 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         run = os.path.join(tmp, "quickstart")
         run_scenario(os.path.join(ROOT, "scenarios", "quickstart.yaml"), policy="lookahead", output=run)
-        plot_run(run, ["station_timeline", "satellite_timeline", "battery_storage", "where_work_ran", "ground_map"],
-                 output=HERE, formats=("png",), dpi=DPI)  # fmt: skip
+        plot_run(
+            run,
+            ["station_timeline", "satellite_timeline", "battery_storage", "where_work_ran", "ground_map"],
+            output=HERE,
+            formats=("png",),
+            dpi=DPI,
+        )
         edwc = os.path.join(tmp, "edwc")
-        compare(os.path.join(ROOT, "scenarios", "east-data-west-computing.yaml"),
-                ["ground-only", "onboard-first", "value-greedy", "lookahead", "green-west"], seeds=[1, 2], output=edwc)  # fmt: skip
+        compare(
+            os.path.join(ROOT, "scenarios", "east-data-west-computing.yaml"),
+            ["ground-only", "onboard-first", "value-greedy", "lookahead", "green-west"],
+            seeds=[1, 2],
+            output=edwc,
+        )
         plot_run(edwc, output=HERE, formats=("png",), dpi=DPI)
         region = os.path.join(tmp, "region")
         run_scenario(

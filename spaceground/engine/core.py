@@ -50,10 +50,22 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         # The parts of data-centre views that never change, per station (and for "no station": -1).
         dc_fixed = [(dc.server_tops, dc.pue, dc.power_w_per_tops) for dc in model.datacenters]
         self._dc_static = [
-            [(b, dc.id, bool(model.link_bps[a, b] > 0), float(model.link_latency_s[a, b]), float(model.link_bps[a, b]),
-              *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]
+            [
+                (
+                    b,
+                    dc.id,
+                    bool(model.link_bps[a, b] > 0),
+                    float(model.link_latency_s[a, b]),
+                    float(model.link_bps[a, b]),
+                    *dc_fixed[b],
+                    self.servers[b],
+                )
+                for b, dc in enumerate(model.datacenters)
+            ]
             for a in range(len(model.stations))
-        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]]  # fmt: skip
+        ] + [
+            [(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]
+        ]
         self.links = {}
         for a in range(len(model.stations)):
             for b in range(len(model.datacenters)):
@@ -96,15 +108,34 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         engine. ``captures``: include the run's captures (the future), for offline planners only."""
         first = np.r_[0, np.cumsum([len(w[1]) for w in inputs.windows_by_sat])].astype(int)
         sats = tuple(
-            SatellitePlan(i, s.name, s.period_s, model.hardware[i], tuple(w[0].tolist()), tuple(w[1].tolist()),
-                          tuple(w[2].tolist()), tuple(r.tolist()), tuple(seg[0].tolist()), tuple(seg[1].tolist()),
-                          inputs.links.take(np.arange(first[i], first[i + 1])))
-            for i, (s, w, r, seg) in enumerate(zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps,
-                                                   inputs.segments))
-        )  # fmt: skip
-        return Plan(model.span.duration_s, sats, model.stations, model.datacenters, _read_only(model.link_bps),
-                    _read_only(model.link_latency_s), model.workloads, inputs.captures.copy() if captures else None,
-                    model.objective)  # fmt: skip
+            SatellitePlan(
+                i,
+                s.name,
+                s.period_s,
+                model.hardware[i],
+                tuple(w[0].tolist()),
+                tuple(w[1].tolist()),
+                tuple(w[2].tolist()),
+                tuple(r.tolist()),
+                tuple(seg[0].tolist()),
+                tuple(seg[1].tolist()),
+                inputs.links.take(np.arange(first[i], first[i + 1])),
+            )
+            for i, (s, w, r, seg) in enumerate(
+                zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps, inputs.segments)
+            )
+        )
+        return Plan(
+            model.span.duration_s,
+            sats,
+            model.stations,
+            model.datacenters,
+            _read_only(model.link_bps),
+            _read_only(model.link_latency_s),
+            model.workloads,
+            inputs.captures.copy() if captures else None,
+            model.objective,
+        )
 
     # --- driver ----------------------------------------------------------------------------
     def run(self, progress=None):
@@ -128,28 +159,60 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         nxt = aos[i] if i < len(aos) else math.inf
         sat.advance()
         return SatelliteView(
-            index=sat.index, name=sat.name, energy_j=sat.energy_j, battery_j=sat.hw.battery_j,
-            reserve_j=sat.hw.reserve_j, sunlit_fraction=float(sat.fraction),
-            storage_free_bytes=sat.hw.storage_bytes - sat.storage_used, compute_backlog_s=sat.compute_backlog_s,
-            downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()), next_contact_s=nxt,
-            contact_capacity_bytes=self._remaining_capacity(sat.index, now), queue=self._queue_view(sat), now_s=now,
-            onboard_queue=tuple(sat.onboard_waiting.values()), onboard_running=sat.onboard_running, hardware=sat.hw,
-        )  # fmt: skip
+            index=sat.index,
+            name=sat.name,
+            energy_j=sat.energy_j,
+            battery_j=sat.hw.battery_j,
+            reserve_j=sat.hw.reserve_j,
+            sunlit_fraction=float(sat.fraction),
+            storage_free_bytes=sat.hw.storage_bytes - sat.storage_used,
+            compute_backlog_s=sat.compute_backlog_s,
+            downlink_backlog_bytes=sum(it["remaining"] for it in sat.downlink_queue.values()),
+            next_contact_s=nxt,
+            contact_capacity_bytes=self._remaining_capacity(sat.index, now),
+            queue=self._queue_view(sat),
+            now_s=now,
+            onboard_queue=tuple(sat.onboard_waiting.values()),
+            onboard_running=sat.onboard_running,
+            hardware=sat.hw,
+        )
 
     @staticmethod
     def _queue_view(sat):
         new = tuple.__new__
-        return tuple([new(QueuedItem, (cid, it["kind"], it["remaining"], it["deadline"], it["value"]))
-                      for cid, it in sat.downlink_queue.items()])  # fmt: skip
+        return tuple(
+            [
+                new(QueuedItem, (cid, it["kind"], it["remaining"], it["deadline"], it["value"]))
+                for cid, it in sat.downlink_queue.items()
+            ]
+        )
 
     def _dc_views(self, station=-1):
         """The data centres as seen from ``station`` (-1: from orbit, no link)."""
         new = tuple.__new__
-        return tuple([
-            new(DataCenterView, (b, ident, reachable, latency, bandwidth, pool.busy, pool.allowed, len(pool.queue), tops, pue, w_per_tops,
-                  pool.price_cny_per_kwh, pool.carbon_g_per_kwh))
-            for b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops, pool in self._dc_static[station]
-        ])  # fmt: skip
+        return tuple(
+            [
+                new(
+                    DataCenterView,
+                    (
+                        b,
+                        ident,
+                        reachable,
+                        latency,
+                        bandwidth,
+                        pool.busy,
+                        pool.allowed,
+                        len(pool.queue),
+                        tops,
+                        pue,
+                        w_per_tops,
+                        pool.price_cny_per_kwh,
+                        pool.carbon_g_per_kwh,
+                    ),
+                )
+                for b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops, pool in self._dc_static[station]
+            ]
+        )
 
     def _row(self, cid):
         return self.records.workloads[cid]

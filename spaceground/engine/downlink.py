@@ -100,8 +100,10 @@ class DownlinkMixin:
                 self.decisions += 1
                 for cid in order:
                     if cid not in queue:
-                        raise PolicyError(f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
-                                          f"which is not queued on {sat.name} (queued: {sorted(queue)})")  # fmt: skip
+                        raise PolicyError(
+                            f"policy {self.policy.policy_name!r}: downlink_order returned capture {cid!r}, "
+                            f"which is not queued on {sat.name} (queued: {sorted(queue)})"
+                        )
                 order.reverse()  # pop from the end
             while order and order[-1] not in queue:
                 order.pop()

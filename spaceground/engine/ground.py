@@ -141,14 +141,17 @@ class GroundMixin:
         rec = self.records.workloads[cid]
         now = env.now
         raw, top = rec["raw_bytes"], rec["compute_top"]
-        b = self.policy.on_arrival(_arrival_view(now, cid, s, raw, top, rec["deadline_s"], rec["value"],
-                                                 self._dc_views(s)))  # fmt: skip
+        b = self.policy.on_arrival(
+            _arrival_view(now, cid, s, raw, top, rec["deadline_s"], rec["value"], self._dc_views(s))
+        )
         self.decisions += 1
         link = self.links.get((s, b)) if type(b) is int or isinstance(b, np.integer) else None
         if link is None:
-            raise PolicyError(f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
-                              f"station {self.model.stations[s].station.station_id}; it must be the index of a "
-                              "data centre that station has a backhaul link to")  # fmt: skip
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
+                f"station {self.model.stations[s].station.station_id}; it must be the index of a "
+                "data centre that station has a backhaul link to"
+            )
         b = int(b)
         dc = self.model.datacenters[b]
         rec["datacenter"] = b

@@ -29,18 +29,42 @@ class OnboardMixin:
                 yield env.timeout(t - now)
             self._capture(*row)
 
-    def _capture(self, cid, _t, k, workload, target, raw_bytes, product_bytes, compute_top, deadline_s, value,
-                 onboard_allowed, cloudy):  # fmt: skip
+    def _capture(
+        self,
+        cid,
+        _t,
+        k,
+        workload,
+        target,
+        raw_bytes,
+        product_bytes,
+        compute_top,
+        deadline_s,
+        value,
+        onboard_allowed,
+        cloudy,
+    ):
         """One capture (the fields of :data:`_CAPTURE_FIELDS`): storage, energy, then the policy's route."""
         sat = self.sats[k]
         now = self.env.now
         deadline = now + deadline_s
         rec = self.records.workloads[cid] = {
-            "capture_id": cid, "sat": k, "workload": workload, "target": target,
-            "capture_s": now, "raw_bytes": raw_bytes, "product_bytes": product_bytes,
-            "compute_top": compute_top, "deadline_s": deadline, "value": value,
-            "cloudy": cloudy, "status": "captured", "decision": None, "drop_reason": None, "energy_onboard_j": 0.0,
-        }  # fmt: skip
+            "capture_id": cid,
+            "sat": k,
+            "workload": workload,
+            "target": target,
+            "capture_s": now,
+            "raw_bytes": raw_bytes,
+            "product_bytes": product_bytes,
+            "compute_top": compute_top,
+            "deadline_s": deadline,
+            "value": value,
+            "cloudy": cloudy,
+            "status": "captured",
+            "decision": None,
+            "drop_reason": None,
+            "energy_onboard_j": 0.0,
+        }
         sat.advance(now)
         hw = sat.hw
         if hw.capture_j > 0.0 and sat.energy_j - hw.capture_j < sat.floor_j(now):
@@ -51,16 +75,31 @@ class OnboardMixin:
             return
         sat.capture(hw.capture_j, raw_bytes)
         rec["energy_onboard_j"] = hw.capture_j
-        view = _capture_view(now, cid, self._workload_names[workload], raw_bytes, product_bytes, compute_top, deadline,
-                             value, onboard_allowed, sat.view, self._dc_views)  # fmt: skip
+        view = _capture_view(
+            now,
+            cid,
+            self._workload_names[workload],
+            raw_bytes,
+            product_bytes,
+            compute_top,
+            deadline,
+            value,
+            onboard_allowed,
+            sat.view,
+            self._dc_views,
+        )
         decision = self.policy.on_capture(view)
         self.decisions += 1
         if decision not in DECISIONS:
-            raise PolicyError(f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
-                              f"t = {now:.1f} s; on_capture must return one of {DECISIONS}")  # fmt: skip
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
+                f"t = {now:.1f} s; on_capture must return one of {DECISIONS}"
+            )
         if decision == "onboard" and not onboard_allowed:
-            raise PolicyError(f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
-                              f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)")  # fmt: skip
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
+                f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)"
+            )
         rec["decision"] = decision
         if decision == "drop":
             sat.free(raw_bytes)
@@ -76,8 +115,13 @@ class OnboardMixin:
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
         rec = self.records.workloads[cid]
-        sat.downlink_queue[cid] = {"kind": kind, "bytes": nbytes, "remaining": nbytes, "deadline": rec["deadline_s"],
-                                   "value": rec["value"]}  # fmt: skip
+        sat.downlink_queue[cid] = {
+            "kind": kind,
+            "bytes": nbytes,
+            "remaining": nbytes,
+            "deadline": rec["deadline_s"],
+            "value": rec["value"],
+        }
         sat.queue_version += 1
         rec["status"] = "queued_downlink"
         sat.data_added.fire()
@@ -156,8 +200,10 @@ class OnboardMixin:
             return next(iter(sat.onboard_waiting))
         cid = self._pick_job(self._sat_view(sat))
         if cid is not None and cid not in sat.onboard_waiting:
-            raise PolicyError(f"policy {self.policy.policy_name!r}: next_onboard_job returned {cid!r}, which is not "
-                              f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)}); return one of them, "
-                              "or None to run none now")  # fmt: skip
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r}: next_onboard_job returned {cid!r}, which is not "
+                f"waiting on {sat.name} (waiting: {sorted(sat.onboard_waiting)}); return one of them, "
+                "or None to run none now"
+            )
         self.decisions += 1
         return cid

@@ -136,9 +136,17 @@ class Satellite:
     def _record(self):
         """Write the energy and storage state; the battery must have been advanced to now."""
         self._write_energy(
-            (self.index, self.t_last, self.energy_j, self.generated_j, self.consumed_j, self.curtailed_j,
-             self.unserved_j, self.storage_used)
-        )  # fmt: skip
+            (
+                self.index,
+                self.t_last,
+                self.energy_j,
+                self.generated_j,
+                self.consumed_j,
+                self.curtailed_j,
+                self.unserved_j,
+                self.storage_used,
+            )
+        )
 
     def store(self, nbytes):
         self.advance()

@@ -114,16 +114,20 @@ def make_policy(
             return None
         path, _ = user.locate(name, base_dir or os.getcwd())
         if not allow_code:
-            raise InputError(f"policy {name!r} is code from {path}; it runs only with your consent: if you trust it, "
-                             "add --allow-code (allow_code=True in the API)")  # fmt: skip
+            raise InputError(
+                f"policy {name!r} is code from {path}; it runs only with your consent: if you trust it, "
+                "add --allow-code (allow_code=True in the API)"
+            )
         factory = user.load_callable(name, base_dir or os.getcwd())
     else:
         import difflib
 
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise InputError(f"unknown policy {name!r}{hint} (registered: {', '.join(sorted(_REGISTRY))}; "
-                         "or give module:callable for a policy file beside the scenario)")  # fmt: skip
+        raise InputError(
+            f"unknown policy {name!r}{hint} (registered: {', '.join(sorted(_REGISTRY))}; "
+            "or give module:callable for a policy file beside the scenario)"
+        )
     user.check_factory(name, factory)
     policy = user.construct(name, factory, params, time_limit_s)
     missing = [m for m in user.POLICY_METHODS if not callable(getattr(policy, m, None))]

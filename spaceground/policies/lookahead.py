@@ -88,8 +88,10 @@ class Lookahead(PlanningPolicy):
 
     def start(self, plan):
         super().start(plan)
-        self.prices = [ScarcityPrices(tl, plan.duration_s, self.history, self._live, class_mix(plan, sp, tl))
-                       for sp, tl in zip(plan.satellites, self.tl)]  # fmt: skip
+        self.prices = [
+            ScarcityPrices(tl, plan.duration_s, self.history, self._live, class_mix(plan, sp, tl))
+            for sp, tl in zip(plan.satellites, self.tl)
+        ]
         self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
 
     @staticmethod
@@ -177,8 +179,12 @@ class Lookahead(PlanningPolicy):
     def _energy_free(self, sat):
         """Is the array giving energy away now: battery nearly full (``shadow_min_soc``) in sunlight,
         with the computer idle? Then onboard work costs no energy the prices count on."""
-        return (sat.sunlit_fraction >= FULL_SUN and sat.energy_j >= self.shadow_min_soc * sat.battery_j
-                and sat.onboard_running is None and not sat.onboard_queue)  # fmt: skip
+        return (
+            sat.sunlit_fraction >= FULL_SUN
+            and sat.energy_j >= self.shadow_min_soc * sat.battery_j
+            and sat.onboard_running is None
+            and not sat.onboard_queue
+        )
 
     def urgent_job(self, sat):
         """Must the job on the computer run now? Yes if, with it and the waiting jobs that can still make
@@ -247,8 +253,15 @@ def class_mix(plan, sat_plan, timeline):
         allowed = w.onboard_allowed and hw.compute_tops > 0
         for share, value in ((1.0 - w.cloudy_fraction, w.value), (w.cloudy_fraction, w.value * w.cloudy_value)):
             if share > 0:
-                item = (value, w.raw_bytes / 1e9, w.product_bytes / 1e9,
-                        (hw.compute_busy_w - hw.compute_idle_w) * run_h, run_h, allowed, True)  # fmt: skip
+                item = (
+                    value,
+                    w.raw_bytes / 1e9,
+                    w.product_bytes / 1e9,
+                    (hw.compute_busy_w - hw.compute_idle_w) * run_h,
+                    run_h,
+                    allowed,
+                    True,
+                )
                 kinds.append((rate * share, item))
     total = sum(r for r, _ in kinds)
     if total <= 0:
@@ -293,8 +306,14 @@ class ScarcityPrices:
     def _item(self, view):
         hw = self.tl.hw
         run_h = view.compute_top / hw.compute_tops / 3600.0 if hw.compute_tops > 0 else math.inf
-        return (view.value, view.raw_bytes / 1e9, view.product_bytes / 1e9,
-                (hw.compute_busy_w - hw.compute_idle_w) * run_h, run_h, view.onboard_allowed and hw.compute_tops > 0)  # fmt: skip
+        return (
+            view.value,
+            view.raw_bytes / 1e9,
+            view.product_bytes / 1e9,
+            (hw.compute_busy_w - hw.compute_idle_w) * run_h,
+            run_h,
+            view.onboard_allowed and hw.compute_tops > 0,
+        )
 
     def observe(self, view, onboard_ok=True, ground_ok=True):
         """Add a capture to the sample, with the routes that could meet its deadline when it came."""
@@ -312,8 +331,9 @@ class ScarcityPrices:
         return v - self.price_gb * product - self.price_wh * (wh + self.tx_wh_per_gb * product) - self.price_h * h
 
     def update(self, view, sat, live_backlog_s):
-        self._price(view.now_s, sat.energy_j, sat.queue, [j for j in sat.onboard_queue if self.live(sat, j)],
-                    live_backlog_s)  # fmt: skip
+        self._price(
+            view.now_s, sat.energy_j, sat.queue, [j for j in sat.onboard_queue if self.live(sat, j)], live_backlog_s
+        )
 
     def _price(self, now, energy_j, queue, onboard_jobs, live_backlog_s):
         """Solve the LP from the state at ``now`` and keep its duals as the prices."""
@@ -335,8 +355,11 @@ class ScarcityPrices:
         # What is already on board competes with the captures to come (a better capture may take the
         # place of a queued one, which then yields): the queued items still in time, and the waiting
         # onboard jobs that can still make it; the job on the computer is committed.
-        known = [(q.value, q.remaining_bytes / 1e9, self.tx_wh_per_gb * q.remaining_bytes / 1e9, 0.0)
-                 for q in queue if q.deadline_s >= now]  # fmt: skip
+        known = [
+            (q.value, q.remaining_bytes / 1e9, self.tx_wh_per_gb * q.remaining_bytes / 1e9, 0.0)
+            for q in queue
+            if q.deadline_s >= now
+        ]
         for j in onboard_jobs:
             h = j.run_s / 3600.0
             known.append((j.value, j.product_bytes / 1e9, extra_w * h + self.tx_wh_per_gb * j.product_bytes / 1e9, h))
@@ -434,8 +457,22 @@ class _Capture:
     """What the capture rules judge: the capture, its satellite, both routes' finish time and cost, whether
     each makes the deadline, and (once priced) the routes' scores at the scarcity prices."""
 
-    __slots__ = ("view", "sat", "g_t", "g_cost", "o_t", "o_cost", "g_ok", "o_ok", "prices", "g_score", "o_score",
-                 "best", "marginal", "tie")  # fmt: skip
+    __slots__ = (
+        "view",
+        "sat",
+        "g_t",
+        "g_cost",
+        "o_t",
+        "o_cost",
+        "g_ok",
+        "o_ok",
+        "prices",
+        "g_score",
+        "o_score",
+        "best",
+        "marginal",
+        "tie",
+    )
 
     def __init__(self, view, sat, g_t, g_cost, o_t, o_cost, g_ok, o_ok):
         self.view, self.sat, self.g_t, self.g_cost, self.o_t, self.o_cost = view, sat, g_t, g_cost, o_t, o_cost
@@ -571,6 +608,18 @@ def only_route(policy, c):
     return "ground" if c.g_ok else "onboard"
 
 
-CAPTURE_RULES = (unreachable, price_routes, room_at_the_margin, worth_less_than_it_takes, share_at_the_margin,
-                 free_energy, lp_split_first, slack_rule, lp_split, best_price, contended_downlink, cheaper_route,
-                 only_route)  # fmt: skip
+CAPTURE_RULES = (
+    unreachable,
+    price_routes,
+    room_at_the_margin,
+    worth_less_than_it_takes,
+    share_at_the_margin,
+    free_energy,
+    lp_split_first,
+    slack_rule,
+    lp_split,
+    best_price,
+    contended_downlink,
+    cheaper_route,
+    only_route,
+)

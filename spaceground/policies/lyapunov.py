@@ -59,8 +59,9 @@ class Lyapunov(PlanningPolicy):
             run_s = view.compute_top / hw.compute_tops
             energy = hw.compute_busy_w * run_s / sat.battery_j
             onboard_can = sat.compute_backlog_s + run_s < left and sat.energy_j > sat.reserve_j
-            scores["onboard"] = (q * view.product_bytes / cap + c * run_s / period + z * energy
-                                 - (value if onboard_can else 0.0))  # fmt: skip
+            scores["onboard"] = (
+                q * view.product_bytes / cap + c * run_s / period + z * energy - (value if onboard_can else 0.0)
+            )
         best = min(scores, key=lambda a: (scores[a], a != "ground"))
         if best != "drop":
             return best

@@ -95,8 +95,15 @@ class _Builder:
 
         n = len(self.c)
         A = coo_array((self.vals, (self.rows, self.cols)), shape=(len(self.lb), n)).tocsr()
-        return (np.array(self.c, float), A, np.array(self.lb, float), np.array(self.ub, float),
-                np.array(self.lo, float), np.array(self.hi, float), np.array(self.integ))  # fmt: skip
+        return (
+            np.array(self.c, float),
+            A,
+            np.array(self.lb, float),
+            np.array(self.ub, float),
+            np.array(self.lo, float),
+            np.array(self.hi, float),
+            np.array(self.integ),
+        )
 
 
 def formulate(plan, captures=None) -> Formulation:
@@ -142,8 +149,10 @@ def formulate(plan, captures=None) -> Formulation:
                     if arrive > deadline:
                         continue
                     kwh = row.compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
-                    cost = (ob.cost_weight_per_cny * kwh * dc.price_cny_per_kwh.value_at(down)
-                            + ob.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh.value_at(down) / 1e3)  # fmt: skip
+                    cost = (
+                        ob.cost_weight_per_cny * kwh * dc.price_cny_per_kwh.value_at(down)
+                        + ob.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh.value_at(down) / 1e3
+                    )
                     v = B.var(-(value - cost), 0, 1, True)
                     paths.append((cid, "raw", k, j, d))
                     mine.append(v)
@@ -249,8 +258,7 @@ def formulate(plan, captures=None) -> Formulation:
             if work:
                 B.row([(p, run_s) for p, run_s, _ in work], ub=length)
             n_caps = bisect_right(cap_times, m1) - bisect_right(cap_times, m0)
-            net_wh = ((hw.solar_w * sunlit[m] - hw.bus_w - hw.compute_idle_w) * length
-                      - hw.capture_j * n_caps) / WH  # fmt: skip
+            net_wh = ((hw.solar_w * sunlit[m] - hw.bus_w - hw.compute_idle_w) * length - hw.capture_j * n_caps) / WH
             natural = min(natural + net_wh, hw.battery_j / WH)
             e = B.var(0.0, min(floor_wh[m], natural), hw.battery_j / WH)
             spill = B.var(0.0, 0.0, math.inf)
@@ -304,8 +312,13 @@ def formulate(plan, captures=None) -> Formulation:
             B.row(items, ub=cap)
 
     c, A, lb, ub, lo, hi, integ = B.build()
-    stats = {"binaries": n_bin, "variables": len(c), "constraints": len(lb), "storage_rows": n_storage,
-             "build_s": time.perf_counter() - t_start}  # fmt: skip
+    stats = {
+        "binaries": n_bin,
+        "variables": len(c),
+        "constraints": len(lb),
+        "storage_rows": n_storage,
+        "build_s": time.perf_counter() - t_start,
+    }
     return Formulation(c, A, lb, ub, lo, hi, integ, paths, len(caps), stats, compute_vars, intervals)
 
 
@@ -421,9 +434,15 @@ class MilpOptimal(PlanningPolicy):
 
     def report(self):
         s = self.solution
-        return {"planned_value": s.objective, "milp_status": s.status, "milp_objective": s.objective,
-                "milp_bound": s.bound, "milp_gap": s.gap,
-                "milp_solve_s": s.solve_s, **{f"milp_{k}": v for k, v in self.form_stats.items()}}  # fmt: skip
+        return {
+            "planned_value": s.objective,
+            "milp_status": s.status,
+            "milp_objective": s.objective,
+            "milp_bound": s.bound,
+            "milp_gap": s.gap,
+            "milp_solve_s": s.solve_s,
+            **{f"milp_{k}": v for k, v in self.form_stats.items()},
+        }
 
     def may_compute(self, sat):
         if sat.energy_j >= 0.98 * sat.battery_j:

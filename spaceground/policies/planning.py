@@ -24,8 +24,14 @@ def plan_links(sat_plan):
     them has constant rates, ``window_rate_bps``."""
     if sat_plan.links is not None:
         return sat_plan.links
-    return LinkWindows.constant("downlink", [sat_plan.index] * len(sat_plan.window_aos_s), sat_plan.window_station,
-                                sat_plan.window_aos_s, sat_plan.window_los_s, sat_plan.window_rate_bps)  # fmt: skip
+    return LinkWindows.constant(
+        "downlink",
+        [sat_plan.index] * len(sat_plan.window_aos_s),
+        sat_plan.window_station,
+        sat_plan.window_aos_s,
+        sat_plan.window_los_s,
+        sat_plan.window_rate_bps,
+    )
 
 
 class SatelliteTimeline:
@@ -44,8 +50,9 @@ class SatelliteTimeline:
         starts, ends, rates, stations = [], [], [], []
         for a, b in zip(cuts[:-1], cuts[1:]):
             best, station = 0.0, -1
-            for w, (st, aos, los) in enumerate(zip(sat_plan.window_station, sat_plan.window_aos_s,
-                                                   sat_plan.window_los_s)):  # fmt: skip
+            for w, (st, aos, los) in enumerate(
+                zip(sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s)
+            ):
                 rate = links.rate_at(w, a) if aos <= a and los >= b else 0.0
                 if rate > best:
                     best, station = rate, st
@@ -309,8 +316,9 @@ class PlanningPolicy(BasePolicy):
     def _dc_from(self, station, dc):
         """A data-centre view as seen from ``station`` (links from the plan, state from ``dc``)."""
         bps = float(self.plan.link_bps[station, dc.index])
-        return dc._replace(reachable=bps > 0, latency_s=float(self.plan.link_latency_s[station, dc.index]),
-                           bandwidth_bps=bps)  # fmt: skip
+        return dc._replace(
+            reachable=bps > 0, latency_s=float(self.plan.link_latency_s[station, dc.index]), bandwidth_bps=bps
+        )
 
     def downlink_end(self, view, sat, nbytes, release_s, deadline_s):
         """When an item of ``nbytes`` ready at ``release_s`` would be down among the queued items
@@ -369,8 +377,9 @@ class PlanningPolicy(BasePolicy):
         running = max(0.0, sat.compute_backlog_s - waiting)
         if sat.onboard_running is not None and sat.onboard_running.deadline_s > view.deadline_s:
             running = 0.0
-        ahead_s = running + sum(j.run_s for j in sat.onboard_queue
-                                if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s)  # fmt: skip
+        ahead_s = running + sum(
+            j.run_s for j in sat.onboard_queue if view.now_s + j.run_s <= j.deadline_s <= view.deadline_s
+        )
         # The transmitter's energy for what is queued comes first (see radio_energy_first).
         tx_j = self.radio_due_j(sat, view.now_s, view.deadline_s)
         shadow_min_j = self.shadow_min_soc * hw.battery_j
@@ -424,8 +433,10 @@ class PlanningPolicy(BasePolicy):
         t_down, station = tl.time_to_send(now, view.raw_bytes)
         ground = False
         if math.isfinite(t_down):
-            ground = any(ground_finish_s(t_down, view.raw_bytes, view.compute_top, self._dc_from(station, dc)) <= deadline
-                         for dc in view.datacenters)  # fmt: skip
+            ground = any(
+                ground_finish_s(t_down, view.raw_bytes, view.compute_top, self._dc_from(station, dc)) <= deadline
+                for dc in view.datacenters
+            )
         onboard = False
         if view.onboard_allowed and hw.compute_tops > 0:
             t_c = sunlit_time_after(tl, now, view.compute_top / hw.compute_tops)
@@ -478,8 +489,11 @@ class PlanningPolicy(BasePolicy):
             # (a job nearly done is worth finishing before bytes of little value go down).
             job_j = (hw.compute_busy_w - hw.compute_idle_w) * job.run_s + hw.tx_w * job.product_bytes / rate
             per_j = job.value / max(job_j, 1e-9)
-            backlog = sum(q.remaining_bytes for q in sat.queue
-                          if q.deadline_s >= now and q.value * rate > per_j * hw.tx_w * q.remaining_bytes)  # fmt: skip
+            backlog = sum(
+                q.remaining_bytes
+                for q in sat.queue
+                if q.deadline_s >= now and q.value * rate > per_j * hw.tx_w * q.remaining_bytes
+            )
         tx_s = min(los - aos, backlog / rate) if rate > 0 else 0.0
         need = hw.tx_w * tx_s + 3 * hw.capture_j
         # A job that runs on draws through the transmission too: count the computer until the queued

@@ -74,9 +74,11 @@ def locate(name, base_dir):
         raise InputError(f"policy {name!r}: after the colon give the name of a class or factory in the module")
     path = _module_file(module, base_dir)
     if path is None:
-        raise InputError(f"policy {name!r}: no file {module.replace('.', os.sep)}.py beside the scenario (in {base_dir}); "
-                         "save the policy there, or install a package that registers it under the entry-point group "
-                         f"{ENTRY_POINT_GROUP!r}")  # fmt: skip
+        raise InputError(
+            f"policy {name!r}: no file {module.replace('.', os.sep)}.py beside the scenario (in {base_dir}); "
+            "save the policy there, or install a package that registers it under the entry-point group "
+            f"{ENTRY_POINT_GROUP!r}"
+        )
     return path, attr
 
 
@@ -96,9 +98,13 @@ def check_source(name, base_dir):
     for node in tree.body:
         if not isinstance(node, kinds):
             continue
-        names = ({node.name} if isinstance(node, ast.ClassDef | ast.FunctionDef)
-                 else {t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)}
-                 if not isinstance(node, ast.ImportFrom) else {a.asname or a.name for a in node.names})  # fmt: skip
+        names = (
+            {node.name}
+            if isinstance(node, ast.ClassDef | ast.FunctionDef)
+            else {t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)}
+            if not isinstance(node, ast.ImportFrom)
+            else {a.asname or a.name for a in node.names}
+        )
         if attr in names:
             return path
     raise InputError(f"policy {name!r}: {path} defines no {attr!r} at its top level")
@@ -128,13 +134,17 @@ def check_factory(name, factory):
     if isinstance(factory, type):
         missing = [m for m in POLICY_METHODS if not callable(getattr(factory, m, None))]
         if missing:
-            raise InputError(f"policy {name!r} is a class without {', '.join(missing)}; subclass "
-                             "spaceground.policies.BasePolicy (see docs/policies.md)")  # fmt: skip
+            raise InputError(
+                f"policy {name!r} is a class without {', '.join(missing)}; subclass "
+                "spaceground.policies.BasePolicy (see docs/policies.md)"
+            )
         return
     if callable(factory) and getattr(factory, "__spaceground_policy_factory__", False):
         return
-    raise InputError(f"policy {name!r} is not a policy class or factory; name a class with on_capture, on_arrival and "
-                     "downlink_order, or a function decorated with @spaceground.policies.policy_factory")  # fmt: skip
+    raise InputError(
+        f"policy {name!r} is not a policy class or factory; name a class with on_capture, on_arrival and "
+        "downlink_order, or a function decorated with @spaceground.policies.policy_factory"
+    )
 
 
 def construct(name, factory, params, time_limit_s):
@@ -179,13 +189,17 @@ class _guard:
 
         when = f" (simulation time {self.now_s:.1f} s)" if self.now_s is not None else ""
         if issubclass(kind, PolicyTimeout):
-            raise PolicyError(f"{self.what}{when}: no answer within the time limit of {self.limit:g} s{_where(tb)}; "
-                              "make the call faster or raise policy.time_limit_s") from None  # fmt: skip
+            raise PolicyError(
+                f"{self.what}{when}: no answer within the time limit of {self.limit:g} s{_where(tb)}; "
+                "make the call faster or raise policy.time_limit_s"
+            ) from None
         if issubclass(kind, KeyboardInterrupt) or issubclass(kind, InputError):
             return False
         if issubclass(kind, SystemExit):
-            raise PolicyError(f"{self.what}{when}: the policy called sys.exit({exc.code!r}){_where(tb)}; a policy "
-                              "returns a decision, it does not end the run") from None  # fmt: skip
+            raise PolicyError(
+                f"{self.what}{when}: the policy called sys.exit({exc.code!r}){_where(tb)}; a policy "
+                "returns a decision, it does not end the run"
+            ) from None
         if issubclass(kind, Exception):
             raise PolicyError(f"{self.what}{when}: raised {kind.__name__}: {exc}{_where(tb)}") from None
         return False

@@ -114,8 +114,19 @@ class CaptureView(_View):
     (tuple of :class:`DataCenterView`, none reachable from a satellite: ``reachable`` is False).
     """
 
-    _fields = ("now_s", "capture_id", "workload", "raw_bytes", "product_bytes", "compute_top", "deadline_s", "value",
-               "onboard_allowed", "satellite", "datacenters")  # fmt: skip
+    _fields = (
+        "now_s",
+        "capture_id",
+        "workload",
+        "raw_bytes",
+        "product_bytes",
+        "compute_top",
+        "deadline_s",
+        "value",
+        "onboard_allowed",
+        "satellite",
+        "datacenters",
+    )
 
 
 @_fields_of
@@ -182,26 +193,71 @@ class Plan(NamedTuple):
 _new, _adopt = object.__new__, object.__setattr__
 
 
-def _capture_view(now_s, capture_id, workload, raw_bytes, product_bytes, compute_top, deadline_s, value,
-                  onboard_allowed, satellite, datacenters):  # fmt: skip
+def _capture_view(
+    now_s,
+    capture_id,
+    workload,
+    raw_bytes,
+    product_bytes,
+    compute_top,
+    deadline_s,
+    value,
+    onboard_allowed,
+    satellite,
+    datacenters,
+):
     view = _new(CaptureView)
-    _adopt(view, "__dict__", {
-        "now_s": now_s, "capture_id": capture_id, "workload": workload, "raw_bytes": raw_bytes,
-        "product_bytes": product_bytes, "compute_top": compute_top, "deadline_s": deadline_s, "value": value,
-        "onboard_allowed": onboard_allowed, "satellite": satellite, "datacenters": datacenters})  # fmt: skip
+    _adopt(
+        view,
+        "__dict__",
+        {
+            "now_s": now_s,
+            "capture_id": capture_id,
+            "workload": workload,
+            "raw_bytes": raw_bytes,
+            "product_bytes": product_bytes,
+            "compute_top": compute_top,
+            "deadline_s": deadline_s,
+            "value": value,
+            "onboard_allowed": onboard_allowed,
+            "satellite": satellite,
+            "datacenters": datacenters,
+        },
+    )
     return view
 
 
 def _arrival_view(now_s, capture_id, station, raw_bytes, compute_top, deadline_s, value, datacenters):
     view = _new(ArrivalView)
-    _adopt(view, "__dict__", {
-        "now_s": now_s, "capture_id": capture_id, "station": station, "raw_bytes": raw_bytes,
-        "compute_top": compute_top, "deadline_s": deadline_s, "value": value, "datacenters": datacenters})  # fmt: skip
+    _adopt(
+        view,
+        "__dict__",
+        {
+            "now_s": now_s,
+            "capture_id": capture_id,
+            "station": station,
+            "raw_bytes": raw_bytes,
+            "compute_top": compute_top,
+            "deadline_s": deadline_s,
+            "value": value,
+            "datacenters": datacenters,
+        },
+    )
     return view
 
 
 def _contact_view(now_s, satellite, station, window_end_s, rate_bps, queue):
     view = _new(ContactView)
-    _adopt(view, "__dict__", {"now_s": now_s, "satellite": satellite, "station": station, "window_end_s": window_end_s,
-                              "rate_bps": rate_bps, "queue": queue})  # fmt: skip
+    _adopt(
+        view,
+        "__dict__",
+        {
+            "now_s": now_s,
+            "satellite": satellite,
+            "station": station,
+            "window_end_s": window_end_s,
+            "rate_bps": rate_bps,
+            "queue": queue,
+        },
+    )
     return view
