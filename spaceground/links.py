@@ -103,6 +103,11 @@ class LinkWindows:
     def __len__(self):
         return len(self.start_s)
 
+    def first_rows(self, n_senders) -> np.ndarray:
+        """Where each sender's rows begin, for a table whose rows are grouped by sender in ascending order
+        (as the run's downlink table is): sender ``k``'s rows are ``first[k]`` to ``first[k + 1]``."""
+        return np.searchsorted(self.sender, np.arange(n_senders + 1))
+
     def take(self, rows):
         """The windows ``rows`` (in that order) as a table of their own."""
         rows = np.asarray(rows, dtype=np.int64)

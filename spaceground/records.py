@@ -7,21 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .workloads import CAPTURE_COLUMNS, CLOUD_COLUMN
+
 # The capture table's columns, in the order the engine reads them.
-_CAPTURE_FIELDS = (
-    "capture_id",
-    "time_s",
-    "sat",
-    "workload",
-    "target",
-    "raw_bytes",
-    "product_bytes",
-    "compute_top",
-    "deadline_s",
-    "value",
-    "onboard_allowed",
-    "cloudy",
-)
+_CAPTURE_FIELDS = (*CAPTURE_COLUMNS, CLOUD_COLUMN)
 
 # Why the engine itself refuses a capture (a policy's drops carry the policy's own reason).
 DROP_BATTERY = "battery: imaging would take it below the floor (reserve plus the bus through the shadow ahead)"

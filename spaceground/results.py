@@ -287,19 +287,18 @@ def _contacts_table(model, inputs, records, names, st_ids):
         u = used.setdefault((sat, window), [0.0, 0.0])
         u[0] += t1 - t0
         u[1] += nbytes
-    sat = np.concatenate([np.full(len(w[1]), i) for i, w in enumerate(inputs.windows_by_sat)] + [np.zeros(0, int)])
-    window = np.concatenate([np.arange(len(w[1])) for w in inputs.windows_by_sat] + [np.zeros(0, int)])
-    station = np.concatenate([w[0] for w in inputs.windows_by_sat] + [np.zeros(0, int)]).astype(int)
-    aos = np.concatenate([w[1] for w in inputs.windows_by_sat] + [np.zeros(0)])
-    los = np.concatenate([w[2] for w in inputs.windows_by_sat] + [np.zeros(0)])
+    # One row per window of the link table (grouped by satellite, by start within each).
+    links = inputs.links
+    sat, station = links.sender.astype(int), links.receiver.astype(int)
+    aos, los = links.start_s, links.end_s
     used_s, used_bytes = np.zeros(len(aos)), np.zeros(len(aos))
     if used:
-        offset = np.cumsum([0] + [len(w[1]) for w in inputs.windows_by_sat])
+        offset = links.first_rows(len(inputs.windows_by_sat))
         keys = np.array(list(used.keys()), dtype=int)
         vals = np.array(list(used.values()), dtype=float)
         at = offset[keys[:, 0]] + keys[:, 1]
         used_s[at], used_bytes[at] = vals[:, 0], vals[:, 1]
-    capacity = inputs.links.capacity_bytes()  # the rows are the same windows, in the same order
+    capacity = links.capacity_bytes()
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
     names_arr, st_arr = np.asarray(names, dtype=object), np.asarray(st_ids, dtype=object)

@@ -82,7 +82,7 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         # The downlink windows' table (spaceground.links.LinkWindows) is the only place a rate is read; a
         # satellite's window w is its row first_row[k] + w.
         self.link_windows = lw = inputs.links
-        self._first_row = np.r_[0, np.cumsum([len(w[1]) for w in self.windows])].astype(int).tolist()
+        self._first_row = lw.first_rows(len(self.windows)).tolist()
         self._suffix = []  # bytes of all windows starting at or after index i (summed from the last one)
         capacity = lw.capacity_bytes()
         for k in range(len(self.windows)):
@@ -106,7 +106,7 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
         cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
         engine. ``captures``: include the run's captures (the future), for offline planners only."""
-        first = np.r_[0, np.cumsum([len(w[1]) for w in inputs.windows_by_sat])].astype(int)
+        first = inputs.links.first_rows(len(inputs.windows_by_sat))
         sats = tuple(
             SatellitePlan(
                 i,
