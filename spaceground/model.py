@@ -19,7 +19,7 @@ from .datacenters import StepSeries
 from .errors import InputError, SelectionError
 from .links import fibre_latency_s, great_circle_km
 from .orbits import Constellation, load_tle
-from .scenario import CsvSeries, Hardware, HourlyProfile, RateTrigger
+from .scenario import CsvSeries, Hardware, HourlyProfile
 from .stations import Station, default_catalogue
 from .timebase import Span
 
@@ -308,14 +308,14 @@ def resolve(loaded) -> Model:
     for i, w in enumerate(workloads):
         if w.satellites and not any(_matches(s, w.satellites) for s in constellation):
             raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite")
-        if isinstance(w.trigger, RateTrigger):
+        if w.rate_per_sat_per_h is not None:
             n_sats = sum(1 for s in constellation if not w.satellites or _matches(s, w.satellites))
-            expected = n_sats * sc.duration_h * w.trigger.rate_per_sat_per_h
+            expected = n_sats * sc.duration_h * w.rate_per_sat_per_h
             if expected > MAX_CAPTURES:
                 raise loaded.error(
                     ("workloads", i, "trigger", "rate_per_sat_per_h"),
                     f"about {expected:,.0f} captures expected ({n_sats} satellites x {sc.duration_h:g} h x "
-                    f"{w.trigger.rate_per_sat_per_h:g} per hour); at most {MAX_CAPTURES:,} in one run: "
+                    f"{w.rate_per_sat_per_h:g} per hour); at most {MAX_CAPTURES:,} in one run: "
                     "lower the rate, shorten the span or select fewer satellites",
                 )
     return Model(

@@ -32,7 +32,7 @@ from pydantic import (
 
 from . import defaults
 from .errors import InputError
-from .textfiles import read_text_file  # noqa: F401 - the scenario layer's readers (sweep files too) use it
+from .textfiles import nul_line, read_text_file
 
 
 class ScenarioError(InputError):
@@ -67,6 +67,13 @@ Count = Annotated[int, NoBool]
 
 
 FIRST_YEAR, LAST_YEAR = 1957, 2200  # Sputnik 1 to the end of the long-term Earth-orientation predictions
+
+
+def _outside_the_years(value):
+    return ValueError(
+        f"{value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the Earth-orientation "
+        "tables can cover"
+    )
 
 
 # --- time-varying values ------------------------------------------------------------------
@@ -343,19 +350,13 @@ class Scenario(_Model):
 
             year = re.match(r"\s*(\d{4})-\d\d-\d\d", v)
             if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
-                raise ValueError(
-                    f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
-                    "Earth-orientation tables can cover"
-                )
+                raise _outside_the_years(v)
         if ts is None or ts is pd.NaT:
             raise ValueError(f"{v!r} is not an ISO 8601 time")
         if ts.tzinfo is None:
             raise ValueError(f"{v!r} has no time zone; add Z for UTC")
         if not FIRST_YEAR <= ts.year <= LAST_YEAR:
-            raise ValueError(
-                f"{v!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} that element sets and the "
-                "Earth-orientation tables can cover"
-            )
+            raise _outside_the_years(v)
         return v
 
     @model_validator(mode="after")
@@ -398,8 +399,8 @@ def _compose_with_lines(text, source):
     """Parse YAML into plain data plus a map from key paths to line numbers."""
     import yaml
 
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+    line = nul_line(text)  # (a text given as a string has not been through read_text_file)
+    if line is not None:
         raise ScenarioError(source, [f"{source}, line {line}: a NUL character; this is not a text file"])
     loader = yaml.SafeLoader(text)
     try:

@@ -25,7 +25,7 @@ from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
 from .policies import make_policy
 from .results import Results
-from .scenario import LoadedScenario, RateTrigger, load_scenario
+from .scenario import LoadedScenario, load_scenario
 from .stations import Station
 from .workloads import capture_table, poisson_times_s
 
@@ -139,6 +139,23 @@ def _geometry(constellation, stations, span, cache, eclipses=True, progress=None
     return cache.geometry(constellation, stations, span, eclipses=eclipses, progress=progress)[0]
 
 
+def _capture_row(w_index, w, t_s, sat, target):
+    """A row of the capture table (CAPTURE_COLUMNS; the id is set by capture_table) for class ``w``."""
+    return (
+        0,
+        float(t_s),
+        int(sat),
+        w_index,
+        target,
+        w.raw_bytes,
+        w.product_bytes,
+        w.compute_top,
+        w.deadline_s,
+        w.value,
+        w.onboard_allowed,
+    )
+
+
 def _captures(model, orientation, progress=None, cache=None):
     """Capture table of every workload class (target access through ``cache`` when given)."""
     span = model.span
@@ -146,11 +163,11 @@ def _captures(model, orientation, progress=None, cache=None):
     seeds = np.random.SeedSequence(model.seed).spawn(len(model.workloads) + 1)  # the last one draws clouds
     for w_index, (w, seed) in enumerate(zip(model.workloads, seeds)):
         sats = satellites_of(model, w)
-        if isinstance(w.trigger, RateTrigger):
+        if w.rate_per_sat_per_h is not None:
             rngs = [np.random.default_rng(s) for s in seed.spawn(len(model.constellation))]
             times, owner = [], []
             for i in sats:
-                t = poisson_times_s(rngs[i], w.trigger.rate_per_sat_per_h / 3600.0, span.duration_s)
+                t = poisson_times_s(rngs[i], w.rate_per_sat_per_h / 3600.0, span.duration_s)
                 times.append(t)
                 owner.append(np.full(t.size, i))
             t = np.concatenate(times) if times else np.zeros(0)
@@ -161,22 +178,7 @@ def _captures(model, orientation, progress=None, cache=None):
                 sun = SunTable(span, orientation)(t)
                 lit = np.einsum("ij,ij->i", r, sun) > 0.0  # the Sun is above the sub-satellite point's horizon
                 t, owner = t[lit], owner[lit]
-            for ti, oi in zip(t, owner):
-                rows.append(
-                    (
-                        0,
-                        float(ti),
-                        int(oi),
-                        w_index,
-                        "",
-                        w.raw_bytes,
-                        w.product_bytes,
-                        w.compute_top,
-                        w.deadline_s,
-                        w.value,
-                        w.onboard_allowed,
-                    )
-                )
+            rows += [_capture_row(w_index, w, ti, oi, "") for ti, oi in zip(t, owner)]
         else:
             targets = [
                 Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, w.trigger.min_elevation_deg, tg.name)
@@ -199,22 +201,7 @@ def _captures(model, orientation, progress=None, cache=None):
                 lon = np.array([targets[q].lon_deg for q in k])
                 lit = sun_elevation_deg(span, t, lat, lon) > 0.0
                 t, owner, k = t[lit], owner[lit], k[lit]
-            for ti, oi, ki in zip(t, owner, k):
-                rows.append(
-                    (
-                        0,
-                        float(ti),
-                        int(oi),
-                        w_index,
-                        targets[ki].name,
-                        w.raw_bytes,
-                        w.product_bytes,
-                        w.compute_top,
-                        w.deadline_s,
-                        w.value,
-                        w.onboard_allowed,
-                    )
-                )
+            rows += [_capture_row(w_index, w, ti, oi, targets[ki].name) for ti, oi, ki in zip(t, owner, k)]
     return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))
 
 

@@ -45,7 +45,8 @@ import pandas as pd
 from .atomic import atomic_path, write_text
 from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
-from .scenario import read_text_file, read_yaml, write_yaml
+from .scenario import read_yaml, write_yaml
+from .textfiles import read_text_file
 
 MAX_RUNS = 100_000  # runs in one sweep (variants x seeds); more is not a study one means to start at once
 SWEEP_KEYS = ("name", "description", "base", "grid", "variants", "seeds")

@@ -47,7 +47,13 @@ def decode_utf8(data: bytes, path) -> str:
         raise InputError(
             f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); save it as UTF-8"
         ) from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+    line = nul_line(text)
+    if line is not None:
         raise InputError(f"{path}, line {line}: a NUL character; this is not a text file")
     return text
+
+
+def nul_line(text):
+    """The line of the first NUL character of ``text`` (no text file has one), or None."""
+    at = text.find("\x00")
+    return None if at < 0 else text.count("\n", 0, at) + 1

@@ -94,20 +94,21 @@ def check_source(name, base_dir):
         raise InputError(
             f"policy {name!r}: {path}{f', line {line}' if line else ''}: not valid Python ({exc})"
         ) from None
-    kinds = (ast.ClassDef, ast.FunctionDef, ast.Assign, ast.ImportFrom, ast.AnnAssign)
-    for node in tree.body:
-        if not isinstance(node, kinds):
-            continue
-        names = (
-            {node.name}
-            if isinstance(node, ast.ClassDef | ast.FunctionDef)
-            else {t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)}
-            if not isinstance(node, ast.ImportFrom)
-            else {a.asname or a.name for a in node.names}
-        )
-        if attr in names:
-            return path
+    if any(attr in _top_level_names(node) for node in tree.body):
+        return path
     raise InputError(f"policy {name!r}: {path} defines no {attr!r} at its top level")
+
+
+def _top_level_names(node):
+    """The names a module-level statement binds: a class or function, an assignment's names, an import's."""
+    if isinstance(node, ast.ClassDef | ast.FunctionDef):
+        return {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {t.id for t in targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.ImportFrom):
+        return {a.asname or a.name for a in node.names}
+    return set()
 
 
 def load_callable(name, base_dir):
@@ -209,8 +210,6 @@ class _Timer:
     """A per-call alarm: SIGALRM in the main thread (interrupts sleeps and loops alike); elsewhere (a Dask
     worker's thread) a watchdog thread that raises PolicyTimeout in the calling thread (Python code only)."""
 
-    _installed = False
-
     @classmethod
     def start(cls, limit_s):
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
@@ -276,18 +275,16 @@ class GuardedPolicy:
         timer = _Timer.start if limit and math.isfinite(limit) else None
 
         def call(*args):
-            now = getattr(args[0], "now_s", None) if args else None
             t = timer(limit) if timer is not None else None
             try:
-                return fn(*args)
-            except BaseException as exc:  # noqa: BLE001 - turned into a named PolicyError by _guard
-                if t is not None:
-                    t.stop()
-                    t = None
+                try:
+                    return fn(*args)
+                finally:  # the limit stops with the call, before any fault of it is reported
+                    if t is not None:
+                        t.stop()
+            except BaseException:  # noqa: BLE001 - _guard turns it into a named PolicyError (Ctrl-C passes)
+                now = getattr(args[0], "now_s", None) if args else None
                 with _guard(f"policy {name!r}: {method}()", now, limit):
-                    raise exc.with_traceback(exc.__traceback__) from None
-            finally:
-                if t is not None:
-                    t.stop()
+                    raise
 
         return call
