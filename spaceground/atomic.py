@@ -22,19 +22,12 @@ RUN_MARKER = "run.json"  # a folder holding this file is a run folder (written l
 
 @contextmanager
 def atomic_file(path, mode="w", **kwargs):
-    """Open a temporary file beside ``path`` for writing; on a clean exit it replaces ``path``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, mode, **kwargs) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
+    """Open a temporary file beside ``path`` for writing; on a clean exit it is flushed to disk and replaces
+    ``path``."""
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
 
 
 @contextmanager

@@ -555,10 +555,16 @@ def _latency_of_run(res):
     return lat
 
 
-def save_figure(fig, path, dpi=150):
-    """Write a figure to ``path`` (its type from the extension), whole or not at all, and close it."""
+def write_figure(fig, path, dpi=150):
+    """Write a figure to ``path`` (its type from the extension), whole or not at all."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=os.path.splitext(path)[1][1:].lower())
+    return path
+
+
+def save_figure(fig, path, dpi=150):
+    """:func:`write_figure`, then close the figure."""
+    write_figure(fig, path, dpi)
     plt.close(fig)
     return path
 
@@ -569,12 +575,8 @@ def plot_run(folder, only=None, output=None, formats=("png", "svg"), dpi=150) ->
     os.makedirs(output, exist_ok=True)
     paths = []
     for name, fig in figures_of(folder, only).items():
-        for ext in formats:
-            path = os.path.join(output, f"{name}.{ext}")
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=ext)
-            paths.append(path)
-        plt.close(fig)  # (save_figure writes one format; a run's figures are written in several)
+        paths += [write_figure(fig, os.path.join(output, f"{name}.{ext}"), dpi) for ext in formats]
+        plt.close(fig)
     return paths
 
 
