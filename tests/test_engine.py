@@ -501,23 +501,10 @@ def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute
     import simpy
 
     from spaceground.engine import DUTY_CYCLE_S, Records, Satellite
-    from spaceground.model import SatelliteHardware
 
-    hw = SatelliteHardware(
-        solar_w=20.0,
-        battery_j=80 * 3600.0,
-        initial_j=48 * 3600.0,
-        reserve_j=48 * 3600.0,
-        bus_w=7.0,
-        capture_j=0.0,
-        compute_tops=100.0,
-        compute_busy_w=25.0,
-        compute_idle_w=0.0,
-        storage_bytes=1e12,
-        downlink_bps=80e6,
-        tx_w=20.0,
-        profile="test",
-    )
+    from .test_policies import hardware
+
+    hw = hardware(solar_w=20.0, initial_j=48 * 3600.0, storage_bytes=1e12)
     env = simpy.Environment()
     sunlit = Satellite(env, 0, "S", hw, (np.array([0.0]), np.array([1.0])), Records(), 10_000.0)
     # At the floor (the reserve: no shadow ahead), charging at 20 - 7 = 13 W; computing would drain
