@@ -103,9 +103,7 @@ def instance(regime, overload, seed):
 
     probe = parse_scenario(text(1.0), "probe.yaml", ROOT)
     model, inputs = prepare(probe)
-    contact_gb = sum(
-        float(np.sum((w[2] - w[1]) * r)) / 8e9 for w, r in zip(inputs.windows_by_sat, inputs.window_rates_bps)
-    )
+    contact_gb = float(np.sum(inputs.links.capacity_bytes())) / 1e9
     rate = overload * contact_gb / (2.0 * 24.0 * n_sats)  # captures per satellite and hour, 2 GB each
     return prepare(parse_scenario(text(rate), f"{regime}-{overload}-{seed}.yaml", ROOT))
 

@@ -1,17 +1,26 @@
 """Simulation benchmark: 200 satellites, 20 stations, 3 data centres, 24 h, > 20,000 workloads.
 
-    python bench/simulate.py
+    python bench/simulate.py [--baseline REV]
 
 Prints the wall time of each stage (resolve, geometry, illumination, workloads,
 engine, tables) and the engine's SimPy events per second beside a bare SimPy loop
 that processes the same number of events in the same run. Goals: the engine at
 least a quarter of the bare SimPy rate, the whole run under a minute.
+
+``--baseline REV`` (default ``58ad32b``, the engine before the network model of issue 16) also
+times the engine of that git revision on the same scenario in the same run: its ``spaceground``
+package is extracted with ``git archive`` into a temporary folder and run in a child process,
+alternating with this tree's engine, best of each kept; the ratio is printed (goal: no slower).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import simpy
@@ -79,7 +88,40 @@ def bare_simpy(n_events, n_procs=200):
     return per * n_procs, time.perf_counter() - t0
 
 
+CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import spaceground
+assert spaceground.__file__.startswith(sys.argv[1]), spaceground.__file__
+from spaceground.scenario import parse_scenario
+from spaceground.simulate import execute, prepare
+model, inputs = prepare(parse_scenario(open(sys.argv[2]).read(), "bench-200.yaml", sys.argv[3]))
+best = min(execute(model, inputs)[1]["engine_s"] for _ in range(int(sys.argv[4])))
+print(json.dumps({"engine_s": best, "captures": len(inputs.captures)}))
+"""
+
+
+def engine_of_revision(rev, repeat):
+    """Best engine time of ``rev``'s spaceground on the same scenario, in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "spaceground"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        scenario = os.path.join(tmp, "bench.yaml")
+        with open(scenario, "w") as f:
+            f.write(SCENARIO)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, tmp, scenario, ROOT, str(repeat)], capture_output=True, text=True
+        )
+        if out.returncode:
+            raise SystemExit(f"baseline {rev} failed:\n{out.stderr[-2000:]}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="58ad32b", help="git revision of the engine to compare with")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the comparison with --baseline")
+    args = parser.parse_args()
     started = time.perf_counter()
     loaded = parse_scenario(SCENARIO, "bench-200.yaml", ROOT)
     t0 = time.perf_counter()
@@ -126,6 +168,17 @@ def main():
     )
     print(f"bare SimPy loop: {n} events, best of {REPEAT}: {min(bare_s):.2f} s = {bare_rate:,.0f} events/s")
     print(f"  engine / bare SimPy rate: {engine_rate / bare_rate:.3f}   (goal >= 0.25)")
+    if not args.no_baseline:
+        # Alternate: baseline, this tree, baseline, this tree; best of each.
+        base, mine = [], []
+        for _ in range(2):
+            base.append(engine_of_revision(args.baseline, 2))
+            mine.append(min(execute(model, inputs)[1]["engine_s"] for _ in range(2)))
+        old = min(b["engine_s"] for b in base)
+        print(
+            f"engine of {args.baseline} (same scenario, {base[0]['captures']} workloads): best {old:.2f} s; "
+            f"this tree: best {min(mine):.2f} s; this / {args.baseline}: {min(mine) / old:.3f}   (goal <= 1.0)"
+        )
     m = res.metrics
     print(
         f"delivered {m['delivered']} of {m['captures']}, deadline hit rate {100 * m['deadline_hit_rate']:.1f} %, "

@@ -29,6 +29,9 @@ SATELLITE = {
     "downlink_mbps": 160.0,
     # X-band transmitter DC power, 10-30 W class (assumption).
     "tx_w": 20.0,
+    # Laser terminal while sending over an inter-satellite link: assumption, tens of watts for a LEO
+    # optical terminal (no published figure for the Three-Body terminals; rate 100 Gbit/s, ref #54).
+    "laser_w": 50.0,
 }
 
 # --- ground stations

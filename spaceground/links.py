@@ -169,6 +169,10 @@ class LinkWindows:
             left -= rate * (step_end - t)
             t, k = step_end, k + 1
 
+    def of_kind(self, kind) -> np.ndarray:
+        """Rows of ``kind`` (one of :data:`LINK_KINDS`), in table order."""
+        return np.flatnonzero(self.kind == kind)
+
     def capacity_bytes(self) -> np.ndarray:
         """Bytes each whole window carries [B] (vectorised)."""
         step_end = np.r_[self.rate_start_s[1:], 0.0]
@@ -178,3 +182,11 @@ class LinkWindows:
         if len(self) and np.all(np.diff(self.profile_start) == 1):
             return (self.end_s - self.start_s) * self.rate_bps / 8.0
         return np.add.reduceat(per_step, self.profile_start[:-1]) if len(self) else np.zeros(0)
+
+
+def downlink_rows(links: LinkWindows) -> LinkWindows:
+    """The downlink windows of ``links``, grouped by satellite and by start within each (the engine's and the
+    plan's order: a satellite's window ``w`` is row ``first_rows(n)[k] + w``)."""
+    rows = links.of_kind("downlink")
+    rows = rows[np.lexsort((links.start_s[rows], links.sender[rows]))]
+    return links if len(rows) == len(links) and np.array_equal(rows, np.arange(len(links))) else links.take(rows)

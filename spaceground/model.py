@@ -44,6 +44,7 @@ class SatelliteHardware:
     storage_bytes: float
     downlink_bps: float
     tx_w: float
+    laser_w: float
     profile: str
 
     @classmethod
@@ -61,6 +62,7 @@ class SatelliteHardware:
             storage_bytes=hw.storage_gb * GB,
             downlink_bps=hw.downlink_mbps * 1e6,
             tx_w=hw.tx_w,
+            laser_w=hw.laser_w,
             profile=profile,
         )
 

@@ -23,6 +23,7 @@ ENERGY_FIELDS = ("sat", "time_s", "energy_j", "generated_j", "consumed_j", "curt
 CONTACT_FIELDS = ("sat", "station", "window", "start_s", "end_s", "bytes")  # one transmission session
 DC_JOB_FIELDS = ("dc", "capture_id", "queued_s", "start_s", "end_s", "energy_j", "cost_cny", "carbon_g")
 TRANSFER_FIELDS = ("station", "dc", "capture_id", "start_s", "end_s", "bytes")
+CROSSING_FIELDS = ("sender", "receiver", "capture_id", "kind", "start_s", "end_s", "bytes")  # inter-satellite
 TEXT_FIELDS = ("kind",)
 
 
@@ -38,6 +39,7 @@ class Records:
     contacts: list = field(default_factory=list)  # CONTACT_FIELDS
     dc_jobs: list = field(default_factory=list)  # DC_JOB_FIELDS
     transfers: list = field(default_factory=list)  # TRANSFER_FIELDS
+    crossings: list = field(default_factory=list)  # CROSSING_FIELDS
 
 
 def record_columns(rows, fields) -> dict:

@@ -44,7 +44,9 @@ import pandas as pd
 
 from .atomic import RUN_MARKER, atomic_folder
 from .errors import InputError
+from .links import downlink_rows
 from .records import (
+    CROSSING_FIELDS,
     DC_JOB_FIELDS,
     DOWNLINK_FIELDS,
     ENERGY_FIELDS,
@@ -53,7 +55,8 @@ from .records import (
 )
 from .scene import SCENE_TABLES, scene_tables
 
-TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers")
+TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers", "isl_transfers")
+_ADDED_LATER = ("isl_transfers",)  # tables an older run folder may lack (read as empty)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Results:
     energy: pd.DataFrame
     datacenter_jobs: pd.DataFrame
     transfers: pd.DataFrame
+    isl_transfers: pd.DataFrame  # raw data crossing inter-satellite links, one row per piece sent
     metrics: dict
     run_info: dict = field(default_factory=dict)
     scene: dict = field(default_factory=dict)  # the setting: see spaceground.scene
@@ -154,7 +158,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         "dc_end_s",
         "delivered_s",
     ]
-    for col in cols_s + ["station", "datacenter", "energy_ground_j", "cost_cny", "carbon_g"]:
+    for col in cols_s + ["station", "datacenter", "compute_sat", "energy_ground_j", "cost_cny", "carbon_g"]:
         if col not in w.columns:
             w[col] = np.nan
     n = len(w)
@@ -165,6 +169,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     product_delivered = np.where(is_delivered, w["product_bytes"], 0.0) if n else np.zeros(0)
     station = w["station"].to_numpy(float) if n else np.zeros(0)
     dc = w["datacenter"].to_numpy(float) if n else np.zeros(0)
+    computer = w["compute_sat"].to_numpy(float) if n else np.zeros(0)
     downlinked = _bytes_downlinked(records, n, w)
     workloads = pd.DataFrame(
         {
@@ -178,6 +183,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "decision": w["decision"] if n else [],
             "status": w["status"] if n else [],
             "drop_reason": w["drop_reason"] if n else [],
+            "compute_satellite": [names[int(x)] if np.isfinite(x) else None for x in computer],
             "onboard_start_utc": _times(span, w["onboard_start_s"]),
             "onboard_end_utc": _times(span, w["onboard_end_s"]),
             "station": [st_ids[int(x)] if np.isfinite(x) else None for x in station],
@@ -255,6 +261,18 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "bytes": t["bytes"],
         }
     )
+    x = record_columns(records.crossings, CROSSING_FIELDS)
+    isl_transfers = pd.DataFrame(
+        {
+            "satellite": [names[int(i)] for i in x["sender"]],
+            "to_satellite": [names[int(i)] for i in x["receiver"]],
+            "capture_id": x["capture_id"].astype(np.int64),
+            "kind": x["kind"],
+            "start_utc": _times(span, x["start_s"]),
+            "end_utc": _times(span, x["end_s"]),
+            "bytes": x["bytes"],
+        }
+    )
     res = Results(
         workloads,
         contacts,
@@ -262,6 +280,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         energy,
         datacenter_jobs,
         transfers,
+        isl_transfers,
         {},
         run_info or {},
         scene_tables(model, inputs) if scene else {},
@@ -288,12 +307,12 @@ def _contacts_table(model, inputs, records, names, st_ids):
         u[0] += t1 - t0
         u[1] += nbytes
     # One row per window of the link table (grouped by satellite, by start within each).
-    links = inputs.links
+    links = downlink_rows(inputs.links)
     sat, station = links.sender.astype(int), links.receiver.astype(int)
     aos, los = links.start_s, links.end_s
     used_s, used_bytes = np.zeros(len(aos)), np.zeros(len(aos))
     if used:
-        offset = links.first_rows(len(inputs.windows_by_sat))
+        offset = links.first_rows(len(model.constellation))
         keys = np.array(list(used.keys()), dtype=int)
         vals = np.array(list(used.values()), dtype=float)
         at = offset[keys[:, 0]] + keys[:, 1]
@@ -338,7 +357,7 @@ def compute_metrics(res: Results, model) -> dict:
         "captures": int(len(w)),
         "delivered": int(len(delivered)),
         "dropped": int(len(dropped)),
-        "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink"]).sum()),
+        "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink", "queued_crossing"]).sum()),
         "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
         "processed_onboard": int(w.onboard_end_utc.notna().sum()),
         "processed_ground": int(len(res.datacenter_jobs)),
@@ -439,7 +458,15 @@ def read_run(folder) -> Results:
         raise FileNotFoundError(f"run folder not found: {folder}")
     if not os.path.isfile(os.path.join(folder, RUN_MARKER)):
         raise InputError(f"{folder}: not a run folder (no {RUN_MARKER}); give a folder written by `spaceground run`")
-    tables = {name: read_table(folder, f"{name}.parquet") for name in TABLES}
+    tables = {
+        name: read_table(folder, f"{name}.parquet")
+        for name in TABLES
+        if name not in _ADDED_LATER or os.path.exists(os.path.join(folder, f"{name}.parquet"))
+    }
+    for name in set(_ADDED_LATER) - set(tables):  # a folder written before the table existed: none of its rows
+        tables[name] = pd.DataFrame(
+            columns=["satellite", "to_satellite", "capture_id", "kind", "start_utc", "end_utc", "bytes"]
+        )
     metrics = read_json(folder, "metrics.json")
     info = read_json(folder, RUN_MARKER)
     scene = {}

@@ -137,6 +137,7 @@ _HARDWARE_FIELDS = {
     "storage_gb": (Positive, "onboard storage for raw data and products [GB]"),
     "downlink_mbps": (Positive, "radio downlink rate [Mbit/s]"),
     "tx_w": (NonNegative, "radio power while transmitting [W]"),
+    "laser_w": (NonNegative, "laser terminal power while sending over an inter-satellite link [W]"),
 }
 
 Hardware = create_model(

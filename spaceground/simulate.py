@@ -38,9 +38,7 @@ class Inputs:
 
     geometry: object
     segments: tuple  # per satellite: (start_s array, sunlit fraction array)
-    windows_by_sat: tuple  # per satellite: (station, aos_s, los_s) arrays sorted by aos
-    window_rates_bps: tuple  # per satellite: link rate of each window (the first step of its profile)
-    links: object  # spaceground.links.LinkWindows: every downlink window, rows by satellite then start
+    links: object  # spaceground.links.LinkWindows: every link window of the run (downlinks by satellite, start)
     captures: pd.DataFrame
     stage_s: dict
 
@@ -109,8 +107,7 @@ def _check_power_budget(loaded, model, segments):
 
 
 def _windows(model, geo):
-    """The downlink windows as a link-window table, rows by satellite then start; with each satellite's
-    (station, aos, los) arrays and rates (views of the same rows, for the engine's and the plan's look-ups)."""
+    """The downlink windows as a link-window table, rows by satellite then start."""
     c = geo.contacts
     sat_of = {s.norad_id: i for i, s in enumerate(model.constellation)}
     st_of = {g.station.station_id: i for i, g in enumerate(model.stations)}
@@ -123,14 +120,7 @@ def _windows(model, geo):
     radio = np.array([hw.downlink_bps for hw in model.hardware])
     station_cap = np.array([g.max_rate_bps for g in model.stations])
     rate = downlink_rate_bps(radio[sat[order]], station_cap[st[order]]) if order.size else np.zeros(0)
-    table = LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
-    out, rates, first = [], [], 0
-    for m in rows:
-        k = slice(first, first + len(m))
-        out.append((table.receiver[k], table.start_s[k], table.end_s[k]))
-        rates.append(table.rate_bps[k])
-        first += len(m)
-    return table, tuple(out), tuple(rates)
+    return LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
 
 
 def _geometry(constellation, stations, span, cache, eclipses=True, progress=None):
@@ -226,12 +216,12 @@ def prepare(loaded, progress=None, cache=None) -> tuple:
     orientation = EarthOrientation(model.span)
     segments = _segments(model, geo, orientation)
     _check_power_budget(loaded, model, segments)
-    links, windows, rates = _windows(model, geo)
+    links = _windows(model, geo)
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     captures = _captures(model, orientation, cache=cache)
     stage["workloads_s"] = time.perf_counter() - t0
-    return model, Inputs(geo, segments, windows, rates, links, captures, stage)
+    return model, Inputs(geo, segments, links, captures, stage)
 
 
 def reseed(model, inputs, seed):

@@ -1,6 +1,6 @@
 """User policies for the tests, loaded as ``module:callable`` like a user's own."""
 
-from spaceground.policies import BasePolicy, drop
+from spaceground.policies import GROUND, ONBOARD, BasePolicy, drop
 
 
 class Maybe(BasePolicy):
@@ -18,14 +18,14 @@ class NowhereToGo(BasePolicy):
 
 class OnboardEverything(BasePolicy):
     def on_capture(self, view):
-        return "onboard"
+        return ONBOARD
 
 
 class NeverCompute(BasePolicy):
     """Queues every capture for onboard processing, then never lets a job run."""
 
     def on_capture(self, view):
-        return "onboard"
+        return ONBOARD
 
     def next_onboard_job(self, view):
         return None
@@ -35,7 +35,7 @@ class LastJobFirst(BasePolicy):
     """Onboard everything; run the newest waiting job (so a job paused for energy may wait)."""
 
     def on_capture(self, view):
-        return "onboard"
+        return ONBOARD
 
     def next_onboard_job(self, view):
         return max(job.capture_id for job in view.onboard_queue)
@@ -45,7 +45,7 @@ class EarliestDeadlineFirst(BasePolicy):
     """Onboard everything; run the waiting job due first."""
 
     def on_capture(self, view):
-        return "onboard"
+        return ONBOARD
 
     def next_onboard_job(self, view):
         return min(view.onboard_queue, key=lambda job: (job.deadline_s, job.capture_id)).capture_id
@@ -58,7 +58,7 @@ class DropEverything(BasePolicy):
 
 class DropSilently(BasePolicy):
     def on_capture(self, view):
-        return "drop"
+        return drop("")
 
 
 class Snoop(BasePolicy):
@@ -88,7 +88,7 @@ class Snoop(BasePolicy):
 
         self.seen["hardware"] = dataclasses.asdict(view.satellite.hardware)
         self._save()
-        return "ground"
+        return GROUND
 
 
 class OfflineSnoop(Snoop):
@@ -99,3 +99,16 @@ class OfflineSnoop(Snoop):
     def start(self, plan):
         super().start(plan)
         plan.captures["time_s"] = 0.0
+
+
+class RouteOf(BasePolicy):
+    """Satellite 0's captures take the route ``relay(*via)`` (``compute: ground``) or ``offload(*via)``
+    (``compute: onboard``); the others go down raw."""
+
+    def __init__(self, via=(1,), compute="ground"):
+        from spaceground.policies import offload, relay
+
+        self.route = (relay if compute == "ground" else offload)(*via)
+
+    def on_capture(self, view):
+        return self.route if view.satellite.index == 0 else GROUND

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from spaceground.api import run_scenario
 from spaceground.engine import DROP_BATTERY, DROP_STORAGE
 from spaceground.links import great_circle_km
-from spaceground.policies import PolicyError, make_policy
+from spaceground.policies import GROUND, ONBOARD, PolicyError, make_policy
 from spaceground.policies.views import ArrivalView, CaptureView, DataCenterView, SatelliteView
 from spaceground.results import read_run
 from spaceground.scenario import parse_scenario
@@ -120,13 +120,31 @@ def test_battery_follows_the_closed_form_in_sunlight_and_shadow():
     assert e.soc.max() <= 1.0 + 1e-12
 
 
+def holders(res):
+    """The satellite holding each capture's data now, found by following it across the inter-satellite
+    transfers (a hop counts once all its raw bytes have crossed): capture id -> satellite name."""
+    w = res.workloads
+    where = dict(zip(w.capture_id, w.satellite))
+    raw = dict(zip(w.capture_id, w.raw_bytes))
+    x = res.isl_transfers.sort_values("end_utc")
+    crossed = {}
+    for row in x.itertuples():
+        key = (row.capture_id, row.satellite, row.to_satellite)
+        crossed[key] = crossed.get(key, 0.0) + row.bytes
+        if crossed[key] >= raw[row.capture_id] - 1e-3:
+            where[row.capture_id] = row.to_satellite
+    return pd.Series(where).reindex(w.capture_id).to_numpy() if len(w) else np.zeros(0, object)
+
+
 def check_invariants(res, scenario_model=None):
     w = res.workloads
     statuses = {"delivered", "dropped", "queued_onboard", "queued_downlink", "on_ground", "backhaul", "queued_ground"}
+    statuses.add("queued_crossing")
     assert set(w.status) <= statuses
     m = res.metrics
     assert m["captures"] == m["delivered"] + m["dropped"] + m["still_onboard"] + m["in_ground_pipeline"]
     e = res.energy
+    holder = holders(res)
     for sat, grp in e.groupby("satellite"):
         first, last = grp.iloc[0], grp.iloc[-1]
         # Energy: end = start + generated - consumed - curtailed.
@@ -138,10 +156,10 @@ def check_invariants(res, scenario_model=None):
         )
         assert last.energy_wh == pytest.approx(balance, abs=1e-6)
         assert grp.soc.max() <= 1.0 + 1e-9
-        # Bytes: what is still stored is exactly the captures still onboard.
-        mine = w[w.satellite == sat]
+        # Bytes: what is still stored is exactly the captures still onboard, on the satellite that holds them.
+        mine = w[holder == sat]
         raw_left = (
-            mine[mine.status == "queued_onboard"].raw_bytes.sum()
+            mine[mine.status.isin(["queued_onboard", "queued_crossing"])].raw_bytes.sum()
             + mine[(mine.status == "queued_downlink") & (mine.decision == "ground")].raw_bytes.sum()
         )
         product_left = mine[(mine.status == "queued_downlink") & (mine.decision == "onboard")].product_bytes.sum()
@@ -187,10 +205,13 @@ def check_energy_adds_up(res, model):
     """Per satellite, the energy the energy table says was used (consumed, plus any load the empty battery
     could not serve) is the sum of what the other tables say each load used, to 1e-6 Wh: the bus all span,
     each capture taken, the computer (busy for the onboard jobs of the workloads table, idle otherwise)
-    and the transmitter for every downlink."""
+    and the transmitter for every downlink, the laser terminal for every inter-satellite transfer (a job's
+    computer energy is its compute satellite's; its capture's, the capturing satellite's)."""
     span_s = model.span.duration_s
-    e, w, d = res.energy, res.workloads, res.downlinks
+    e, w, d, x = res.energy, res.workloads, res.downlinks, res.isl_transfers
     not_taken = w.drop_reason.isin([DROP_BATTERY, DROP_STORAGE])
+    capture_j = {sat.name: hw.capture_j for sat, hw in zip(model.constellation, model.hardware)}
+    busy = w.energy_onboard_j - np.where(not_taken, 0.0, w.satellite.map(capture_j))
     for sat, hw in zip(model.constellation, model.hardware):
         g = e[e.satellite == sat.name]
         used_j = 3600.0 * (
@@ -198,11 +219,14 @@ def check_energy_adds_up(res, model):
         )
         mine = w[w.satellite == sat.name]
         captures_j = hw.capture_j * int((~not_taken[mine.index]).sum())
-        busy_j = float(mine.energy_onboard_j.sum()) - captures_j  # the computer's busy energy
+        busy_j = float(busy[w.compute_satellite == sat.name].sum())  # the computer's busy energy
         busy_s = busy_j / hw.compute_busy_w if hw.compute_busy_w > 0 else 0.0
         mine_d = d[d.satellite == sat.name]
         tx_s = float((mine_d.end_utc - mine_d.start_utc).dt.total_seconds().sum())
+        mine_x = x[x.satellite == sat.name]
+        laser_s = float((mine_x.end_utc - mine_x.start_utc).dt.total_seconds().sum())
         parts_j = hw.bus_w * span_s + captures_j + busy_j + hw.compute_idle_w * (span_s - busy_s) + hw.tx_w * tx_s
+        parts_j += hw.laser_w * laser_s
         assert used_j / 3600.0 == pytest.approx(parts_j / 3600.0, abs=1e-6), sat.name
 
 
@@ -424,10 +448,10 @@ def test_baseline_policies_on_hand_built_views():
         satellite=_sat_view(),
         datacenters=(),
     )
-    assert make_policy("ground-only").on_capture(capture) == "ground"
-    assert make_policy("onboard-first").on_capture(capture) == "onboard"
+    assert make_policy("ground-only").on_capture(capture) == GROUND
+    assert make_policy("onboard-first").on_capture(capture) == ONBOARD
     no_onboard = capture.replace(onboard_allowed=False)
-    assert make_policy("onboard-first").on_capture(no_onboard) == "ground"
+    assert make_policy("onboard-first").on_capture(no_onboard) == GROUND
     arrival = ArrivalView(
         now_s=0,
         capture_id=1,
@@ -489,6 +513,7 @@ def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():
         storage_bytes=1e11,
         downlink_bps=1.6e8,
         tx_w=20,
+        laser_w=50,
         profile="t",
     )
     segments = (np.array([0.0, 1000.0]), np.array([1.0, 0.0]))  # sun, then shadow from 1000 s past the span end

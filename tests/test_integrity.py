@@ -191,13 +191,13 @@ def test_zero_captures_names_the_satellites_left_out(tmp_path, capsys):
 SLOW_POLICY = """
 import time
 
-from spaceground.policies import BasePolicy
+from spaceground.policies import GROUND, BasePolicy
 
 
 class Slow(BasePolicy):
     def on_capture(self, view):
         time.sleep(0.5)
-        return "ground"
+        return GROUND
 """
 
 

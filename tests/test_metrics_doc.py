@@ -51,7 +51,7 @@ def test_each_metric_is_what_the_page_says(weighted):
         "captures": len(w),
         "delivered": len(delivered),
         "dropped": int((w.status == "dropped").sum()),
-        "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink"]).sum()),
+        "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink", "queued_crossing"]).sum()),
         "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
         "processed_onboard": int(w.onboard_end_utc.notna().sum()),
         "processed_ground": len(jobs),

@@ -9,7 +9,7 @@ import pytest
 
 from spaceground.datacenters import StepSeries
 from spaceground.model import DataCenter, GroundStation, SatelliteHardware
-from spaceground.policies import make_policy
+from spaceground.policies import GROUND, ONBOARD, make_policy
 from spaceground.policies.milp import formulate, solve
 from spaceground.policies.planning import SatelliteTimeline, edf_with_yield, onboard_finish_s
 from spaceground.policies.views import (
@@ -44,6 +44,7 @@ def hardware(**kw):
         storage_bytes=1e15,
         downlink_bps=80e6,
         tx_w=20.0,
+        laser_w=50.0,
         profile="test",
     )
     base.update(kw)
@@ -197,10 +198,10 @@ def test_edf_with_yield_yields_until_the_item_is_in_time():
 def test_value_greedy_and_value_filter():
     p = plan([(1000.0, 2000.0)])
     vg = started("value-greedy", p)
-    assert vg.on_capture(capture_view()) == "onboard"
+    assert vg.on_capture(capture_view()) == ONBOARD
     # 60 s x 25 W = 1,500 J needed; only 1,000 J above the reserve.
     poor = sat_view(energy_j=48 * 3600.0 + 1000.0)
-    assert vg.on_capture(capture_view(sat=poor)) == "ground"
+    assert vg.on_capture(capture_view(sat=poor)) == GROUND
     queue = (
         QueuedItem(1, "raw", 1e9, 100.0, 1.0),
         QueuedItem(2, "product", 1e7, 900.0, 1.0),
@@ -211,8 +212,8 @@ def test_value_greedy_and_value_filter():
     vf = started(
         "value-filter", p._replace(workloads=(type("W", (), {"name": "w", "value": 1.0})(),)), min_value_share=0.5
     )
-    assert vf.on_capture(capture_view(value=0.2)) == "drop"
-    assert vf.on_capture(capture_view(value=1.0)) == "onboard"
+    assert vf.on_capture(capture_view(value=0.2)).decision == "drop"
+    assert vf.on_capture(capture_view(value=1.0)) == ONBOARD
     with pytest.raises(Exception, match="min_value_share"):
         make_policy("value-filter", {"min_value_share": 2})
 
@@ -221,13 +222,13 @@ def test_lookahead_routes_by_the_contact_plan():
     p = plan([(1000.0, 2000.0)])
     la = started("lookahead", p)
     # The only window opens after the deadline: neither route can make it.
-    assert la.on_capture(capture_view(deadline=900.0)) == "drop"
+    assert la.on_capture(capture_view(deadline=900.0)).decision == "drop"
     # Onboard not allowed, the window is ahead: raw.
-    assert la.on_capture(capture_view(onboard=False, cid=2)) == "ground"
+    assert la.on_capture(capture_view(onboard=False, cid=2)) == GROUND
     # Both routes fit and nothing is contended: the earlier product (onboard: 60 s then 1 s of downlink).
-    assert la.on_capture(capture_view(cid=3)) == "onboard"
+    assert la.on_capture(capture_view(cid=3)) == ONBOARD
     # A deadline past the span end cannot be judged within it: the capture is kept.
-    assert la.on_capture(capture_view(deadline=20_000.0, now=9_000.0, cid=4)) in ("onboard", "ground")
+    assert la.on_capture(capture_view(deadline=20_000.0, now=9_000.0, cid=4)) in (ONBOARD, GROUND)
 
 
 def test_green_west_prefers_carbon_within_the_deadline_and_the_fastest_otherwise():
@@ -258,10 +259,10 @@ def test_green_west_prefers_carbon_within_the_deadline_and_the_fastest_otherwise
 def test_lyapunov_trades_value_against_queues():
     p = plan([(1000.0, 2000.0)])
     greedy = started("lyapunov", p, V=100.0)
-    assert greedy.on_capture(capture_view(onboard=False)) == "ground"
+    assert greedy.on_capture(capture_view(onboard=False)) == GROUND
     # V = 0: only the drift counts; with data queued, adding a raw capture is worse than dropping it.
     queued = sat_view(downlink_backlog_bytes=5 * GB)
-    assert started("lyapunov", p, V=0.0).on_capture(capture_view(sat=queued, onboard=False)) == "drop"
+    assert started("lyapunov", p, V=0.0).on_capture(capture_view(sat=queued, onboard=False)).decision == "drop"
 
 
 def test_sunlight_aware_holds_onboard_work_in_shadow():
@@ -409,12 +410,12 @@ def test_a_capture_at_the_margin_goes_raw_when_its_contact_will_have_room():
         assert max(prices.score(view, "ground"), prices.score(view, "onboard")) < 0
         return la.on_capture(view)
 
-    assert decide(6.9, 0.5) == "ground"
-    assert decide(7.0, 0.5) == "drop"
+    assert decide(6.9, 0.5) == GROUND
+    assert decide(7.0, 0.5).decision == "drop"
     # 7.9 GB on air take 15,800 J; the battery holds 10,000 J above its floor and the array adds nothing.
-    assert decide(6.9, 0.5, hw=hardware(solar_w=7.0), energy_j=48 * 3600.0 + 10_000.0) == "drop"
-    assert decide(8.9, 1.0) == "ground"
-    assert decide(9.1, 1.0) == "drop"
+    assert decide(6.9, 0.5, hw=hardware(solar_w=7.0), energy_j=48 * 3600.0 + 10_000.0).decision == "drop"
+    assert decide(8.9, 1.0) == GROUND
+    assert decide(9.1, 1.0).decision == "drop"
 
 
 def test_the_class_mix_known_from_the_scenario_by_hand():
@@ -475,10 +476,10 @@ def test_between_routes_alike_an_idle_computer_on_a_full_battery_in_sunlight_tak
 
     # A tie over energy: the raw route, which leaves more than raw_slack_s before the deadline ...
     la, sat, decision = decide(60 * 3600.0)
-    assert decision == "ground" and not la._energy_free(sat)
+    assert decision == GROUND and not la._energy_free(sat)
     # ... unless the array is giving energy away (battery at the high-charge mark, idle computer).
     la, sat, decision = decide(79 * 3600.0)
-    assert decision == "onboard" and la._energy_free(sat)
+    assert decision == ONBOARD and la._energy_free(sat)
     assert not la._energy_free(sat_view(energy_j=79 * 3600.0, sunlit_fraction=0.0))
     assert not la._energy_free(sat_view(energy_j=79 * 3600.0, onboard_queue=(OnboardJob(9, 60.0, 5000.0, 1.0),)))
 

@@ -263,13 +263,13 @@ def test_the_hash_covers_a_user_policy_module_beside_the_scenario(tmp_path):
 
     path = copy_scenario(tmp_path, "quickstart")
     (tmp_path / "mine.py").write_text(
-        "from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    pass\n"
+        "from spaceground.policies import GROUND, BasePolicy\n\nclass Mine(BasePolicy):\n    pass\n"
     )
     loaded = load_scenario(path).with_overrides(policy="mine:Mine")
     before = loaded.sha256
     assert "mine.py" in loaded.referenced_files()
     (tmp_path / "mine.py").write_text(
-        "from spaceground.policies import BasePolicy\n\nclass Mine(BasePolicy):\n    x = 1\n"
+        "from spaceground.policies import GROUND, BasePolicy\n\nclass Mine(BasePolicy):\n    x = 1\n"
     )
     assert load_scenario(path).with_overrides(policy="mine:Mine").sha256 != before
 
@@ -335,7 +335,7 @@ KILLER = """
 import os
 import signal
 
-from spaceground.policies import BasePolicy
+from spaceground.policies import GROUND, BasePolicy
 
 MARKER = {marker!r}
 
@@ -375,7 +375,7 @@ SLOW = """
 import os
 import time
 
-from spaceground.policies import BasePolicy
+from spaceground.policies import GROUND, BasePolicy
 
 
 class Slow(BasePolicy):
@@ -383,7 +383,7 @@ class Slow(BasePolicy):
     def on_capture(self, view):
         if os.environ.get("SLOW_POLICY_S"):
             time.sleep(float(os.environ["SLOW_POLICY_S"]))
-        return "ground"
+        return GROUND
 """
 
 

@@ -178,8 +178,8 @@ def test_an_installed_entry_point_is_a_policy_by_name_without_more_consent(tmp_p
     )
     marker = tmp_path / "imported"
     (site / "greenpolicies_mod.py").write_text(
-        f"open({str(marker)!r}, 'w').write('x')\nfrom spaceground.policies import BasePolicy\n\n"
-        "class Green(BasePolicy):\n    def on_capture(self, view):\n        return 'ground'\n"
+        f"open({str(marker)!r}, 'w').write('x')\nfrom spaceground.policies import GROUND, BasePolicy\n\n"
+        "class Green(BasePolicy):\n    def on_capture(self, view):\n        return GROUND\n"
     )
     monkeypatch.syspath_prepend(str(site))
     path = scenario(tmp_path, "green-installed")

@@ -1,7 +1,8 @@
 """The discrete-event engine: the only package that imports SimPy, the only stateful code.
 
 Modules, one concern each: ``clock`` (signals and sleeps), ``records``, ``satellite`` (battery, loads,
-storage), ``onboard`` (captures and the computer), ``downlink`` (windows, antennas, the transmitter),
+storage), ``onboard`` (captures, routes and the computer), ``crossing`` (inter-satellite links),
+``downlink`` (windows, antennas, the transmitter),
 ``ground`` (backhaul, data centres), ``core`` (the run).
 
 State changes only at events (capture, contact start and end, eclipse entry and
@@ -25,6 +26,12 @@ Rules the engine enforces, whatever the policy decides:
   last.
 * **Downlink** happens only inside contact windows; an item cut by the end of a
   window resumes at the next contact.
+* **Routes** (:mod:`spaceground.policies.routes`): items move hop by hop, store and
+  forward. A raw capture whose route goes through other satellites waits in its
+  satellite's storage for an inter-satellite window to the next one, crosses it (the
+  sender's battery pays ``laser_w`` while it sends; a laser terminal serves one session
+  at a time, at either end), is stored there, and goes on: another hop, the computer
+  there, or its downlink (see :mod:`.crossing`).
 * **Backhaul**: a transfer takes latency plus size over bandwidth, concurrent
   transfers sharing the link equally (processor sharing).
 * **Data centres**: FIFO over ``servers`` servers of ``capacity / servers`` TOPS, as many

@@ -10,6 +10,7 @@ from functools import partial
 import numpy as np
 import simpy
 
+from ..links import downlink_rows
 from ..policies.views import (
     DataCenterView,
     Plan,
@@ -19,6 +20,7 @@ from ..policies.views import (
 )
 from ..records import Records
 from .clock import _collector_spared, _Signal
+from .crossing import CrossingMixin
 from .downlink import DownlinkMixin
 from .ground import GroundMixin, ServerPool, SharedLink
 from .onboard import OnboardMixin
@@ -32,7 +34,7 @@ def _read_only(array):
     return view
 
 
-class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
+class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
     """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
 
     def __init__(self, model, inputs, policy):
@@ -71,28 +73,39 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
             for b in range(len(model.datacenters)):
                 if model.link_bps[a, b] > 0:
                     self.links[a, b] = SharedLink(env, model.link_bps[a, b], model.link_latency_s[a, b])
-        self.windows = inputs.windows_by_sat  # per sat: arrays (station, aos, los), sorted by aos
-        self._aos = [w[1].tolist() for w in self.windows]
-        self._los = [w[2].tolist() for w in self.windows]
-        self._sta = [w[0].tolist() for w in self.windows]
-        self._longest = [float(np.max(w[2] - w[1])) if len(w[1]) else 0.0 for w in self.windows]
         self.captures = inputs.captures
         self._workload_names = [w.name for w in model.workloads]
         self.end_s = model.span.duration_s
-        # The downlink windows' table (spaceground.links.LinkWindows) is the only place a rate is read; a
-        # satellite's window w is its row first_row[k] + w.
-        self.link_windows = lw = inputs.links
-        self._first_row = lw.first_rows(len(self.windows)).tolist()
-        self._suffix = []  # bytes of all windows starting at or after index i (summed from the last one)
+        n = len(self.sats)
+        # The link-window table (spaceground.links.LinkWindows) is the only place a rate is read. Its downlink
+        # rows, grouped by satellite and by start: a satellite's window w is row first_row[k] + w of them.
+        self.link_windows = lw = downlink_rows(inputs.links)
+        first = lw.first_rows(n)
+        self._first_row = first.tolist()
+        self._aos, self._los, self._sta, self._longest, self._suffix = [], [], [], [], []
         capacity = lw.capacity_bytes()
-        for k in range(len(self.windows)):
-            cap = capacity[self._first_row[k] : self._first_row[k + 1]]
+        for k in range(n):
+            rows = slice(first[k], first[k + 1])
+            self._aos.append(lw.start_s[rows].tolist())
+            self._los.append(lw.end_s[rows].tolist())
+            self._sta.append(lw.receiver[rows].tolist())
+            self._longest.append(float(np.max(lw.end_s[rows] - lw.start_s[rows])) if first[k + 1] > first[k] else 0.0)
+            cap = capacity[rows]  # bytes of all windows starting at or after index i (summed from the last one)
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
+        # Inter-satellite rows: per sender, in order of start.
+        self._isl = isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
+        order = np.lexsort((isl.start_s, isl.sender))
+        self._isl_rows = [order[isl.sender[order] == k].tolist() for k in range(n)] if len(isl) else [[]] * n
+        self._isl_starts = [isl.start_s[rows].tolist() for rows in self._isl_rows]
+        self.terminal_free = [True] * n  # a satellite's laser terminal: one session at a time
+        self.terminal_freed = [_Signal(env) for _ in range(n)]
         for sat in self.sats:
             sat.view = partial(self._sat_view, sat)  # what a view's lazy ``satellite`` field calls
             env.process(self._illumination(sat))
             env.process(self._compute_worker(sat))
             env.process(self._downlink_manager(sat))
+            if self._isl_rows[sat.index]:
+                env.process(self._crossing_manager(sat))
         env.process(self._capture_process())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
@@ -106,24 +119,24 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
         cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
         engine. ``captures``: include the run's captures (the future), for offline planners only."""
-        first = inputs.links.first_rows(len(inputs.windows_by_sat))
+        links = downlink_rows(inputs.links)
+        first = links.first_rows(len(model.constellation))
         sats = tuple(
             SatellitePlan(
                 i,
                 s.name,
                 s.period_s,
                 model.hardware[i],
-                tuple(w[0].tolist()),
-                tuple(w[1].tolist()),
-                tuple(w[2].tolist()),
-                tuple(r.tolist()),
+                tuple(mine.receiver.tolist()),
+                tuple(mine.start_s.tolist()),
+                tuple(mine.end_s.tolist()),
+                tuple(mine.rate_bps[mine.profile_start[:-1]].tolist()),
                 tuple(seg[0].tolist()),
                 tuple(seg[1].tolist()),
-                inputs.links.take(np.arange(first[i], first[i + 1])),
+                mine,
             )
-            for i, (s, w, r, seg) in enumerate(
-                zip(model.constellation, inputs.windows_by_sat, inputs.window_rates_bps, inputs.segments)
-            )
+            for i, (s, seg) in enumerate(zip(model.constellation, inputs.segments))
+            for mine in [links.take(np.arange(first[i], first[i + 1]))]
         )
         return Plan(
             model.span.duration_s,
@@ -135,6 +148,7 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
             model.workloads,
             inputs.captures.copy() if captures else None,
             model.objective,
+            inputs.links,
         )
 
     # --- driver ----------------------------------------------------------------------------
@@ -148,6 +162,7 @@ class Engine(OnboardMixin, DownlinkMixin, GroundMixin):
         for sat in self.sats:
             sat.advance(self.end_s)
             self._close_at_end(sat)
+            self._close_crossing_at_end(sat)
             sat._record()
         return self.records
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ..policies import DECISIONS, PolicyError, drop_reason_of
+from ..policies import PolicyError, drop_reason_of
+from ..policies.routes import GROUND, ONBOARD, Drop, check_decision
 from ..policies.views import (
     OnboardJob,
     _capture_view,
@@ -89,29 +90,46 @@ class OnboardMixin:
             self._dc_views,
         )
         decision = self.policy.on_capture(view)
+        if decision is not GROUND and (decision is not ONBOARD or not onboard_allowed):  # the two common ones pass
+            decision = check_decision(
+                decision,
+                policy_name=self.policy.policy_name,
+                capture_id=cid,
+                now_s=now,
+                workload=view.workload,
+                onboard_allowed=onboard_allowed,
+                satellite=k,
+                n_satellites=len(self.sats),
+            )
         self.decisions += 1
-        if decision not in DECISIONS:
-            raise PolicyError(
-                f"policy {self.policy.policy_name!r} returned {decision!r} for capture {cid} at "
-                f"t = {now:.1f} s; on_capture must return one of {DECISIONS}"
-            )
-        if decision == "onboard" and not onboard_allowed:
-            raise PolicyError(
-                f"policy {self.policy.policy_name!r} chose onboard processing for capture {cid} of "
-                f"workload {view.workload!r}, which does not allow it (onboard_allowed: false)"
-            )
-        rec["decision"] = decision
-        if decision == "drop":
+        rec["decision"] = decision.decision
+        if type(decision) is Drop:
             sat.free(raw_bytes)
             rec["status"], rec["drop_reason"] = "dropped", drop_reason_of(decision, self.policy.policy_name)
-        elif decision == "onboard":
+            return
+        rec["route"] = decision
+        if decision is GROUND:
+            self._queue_downlink(sat, cid, "raw", raw_bytes)
+        else:
+            self._at_node(sat, cid, 0)
+
+    def _at_node(self, sat, cid, hop):
+        """The raw capture ``cid`` is stored on ``sat``, ``hop`` satellites along its route: send it on to the
+        next satellite of the route, or do what the route says happens here (compute it onboard, or downlink it
+        raw)."""
+        rec = self.records.workloads[cid]
+        route = rec["route"]
+        if hop < len(route.via):
+            self._queue_crossing(sat, cid, route.via[hop], hop + 1)
+        elif route.compute == "onboard":
             rec["status"] = "queued_onboard"
-            run_s = compute_top / hw.compute_tops
+            rec["compute_sat"] = sat.index
+            run_s = rec["compute_top"] / sat.hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, deadline, value, product_bytes)
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec["deadline_s"], rec["value"], rec["product_bytes"])
             sat.job_added.fire()
         else:
-            self._queue_downlink(sat, cid, "raw", raw_bytes)
+            self._queue_downlink(sat, cid, "raw", rec["raw_bytes"])
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
         rec = self.records.workloads[cid]

@@ -23,14 +23,17 @@ class Satellite:
         self.battery_j = hw.battery_j
         self.t_last = 0.0
         self.generated_j = self.consumed_j = self.curtailed_j = self.unserved_j = 0.0
-        self.bus_w, self.compute_w, self.radio_w = hw.bus_w, hw.compute_idle_w, 0.0  # the loads [W]
-        self.load_w = self.bus_w + self.compute_w + self.radio_w
+        self.bus_w, self.compute_w, self.radio_w, self.laser_w = hw.bus_w, hw.compute_idle_w, 0.0, 0.0  # loads [W]
+        self.load_w = self.bus_w + self.compute_w
         self.storage_used = 0.0
         self.onboard_waiting = {}  # capture id -> OnboardJob, in the order queued
         self.onboard_running = None  # OnboardJob of the job on the computer (run_s: what is left)
         self.onboard_left = {}  # capture id -> tera-ops left of a job paused part way
         self.computing = None  # (capture id, since) of the job the computer is running now
         self.sending = None  # (station, window, session start, bytes sent before, capture id, since, link row) now
+        self.crossing = None  # (receiver, capture id, since, link row) of the inter-satellite transfer under way
+        self.crossing_queue = {}  # capture id -> item dict waiting to cross to another satellite
+        self.crossing_added = _Signal(env)
         self.job_added = _Signal(env)
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
@@ -60,18 +63,22 @@ class Satellite:
 
     def set_compute(self, watts):
         if self.compute_w != watts:
-            self._set_loads(watts, self.radio_w)
+            self._set_loads(watts, self.radio_w, self.laser_w)
 
     def set_radio(self, watts):
         if self.radio_w != watts:
-            self._set_loads(self.compute_w, watts)
+            self._set_loads(self.compute_w, watts, self.laser_w)
 
-    def _set_loads(self, compute_w, radio_w):
-        """New computer and transmitter powers from now on: the battery is advanced, the state written,
-        and the loads waiting on the power re-time themselves."""
+    def set_laser(self, watts):
+        if self.laser_w != watts:
+            self._set_loads(self.compute_w, self.radio_w, watts)
+
+    def _set_loads(self, compute_w, radio_w, laser_w):
+        """New computer, transmitter and laser-terminal powers from now on: the battery is advanced, the state
+        written, and the loads waiting on the power re-time themselves."""
         self.advance()
-        self.compute_w, self.radio_w = compute_w, radio_w
-        self.load_w = self.bus_w + compute_w + radio_w
+        self.compute_w, self.radio_w, self.laser_w = compute_w, radio_w, laser_w
+        self.load_w = self.bus_w + compute_w + radio_w + laser_w
         self._record()
         self.power_changed.fire()
 

@@ -4,11 +4,12 @@ A policy is an object with three methods, each called by the engine at a decisio
 point with a frozen view (:mod:`spaceground.policies.views`) and returning a plain
 value; policies never see SimPy and never change state:
 
-``on_capture(view: CaptureView) -> "onboard" | "ground" | drop(reason)``
-    A capture has just been stored onboard: process it onboard and downlink the
-    product, downlink it raw for ground processing, or discard it. A discard says why
-    with :func:`drop` (``drop("deadline unreachable")``), in words a planner can act
-    on; the reason is the ``drop_reason`` of the workloads table.
+``on_capture(view: CaptureView) -> Route | Drop``
+    A capture has just been stored onboard: a typed decision (:mod:`.routes`):
+    ``ONBOARD`` (process it onboard, downlink the product), ``GROUND`` (downlink it
+    raw for a data centre), a :class:`Route` through other satellites
+    (``offload(j)``, ``relay(j)``), or ``drop("why")``: a discard says why in words a
+    planner can act on; the reason is the ``drop_reason`` of the workloads table.
 ``on_arrival(view: ArrivalView) -> int``
     A raw capture has reached a station: index of the data centre to process it
     (one that the station has a backhaul link to).
@@ -29,27 +30,11 @@ from operator import attrgetter
 
 from ..errors import InputError
 from . import user
+from .routes import GROUND, ONBOARD, Drop, Route, drop, offload, relay  # noqa: F401 - the typed decisions
 from .user import DEFAULT_TIME_LIMIT_S, policy_factory  # noqa: F401 - public: the marker of policy factories
 from .views import ArrivalView, CaptureView, ContactView, DataCenterView, SatelliteView  # noqa: F401
 
-DECISIONS = ("onboard", "ground", "drop")
 _REGISTRY = {}
-
-
-class Drop(str):
-    """The decision "drop" with the reason for it (compares equal to ``"drop"``)."""
-
-    reason: str
-
-    def __new__(cls, reason):
-        self = super().__new__(cls, "drop")
-        self.reason = str(reason)
-        return self
-
-
-def drop(reason: str) -> Drop:
-    """Discard a capture, saying why (``drop("worth less than the energy it needs")``)."""
-    return Drop(reason)
 
 
 UNREACHABLE = "deadline unreachable: neither onboard processing nor a downlink can deliver it in time"
@@ -57,9 +42,8 @@ UNREACHABLE = "deadline unreachable: neither onboard processing nor a downlink c
 
 def drop_reason_of(decision, policy_name) -> str:
     """The words a dropped capture's row carries: the policy's reason, or what to do when it gave none."""
-    reason = getattr(decision, "reason", "")
-    return (
-        reason or f"dropped by policy {policy_name!r}, which gave no reason (return spaceground.policies.drop('why'))"
+    return decision.reason.strip() or (
+        f"dropped by policy {policy_name!r}, which gave no reason (return spaceground.policies.drop('why'))"
     )
 
 
@@ -146,8 +130,8 @@ def _construct_builtin(name, factory, params):
 class BasePolicy:
     """Defaults every policy may keep: earliest deadline first, cheapest data centre."""
 
-    def on_capture(self, view: CaptureView) -> str:
-        return "ground"
+    def on_capture(self, view: CaptureView) -> Route:
+        return GROUND
 
     def on_arrival(self, view: ArrivalView) -> int:
         return cheapest_datacenter(view)

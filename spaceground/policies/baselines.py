@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import BasePolicy, register
+from . import GROUND, ONBOARD, BasePolicy, register
 
 
 @register("ground-only")
@@ -10,7 +10,7 @@ class GroundOnly(BasePolicy):
     """Bent pipe: downlink every capture raw and process it in the cheapest reachable data centre."""
 
     def on_capture(self, view):
-        return "ground"
+        return GROUND
 
 
 @register("onboard-first")
@@ -18,4 +18,4 @@ class OnboardFirst(BasePolicy):
     """Process onboard every capture that allows it; downlink the others raw."""
 
     def on_capture(self, view):
-        return "onboard" if view.onboard_allowed else "ground"
+        return ONBOARD if view.onboard_allowed else GROUND

@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from ..power import FULL_SUN
-from . import UNREACHABLE, drop, register
+from . import GROUND, ONBOARD, UNREACHABLE, drop, register
 from .planning import (
     PlanningPolicy,
     choose_datacenter,
@@ -487,7 +487,7 @@ def unreachable(policy, c):
         return None
     if c.view.deadline_s <= policy.duration_s:
         return drop(UNREACHABLE)
-    return "onboard" if math.isfinite(c.o_t) else "ground"
+    return ONBOARD if math.isfinite(c.o_t) else GROUND
 
 
 def price_routes(policy, c):
@@ -516,7 +516,7 @@ def room_at_the_margin(policy, c):
     if c.prices is None or not (c.marginal and c.g_ok):
         return None
     if c.prices.score(c.view, "ground", downlink=False) > 0 and policy._room(c.view, c.sat, c.prices):
-        return "ground"
+        return GROUND
     return None
 
 
@@ -543,7 +543,7 @@ def free_energy(policy, c):
     """Between routes worth alike, onboard when the array is giving energy away (battery at
     ``shadow_min_soc`` in sunlight, computer idle): the computer's energy costs nothing now."""
     if _priced_tie(c) and policy._energy_free(c.sat):
-        return "onboard"
+        return ONBOARD
     return None
 
 
@@ -552,7 +552,7 @@ def lp_split_first(policy, c):
     if _priced_tie(c) and policy.tie_rule == "lp":
         choice = c.prices.prefer_onboard(c.view)
         if choice is not None:
-            return "onboard" if choice else "ground"
+            return ONBOARD if choice else GROUND
     return None
 
 
@@ -568,7 +568,7 @@ def slack_rule(policy, c):
         policy.cautious_start and not c.prices.priced and policy.energy_short[c.sat.index]
     )
     if rule in ("slack", "lp") or (rule == "auto" and energy_bound):
-        return "ground" if c.g_t <= c.view.deadline_s - policy.raw_slack_s else "onboard"
+        return GROUND if c.g_t <= c.view.deadline_s - policy.raw_slack_s else ONBOARD
     return None
 
 
@@ -577,14 +577,14 @@ def lp_split(policy, c):
     if _priced_tie(c):
         choice = c.prices.prefer_onboard(c.view)
         if choice is not None:
-            return "onboard" if choice else "ground"
+            return ONBOARD if choice else GROUND
     return None
 
 
 def best_price(policy, c):
     """Not a tie: the route worth more at the prices."""
     if c.prices is not None and c.g_ok and c.o_ok and not c.tie:
-        return "ground" if c.g_score > c.o_score else "onboard"
+        return GROUND if c.g_score > c.o_score else ONBOARD
     return None
 
 
@@ -592,20 +592,20 @@ def contended_downlink(policy, c):
     """Both routes make it (unpriced, or a tie nothing above settled): onboard when the raw bytes would
     contend for a downlink that other items need."""
     if c.g_ok and c.o_ok and policy.contended(c.view, c.sat, c.view.raw_bytes):
-        return "onboard"
+        return ONBOARD
     return None
 
 
 def cheaper_route(policy, c):
     """Both routes make it: the cheaper one (objective cost), the earlier on equal cost."""
     if c.g_ok and c.o_ok:
-        return "ground" if (c.g_cost, c.g_t) < (c.o_cost, c.o_t) else "onboard"
+        return GROUND if (c.g_cost, c.g_t) < (c.o_cost, c.o_t) else ONBOARD
     return None
 
 
 def only_route(policy, c):
     """Only one route makes the deadline: take it (the other would deliver late, for nothing)."""
-    return "ground" if c.g_ok else "onboard"
+    return GROUND if c.g_ok else ONBOARD
 
 
 CAPTURE_RULES = (

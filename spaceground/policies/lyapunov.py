@@ -20,7 +20,7 @@ by value per byte (max-weight).
 
 from __future__ import annotations
 
-from . import drop, register
+from . import GROUND, ONBOARD, drop, register
 from .planning import PlanningPolicy
 from .value_greedy import value_density_order
 
@@ -64,7 +64,7 @@ class Lyapunov(PlanningPolicy):
             )
         best = min(scores, key=lambda a: (scores[a], a != "ground"))
         if best != "drop":
-            return best
+            return ONBOARD if best == "onboard" else GROUND
         if not ground_can and not (view.onboard_allowed and hw.compute_tops > 0 and onboard_can):
             return drop(
                 "no route in time: no contact before the deadline, and the computer's backlog or the "

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..power import ShadowPlan, energy_floor_j
-from . import drop, register
+from . import GROUND, ONBOARD, drop, register
 from .planning import PlanningPolicy, choose_datacenter, plan_links
 
 GB = 1e9
@@ -465,7 +465,7 @@ class MilpOptimal(PlanningPolicy):
         plan = self.chosen.get(view.capture_id)
         if plan is None:
             return drop("left out of the optimal plan: the contacts and energy are worth more to other captures")
-        return "onboard" if plan[0] == "onboard" else "ground"
+        return ONBOARD if plan[0] == "onboard" else GROUND
 
     def downlink_order(self, view):
         k = view.satellite.index

@@ -9,7 +9,7 @@ neither looks at deadlines nor ahead in time.
 
 from __future__ import annotations
 
-from . import register
+from . import GROUND, ONBOARD, register
 from .planning import PlanningPolicy
 
 
@@ -25,8 +25,8 @@ class ValueGreedy(PlanningPolicy):
 
     def on_capture(self, view):
         if view.onboard_allowed and self.battery_pays(view):
-            return "onboard"
-        return "ground"
+            return ONBOARD
+        return GROUND
 
     def battery_pays(self, view):
         sat = view.satellite

@@ -186,6 +186,7 @@ class Plan(NamedTuple):
     workloads: tuple  # spaceground.model.WorkloadSpec
     captures: object  # pandas DataFrame (capture_id, time_s, sat, workload, raw_bytes, ..., value)
     objective: object  # weights: cost_weight_per_cny, carbon_weight_per_kg, onboard_energy_weight_per_wh
+    links: object = None  # spaceground.links.LinkWindows: every link window of the run, inter-satellite ones too
 
 
 # The engine's constructors of its three decision views: positional, no checks, the dict built as a

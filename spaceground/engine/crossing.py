@@ -1,0 +1,126 @@
+"""Inter-satellite links: each satellite's manager of the raw captures it sends on to another satellite of their
+route, over the inter-satellite rows of the link-window table (store and forward)."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+from .clock import DUTY_CYCLE_S, EPS_S, _sleep
+
+
+class CrossingMixin:
+    """Items crossing inter-satellite links: queued at the sender, sent in the order queued through a window to
+    their next satellite, stored there, then on along their route (:meth:`OnboardMixin._at_node`).
+
+    Rules: a satellite's laser terminal serves one session at a time, sending or receiving (a session takes the
+    terminals at both ends); the sender's battery pays ``laser_w`` while it sends, under the same energy floor
+    as every optional load; an item is stored at the receiver when its last byte arrives (a receiver without
+    room for it drops it, saying so); an item cut by the end of a window goes on in the next one.
+    """
+
+    def _queue_crossing(self, sat, cid, to, hop):
+        rec = self.records.workloads[cid]
+        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": rec["raw_bytes"], "remaining": rec["raw_bytes"]}
+        rec["status"] = "queued_crossing"
+        sat.crossing_added.fire()
+
+    def _crossing_manager(self, sat):
+        """Open sessions to the satellites the queued items go to next, one at a time."""
+        env, k = self.env, sat.index
+        rows, starts = self._isl_rows[k], self._isl_starts[k]
+        ends, receivers = self._isl.end_s, self._isl.receiver
+        while env.now < self.end_s:
+            queue = sat.crossing_queue
+            if not queue:
+                yield sat.crossing_added.wait()
+                continue
+            now = env.now
+            wanted = {item["to"] for item in queue.values()}
+            hi = bisect_right(starts, now + EPS_S)
+            open_rows = [r for r in rows[:hi] if ends[r] > now + EPS_S and receivers[r] in wanted]
+            later = [starts[i] for i in range(hi, len(rows)) if receivers[rows[i]] in wanted]
+            next_start = later[0] if later else math.inf
+            ready = [r for r in open_rows if self.terminal_free[k] and self.terminal_free[receivers[r]]]
+            if not ready:
+                dt = min([next_start - now] + [ends[r] - now for r in open_rows])
+                signals = [sat.crossing_added] + [self.terminal_freed[receivers[r]] for r in open_rows]
+                signals.append(self.terminal_freed[k])
+                if dt == math.inf and not open_rows:
+                    yield sat.crossing_added.wait()
+                else:
+                    yield _sleep(env, max(dt, EPS_S), signals)
+                continue
+            first = next(item["to"] for item in queue.values() if any(receivers[r] == item["to"] for r in ready))
+            row = max((r for r in ready if receivers[r] == first), key=lambda r: ends[r])
+            self.terminal_free[k] = self.terminal_free[first] = False
+            why = yield from self._cross(sat, self.sats[first], row)
+            self.terminal_free[k] = self.terminal_free[first] = True
+            self.terminal_freed[k].fire()
+            self.terminal_freed[first].fire()
+            if why == "energy":  # resume when the charging battery can run the terminal a while
+                sat.advance()
+                wait_s = min(sat.recharge_s(sat.hw.laser_w, DUTY_CYCLE_S), max(EPS_S, ends[row] - env.now))
+                yield _sleep(env, wait_s, (sat.power_changed,))
+
+    def _cross(self, sat, rx, row):
+        """Send the items queued for ``rx``, in the order queued, through inter-satellite window ``row`` until it
+        ends, none is left, or the battery reaches its floor. Returns which."""
+        env, isl = self.env, self._isl
+        end = isl.end_s[row]
+        laser_w = sat.hw.laser_w
+        queue = sat.crossing_queue
+        power = (sat.power_changed,)
+        now = env.now
+        why = "window_end"
+        while now < end - EPS_S:
+            cid = next((c for c, item in queue.items() if item["to"] == rx.index), None)
+            if cid is None:
+                why = "empty"
+                break
+            safe = sat.safe_time(laser_w - sat.laser_w, now)
+            if safe <= EPS_S:
+                why = "energy"
+                break
+            sat.set_laser(laser_w)
+            item = queue[cid]
+            remaining = item["remaining"]
+            whole = isl.time_to_send(row, now, remaining)
+            dt = max(EPS_S, min(whole, end - now, safe))
+            t0 = now
+            sat.crossing = (rx.index, cid, t0, row)  # what the span end would cut
+            timed_out = yield _sleep(env, dt, power)
+            sat.crossing = None
+            now = env.now
+            if timed_out and dt >= whole:
+                sent = remaining
+            else:
+                sent = min(remaining, isl.capacity_between(row, t0, now))
+            self._crossed(sat, rx, cid, item, t0, now, sent)
+        sat.set_laser(0.0)
+        return why
+
+    def _crossed(self, sat, rx, cid, item, t0, now, sent):
+        """Write ``sent`` bytes of ``item`` over [t0, now]; a whole item leaves ``sat`` and is stored on ``rx``."""
+        item["remaining"] = remaining = item["remaining"] - sent
+        if now > t0:
+            self.records.crossings.append((sat.index, rx.index, cid, "raw", t0, now, sent))
+        if remaining > 1e-6:
+            return
+        del sat.crossing_queue[cid]
+        sat.free(item["bytes"], now)
+        rec = self.records.workloads[cid]
+        rx.advance(now)
+        if rx.storage_used + item["bytes"] > rx.hw.storage_bytes:
+            rec["status"], rec["drop_reason"] = "dropped", f"storage full on {rx.name}: the raw capture crossed to it"
+            return
+        rx.store(item["bytes"])
+        self._at_node(rx, cid, item["hop"])
+
+    def _close_crossing_at_end(self, sat):
+        """Record the inter-satellite transfer under way up to the span end, like a downlink cut by it."""
+        if sat.crossing is not None:
+            rx, cid, t0, row = sat.crossing
+            item = sat.crossing_queue[cid]
+            sent = min(item["remaining"], self._isl.capacity_between(row, t0, self.end_s))
+            self._crossed(sat, self.sats[rx], cid, item, t0, self.end_s, sent)
