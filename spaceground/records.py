@@ -3,6 +3,7 @@ reads them by name, and the reasons the engine refuses a capture. No SimPy: resu
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,30 +26,96 @@ DC_JOB_FIELDS = ("dc", "capture_id", "queued_s", "start_s", "end_s", "energy_j",
 TRANSFER_FIELDS = ("station", "dc", "capture_id", "start_s", "end_s", "bytes")
 CROSSING_FIELDS = ("sender", "receiver", "capture_id", "kind", "start_s", "end_s", "bytes")  # inter-satellite
 TEXT_FIELDS = ("kind",)
+KINDS = ("raw", "product")  # the values of a ``kind`` field, written as their index
+RAW, PRODUCT = 0.0, 1.0
+
+
+WORKLOAD_FIELDS = (
+    "capture_id",
+    "sat",
+    "workload",
+    "target",
+    "capture_s",
+    "raw_bytes",
+    "product_bytes",
+    "compute_top",
+    "deadline_s",
+    "value",
+    "cloudy",
+    "status",
+    "decision",
+    "drop_reason",
+    "energy_onboard_j",
+    "route",
+    "compute_sat",
+    "onboard_start_s",
+    "onboard_end_s",
+    "downlink_start_s",
+    "downlink_end_s",
+    "station",
+    "datacenter",
+    "backhaul_start_s",
+    "delivered_s",
+)
+
+
+class WorkloadRecord:
+    """One capture's row as the engine fills it in (fields :data:`WORKLOAD_FIELDS`; None until set). Slots, not
+    a dict: a run may hold millions of them."""
+
+    __slots__ = WORKLOAD_FIELDS
+
+    def __init__(
+        self,
+        capture_id,
+        sat,
+        workload,
+        target,
+        capture_s,
+        raw_bytes,
+        product_bytes,
+        compute_top,
+        deadline_s,
+        value,
+        cloudy,
+    ):
+        self.capture_id, self.sat, self.workload, self.target = capture_id, sat, workload, target
+        self.capture_s, self.raw_bytes, self.product_bytes = capture_s, raw_bytes, product_bytes
+        self.compute_top, self.deadline_s, self.value, self.cloudy = compute_top, deadline_s, value, cloudy
+        self.status, self.decision, self.drop_reason, self.energy_onboard_j = "captured", None, None, 0.0
+        self.route = self.compute_sat = self.onboard_start_s = self.onboard_end_s = None
+        self.downlink_start_s = self.downlink_end_s = self.station = self.datacenter = None
+        self.backhaul_start_s = self.delivered_s = None
+
+
+def _log():
+    return array("d")
 
 
 @dataclass
 class Records:
-    """Flat records written by the engine (lists of tuples, one list per table, fields as the ``*_FIELDS``
-    above). Each fact is written once: a workload's transfer and data-centre job are in ``transfers``
-    and ``dc_jobs``, and the results layer joins them into its row."""
+    """Flat records written by the engine, one log per table: the fields of each record (``*_FIELDS`` above)
+    appended in order to a flat buffer of doubles (``log.extend(record)``: 8 bytes a field, no Python object
+    a record; a ``kind`` is written as its index in :data:`KINDS`). Each fact is written once: a workload's
+    transfer and data-centre job are in ``transfers`` and ``dc_jobs``, and the results layer joins them into
+    its row."""
 
-    workloads: dict = field(default_factory=dict)  # capture_id -> dict of columns (capture, onboard, downlink)
-    downlinks: list = field(default_factory=list)  # DOWNLINK_FIELDS
-    energy: list = field(default_factory=list)  # ENERGY_FIELDS
-    contacts: list = field(default_factory=list)  # CONTACT_FIELDS
-    dc_jobs: list = field(default_factory=list)  # DC_JOB_FIELDS
-    transfers: list = field(default_factory=list)  # TRANSFER_FIELDS
-    crossings: list = field(default_factory=list)  # CROSSING_FIELDS
+    workloads: dict = field(default_factory=dict)  # capture_id -> WorkloadRecord
+    downlinks: array = field(default_factory=_log)  # DOWNLINK_FIELDS
+    energy: array = field(default_factory=_log)  # ENERGY_FIELDS
+    contacts: array = field(default_factory=_log)  # CONTACT_FIELDS
+    dc_jobs: array = field(default_factory=_log)  # DC_JOB_FIELDS
+    transfers: array = field(default_factory=_log)  # TRANSFER_FIELDS
+    crossings: array = field(default_factory=_log)  # CROSSING_FIELDS
 
 
-def record_columns(rows, fields) -> dict:
-    """The records ``rows`` (tuples of ``fields``) as one column per field, by name: numbers as float arrays,
-    the text fields (:data:`TEXT_FIELDS`) as lists."""
-    text = [k for k, name in enumerate(fields) if name in TEXT_FIELDS]
-    out = {fields[k]: [r[k] for r in rows] for k in text}
-    if text:
-        rows = [tuple(0.0 if k in text else v for k, v in enumerate(r)) for r in rows]
-    values = np.array(rows, dtype=float).reshape(-1, len(fields))
-    out.update({name: values[:, k] for k, name in enumerate(fields) if k not in text})
-    return out
+def record_columns(log, fields) -> dict:
+    """The records of ``log`` (a flat buffer of ``fields`` per record) as one column per field, by name:
+    numbers as float arrays, the text fields (:data:`TEXT_FIELDS`) as lists of words."""
+    values = np.array(log, dtype=float).reshape(-1, len(fields))
+    return {
+        name: np.asarray(KINDS, dtype=object)[values[:, k].astype(np.int64)].tolist()
+        if name in TEXT_FIELDS
+        else values[:, k]
+        for k, name in enumerate(fields)
+    }

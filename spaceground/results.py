@@ -38,6 +38,7 @@ import os
 import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -46,11 +47,13 @@ from .atomic import RUN_MARKER, atomic_folder
 from .errors import InputError
 from .links import downlink_rows
 from .records import (
+    CONTACT_FIELDS,
     CROSSING_FIELDS,
     DC_JOB_FIELDS,
     DOWNLINK_FIELDS,
     ENERGY_FIELDS,
     TRANSFER_FIELDS,
+    WORKLOAD_FIELDS,
     record_columns,
 )
 from .scene import SCENE_TABLES, scene_tables
@@ -107,6 +110,31 @@ _RECORD_COLUMNS = [
 ]
 
 
+_NUMBERS_OR_NONE = (
+    "compute_sat",
+    "onboard_start_s",
+    "onboard_end_s",
+    "downlink_start_s",
+    "downlink_end_s",
+    "station",
+    "datacenter",
+    "backhaul_start_s",
+    "delivered_s",
+)
+
+
+def _workload_frame(rows) -> pd.DataFrame:
+    """The engine's :class:`~spaceground.records.WorkloadRecord` rows as a DataFrame, a column a field (the
+    fields that may be unset as floats, NaN where unset)."""
+    columns = {}
+    for name in WORKLOAD_FIELDS:
+        if name == "route":
+            continue
+        values = list(map(attrgetter(name), rows))
+        columns[name] = np.array(values, dtype=float) if name in _NUMBERS_OR_NONE else values
+    return pd.DataFrame(columns)
+
+
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     """The tables and metrics of a run; ``scene=False`` leaves out the setting (for metrics only)."""
     span = model.span
@@ -116,14 +144,9 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     dc_ids = [d.id for d in model.datacenters]
     caps = inputs.captures
     rec = records.workloads
-    rows = []
-    for c in caps.itertuples(index=False):
-        r = rec.get(int(c.capture_id))
-        if r is None:  # after the end of the span
-            continue
-        rows.append(r)
+    rows = [rec[c] for c in caps["capture_id"].tolist() if c in rec]  # (none after the end of the span)
     # A run with no capture (a target never overflown) has the same columns, and no rows.
-    w = pd.DataFrame(rows) if rows else pd.DataFrame(columns=_RECORD_COLUMNS)
+    w = _workload_frame(rows) if rows else pd.DataFrame(columns=_RECORD_COLUMNS)
     t = record_columns(records.transfers, TRANSFER_FIELDS)
     j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     # The ground part of each workload, from the transfer and data-centre job records (each fact
@@ -176,20 +199,20 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "capture_id": w["capture_id"].astype(np.int64) if n else np.zeros(0, np.int64),
             "workload": [model.workloads[i].name for i in w["workload"]] if n else [],
             "target": w["target"] if n else [],
-            "satellite": [names[i] for i in sat],
+            "satellite": _named(names, sat),
             "norad_id": ids[sat] if n else np.zeros(0, np.int64),
             "capture_utc": _times(span, w["capture_s"]),
             "deadline_utc": _times(span, w["deadline_s"]),
             "decision": w["decision"] if n else [],
             "status": w["status"] if n else [],
             "drop_reason": w["drop_reason"] if n else [],
-            "compute_satellite": [names[int(x)] if np.isfinite(x) else None for x in computer],
+            "compute_satellite": _named(names, computer),
             "onboard_start_utc": _times(span, w["onboard_start_s"]),
             "onboard_end_utc": _times(span, w["onboard_end_s"]),
-            "station": [st_ids[int(x)] if np.isfinite(x) else None for x in station],
+            "station": _named(st_ids, station),
             "downlink_start_utc": _times(span, w["downlink_start_s"]),
             "downlink_end_utc": _times(span, w["downlink_end_s"]),
-            "datacenter": [dc_ids[int(x)] if np.isfinite(x) else None for x in dc],
+            "datacenter": _named(dc_ids, dc),
             "backhaul_start_utc": _times(span, w["backhaul_start_s"]),
             "backhaul_end_utc": _times(span, w["backhaul_end_s"]),
             "dc_queue_wait_s": (w["dc_start_s"] - w["dc_queued_s"]).to_numpy(float) if n else np.zeros(0),
@@ -214,8 +237,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     d = record_columns(records.downlinks, DOWNLINK_FIELDS)
     downlinks = pd.DataFrame(
         {
-            "satellite": [names[int(i)] for i in d["sat"]],
-            "station": [st_ids[int(i)] for i in d["station"]],
+            "satellite": _named(names, d["sat"]),
+            "station": _named(st_ids, d["station"]),
             "capture_id": d["capture_id"].astype(np.int64),
             "kind": d["kind"],
             "start_utc": _times(span, d["start_s"]),
@@ -228,7 +251,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     battery_j = np.array([hw.battery_j for hw in model.hardware])
     energy = pd.DataFrame(
         {
-            "satellite": [names[int(i)] for i in e["sat"]],
+            "satellite": _named(names, e["sat"]),
             "time_utc": _times(span, e["time_s"]),
             "energy_wh": e["energy_j"] / 3600.0,
             "soc": e["energy_j"] / battery_j[e["sat"].astype(int)] if len(e["sat"]) else np.zeros(0),
@@ -241,7 +264,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     )
     datacenter_jobs = pd.DataFrame(
         {
-            "datacenter": [dc_ids[int(i)] for i in j["dc"]],
+            "datacenter": _named(dc_ids, j["dc"]),
             "capture_id": j["capture_id"].astype(np.int64),
             "queued_utc": _times(span, j["queued_s"]),
             "start_utc": _times(span, j["start_s"]),
@@ -253,8 +276,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     )
     transfers = pd.DataFrame(
         {
-            "station": [st_ids[int(i)] for i in t["station"]],
-            "datacenter": [dc_ids[int(i)] for i in t["dc"]],
+            "station": _named(st_ids, t["station"]),
+            "datacenter": _named(dc_ids, t["dc"]),
             "capture_id": t["capture_id"].astype(np.int64),
             "start_utc": _times(span, t["start_s"]),
             "end_utc": _times(span, t["end_s"]),
@@ -264,8 +287,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     x = record_columns(records.crossings, CROSSING_FIELDS)
     isl_transfers = pd.DataFrame(
         {
-            "satellite": [names[int(i)] for i in x["sender"]],
-            "to_satellite": [names[int(i)] for i in x["receiver"]],
+            "satellite": _named(names, x["sender"]),
+            "to_satellite": _named(names, x["receiver"]),
             "capture_id": x["capture_id"].astype(np.int64),
             "kind": x["kind"],
             "start_utc": _times(span, x["start_s"]),
@@ -290,33 +313,36 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     return res
 
 
+def _named(names, index):
+    """``names[index]`` for each index (a NaN index: None), as a list."""
+    index = np.asarray(index, dtype=float)
+    ok = np.isfinite(index)
+    out = np.full(index.shape, None, dtype=object)
+    out[ok] = np.asarray(names, dtype=object)[index[ok].astype(np.int64)]
+    return out.tolist()
+
+
 def _bytes_downlinked(records, n, w):
     if not n:
         return np.zeros(0)
-    per = {}
-    cid_at, bytes_at = DOWNLINK_FIELDS.index("capture_id"), DOWNLINK_FIELDS.index("bytes")
-    for r in records.downlinks:
-        per[r[cid_at]] = per.get(r[cid_at], 0.0) + r[bytes_at]
-    return np.array([per.get(int(c), 0.0) for c in w["capture_id"]])
+    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
+    cid = w["capture_id"].to_numpy(np.int64)
+    size = int(max(cid.max(), d["capture_id"].max() if len(d["capture_id"]) else 0)) + 1
+    per = np.bincount(d["capture_id"].astype(np.int64), weights=d["bytes"], minlength=size)
+    return per[cid]
 
 
 def _contacts_table(model, inputs, records, names, st_ids):
-    used = {}
-    for sat, _station, window, t0, t1, nbytes in records.contacts:
-        u = used.setdefault((sat, window), [0.0, 0.0])
-        u[0] += t1 - t0
-        u[1] += nbytes
+    c = record_columns(records.contacts, CONTACT_FIELDS)
     # One row per window of the link table (grouped by satellite, by start within each).
     links = downlink_rows(inputs.links)
     sat, station = links.sender.astype(int), links.receiver.astype(int)
     aos, los = links.start_s, links.end_s
     used_s, used_bytes = np.zeros(len(aos)), np.zeros(len(aos))
-    if used:
-        offset = links.first_rows(len(model.constellation))
-        keys = np.array(list(used.keys()), dtype=int)
-        vals = np.array(list(used.values()), dtype=float)
-        at = offset[keys[:, 0]] + keys[:, 1]
-        used_s[at], used_bytes[at] = vals[:, 0], vals[:, 1]
+    if len(c["sat"]):
+        at = links.first_rows(len(model.constellation))[c["sat"].astype(np.int64)] + c["window"].astype(np.int64)
+        np.add.at(used_s, at, c["end_s"] - c["start_s"])
+        np.add.at(used_bytes, at, c["bytes"])
     capacity = links.capacity_bytes()
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)

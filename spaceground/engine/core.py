@@ -11,6 +11,7 @@ import numpy as np
 import simpy
 
 from ..links import downlink_rows
+from ..policies import BasePolicy
 from ..policies.views import (
     DataCenterView,
     Plan,
@@ -110,6 +111,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
         self._pick_job = getattr(policy, "next_onboard_job", None)
+        # A policy with the default downlink order (BasePolicy's: earliest deadline first) is not asked for it:
+        # the engine keeps each queue in that order (a heap), so a session costs per item, not per queue.
+        self._edf = getattr(type(policy), "downlink_order", None) is BasePolicy.downlink_order
         start = getattr(policy, "start", None)
         if callable(start):  # the future captures only for a policy that declares itself an offline planner
             start(self.plan(model, inputs, captures=bool(getattr(policy, "offline_planner", False))))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
+from ..records import RAW
 from .clock import DUTY_CYCLE_S, EPS_S, _sleep
 
 
@@ -21,8 +22,8 @@ class CrossingMixin:
 
     def _queue_crossing(self, sat, cid, to, hop):
         rec = self.records.workloads[cid]
-        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": rec["raw_bytes"], "remaining": rec["raw_bytes"]}
-        rec["status"] = "queued_crossing"
+        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": rec.raw_bytes, "remaining": rec.raw_bytes}
+        rec.status = "queued_crossing"
         sat.crossing_added.fire()
 
     def _crossing_manager(self, sat):
@@ -104,7 +105,7 @@ class CrossingMixin:
         """Write ``sent`` bytes of ``item`` over [t0, now]; a whole item leaves ``sat`` and is stored on ``rx``."""
         item["remaining"] = remaining = item["remaining"] - sent
         if now > t0:
-            self.records.crossings.append((sat.index, rx.index, cid, "raw", t0, now, sent))
+            self.records.crossings.extend((sat.index, rx.index, cid, RAW, t0, now, sent))
         if remaining > 1e-6:
             return
         del sat.crossing_queue[cid]
@@ -112,7 +113,7 @@ class CrossingMixin:
         rec = self.records.workloads[cid]
         rx.advance(now)
         if rx.storage_used + item["bytes"] > rx.hw.storage_bytes:
-            rec["status"], rec["drop_reason"] = "dropped", f"storage full on {rx.name}: the raw capture crossed to it"
+            rec.status, rec.drop_reason = "dropped", f"storage full on {rx.name}: the raw capture crossed to it"
             return
         rx.store(item["bytes"])
         self._at_node(rx, cid, item["hop"])

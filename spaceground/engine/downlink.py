@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from heapq import heappop
 
 from ..policies import PolicyError
 from ..policies.views import (
     _contact_view,
 )
+from ..records import PRODUCT, RAW
 from .clock import DUTY_CYCLE_S, EPS_S, _sleep
 
 
@@ -88,11 +90,18 @@ class DownlinkMixin:
         tx_w = sat.hw.tx_w
         now = t_begin
         power = (sat.power_changed,)
+        edf = sat.edf if self._edf else None
         while now < los - EPS_S:
             if not queue:
                 why = "empty"
                 break
-            if version != sat.queue_version:
+            if edf is not None:
+                # The default order (earliest deadline first, then capture id) kept as a heap: the same item
+                # a sort of the queue at every change would put first, at a cost per item, not per queue.
+                while edf[0][1] not in queue:
+                    heappop(edf)
+                order = [edf[0][1]]
+            elif version != sat.queue_version:
                 # Ask the policy at the start of the session and whenever new data has arrived.
                 view = _contact_view(now, sat.view, s, los, lw.rate_at(row, now), self._queue_view(sat))
                 order = list(self.policy.downlink_order(view))
@@ -132,26 +141,27 @@ class DownlinkMixin:
             sent_total += sent
             self._sent(sat, s, cid, item, t0, now, sent)
         sat.set_radio(0.0)
-        self.records.contacts.append((sat.index, s, window, t_begin, env.now, sent_total))
+        self.records.contacts.extend((sat.index, s, window, t_begin, env.now, sent_total))
         return why
 
     def _sent(self, sat, s, cid, item, t0, now, sent):
         """Write ``sent`` bytes of ``item`` through station ``s`` over [t0, now]; a finished item leaves the queue."""
         item["remaining"] = remaining = item["remaining"] - sent
         if now > t0:
-            self.records.downlinks.append((sat.index, s, cid, item["kind"], t0, now, sent))
+            self.records.downlinks.extend((sat.index, s, cid, RAW if item["kind"] == "raw" else PRODUCT, t0, now, sent))
         rec = self.records.workloads[cid]
-        rec.setdefault("downlink_start_s", t0)
-        rec["station"] = s
+        if rec.downlink_start_s is None:
+            rec.downlink_start_s = t0
+        rec.station = s
         if remaining <= 1e-6:
             del sat.downlink_queue[cid]
             sat.free(item["bytes"], now)
-            rec["downlink_end_s"] = now
+            rec.downlink_end_s = now
             if item["kind"] == "product":
-                rec["delivered_s"] = now
-                rec["status"] = "delivered"
+                rec.delivered_s = now
+                rec.status = "delivered"
             else:
-                rec["status"] = "on_ground"
+                rec.status = "on_ground"
                 self.env.process(self._ground(cid, s))
 
     def _close_at_end(self, sat):
@@ -160,10 +170,10 @@ class DownlinkMixin:
         end = self.end_s
         if sat.computing is not None:
             cid, t0 = sat.computing
-            self.records.workloads[cid]["energy_onboard_j"] += sat.hw.compute_busy_w * (end - t0)
+            self.records.workloads[cid].energy_onboard_j += sat.hw.compute_busy_w * (end - t0)
         if sat.sending is not None:
             s, window, t_begin, sent_before, cid, t0, row = sat.sending
             item = sat.downlink_queue[cid]
             sent = min(item["remaining"], self.link_windows.capacity_between(row, t0, end))
             self._sent(sat, s, cid, item, t0, end, sent)
-            self.records.contacts.append((sat.index, s, window, t_begin, end, sent_before + sent))
+            self.records.contacts.extend((sat.index, s, window, t_begin, end, sent_before + sent))

@@ -140,10 +140,8 @@ class GroundMixin:
         env = self.env
         rec = self.records.workloads[cid]
         now = env.now
-        raw, top = rec["raw_bytes"], rec["compute_top"]
-        b = self.policy.on_arrival(
-            _arrival_view(now, cid, s, raw, top, rec["deadline_s"], rec["value"], self._dc_views(s))
-        )
+        raw, top = rec.raw_bytes, rec.compute_top
+        b = self.policy.on_arrival(_arrival_view(now, cid, s, raw, top, rec.deadline_s, rec.value, self._dc_views(s)))
         self.decisions += 1
         link = self.links.get((s, b)) if type(b) is int or isinstance(b, np.integer) else None
         if link is None:
@@ -154,9 +152,9 @@ class GroundMixin:
             )
         b = int(b)
         dc = self.model.datacenters[b]
-        rec["datacenter"] = b
-        rec["status"] = "backhaul"
-        rec["backhaul_start_s"] = sent = now
+        rec.datacenter = b
+        rec.status = "backhaul"
+        rec.backhaul_start_s = sent = now
         if link.active:
             yield from link.send(cid, raw)
         else:  # an idle link: the whole bandwidth, unless another transfer joins (then share it)
@@ -168,8 +166,8 @@ class GroundMixin:
                 yield from link.send(cid, raw, joined=True)
         yield env.timeout(link.latency_s)
         queued = env.now  # the transfer's end and the job's queueing are written once, in their records
-        self.records.transfers.append((s, b, cid, sent, queued, raw))
-        rec["status"] = "queued_ground"
+        self.records.transfers.extend((s, b, cid, sent, queued, raw))
+        rec.status = "queued_ground"
         pool = self.servers[b]
         yield pool.request()
         start = env.now
@@ -182,6 +180,6 @@ class GroundMixin:
             cost, carbon = kwh * pool.price_cny_per_kwh, kwh * pool.carbon_g_per_kwh
         else:
             cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
-        self.records.dc_jobs.append((b, cid, queued, start, end, energy, cost, carbon))
-        rec["delivered_s"] = end
-        rec["status"] = "delivered"
+        self.records.dc_jobs.extend((b, cid, queued, start, end, energy, cost, carbon))
+        rec.delivered_s = end
+        rec.status = "delivered"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from heapq import heappush
 
 from ..policies import PolicyError, drop_reason_of
 from ..policies.routes import GROUND, ONBOARD, Drop, check_decision
@@ -10,8 +11,10 @@ from ..policies.views import (
     OnboardJob,
     _capture_view,
 )
-from ..records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE
+from ..records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE, WorkloadRecord
 from .clock import EPS_S, _sleep
+
+CAPTURE_BLOCK = 8192  # captures turned into Python values at a time
 
 
 class OnboardMixin:
@@ -20,15 +23,18 @@ class OnboardMixin:
     def _capture_process(self):
         caps = self.captures
         env = self.env
-        columns = [caps[name].tolist() for name in _CAPTURE_FIELDS]
-        for row in zip(*columns):
-            t = row[1]
-            if t >= self.end_s:
-                break
-            now = env.now
-            if t > now:
-                yield env.timeout(t - now)
-            self._capture(*row)
+        arrays = [caps[name].to_numpy() for name in _CAPTURE_FIELDS]
+        # The captures as Python values a block at a time: a whole table of them would hold hundreds of bytes a
+        # capture through the run.
+        for lo in range(0, len(caps), CAPTURE_BLOCK):
+            for row in zip(*[a[lo : lo + CAPTURE_BLOCK].tolist() for a in arrays]):
+                t = row[1]
+                if t >= self.end_s:
+                    return
+                now = env.now
+                if t > now:
+                    yield env.timeout(t - now)
+                self._capture(*row)
 
     def _capture(
         self,
@@ -49,33 +55,19 @@ class OnboardMixin:
         sat = self.sats[k]
         now = self.env.now
         deadline = now + deadline_s
-        rec = self.records.workloads[cid] = {
-            "capture_id": cid,
-            "sat": k,
-            "workload": workload,
-            "target": target,
-            "capture_s": now,
-            "raw_bytes": raw_bytes,
-            "product_bytes": product_bytes,
-            "compute_top": compute_top,
-            "deadline_s": deadline,
-            "value": value,
-            "cloudy": cloudy,
-            "status": "captured",
-            "decision": None,
-            "drop_reason": None,
-            "energy_onboard_j": 0.0,
-        }
+        rec = self.records.workloads[cid] = WorkloadRecord(
+            cid, k, workload, target, now, raw_bytes, product_bytes, compute_top, deadline, value, cloudy
+        )
         sat.advance(now)
         hw = sat.hw
         if hw.capture_j > 0.0 and sat.energy_j - hw.capture_j < sat.floor_j(now):
-            rec["status"], rec["drop_reason"] = "dropped", DROP_BATTERY
+            rec.status, rec.drop_reason = "dropped", DROP_BATTERY
             return
         if sat.storage_used + raw_bytes > hw.storage_bytes:
-            rec["status"], rec["drop_reason"] = "dropped", DROP_STORAGE
+            rec.status, rec.drop_reason = "dropped", DROP_STORAGE
             return
         sat.capture(hw.capture_j, raw_bytes)
-        rec["energy_onboard_j"] = hw.capture_j
+        rec.energy_onboard_j = hw.capture_j
         view = _capture_view(
             now,
             cid,
@@ -102,12 +94,12 @@ class OnboardMixin:
                 n_satellites=len(self.sats),
             )
         self.decisions += 1
-        rec["decision"] = decision.decision
+        rec.decision = decision.decision
         if type(decision) is Drop:
             sat.free(raw_bytes)
-            rec["status"], rec["drop_reason"] = "dropped", drop_reason_of(decision, self.policy.policy_name)
+            rec.status, rec.drop_reason = "dropped", drop_reason_of(decision, self.policy.policy_name)
             return
-        rec["route"] = decision
+        rec.route = decision
         if decision is GROUND:
             self._queue_downlink(sat, cid, "raw", raw_bytes)
         else:
@@ -118,18 +110,18 @@ class OnboardMixin:
         next satellite of the route, or do what the route says happens here (compute it onboard, or downlink it
         raw)."""
         rec = self.records.workloads[cid]
-        route = rec["route"]
+        route = rec.route
         if hop < len(route.via):
             self._queue_crossing(sat, cid, route.via[hop], hop + 1)
         elif route.compute == "onboard":
-            rec["status"] = "queued_onboard"
-            rec["compute_sat"] = sat.index
-            run_s = rec["compute_top"] / sat.hw.compute_tops
+            rec.status = "queued_onboard"
+            rec.compute_sat = sat.index
+            run_s = rec.compute_top / sat.hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec["deadline_s"], rec["value"], rec["product_bytes"])
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec.deadline_s, rec.value, rec.product_bytes)
             sat.job_added.fire()
         else:
-            self._queue_downlink(sat, cid, "raw", rec["raw_bytes"])
+            self._queue_downlink(sat, cid, "raw", rec.raw_bytes)
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
         rec = self.records.workloads[cid]
@@ -137,11 +129,13 @@ class OnboardMixin:
             "kind": kind,
             "bytes": nbytes,
             "remaining": nbytes,
-            "deadline": rec["deadline_s"],
-            "value": rec["value"],
+            "deadline": rec.deadline_s,
+            "value": rec.value,
         }
         sat.queue_version += 1
-        rec["status"] = "queued_downlink"
+        if self._edf:
+            heappush(sat.edf, (rec.deadline_s, cid))
+        rec.status = "queued_downlink"
         sat.data_added.fire()
 
     def _compute_worker(self, sat):
@@ -162,12 +156,10 @@ class OnboardMixin:
                 continue
             del sat.onboard_waiting[cid]
             rec = self._row(cid)
-            total = rec["compute_top"]
+            total = rec.compute_top
             remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
             while remaining > 1e-9 * total:
-                sat.onboard_running = OnboardJob(
-                    cid, remaining / tops, rec["deadline_s"], rec["value"], rec["product_bytes"]
-                )
+                sat.onboard_running = OnboardJob(cid, remaining / tops, rec.deadline_s, rec.value, rec.product_bytes)
                 busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
                 held = False
@@ -185,7 +177,8 @@ class OnboardMixin:
                         break
                     yield _sleep(env, wake_s, (sat.power_changed,))
                     continue
-                rec.setdefault("onboard_start_s", env.now)
+                if rec.onboard_start_s is None:
+                    rec.onboard_start_s = env.now
                 sat.set_compute(sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe))
@@ -198,7 +191,7 @@ class OnboardMixin:
                 else:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
-                rec["energy_onboard_j"] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
+                rec.energy_onboard_j += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
                 if picks and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
                     # A job was queued while this one ran: it waits with the work it has left, and the
                     # policy picks again (this one may go on at once, with no gap in the computer's power).
@@ -207,10 +200,10 @@ class OnboardMixin:
             else:
                 sat.onboard_running = None
                 sat.set_compute(sat.hw.compute_idle_w)
-                rec["onboard_end_s"] = env.now
-                sat.free(rec["raw_bytes"])
-                sat.store(rec["product_bytes"])
-                self._queue_downlink(sat, cid, "product", rec["product_bytes"])
+                rec.onboard_end_s = env.now
+                sat.free(rec.raw_bytes)
+                sat.store(rec.product_bytes)
+                self._queue_downlink(sat, cid, "product", rec.product_bytes)
 
     def _next_job(self, sat):
         """The onboard job to run next: the policy's choice, else the first queued."""

@@ -13,7 +13,7 @@ class Satellite:
 
     def __init__(self, env, index, name, hw, segments, records, end_s):
         self.env, self.index, self.name, self.hw, self.records = env, index, name, hw, records
-        self._write_energy = records.energy.append
+        self._write_energy = records.energy.extend
         # Piecewise-constant sunlit fraction (Python lists: the hot path reads scalars).
         self.seg_t, self.seg_f = segments[0].tolist(), segments[1].tolist()
         self.seg = 0
@@ -38,6 +38,7 @@ class Satellite:
         self.compute_backlog_s = 0.0
         self.downlink_queue = {}  # capture_id -> item dict
         self.queue_version = 0  # counts additions, so a contact asks the policy again
+        self.edf = []  # (deadline, capture id) of queued items, for a policy that keeps the default order
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
         self.shadows = ShadowPlan(self.seg_t, self.seg_f, end_s)  # the shadow ahead, for the energy floor

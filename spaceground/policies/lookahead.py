@@ -52,14 +52,12 @@ class Lookahead(PlanningPolicy):
     def __init__(
         self,
         energy_margin=0.05,
-        contention=1.0,
         pricing=True,
         reprice_every=10,
         history=200,
         tie=0.05,
         shadow_min_soc=0.9,
         tie_rule="auto",
-        cautious_start=True,
         surplus_only=True,
         margin_split=True,
         raw_slack_s=1800.0,
@@ -67,13 +65,12 @@ class Lookahead(PlanningPolicy):
     ):
         if not 0 <= energy_margin < 1:
             raise ValueError(f"energy_margin must be in [0, 1), got {energy_margin}")
-        self.energy_margin, self.contention = float(energy_margin), float(contention)
+        self.energy_margin = float(energy_margin)
         self.pricing, self.reprice_every, self.history = bool(pricing), int(reprice_every), int(history)
         self.tie = float(tie)  # scores closer than this share of the value are a tie
-        if tie_rule not in ("split", "slack", "auto", "lp"):
+        if tie_rule not in ("split", "slack", "auto"):
             raise ValueError(f"tie_rule must be 'auto', 'split' or 'slack', got {tie_rule!r}")
         self.tie_rule = tie_rule
-        self.cautious_start = bool(cautious_start)
         self.surplus_only = bool(surplus_only)
         self.margin_split = bool(margin_split)
         if raw_slack_s < 0:
@@ -547,27 +544,16 @@ def free_energy(policy, c):
     return None
 
 
-def lp_split_first(policy, c):
-    """With ``tie_rule: lp``, a tie goes the way the prices' LP splits the capture's kind, where it does."""
-    if _priced_tie(c) and policy.tie_rule == "lp":
-        choice = c.prices.prefer_onboard(c.view)
-        if choice is not None:
-            return ONBOARD if choice else GROUND
-    return None
-
-
 def slack_rule(policy, c):
-    """A tie over energy (or with ``tie_rule`` slack or lp): keep the onboard computer and its energy for the
+    """A tie over energy (or with ``tie_rule: slack``): keep the onboard computer and its energy for the
     captures that have no other way, so raw if that route leaves ``raw_slack_s`` of slack. Before the first
     prices nothing is known of scarcity: a satellite whose array cannot pay for the expected onboard work is
-    judged as the energy case (``cautious_start``)."""
+    judged as the energy case (it changes the bundled quickstart; no instance of bench/policies.py)."""
     if not _priced_tie(c):
         return None
     rule = policy.tie_rule
-    energy_bound = c.prices.energy_share(c.view) or (
-        policy.cautious_start and not c.prices.priced and policy.energy_short[c.sat.index]
-    )
-    if rule in ("slack", "lp") or (rule == "auto" and energy_bound):
+    energy_bound = c.prices.energy_share(c.view) or (not c.prices.priced and policy.energy_short[c.sat.index])
+    if rule == "slack" or (rule == "auto" and energy_bound):
         return GROUND if c.g_t <= c.view.deadline_s - policy.raw_slack_s else ONBOARD
     return None
 
@@ -615,7 +601,6 @@ CAPTURE_RULES = (
     worth_less_than_it_takes,
     share_at_the_margin,
     free_energy,
-    lp_split_first,
     slack_rule,
     lp_split,
     best_price,
