@@ -94,11 +94,12 @@ class OnboardMixin:
                 n_satellites=len(self.sats),
             )
         self.decisions += 1
-        rec.decision = decision.decision
         if type(decision) is Drop:
             sat.free(raw_bytes)
-            rec.status, rec.drop_reason = "dropped", drop_reason_of(decision, self.policy.policy_name)
+            rec.decision, rec.status = "drop", "dropped"
+            rec.drop_reason = drop_reason_of(decision, self.policy.policy_name)
             return
+        rec.decision = decision.compute
         rec.route = decision
         if decision is GROUND:
             self._queue_downlink(sat, cid, "raw", raw_bytes)

@@ -286,6 +286,7 @@ class ScarcityPrices:
         self.tl, self.duration_s, self.history = timeline, duration_s, history
         self.live = live  # (satellite view, onboard job) -> can the job still make it?
         self.sample = []  # (value, raw GB, product GB, onboard Wh, compute h, onboard ok, raw ok)
+        self._kinds = {}  # sample item -> its kind (_kind), computed once
         self.seen = 0
         self.price_gb = self.price_wh = self.price_h = 0.0
         self.onboard_share, self.split = {}, {}
@@ -370,14 +371,16 @@ class ScarcityPrices:
         c = np.zeros(2 * n + m)
         a = np.zeros((3 + n, 2 * n + m))
         ub = np.zeros(2 * n + m)
-        for i, (v, raw, product, wh, h, allowed, ground_ok) in enumerate(sample):
-            c[i] = c[n + i] = -w * v  # each sampled capture stands for w captures to come
-            a[0, i], a[0, n + i] = w * product, w * raw
-            a[1, i], a[1, n + i] = w * (wh + self.tx_wh_per_gb * product), w * self.tx_wh_per_gb * raw
-            a[2, i] = w * h if allowed else 0.0
-            a[3 + i, i] = a[3 + i, n + i] = 1.0
-            ub[i] = 1.0 if allowed else 0.0
-            ub[n + i] = 1.0 if ground_ok else 0.0
+        v, raw, product, wh, h, allowed, ground_ok = np.array(sample, dtype=float).T
+        allowed, ground_ok = allowed > 0, ground_ok > 0
+        tx = self.tx_wh_per_gb
+        c[:n] = c[n : 2 * n] = -w * v  # each sampled capture stands for w captures to come
+        a[0, :n], a[0, n : 2 * n] = w * product, w * raw
+        a[1, :n], a[1, n : 2 * n] = w * (wh + tx * product), w * tx * raw
+        a[2, :n] = np.where(allowed, w * h, 0.0)
+        rows = np.arange(n)
+        a[3 + rows, rows] = a[3 + rows, n + rows] = 1.0
+        ub[:n], ub[n : 2 * n] = allowed, ground_ok
         for k, (v, gb, wh, h) in enumerate(known):
             col = 2 * n + k
             c[col], a[0, col], a[1, col], a[2, col], ub[col] = -v, gb, wh, h, 1.0
@@ -389,14 +392,18 @@ class ScarcityPrices:
             self.priced = True
             # Where the prices leave a kind of capture indifferent between routes, the LP's own
             # split says how often to take each.
-            shares = {}
+            shares, counts = {}, {}
+            x = res.x.tolist()
             for i, item in enumerate(sample):
-                o, r = shares.get(self._kind(item), (0.0, 0.0))
-                shares[self._kind(item)] = (o + res.x[i], r + res.x[n + i])
+                kind = self._kinds.get(item)
+                if kind is None:
+                    kind = self._kinds[item] = self._kind(item)
+                o, r = shares.get(kind, (0.0, 0.0))
+                shares[kind] = (o + x[i], r + x[n + i])
+                counts[kind] = counts.get(kind, 0) + 1
+            if len(self._kinds) > 8 * self.history:  # the kinds of items long out of the sample
+                self._kinds.clear()
             self.onboard_share = {k: o / (o + r) for k, (o, r) in shares.items() if o + r > 1e-9}
-            counts = {}
-            for item in sample:
-                counts[self._kind(item)] = counts.get(self._kind(item), 0) + 1
             self.take_share = {k: min(1.0, (o + r) / counts[k]) for k, (o, r) in shares.items()}
             self.route_share = {k: (min(1.0, r / counts[k]), min(1.0, o / counts[k])) for k, (o, r) in shares.items()}
 

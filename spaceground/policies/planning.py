@@ -78,7 +78,7 @@ class SatelliteTimeline:
         self._solar_cum = np.concatenate([[0.0], np.cumsum(np.array(f) * (np.array(seg_end) - np.array(t)))]).tolist()
 
     # --- downlink ------------------------------------------------------------------------------
-    def _bytes_before(self, t):
+    def bytes_before(self, t):
         """Capacity from the span start to ``t`` [bytes]."""
         i = bisect_right(self._start, t) - 1
         if i < 0:
@@ -89,11 +89,12 @@ class SatelliteTimeline:
         """Bytes the satellite's windows could carry in [t0, t1]."""
         if t1_s <= t0_s:
             return 0.0
-        return self._bytes_before(t1_s) - self._bytes_before(t0_s)
+        return self.bytes_before(t1_s) - self.bytes_before(t0_s)
 
-    def time_to_send(self, t0_s, nbytes):
-        """(time, station) at which ``nbytes`` sent from ``t0`` on would be down; (inf, -1) if never."""
-        target = self._bytes_before(t0_s) + nbytes
+    def time_to_send(self, t0_s, nbytes, before_bytes=None):
+        """(time, station) at which ``nbytes`` sent from ``t0`` on would be down; (inf, -1) if never.
+        ``before_bytes``: ``bytes_before(t0_s)`` if the caller has it already."""
+        target = (self.bytes_before(t0_s) if before_bytes is None else before_bytes) + nbytes
         cum = self._cum
         i = bisect_right(cum, target) - 1  # interval whose start cumulative is <= target
         if i >= len(self._start):
@@ -262,8 +263,12 @@ def edf_with_yield(items, tl, now_s, duration_s):
     {id: predicted end of downlink for kept ones}).
     """
 
+    before = tl.bytes_before(now_s)
+
     def down(q, total):  # the item is down once the bytes up to its own are sent, and not before it is ready
-        return max(tl.time_to_send(now_s, total)[0], tl.time_to_send(q[4], q[1])[0])
+        t = tl.time_to_send(now_s, total, before)[0]
+        # Ready now: sending its own bytes from now ends no later than sending all up to it (total >= its size).
+        return t if q[4] == now_s else max(t, tl.time_to_send(q[4], q[1])[0])
 
     ranked = sorted(items, key=lambda q: (q[2], q[0]))
     kept, late = yield_until_in_time(
