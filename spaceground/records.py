@@ -112,7 +112,7 @@ class Records:
 def record_columns(log, fields) -> dict:
     """The records of ``log`` (a flat buffer of ``fields`` per record) as one column per field, by name:
     numbers as float arrays, the text fields (:data:`TEXT_FIELDS`) as lists of words."""
-    values = np.array(log, dtype=float).reshape(-1, len(fields))
+    values = np.frombuffer(log, dtype=float).reshape(-1, len(fields)) if len(log) else np.zeros((0, len(fields)))
     return {
         name: np.asarray(KINDS, dtype=object)[values[:, k].astype(np.int64)].tolist()
         if name in TEXT_FIELDS
