@@ -104,10 +104,17 @@ class ServerPool:
         if changes:
             env.process(self._changes(changes))
 
-    def request(self):
-        event = self.env.event()
+    def take(self) -> bool:
+        """Take a server now if one is free and no job waits for one."""
         if not self.queue and self.busy < self.allowed:
             self.busy += 1
+            return True
+        return False
+
+    def request(self):
+        """An event that fires when this job has a server (first come, first served)."""
+        event = self.env.event()
+        if self.take():
             event.succeed()
         else:
             self.queue.append(event)
@@ -169,7 +176,8 @@ class GroundMixin:
         self.records.transfers.extend((s, b, cid, sent, queued, raw))
         rec.status = "queued_ground"
         pool = self.servers[b]
-        yield pool.request()
+        if not pool.take():  # a free server is taken now, without an event to wait on
+            yield pool.request()
         start = env.now
         yield env.timeout(top / pool.server_tops)
         end = env.now
