@@ -91,36 +91,7 @@ def _times(span, values):
     return out.array
 
 
-_RECORD_COLUMNS = [
-    "capture_id",
-    "sat",
-    "workload",
-    "target",
-    "capture_s",
-    "raw_bytes",
-    "product_bytes",
-    "compute_top",
-    "deadline_s",
-    "value",
-    "cloudy",
-    "status",
-    "decision",
-    "drop_reason",
-    "energy_onboard_j",
-]
-
-
-_NUMBERS_OR_NONE = (
-    "compute_sat",
-    "onboard_start_s",
-    "onboard_end_s",
-    "downlink_start_s",
-    "downlink_end_s",
-    "station",
-    "datacenter",
-    "backhaul_start_s",
-    "delivered_s",
-)
+_NUMBERS_OR_NONE = WORKLOAD_FIELDS[WORKLOAD_FIELDS.index("compute_sat") :]  # numbers set as the item goes on
 
 
 def _workload_frame(rows) -> pd.DataFrame:
@@ -146,7 +117,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     rec = records.workloads
     rows = [rec[c] for c in caps["capture_id"].tolist() if c in rec]  # (none after the end of the span)
     # A run with no capture (a target never overflown) has the same columns, and no rows.
-    w = _workload_frame(rows) if rows else pd.DataFrame(columns=_RECORD_COLUMNS)
+    w = _workload_frame(rows) if rows else pd.DataFrame(columns=list(WORKLOAD_FIELDS))
     t = record_columns(records.transfers, TRANSFER_FIELDS)
     j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     # The ground part of each workload, from the transfer and data-centre job records (each fact
@@ -235,17 +206,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     )
 
     d = record_columns(records.downlinks, DOWNLINK_FIELDS)
-    downlinks = pd.DataFrame(
-        {
-            "satellite": _named(names, d["sat"]),
-            "station": _named(st_ids, d["station"]),
-            "capture_id": d["capture_id"].astype(np.int64),
-            "kind": d["kind"],
-            "start_utc": _times(span, d["start_s"]),
-            "end_utc": _times(span, d["end_s"]),
-            "bytes": d["bytes"],
-        }
-    )
+    downlinks = _pieces_table(span, d, ("satellite", names, "sat"), ("station", st_ids, "station"))
     contacts = _contacts_table(model, inputs, records, names, st_ids)
     e = record_columns(records.energy, ENERGY_FIELDS)
     battery_j = np.array([hw.battery_j for hw in model.hardware])
@@ -285,17 +246,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         }
     )
     x = record_columns(records.crossings, CROSSING_FIELDS)
-    isl_transfers = pd.DataFrame(
-        {
-            "satellite": _named(names, x["sender"]),
-            "to_satellite": _named(names, x["receiver"]),
-            "capture_id": x["capture_id"].astype(np.int64),
-            "kind": x["kind"],
-            "start_utc": _times(span, x["start_s"]),
-            "end_utc": _times(span, x["end_s"]),
-            "bytes": x["bytes"],
-        }
-    )
+    isl_transfers = _pieces_table(span, x, ("satellite", names, "sender"), ("to_satellite", names, "receiver"))
     res = Results(
         workloads,
         contacts,
@@ -311,6 +262,22 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     res.metrics = compute_metrics(res, model)
     res.metrics.update(plan_metrics(res.metrics, (run_info or {}).get("policy_report")))
     return res
+
+
+def _pieces_table(span, columns, sender, receiver) -> pd.DataFrame:
+    """Pieces of items sent over a link (downlinks, inter-satellite transfers): ``sender`` and ``receiver`` are
+    (column name, node names, record field)."""
+    return pd.DataFrame(
+        {
+            sender[0]: _named(sender[1], columns[sender[2]]),
+            receiver[0]: _named(receiver[1], columns[receiver[2]]),
+            "capture_id": columns["capture_id"].astype(np.int64),
+            "kind": columns["kind"],
+            "start_utc": _times(span, columns["start_s"]),
+            "end_utc": _times(span, columns["end_s"]),
+            "bytes": columns["bytes"],
+        }
+    )
 
 
 def _named(names, index):
