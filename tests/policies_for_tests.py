@@ -112,3 +112,35 @@ class RouteOf(BasePolicy):
 
     def on_capture(self, view):
         return self.route if view.satellite.index == 0 else GROUND
+
+
+class ComputeInSlots(BasePolicy):
+    """Onboard everything; the computer may run only in the first 120 s of every 600 s of the span."""
+
+    def on_capture(self, view):
+        return ONBOARD
+
+    def may_compute(self, view):
+        return view.now_s % 600.0 < 120.0 - 1e-6
+
+    def compute_recheck_s(self, view):
+        phase = view.now_s % 600.0
+        return (120.0 - phase) if phase < 120.0 - 1e-6 else (600.0 - phase)
+
+
+class ComputeBudget(BasePolicy):
+    """Onboard everything; the computer may run 200 s in all (read from ``compute_busy_s``)."""
+
+    def on_capture(self, view):
+        return ONBOARD
+
+    def may_compute(self, view):
+        return view.compute_busy_s < 200.0 - 1e-6
+
+    def compute_recheck_s(self, view):
+        return max(200.0 - view.compute_busy_s, 1e-3) if view.compute_busy_s < 200.0 - 1e-6 else float("inf")
+
+
+class RecheckNever(ComputeInSlots):
+    def compute_recheck_s(self, view):
+        return 0.0

@@ -363,6 +363,42 @@ def test_paused_jobs_keep_their_work_and_their_energy_adds_up():
     assert (rest.energy_onboard_j <= 35.0 + 60.0 * run_s + 1e-6).all()
 
 
+def test_a_policy_meters_the_computer_by_time_and_by_its_busy_seconds():
+    # Power to spare; jobs of 150 s (3000 tera-ops at 20 TOPS), first come first served. The policy lets the
+    # computer run only in the first 120 s of every 600 s and says when its answer changes
+    # (compute_recheck_s): each job runs exactly in those slots, computed here slot by slot.
+    hw = "solar_w: 500, battery_wh: 5000, compute_tops: 20, compute_busy_w: 10"
+    res = run_scenario(tiny("tests.policies_for_tests:ComputeInSlots", hardware=hw))
+    w = res.workloads.sort_values("capture_utc")
+    t0 = pd.Timestamp("2025-10-03T12:00:00Z")
+    free = 0.0  # when the computer is next free [s from the span start]
+    done = 0
+    for row in w.itertuples():
+        t = max((row.capture_utc - t0).total_seconds(), free)
+        left, start = 150.0, None
+        while left > 1e-9:
+            phase = t % 600.0
+            if phase >= 120.0 - 1e-9:
+                t += 600.0 - phase
+                continue
+            start = t if start is None else start
+            run = min(left, 120.0 - phase)
+            t, left = t + run, left - run
+        if t > 86400.0:
+            break
+        assert (row.onboard_start_utc - t0).total_seconds() == pytest.approx(start, abs=1e-6)
+        assert (row.onboard_end_utc - t0).total_seconds() == pytest.approx(t, abs=1e-6)
+        assert row.energy_onboard_j == pytest.approx(35.0 + 10.0 * 150.0, rel=1e-9)
+        free, done = t, done + 1
+    assert done >= 2 and (w.onboard_end_utc - w.onboard_start_utc).dt.total_seconds().max() > 400
+    # A budget read from the view's busy seconds: 200 s of computing in the whole run, then none.
+    w = run_scenario(tiny("tests.policies_for_tests:ComputeBudget", hardware=hw)).workloads
+    assert (w.energy_onboard_j - 35.0).sum() == pytest.approx(10.0 * 200.0, rel=1e-9)
+    assert w.onboard_end_utc.notna().sum() == 1  # the first job (150 s) and 50 s of the second
+    with pytest.raises(PolicyError, match=r"compute_recheck_s returned 0\.0 .*return seconds > 0"):
+        run_scenario(tiny("tests.policies_for_tests:RecheckNever", hardware=hw))
+
+
 def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
     # Power to spare (no pause at the floor): 50 min jobs due in 10 h, 10 min jobs due in 2 h arriving at
     # random. Preemptive earliest deadline first: a job due first that is queued while another runs starts

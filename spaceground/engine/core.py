@@ -110,6 +110,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
         env.process(self._capture_process())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
+        self._recheck_compute = getattr(policy, "compute_recheck_s", None)
         self._pick_job = getattr(policy, "next_onboard_job", None)
         # A policy with the default downlink order (BasePolicy's: earliest deadline first) is not asked for it:
         # the engine keeps each queue in that order (a heap), so a session costs per item, not per queue.
@@ -194,6 +195,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
             onboard_queue=tuple(sat.onboard_waiting.values()),
             onboard_running=sat.onboard_running,
             hardware=sat.hw,
+            compute_busy_s=sat.compute_busy_s + (now - sat.computing[1] if sat.computing else 0.0),
         )
 
     @staticmethod

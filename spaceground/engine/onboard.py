@@ -163,13 +163,18 @@ class OnboardMixin:
                 sat.onboard_running = OnboardJob(cid, remaining / tops, rec.deadline_s, rec.value, rec.product_bytes)
                 busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
-                held = False
-                if safe > EPS_S and self._may_compute is not None and not self._may_compute(self._sat_view(sat)):
-                    safe, held = 0.0, True  # the policy holds onboard work back until the power situation changes
+                held, recheck = False, math.inf
+                if safe > EPS_S and self._may_compute is not None:
+                    view = self._sat_view(sat)
+                    held = not self._may_compute(view)
+                    if self._recheck_compute is not None:  # the policy's answer may change after this long
+                        recheck = self._recheck_s(view)
+                    if held:
+                        safe = 0.0  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
                     sat.set_compute(sat.hw.compute_idle_w)
                     # At the floor while the array charges the battery: resume when it can run a while.
-                    wake_s = math.inf if held else sat.recharge_s(extra, remaining / tops)
+                    wake_s = recheck if held else sat.recharge_s(extra, remaining / tops)
                     if picks:
                         # A policy that picks the jobs may pick again when the power changes: this one
                         # waits with the work it has left, and need not be the one resumed.
@@ -182,7 +187,7 @@ class OnboardMixin:
                     rec.onboard_start_s = env.now
                 sat.set_compute(sat.hw.compute_busy_w)
                 t0 = env.now
-                dt = max(EPS_S, min(remaining / tops, safe))
+                dt = max(EPS_S, min(remaining / tops, safe, recheck))
                 waiting = len(sat.onboard_waiting)
                 sat.computing = (cid, t0)  # what the span end would cut
                 timed_out = yield _sleep(env, dt, stretch)
@@ -192,6 +197,7 @@ class OnboardMixin:
                 else:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
+                sat.compute_busy_s += env.now - t0
                 rec.energy_onboard_j += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
                 if picks and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
                     # A job was queued while this one ran: it waits with the work it has left, and the
@@ -205,6 +211,20 @@ class OnboardMixin:
                 sat.free(rec.raw_bytes)
                 sat.store(rec.product_bytes)
                 self._queue_downlink(sat, cid, "product", rec.product_bytes)
+
+    def _recheck_s(self, view):
+        """The policy's ``compute_recheck_s``: seconds until ``may_compute`` may answer otherwise (> 0)."""
+        s = self._recheck_compute(view)
+        try:
+            s = float(s)
+        except (TypeError, ValueError):
+            s = math.nan
+        if not s > 0.0:
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r}: compute_recheck_s returned {s!r} on {view.name} at "
+                f"t={view.now_s:.3f} s; return seconds > 0 (math.inf: ask again only when the power or the jobs change)"
+            )
+        return max(s, EPS_S)
 
     def _next_job(self, sat):
         """The onboard job to run next: the policy's choice, else the first queued."""

@@ -32,6 +32,10 @@ Objective: value of the products minus the scenario's weighted ground cost, carb
 onboard compute energy. Units are GB, minutes and Wh so the coefficients stay near 1
 (HiGHS presolve has returned wrong optima on bits next to Wh, see scheduling-notes.md).
 
+``milp-optimal`` plans with the *executable* form (``formulate(..., executable=True)``): the
+engine's floor as well, at the instants the engine applies it (see :func:`formulate`), and
+it meters each onboard job to the busy seconds the plan gives it by each interval's end.
+
 Every relaxation above is on the optimistic side of what the engine does (no queueing
 in data centres, no bus-through-shadow floor, energy checked at segment ends), except
 one: an item is sent within one window, where the engine may split it across two. So
@@ -71,8 +75,9 @@ class Formulation:
     paths: list  # (capture_id, kind, sat, window, datacenter) of each binary, in variable order
     n_captures: int
     stats: dict = field(default_factory=dict)
-    compute_vars: list = field(default_factory=list)  # (variable, sat, energy interval) of onboard work shares
-    intervals: list = field(default_factory=list)  # per sat: (starts, ends, sunlit, floor Wh) of the energy intervals
+    compute_vars: list = field(default_factory=list)  # (variable, sat, energy interval, capture id): work shares
+    intervals: list = field(default_factory=list)  # per sat: (starts, ends, sunlit, floor Wh, floor at start Wh)
+    energy_vars: list = field(default_factory=list)  # per sat: the battery variable [Wh] at each interval end
 
 
 class _Builder:
@@ -106,8 +111,17 @@ class _Builder:
         )
 
 
-def formulate(plan, captures=None) -> Formulation:
-    """Build the programme of a :class:`~.views.Plan` (its own ``captures`` unless given)."""
+def formulate(plan, captures=None, executable=False) -> Formulation:
+    """Build the programme of a :class:`~.views.Plan` (its own ``captures`` unless given).
+
+    ``executable=False`` (the bound): the battery is checked at energy-interval ends only, on the
+    optimistic side of the engine. ``executable=True`` (the plan ``milp-optimal`` carries out):
+    the engine's energy rule as well, at the instants it applies it: an interval in which the
+    plan transmits or computes starts and ends with the battery at or above the floor, and a
+    capture the plan keeps finds the battery at or above the floor plus its imaging energy
+    (intervals are cut at capture instants). Where the battery without any work would be below
+    the floor these rows hold only if the interval is used, by one binary per such interval.
+    """
     t_start = time.perf_counter()
     caps = plan.captures if captures is None else captures
     ob = plan.objective
@@ -171,7 +185,12 @@ def formulate(plan, captures=None) -> Formulation:
                     v = B.var(-(value - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
                     paths.append((cid, "onboard", k, j, -1))
                     mine.append(v)
-                    onboard_of.setdefault(cid, []).append((v, los[j]))
+                    # The job is done by the window's close (bound); executable: by its start, or, when
+                    # the job cannot be done by then, in time to send the product before the close.
+                    due = los[j]
+                    if executable:
+                        due = aos[j] if ready <= aos[j] else los[j] - links.time_to_send(j, ready, product)
+                    onboard_of.setdefault(cid, []).append((v, due))
                     window_paths.setdefault((k, j), []).append((v, ready, product / GB))
                 if cid in onboard_of:
                     extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
@@ -188,7 +207,10 @@ def formulate(plan, captures=None) -> Formulation:
     station_bounds = {s: sorted(v) for s, v in station_bounds.items()}
     station_groups, sat_groups = {}, {}
     seg_tx = {}  # (sat, energy interval) -> [u var]
-    intervals = [_energy_intervals(sp, span) for sp in plan.satellites]
+    intervals = [
+        _energy_intervals(sp, span, [float(r.time_s) for r in sat_caps[k]] if executable else ())
+        for k, sp in enumerate(plan.satellites)
+    ]
     sat_bounds_of = [sorted(set(sp.window_aos_s) | set(sp.window_los_s)) for sp in plan.satellites]
     for k, sp in enumerate(plan.satellites):
         sat_bounds = sat_bounds_of[k]
@@ -237,21 +259,27 @@ def formulate(plan, captures=None) -> Formulation:
             if overlap <= 0:
                 continue
             p = B.var(0.0, 0.0, min(1.0, overlap / run_s))
-            compute_vars.append((p, k, m))
+            compute_vars.append((p, k, m, cid))
             terms.append((p, 1.0))
             done_by.append((m1, p))
             share.setdefault((k, m), []).append((p, run_s, extra_wh))
         B.row(terms + [(v, -1.0) for v, _ in onboard_of[cid]], lb=0.0, ub=0.0)
-        # The job is done before its product's window closes (intervals are cut at window ends).
-        for v, los_j in onboard_of[cid]:
-            B.row([(p, 1.0) for m1, p in done_by if m1 <= los_j + 1e-6] + [(v, -1.0)], lb=0.0)
+        # The job is done when its product is due (intervals are cut at window ends).
+        for v, due in onboard_of[cid]:
+            B.row([(p, 1.0) for m1, p in done_by if m1 <= due + 1e-6] + [(v, -1.0)], lb=0.0)
+    kept = {}  # capture id -> its binaries (kept in the plan when one of them is 1)
+    for idx, (cid, *_rest) in enumerate(paths):
+        kept.setdefault(cid, []).append(idx)
+    energy_vars = [[] for _ in plan.satellites]
     for k, sp in enumerate(plan.satellites):
         hw = sp.hardware
-        seg_t, ends, sunlit, floor_wh = intervals[k]
+        seg_t, ends, sunlit, floor_wh, floor_start_wh = intervals[k]
         cap_times = sorted(float(r.time_s) for r in sat_caps[k])
+        cap_ids = [int(r.capture_id) for r in sorted(sat_caps[k], key=lambda r: float(r.time_s))]
         energy = hw.initial_j / WH
-        prev = None  # the energy variable at the previous interval end
+        prev, prev_lo = None, energy  # the energy variable at the previous interval end, and its lower bound
         natural = energy
+        cap_j = hw.capture_j / WH
         for m, (m0, m1) in enumerate(zip(seg_t, ends)):
             length = m1 - m0
             work = share.get((k, m), [])
@@ -260,15 +288,30 @@ def formulate(plan, captures=None) -> Formulation:
             n_caps = bisect_right(cap_times, m1) - bisect_right(cap_times, m0)
             net_wh = ((hw.solar_w * sunlit[m] - hw.bus_w - hw.compute_idle_w) * length - hw.capture_j * n_caps) / WH
             natural = min(natural + net_wh, hw.battery_j / WH)
-            e = B.var(0.0, min(floor_wh[m], natural), hw.battery_j / WH)
+            lo = min(floor_wh[m], natural)
+            e = B.var(0.0, lo, hw.battery_j / WH)
             spill = B.var(0.0, 0.0, math.inf)
+            tx = seg_tx.get((k, m), [])
             terms = [(e, 1.0), (spill, 1.0)] + [(p, wh) for p, _, wh in work]
-            terms += [(u, hw.tx_w * MIN / WH) for u in seg_tx.get((k, m), [])]
+            terms += [(u, hw.tx_w * MIN / WH) for u in tx]
             if prev is None:
                 B.row(terms, lb=energy + net_wh, ub=energy + net_wh)
             else:
                 B.row(terms + [(prev, -1.0)], lb=net_wh, ub=net_wh)
-            prev = e
+            if executable:
+                _floor_rows(B, prev, prev_lo, energy, floor_start_wh[m], e, lo, floor_wh[m], tx, work, length)
+                # A capture at this interval's end (intervals are cut there; e is after its imaging
+                # energy): the engine images only if that leaves the battery at or above the floor.
+                i = bisect_right(cap_times, m1 - 1e-9)
+                while i < len(cap_times) and cap_times[i] <= m1 + 1e-9 and cap_j > 0:
+                    need = floor_wh[m]
+                    if lo < need:
+                        ids = kept.get(cap_ids[i], [])
+                        if ids:
+                            B.row([(e, 1.0)] + [(v, -(need - lo)) for v in ids], lb=lo)
+                    i += 1
+            prev, prev_lo = e, lo
+            energy_vars[k].append(e)
 
     # --- storage -------------------------------------------------------------------------------
     n_storage = 0
@@ -319,13 +362,40 @@ def formulate(plan, captures=None) -> Formulation:
         "storage_rows": n_storage,
         "build_s": time.perf_counter() - t_start,
     }
-    return Formulation(c, A, lb, ub, lo, hi, integ, paths, len(caps), stats, compute_vars, intervals)
+    return Formulation(c, A, lb, ub, lo, hi, integ, paths, len(caps), stats, compute_vars, intervals, energy_vars)
 
 
-def _energy_intervals(sp, span):
-    """Intervals where the battery is checked: sunlight segments cut at every window start and end.
+def _floor_rows(B, prev, prev_lo, energy0, floor0, e, lo, floor1, tx, work, length):
+    """The engine's floor on an interval's loads: where the plan transmits or computes in it, the
+    battery at its start and at its end is at or above the floor there. Unconditional where the
+    battery without work is above the floor anyway; else through a binary ``y`` (loads only if 1)."""
+    if not tx and not work:
+        return
+    start_ok = (prev_lo if prev is not None else energy0) >= floor0 - 1e-9
+    if start_ok and lo >= floor1 - 1e-9:
+        return  # the bounds already hold the battery at the floor
+    if prev is None and energy0 < floor0 - 1e-9:
+        for u in tx:
+            B.row([(u, 1.0)], ub=0.0)
+        for p, _, _ in work:
+            B.row([(p, 1.0)], ub=0.0)
+        return
+    y = B.var(0.0, 0.0, 1.0, True)
+    for u in tx:
+        B.row([(u, 1.0), (y, -length / MIN)], ub=0.0)
+    for p, _, _ in work:
+        B.row([(p, 1.0), (y, -1.0)], ub=0.0)
+    if not start_ok:
+        B.row([(prev, 1.0), (y, -(floor0 - prev_lo))], lb=prev_lo)
+    if lo < floor1 - 1e-9:
+        B.row([(e, 1.0), (y, -(floor1 - lo))], lb=lo)
 
-    Returns (starts, ends, sunlit fraction, floor [Wh]) where the floor is the engine's just
+
+def _energy_intervals(sp, span, capture_s=()):
+    """Intervals where the battery is checked: sunlight segments cut at every window start and end
+    (and at the given capture instants).
+
+    Returns (starts, ends, sunlit fraction, floor [Wh], floor at the start [Wh]) where the floor is the engine's just
     before each interval end: the reserve plus the bus through the shadow ahead (the next one
     from sunlight, what is left of it in shadow). Optional loads stop there and captures are
     refused below it, so a battery lower than this at an interval end is the bus's doing alone:
@@ -335,17 +405,23 @@ def _energy_intervals(sp, span):
     seg_t = list(sp.segment_start_s)
     seg_f = list(sp.segment_sunlit)
     cuts = sorted(
-        {*seg_t, *(x for x in sp.window_aos_s if 0 < x < span), *(x for x in sp.window_los_s if 0 < x < span)}
+        {
+            *seg_t,
+            *(x for x in sp.window_aos_s if 0 < x < span),
+            *(x for x in sp.window_los_s if 0 < x < span),
+            *(x for x in capture_s if 0 < x < span),
+        }
     )
     starts, ends = cuts, cuts[1:] + [span]
     shadows = ShadowPlan(seg_t, seg_f, span)
-    frac, floor = [], []
+    frac, floor, floor_start = [], [], []
     for t0, t1 in zip(starts, ends):
         m = max(bisect_right(seg_t, 0.5 * (t0 + t1)) - 1, 0)
         frac.append(seg_f[m])
         # The engine's floor at the interval's end: in sunlight the whole next shadow, in shadow what is left.
         floor.append(energy_floor_j(hw.reserve_j, hw.bus_w, shadows.ahead_in_segment_s(m, t1)) / WH)
-    return starts, ends, frac, floor
+        floor_start.append(energy_floor_j(hw.reserve_j, hw.bus_w, shadows.ahead_in_segment_s(m, t0)) / WH)
+    return starts, ends, frac, floor, floor_start
 
 
 @dataclass
@@ -415,18 +491,30 @@ class MilpOptimal(PlanningPolicy):
 
     def start(self, plan):
         super().start(plan)
-        form = formulate(plan)
+        form = formulate(plan, executable=True)
         self.solution = solve(form, self.time_limit_s, self.mip_rel_gap)
         self.form_stats = form.stats
         self.chosen = self.solution.chosen
-        # Onboard work runs in the energy intervals where the plan puts it (and whenever the battery is full).
+        # Onboard work follows the plan job by job: by the end of each energy interval a job has run at
+        # most as long as the plan has it run by then (any job, whenever the battery is full), so that
+        # the computer does not spend ahead of the plan the energy a later transmission needs.
         x = self.solution.x
         self._intervals = form.intervals
-        self._work_in = [set() for _ in plan.satellites]
+        self.form = form  # the programme it solved, for analysis
+        self._run_s = {}  # capture id -> its job's length at full speed
+        self._job_plan = {}  # capture id -> (energy intervals, planned busy seconds by each one's end)
         if x is not None:
-            for var, k, m in form.compute_vars:
+            for r in plan.captures.itertuples(index=False):
+                tops = plan.satellites[int(r.sat)].hardware.compute_tops
+                if tops > 0:
+                    self._run_s[int(r.capture_id)] = float(r.compute_top) / tops
+            shares = {}
+            for var, _k, m, cid in form.compute_vars:
                 if x[var] > 1e-6:
-                    self._work_in[k].add(m)
+                    shares.setdefault(cid, []).append((m, x[var] * self._run_s[cid]))
+            for cid, ms in shares.items():
+                ms.sort()
+                self._job_plan[cid] = ([m for m, _ in ms], np.cumsum([s for _, s in ms]))
         self._window_of = {}
         for k, sp in enumerate(plan.satellites):
             for j, (s, los) in enumerate(zip(sp.window_station, sp.window_los_s)):
@@ -444,20 +532,40 @@ class MilpOptimal(PlanningPolicy):
             **{f"milp_{k}": v for k, v in self.form_stats.items()},
         }
 
-    def may_compute(self, sat):
-        if sat.energy_j >= 0.98 * sat.battery_j:
-            return True
+    def _interval(self, sat):
         starts = self._intervals[sat.index][0]
-        m = max(bisect_right(starts, sat.now_s + 1e-6) - 1, 0)
-        return m in self._work_in[sat.index]
+        return max(bisect_right(starts, sat.now_s + 1e-6) - 1, 0)
+
+    def _left_s(self, sat, job):
+        """Seconds ``job`` may still run now before it is ahead of the plan (by this interval's end)."""
+        plan = self._job_plan.get(job.capture_id)
+        if plan is None:
+            return 0.0
+        i = bisect_right(plan[0], self._interval(sat)) - 1
+        planned = plan[1][i] if i >= 0 else 0.0
+        return planned - (self._run_s[job.capture_id] - job.run_s)
+
+    def may_compute(self, sat):
+        job = sat.onboard_running
+        return sat.energy_j >= 0.98 * sat.battery_j or (job is not None and self._left_s(sat, job) > 1e-6)
+
+    def compute_recheck_s(self, sat):
+        """Ask again when the job reaches the plan's budget for now, or when the next interval starts."""
+        m = self._interval(sat)
+        to_next = self._intervals[sat.index][1][m] - sat.now_s if self._intervals[sat.index][0] else math.inf
+        job = sat.onboard_running
+        left = self._left_s(sat, job) if job is not None else 0.0
+        return max(1e-3, min(to_next, left) if left > 1e-6 else to_next)
 
     def next_onboard_job(self, sat):
-        """The waiting job whose product's planned window comes first."""
+        """Of the waiting jobs the plan runs now (all, when the battery is full), the one whose product's
+        planned window comes first."""
         aos = self.plan.satellites[sat.index].window_aos_s
 
         def key(job):
             p = self.chosen.get(job.capture_id)
-            return (aos[p[2]] if p is not None else math.inf, job.deadline_s, job.capture_id)
+            window = aos[p[2]] if p is not None else math.inf
+            return (self._left_s(sat, job) <= 1e-6, window, job.deadline_s, job.capture_id)
 
         return min(sat.onboard_queue, key=key).capture_id
 

@@ -22,6 +22,7 @@ class SatelliteView(NamedTuple):
     onboard_queue: tuple = ()  # OnboardJob waiting for the onboard computer (not the one running)
     onboard_running: object = None  # OnboardJob on the computer now (run_s: what is left), or None
     hardware: object = None  # spaceground.model.SatelliteHardware (SI units): compute_tops, downlink_bps, tx_w, ...
+    compute_busy_s: float = 0.0  # seconds the onboard computer has run busy since the span start (up to now)
 
 
 class DataCenterView(NamedTuple):
