@@ -144,3 +144,25 @@ class ComputeBudget(BasePolicy):
 class RecheckNever(ComputeInSlots):
     def compute_recheck_s(self, view):
         return 0.0
+
+
+class PassClosingFirst(BasePolicy):
+    """Everything raw; of the passes open with a free antenna, the one that closes first."""
+
+    def choose_pass(self, view):
+        return min(view.passes, key=lambda p: p.window_end_s).station
+
+
+class OnlyStation(BasePolicy):
+    """Everything raw, sent only through station ``station`` (index): other passes are declined (wait)."""
+
+    def __init__(self, station=1):
+        self.station = station
+
+    def choose_pass(self, view):
+        return self.station if any(p.station == self.station for p in view.passes) else None
+
+
+class PassNowhere(BasePolicy):
+    def choose_pass(self, view):
+        return 99

@@ -399,6 +399,48 @@ def test_a_policy_meters_the_computer_by_time_and_by_its_busy_seconds():
         run_scenario(tiny("tests.policies_for_tests:RecheckNever", hardware=hw))
 
 
+def two_stations(policy):
+    """``tiny`` with Kiruna beside Svalbard (windows that overlap) and captures at random times as well."""
+    extra = (
+        "  - {name: strip, trigger: {rate_per_sat_per_h: 4}, daylight_only: false, raw_mb: 600, product_mb: 6,\n"
+        "      compute_top: 3000, deadline_min: 600}"
+    )
+    text = TINY.format(policy=policy, sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra=extra)
+    text = text.replace(
+        "  - {id: SVALBARD, antennas: 1}", "  - {id: SVALBARD, antennas: 1}\n  - {id: KIRUNA, antennas: 1}"
+    )
+    return parse_scenario(text, "tiny.yaml", ROOT).with_overrides(allow_code=True)
+
+
+def test_a_policy_chooses_the_pass_and_is_asked_again_when_another_window_opens():
+    # Under a policy with choose_pass each piece sent starts at a decision (a session start, or the first item
+    # boundary after another window opened), so at its start its station's window is, of the windows open
+    # then, the one that closes first under PassClosingFirst. The default rule decides at session starts only
+    # (a session keeps its antenna), and takes the window that closes last.
+    def pieces(policy):
+        res = run_scenario(two_stations(policy))
+        c, d = res.contacts, res.downlinks
+        overlapped = 0
+        ends = set(zip(d.station, d.end_utc))
+        for piece in d.itertuples():
+            open_ = c[(c.aos_utc <= piece.start_utc) & (c.los_utc > piece.start_utc)]
+            mine = open_[open_.station == piece.station].los_utc.iloc[0]
+            yield mine, open_.los_utc.min(), open_.los_utc.max(), (piece.station, piece.start_utc) not in ends
+            overlapped += len(open_) > 1
+        assert overlapped >= 5  # the case is tested, not vacuous
+
+    chosen = list(pieces("tests.policies_for_tests:PassClosingFirst"))
+    assert all(mine == first for mine, first, _, _ in chosen)
+    default = list(pieces("ground-only"))
+    assert all(mine == last for mine, _, last, session_start in default if session_start)
+    assert any(first != last for _, first, last, _ in chosen)
+    # Declining passes: everything goes through Kiruna (index 1), and still goes down.
+    res = run_scenario(two_stations("tests.policies_for_tests:OnlyStation"))
+    assert set(res.downlinks.station) == {"KIRUNA"} and (res.workloads.status == "delivered").sum() >= 10
+    with pytest.raises(PolicyError, match=r"choose_pass returned 99 .*expected one of the open passes' stations"):
+        run_scenario(two_stations("tests.policies_for_tests:PassNowhere"))
+
+
 def test_a_job_due_first_preempts_the_running_one_under_a_picking_policy():
     # Power to spare (no pause at the floor): 50 min jobs due in 10 h, 10 min jobs due in 2 h arriving at
     # random. Preemptive earliest deadline first: a job due first that is queued while another runs starts

@@ -23,7 +23,8 @@ Rules the engine enforces, whatever the policy decides:
   they were made; an antenna serves one satellite until that pass ends or the
   satellite has nothing left to send. A satellite with several stations in view
   transmits through one at a time: the one with a free antenna whose window ends
-  last.
+  last, unless the policy has ``choose_pass`` (then the policy's pass, or none, asked
+  again between items whenever another of the satellite's windows opens).
 * **Downlink** happens only inside contact windows; an item cut by the end of a
   window resumes at the next contact.
 * **Routes** (:mod:`spaceground.policies.routes`): items move hop by hop, store and

@@ -112,6 +112,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
         self._may_compute = getattr(policy, "may_compute", None)
         self._recheck_compute = getattr(policy, "compute_recheck_s", None)
         self._pick_job = getattr(policy, "next_onboard_job", None)
+        self._choose_pass = getattr(policy, "choose_pass", None)
         # A policy with the default downlink order (BasePolicy's: earliest deadline first) is not asked for it:
         # the engine keeps each queue in that order (a heap), so a session costs per item, not per queue.
         self._edf = getattr(type(policy), "downlink_order", None) is BasePolicy.downlink_order

@@ -7,9 +7,7 @@ from bisect import bisect_left, bisect_right
 from heapq import heappop
 
 from ..policies import PolicyError
-from ..policies.views import (
-    _contact_view,
-)
+from ..policies.views import OpenPass, _contact_view, _pass_choice_view
 from ..records import PRODUCT, RAW
 from .clock import DUTY_CYCLE_S, EPS_S, _sleep
 
@@ -47,6 +45,7 @@ class DownlinkMixin:
                 dt = min(dt, max(EPS_S, min(min(los[w] for w in open_w), self.end_s) - now))
             return dt
 
+        declined = None  # (window, queue version) of a pass the policy's choice then ordered nothing for
         while env.now < self.end_s:
             if not sat.downlink_queue:
                 # Nothing to send: window starts and ends do not matter until data arrives.
@@ -62,12 +61,29 @@ class DownlinkMixin:
             if not free:
                 yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
                 continue
-            w = max(free, key=lambda q: los[q])
+            if self._choose_pass is None:
+                w = max(free, key=lambda q: los[q])
+            else:
+                w = self._chosen_pass(sat, free)
+                if w is None or (w, sat.queue_version) == declined:
+                    # The policy waits (or chose a pass whose order it left empty since the queue last changed):
+                    # ask again when data arrives, an antenna is freed or a window starts or ends.
+                    signals = [sat.data_added] + [self.antenna_freed[stations[q]] for q in open_w]
+                    yield _sleep(env, until_change(open_w, next_aos), signals)
+                    continue
             s = stations[w]
             self.antennas_free[s] -= 1
-            why = yield from self._transmit(sat, s, w, los[w])
+            # With a policy that chooses passes, a session ends between items once another window opens,
+            # so that the policy may choose again.
+            rechoose_s = next_aos if self._choose_pass is not None else math.inf
+            why = yield from self._transmit(sat, s, w, los[w], rechoose_s)
             self.antennas_free[s] += 1
             self.antenna_freed[s].fire()
+            if why == "rechoose":
+                continue
+            if why == "policy" and self._choose_pass is not None:
+                declined = (w, sat.queue_version)  # let it choose another pass
+                continue
             if why in ("energy", "policy"):
                 open_w, next_aos = self._open_windows(k, env.now)
                 signal = sat.power_changed if why == "energy" else sat.data_added
@@ -77,9 +93,28 @@ class DownlinkMixin:
                     dt = min(dt, sat.recharge_s(sat.hw.tx_w, DUTY_CYCLE_S))
                 yield _sleep(env, dt, (signal,))
 
-    def _transmit(self, sat, s, window, los):
+    def _chosen_pass(self, sat, free):
+        """The policy's ``choose_pass`` among the open windows ``free`` (antenna free): a window or None."""
+        k, now = sat.index, self.env.now
+        aos, los, stations, first = self._aos[k], self._los[k], self._sta[k], self._first_row[k]
+        free = sorted(free, key=lambda q: -los[q])
+        passes = tuple(OpenPass(stations[q], aos[q], los[q], self.link_windows.rate_at(first + q, now)) for q in free)
+        choice = self._choose_pass(_pass_choice_view(now, sat.view, passes))
+        self.decisions += 1
+        if choice is None:
+            return None
+        for q in free:
+            if stations[q] == choice:
+                return q
+        raise PolicyError(
+            f"policy {self.policy.policy_name!r}: choose_pass returned {choice!r} on {sat.name} at t={now:.3f} s; "
+            f"expected one of the open passes' stations {[p.station for p in passes]} or None (wait)"
+        )
+
+    def _transmit(self, sat, s, window, los, rechoose_s=math.inf):
         """Send queued items through station ``s`` until the window ends, the queue empties,
-        the battery reaches its floor, or the policy sends nothing. Returns which."""
+        the battery reaches its floor, the policy sends nothing, or (between items) ``rechoose_s``
+        has come. Returns which."""
         env = self.env
         lw, row = self.link_windows, self._first_row[sat.index] + window
         t_begin = env.now
@@ -94,6 +129,9 @@ class DownlinkMixin:
         while now < los - EPS_S:
             if not queue:
                 why = "empty"
+                break
+            if now >= rechoose_s - EPS_S:
+                why = "rechoose"
                 break
             if edf is not None:
                 # The default order (earliest deadline first, then capture id) kept as a heap: the same item

@@ -33,8 +33,11 @@ onboard compute energy. Units are GB, minutes and Wh so the coefficients stay ne
 (HiGHS presolve has returned wrong optima on bits next to Wh, see scheduling-notes.md).
 
 ``milp-optimal`` plans with the *executable* form (``formulate(..., executable=True)``): the
-engine's floor as well, at the instants the engine applies it (see :func:`formulate`), and
-it meters each onboard job to the busy seconds the plan gives it by each interval's end.
+engine's floor as well, at the instants the engine applies it (see :func:`formulate`), and each
+item sent by its due time within its window (what is ready after ``tau`` and due by ``delta``
+fits in the cells between them). It meters each onboard job to the busy seconds the plan gives
+it by each interval's end, and chooses passes (``choose_pass``): the planned pass closing
+first, waiting rather than taking an antenna the plan gives to another satellite.
 
 Every relaxation above is on the optimistic side of what the engine does (no queueing
 in data centres, no bus-through-shadow floor, energy checked at segment ends), except
@@ -49,6 +52,7 @@ import math
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -134,7 +138,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     sat_caps = {k: [] for k in range(len(plan.satellites))}
     for row in caps.itertuples(index=False):
         sat_caps[int(row.sat)].append(row)
-    window_paths = {}  # (sat, window) -> [(var, ready_s, GB)]
+    window_paths = {}  # (sat, window) -> [(var, ready_s, GB, due_s: when it must be down by)]
     onboard_of = {}  # capture id -> [vars of onboard paths]
     compute_rows = {}  # capture id -> (sat, t, deadline, run_s, extra Wh)
     for k, sp in enumerate(plan.satellites):
@@ -157,10 +161,8 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                     bps = float(plan.link_bps[s, d])
                     if bps <= 0:
                         continue
-                    arrive = (
-                        down + 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
-                    )
-                    if arrive > deadline:
+                    after_down = 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
+                    if down + after_down > deadline:
                         continue
                     kwh = row.compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
                     cost = (
@@ -170,7 +172,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                     v = B.var(-(value - cost), 0, 1, True)
                     paths.append((cid, "raw", k, j, d))
                     mine.append(v)
-                    window_paths.setdefault((k, j), []).append((v, t, raw / GB))
+                    window_paths.setdefault((k, j), []).append((v, t, raw / GB, deadline - after_down))
                     dc_top[d].append((v, row.compute_top))
                     link_gb.setdefault((s, d), []).append((v, raw / GB))
             if bool(row.onboard_allowed) and hw.compute_tops > 0:
@@ -191,7 +193,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                     if executable:
                         due = aos[j] if ready <= aos[j] else los[j] - links.time_to_send(j, ready, product)
                     onboard_of.setdefault(cid, []).append((v, due))
-                    window_paths.setdefault((k, j), []).append((v, ready, product / GB))
+                    window_paths.setdefault((k, j), []).append((v, ready, product / GB, deadline))
                 if cid in onboard_of:
                     extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
                     compute_rows[cid] = (k, t, deadline, run_s, extra_wh)
@@ -223,21 +225,30 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             cuts = {a, b}
             cuts.update(x for x in station_bounds[s] if a < x < b)
             cuts.update(x for x in seg_t if a < x < b)
-            cuts.update(r for _, r, _ in users if a < r < b)
+            cuts.update(r for _, r, _, _ in users if a < r < b)
+            dues = sorted({due for *_, due in users if a < due < b}) if executable else []
+            cuts.update(dues)
             cuts.update(x for x in links.rate_start_s[links.profile_start[j] : links.profile_start[j + 1]] if a < x < b)
             cuts = sorted(cuts)
-            cells = []  # (start, minutes of transmission, GB a minute there: the window's rate in force)
+            cells = []  # (start, end, minutes of transmission, GB a minute there: the window's rate in force)
             for c0, c1 in zip(cuts[:-1], cuts[1:]):
                 u = B.var(0.0, 0.0, (c1 - c0) / MIN)
-                cells.append((c0, u, links.rate_at(j, c0) / 8.0 / GB * MIN))
+                cells.append((c0, c1, u, links.rate_at(j, c0) / 8.0 / GB * MIN))
                 mid = 0.5 * (c0 + c1)
                 station_groups.setdefault((s, bisect_right(station_bounds[s], mid)), []).append((u, j, k))
                 sat_groups.setdefault((k, bisect_right(sat_bounds, mid)), []).append((u, j))
                 seg_tx.setdefault((k, max(bisect_right(seg_t, mid) - 1, 0)), []).append(u)
-            for tau in sorted({a} | {r for _, r, _ in users if r > a}):
-                terms = [(v, size) for v, r, size in users if max(r, a) >= tau]
-                terms += [(u, -gb_per_min) for c0, u, gb_per_min in cells if c0 >= tau - 1e-9]
-                B.row(terms, ub=0.0)
+            # What is ready at or after tau and due by delta (the window's end, or, executable, an earlier
+            # due time) fits in the cells between them: with the engine's deadline, exact for one window.
+            for tau in sorted({a} | {r for _, r, _, _ in users if r > a}):
+                for delta in [*dues, b]:
+                    if delta <= tau:
+                        continue
+                    terms = [(v, size) for v, r, size, due in users if max(r, a) >= tau and min(due, b) <= delta]
+                    if not terms:
+                        continue
+                    terms += [(u, -rate) for c0, c1, u, rate in cells if c0 >= tau - 1e-9 and c1 <= delta + 1e-9]
+                    B.row(terms, ub=0.0)
     for (s, e), members in station_groups.items():
         ant = plan.stations[s].antennas
         if len({(k, j) for _, j, k in members}) > ant:
@@ -575,21 +586,45 @@ class MilpOptimal(PlanningPolicy):
             return drop("left out of the optimal plan: the contacts and energy are worth more to other captures")
         return ONBOARD if plan[0] == "onboard" else GROUND
 
+    def _planned_window(self, capture_id):
+        p = self.chosen.get(capture_id)
+        return p[2] if p is not None else None
+
+    def _overdue(self, k, j, now_s):
+        """An item whose planned window has closed (or that has none) goes down at the first chance."""
+        return j is None or self.plan.satellites[k].window_los_s[j] <= now_s + 1e-6
+
+    def choose_pass(self, view):
+        """The open pass the plan sends queued items through, the one closing first; else, for items
+        whose planned window has passed, the pass open longest; else wait (the antenna stays free for
+        the satellite the plan gave it to)."""
+        k, now = view.satellite.index, view.now_s
+        window = {self._window_of.get((k, p.station, round(p.window_end_s, 6))): p for p in view.passes}
+        planned, overdue = [], False
+        for q in view.satellite.queue:
+            j = self._planned_window(q.capture_id)
+            if j in window:
+                planned.append(window[j])
+            elif self._overdue(k, j, now):
+                overdue = True
+        if planned:
+            return min(planned, key=lambda p: (p.window_end_s, p.station)).station
+        return view.passes[0].station if overdue else None
+
     def downlink_order(self, view):
-        k = view.satellite.index
+        """The items the plan sends in this window (earliest deadline first), then those whose planned
+        window has passed; items planned for another window stay queued for it."""
+        k, now = view.satellite.index, view.now_s
         here = self._window_of.get((k, view.station, round(view.window_end_s, 6)))
-        aos = self.plan.satellites[k].window_aos_s
-
-        def key(q):
-            p = self.chosen.get(q.capture_id)
-            j = p[2] if p is not None else None
-            if j == here:
-                return (0, q.deadline_s, q.capture_id)
-            if j is None:
-                return (2, q.deadline_s, q.capture_id)
-            return (1, aos[j], q.deadline_s, q.capture_id)
-
-        return [q.capture_id for q in sorted(view.queue, key=key)]
+        first, late = [], []
+        for q in view.queue:
+            j = self._planned_window(q.capture_id)
+            if j is not None and j == here:
+                first.append(q)
+            elif self._overdue(k, j, now):
+                late.append(q)
+        key = attrgetter("deadline_s", "capture_id")
+        return [q.capture_id for q in sorted(first, key=key) + sorted(late, key=key)]
 
     def on_arrival(self, view):
         p = self.chosen.get(view.capture_id)

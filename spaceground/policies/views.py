@@ -153,6 +153,26 @@ class ContactView(_View):
     _fields = ("now_s", "satellite", "station", "window_end_s", "rate_bps", "queue")
 
 
+class OpenPass(NamedTuple):
+    """A contact window open now at a station with an antenna free for the satellite."""
+
+    station: int
+    window_start_s: float
+    window_end_s: float
+    rate_bps: float  # in force now
+
+
+@_fields_of
+class PassChoiceView(_View):
+    """A satellite with data queued has several passes open with a free antenna (policy ``choose_pass``).
+
+    Fields: ``now_s``, ``satellite`` (:class:`SatelliteView`, with its ``queue``), ``passes`` (tuple of
+    :class:`OpenPass`, latest end first).
+    """
+
+    _fields = ("now_s", "satellite", "passes")
+
+
 class SatellitePlan(NamedTuple):
     """What is known in advance about one satellite: its hardware, contact windows and sunlight."""
 
@@ -262,4 +282,10 @@ def _contact_view(now_s, satellite, station, window_end_s, rate_bps, queue):
             "queue": queue,
         },
     )
+    return view
+
+
+def _pass_choice_view(now_s, satellite, passes):
+    view = _new(PassChoiceView)
+    _adopt(view, "__dict__", {"now_s": now_s, "satellite": satellite, "passes": passes})
     return view
