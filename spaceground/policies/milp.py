@@ -285,12 +285,12 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     for k, sp in enumerate(plan.satellites):
         hw = sp.hardware
         seg_t, ends, sunlit, floor_wh, floor_start_wh = intervals[k]
-        cap_times = sorted(float(r.time_s) for r in sat_caps[k])
-        cap_ids = [int(r.capture_id) for r in sorted(sat_caps[k], key=lambda r: float(r.time_s))]
+        in_time = sorted(sat_caps[k], key=lambda r: float(r.time_s))
+        cap_times = [float(r.time_s) for r in in_time]
+        cap_ids = [int(r.capture_id) for r in in_time]
         energy = hw.initial_j / WH
         prev, prev_lo = None, energy  # the energy variable at the previous interval end, and its lower bound
         natural = energy
-        cap_j = hw.capture_j / WH
         for m, (m0, m1) in enumerate(zip(seg_t, ends)):
             length = m1 - m0
             work = share.get((k, m), [])
@@ -313,14 +313,14 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                 _floor_rows(B, prev, prev_lo, energy, floor_start_wh[m], e, lo, floor_wh[m], tx, work, length)
                 # A capture at this interval's end (intervals are cut there; e is after its imaging
                 # energy): the engine images only if that leaves the battery at or above the floor.
-                i = bisect_right(cap_times, m1 - 1e-9)
-                while i < len(cap_times) and cap_times[i] <= m1 + 1e-9 and cap_j > 0:
-                    need = floor_wh[m]
-                    if lo < need:
+                need = floor_wh[m]
+                if hw.capture_j > 0 and lo < need:
+                    i = bisect_right(cap_times, m1 - 1e-9)
+                    while i < len(cap_times) and cap_times[i] <= m1 + 1e-9:
                         ids = kept.get(cap_ids[i], [])
                         if ids:
                             B.row([(e, 1.0)] + [(v, -(need - lo)) for v in ids], lb=lo)
-                    i += 1
+                        i += 1
             prev, prev_lo = e, lo
             energy_vars[k].append(e)
 
