@@ -548,28 +548,36 @@ def test_baseline_policies_on_hand_built_views():
 
 
 def test_backhaul_link_shares_bandwidth_by_hand():
-    import simpy
+    from spaceground.engine import BackhaulLink
 
-    from spaceground.engine import SharedLink
+    link = BackhaulLink(bps=8e9, latency_s=0.0)  # 1 GB/s
+    wakes, done = [], {}
 
-    env = simpy.Environment()
-    link = SharedLink(env, bps=8e9, latency_s=0.0)  # 1 GB/s
-    done = {}
+    def join(key, nbytes, now):
+        wakes.extend(link.join(key, nbytes, now))
 
-    def sender(key, start, nbytes):
-        yield env.timeout(start)
-        yield from link.send(key, nbytes)
-        done[key] = env.now
+    def play_until(t):
+        # Wake-ups in time order, as the ground's clock plays them; a stale one (re-timed since) does nothing.
+        while wakes and min(wakes)[0] <= t:
+            wake = min(wakes)
+            wakes.remove(wake)
+            finished, more = link.woken(wake[1], wake[2], wake[0])
+            wakes.extend(more)
+            if finished:
+                done[wake[1]] = wake[0]
 
     # A: 1 GB from t=0; B: 1 GB from t=0.5; C: 0.25 GB from t=0.5.
-    for key, start, nbytes in (("A", 0.0, 1e9), ("B", 0.5, 1e9), ("C", 0.5, 0.25e9)):
-        env.process(sender(key, start, nbytes))
-    env.run()
+    join("A", 1e9, 0.0)
+    play_until(0.5)
+    join("B", 1e9, 0.5)
+    join("C", 0.25e9, 0.5)
+    play_until(10.0)
     # 0-0.5 s: A alone sends 0.5 GB. Three then share 1/3 GB/s each: C's 0.25 GB ends at t = 1.25, when A
     # has 0.25 GB and B 0.75 GB left. Two share 0.5 GB/s: A ends at 1.75 with B at 0.5 GB, alone: 2.25.
     assert done["C"] == pytest.approx(1.25)
     assert done["A"] == pytest.approx(1.75)
     assert done["B"] == pytest.approx(2.25)
+    assert not link.active and not wakes
 
 
 def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():

@@ -46,19 +46,20 @@ Every change is written as a flat record (see :class:`Records`).
 from ..records import DROP_BATTERY, DROP_STORAGE, Records
 from .clock import DUTY_CYCLE_S, EPS_J, EPS_S
 from .core import Engine, run
-from .ground import ServerPool, SharedLink
+from .ground import BackhaulLink, Ground, ServerPool
 from .satellite import Satellite
 
 __all__ = [
+    "BackhaulLink",
     "DROP_BATTERY",
     "DROP_STORAGE",
     "DUTY_CYCLE_S",
     "EPS_J",
     "EPS_S",
     "Engine",
+    "Ground",
     "Records",
     "Satellite",
     "ServerPool",
-    "SharedLink",
     "run",
 ]

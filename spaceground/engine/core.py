@@ -23,7 +23,7 @@ from ..records import Records
 from .clock import _collector_spared, _Signal
 from .crossing import CrossingMixin
 from .downlink import DownlinkMixin
-from .ground import GroundMixin, ServerPool, SharedLink
+from .ground import Ground, GroundMixin
 from .onboard import OnboardMixin
 from .satellite import Satellite
 
@@ -49,7 +49,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
         ]
         self.antennas_free = [st.antennas for st in model.stations]  # taken only when free, so no queue
         self.antenna_freed = [_Signal(env) for _ in model.stations]
-        self.servers = [ServerPool(env, dc, model.span.duration_s) for dc in model.datacenters]
+        self.ground = Ground(model, self.records, model.span.duration_s)
+        pools = self.ground.pools
         # The parts of data-centre views that never change, per station (and for "no station": -1).
         dc_fixed = [(dc.server_tops, dc.pue, dc.power_w_per_tops) for dc in model.datacenters]
         self._dc_static = [
@@ -61,19 +62,12 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
                     float(model.link_latency_s[a, b]),
                     float(model.link_bps[a, b]),
                     *dc_fixed[b],
-                    self.servers[b],
+                    pools[b],
                 )
                 for b, dc in enumerate(model.datacenters)
             ]
             for a in range(len(model.stations))
-        ] + [
-            [(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], self.servers[b]) for b, dc in enumerate(model.datacenters)]
-        ]
-        self.links = {}
-        for a in range(len(model.stations)):
-            for b in range(len(model.datacenters)):
-                if model.link_bps[a, b] > 0:
-                    self.links[a, b] = SharedLink(env, model.link_bps[a, b], model.link_latency_s[a, b])
+        ] + [[(b, dc.id, False, math.inf, 0.0, *dc_fixed[b], pools[b]) for b, dc in enumerate(model.datacenters)]]
         self.captures = inputs.captures
         self._workload_names = [w.name for w in model.workloads]
         self.end_s = model.span.duration_s
@@ -165,6 +159,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
                 self.env.run(until=self.end_s * k / steps)
                 if progress is not None:
                     progress(k, steps)
+        self.ground.advance(self.end_s, before=True)  # what the ground does before the span ends
         for sat in self.sats:
             sat.advance(self.end_s)
             self._close_at_end(sat)
@@ -209,8 +204,11 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
             ]
         )
 
-    def _dc_views(self, station=-1):
-        """The data centres as seen from ``station`` (-1: from orbit, no link)."""
+    def _dc_views(self, station=-1, advanced=False):
+        """The data centres as seen from ``station`` (-1: from orbit, no link) now (``advanced``: the ground
+        has been advanced to now already)."""
+        if not advanced:
+            self.ground.advance(self.env.now)
         new = tuple.__new__
         return tuple(
             [

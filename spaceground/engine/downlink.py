@@ -182,8 +182,9 @@ class DownlinkMixin:
         self.records.contacts.extend((sat.index, s, window, t_begin, env.now, sent_total))
         return why
 
-    def _sent(self, sat, s, cid, item, t0, now, sent):
-        """Write ``sent`` bytes of ``item`` through station ``s`` over [t0, now]; a finished item leaves the queue."""
+    def _sent(self, sat, s, cid, item, t0, now, sent, land=True):
+        """Write ``sent`` bytes of ``item`` through station ``s`` over [t0, now]; a finished item leaves the queue
+        (a raw one lands, unless ``land`` is False: at the span end, where nothing more happens)."""
         item["remaining"] = remaining = item["remaining"] - sent
         if now > t0:
             self.records.downlinks.extend((sat.index, s, cid, RAW if item["kind"] == "raw" else PRODUCT, t0, now, sent))
@@ -200,7 +201,8 @@ class DownlinkMixin:
                 rec.status = "delivered"
             else:
                 rec.status = "on_ground"
-                self.env.process(self._ground(cid, s))
+                if land:
+                    self._landed(cid, s)
 
     def _close_at_end(self, sat):
         """Record up to the span end the job on the computer and the transmission under way, so that every
@@ -213,5 +215,5 @@ class DownlinkMixin:
             s, window, t_begin, sent_before, cid, t0, row = sat.sending
             item = sat.downlink_queue[cid]
             sent = min(item["remaining"], self.link_windows.capacity_between(row, t0, end))
-            self._sent(sat, s, cid, item, t0, end, sent)
+            self._sent(sat, s, cid, item, t0, end, sent, land=False)
             self.records.contacts.extend((sat.index, s, window, t_begin, end, sent_before + sent))

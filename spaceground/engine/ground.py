@@ -1,97 +1,112 @@
 """The ground: backhaul links shared by their transfers, data-centre server pools, and the ground route of a
-raw capture."""
+raw capture, in closed form between their own events.
+
+Nothing on the ground waits on the satellites, so the ground needs no process per item: its state is advanced
+to a time only when something reads it (a policy's data-centre view, a new arrival, the span end). Between two
+reads the transfers on a link share it at rates that change only when one joins or leaves, and the server pools
+start and end jobs in FIFO order; :meth:`Ground.advance` plays those changes in time order, writing each
+transfer and job record at the instant it happens, with the same arithmetic as a process per item would.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappop, heappush
 
 import numpy as np
-import simpy
 
 from ..datacenters import J_PER_KWH, cost_and_carbon
 from ..policies import PolicyError
-from ..policies.views import (
-    _arrival_view,
-)
+from ..policies.views import _arrival_view
 from .clock import EPS_S
 
+# Ground events, in a heap of (time, sequence, kind, payload): a transfer's wake-up on its link, its arrival at
+# the data centre (after the link's latency), a job's end, a change of a pool's supply or tariff.
+_WAKE, _QUEUED, _END, _CHANGE = 0, 1, 2, 3
 
-class SharedLink:
+
+class BackhaulLink:
     """A backhaul link: concurrent transfers share the bandwidth equally (processor sharing).
 
-    Each transfer sleeps until its own completion at the current share; when a transfer
-    starts or ends, the others are woken (interrupted) to re-time themselves.
+    ``active`` holds each transfer's bits left as of ``t_last``. A transfer alone on an idle link runs at the
+    full rate to its end (``solo``); when another joins, every transfer's bits are charged up to that instant
+    and all of them are re-timed at the new share, and again whenever one leaves.
     """
 
-    def __init__(self, env, bps, latency_s):
-        self.env, self.bps, self.latency_s = env, bps, latency_s
-        self.active = {}  # key -> remaining bits
-        self.procs = {}  # key -> the process sending it
-        self.t_last = 0.0
+    __slots__ = ("bps", "latency_s", "station", "dc", "active", "solo", "t_last", "wake", "ticks")
 
-    def _update(self):
-        now = self.env.now
-        if self.active and now > self.t_last:
-            share = self.bps / len(self.active) * (now - self.t_last)
-            for key in self.active:
-                self.active[key] -= share
+    def __init__(self, bps, latency_s, station=-1, dc=-1):
+        self.bps, self.latency_s, self.station, self.dc = float(bps), float(latency_s), station, dc
+        self.active = {}  # key -> bits left as of t_last
+        self.solo = None  # the key of a transfer that began on an idle link and has not shared it since
+        self.t_last = 0.0
+        self.wake = {}  # key -> the token of its current wake-up (an older one in the heap is stale)
+        self.ticks = 0
+
+    def charge(self, now):
+        """Charge every transfer the bits it sent since ``t_last`` at the current share."""
+        active = self.active
+        if active and now > self.t_last:
+            share = self.bps / len(active) * (now - self.t_last)
+            for key in active:
+                active[key] -= share
         self.t_last = now
 
-    def _retime_others(self, key):
-        for other, proc in self.procs.items():
-            if other != key and proc.is_alive and proc.target is not None:
-                proc.interrupt("retime")
+    def _wake_at(self, t, key):
+        self.ticks += 1
+        self.wake[key] = self.ticks
+        return t, key, self.ticks
 
-    def start(self, key, nbytes):
-        """Begin a transfer on an idle link (the caller sleeps its full-rate time, then calls :meth:`finish`;
-        if another transfer joins meanwhile, the caller is interrupted and goes on with :meth:`send`)."""
-        self.t_last = self.env.now
+    def retime(self, now, keys):
+        """Wake-ups of ``keys`` at the current share, from ``now``: (time, key, token) each."""
+        active, bps = self.active, self.bps
+        n = len(active)
+        out = []
+        for key in keys:
+            dt = active[key] * n / bps
+            out.append(self._wake_at(now + (dt if dt > EPS_S else EPS_S), key))
+        return out
+
+    def join(self, key, nbytes, now):
+        """A transfer of ``nbytes`` begins at ``now``: the wake-ups it sets, (time, key) each."""
+        if not self.active:
+            self.t_last = now
+            self.active[key] = 8.0 * nbytes
+            self.solo = key
+            return [self._wake_at(now + max(EPS_S, 8.0 * nbytes / self.bps), key)]
+        self.charge(now)
+        self.solo = None
         self.active[key] = 8.0 * nbytes
-        self.procs[key] = self.env.active_process
+        return self.retime(now, list(self.active))
 
-    def finish(self, key):
-        del self.active[key]
-        del self.procs[key]
-        if self.active:
-            self._retime_others(key)
-
-    def send(self, key, nbytes, joined=False):
-        """Generator (``yield from``): returns when the last bit has left; add ``latency_s`` for arrival.
-        ``joined``: the transfer was begun by :meth:`start` and another has joined it since."""
-        env, active, bps = self.env, self.active, self.bps
-        self._update()
-        if not joined:
-            active[key] = 8.0 * nbytes
-            self.procs[key] = env.active_process
-            if len(active) > 1:
-                self._retime_others(key)
-        while True:
-            dt = active[key] * len(active) / bps
-            try:
-                yield env.timeout(dt if dt > EPS_S else EPS_S)
-            except simpy.Interrupt:
-                continue  # membership changed: _update() already charged the time sent so far
-            self._update()
-            if active[key] <= bps / len(active) * EPS_S:
-                break
-        del active[key]
-        del self.procs[key]
-        if active:
-            self._retime_others(key)
+    def woken(self, key, token, now):
+        """``key``'s wake-up ``token`` at ``now``: (finished, the wake-ups it sets)."""
+        if self.wake.get(key) != token:
+            return False, []  # stale: re-timed since
+        if self.solo == key:
+            self.solo = None
+            del self.active[key], self.wake[key]
+            return True, []
+        self.charge(now)
+        active = self.active
+        if active[key] <= self.bps / len(active) * EPS_S:
+            del active[key], self.wake[key]
+            return True, self.retime(now, list(active))
+        return False, self.retime(now, [key])
 
 
 class ServerPool:
     """A data centre's servers: FIFO, as many at once as the available power feeds.
 
-    A job holds one server from start to end; when the grid's supply drops, running jobs
-    finish and waiting ones start only as servers fall within the new limit. The pool also
-    holds the tariff in force (price and carbon intensity), updated at their breakpoints.
+    A job holds one server from start to end; when the grid's supply drops, running jobs finish and waiting
+    ones start only as servers fall within the new limit. The pool also holds the tariff in force (price and
+    carbon intensity), updated at their breakpoints.
     """
 
-    def __init__(self, env, dc, end_s):
-        self.env, self.dc = env, dc
+    def __init__(self, dc, end_s):
+        self.dc = dc
         self.busy = 0
-        self.queue = deque()
+        self.queue = deque()  # (capture id, queued time) of jobs waiting for a server
         self.allowed = dc.servers_at(0.0)
         self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(0.0)
         self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(0.0)
@@ -100,94 +115,129 @@ class ServerPool:
         series = [dc.price_cny_per_kwh, dc.carbon_g_per_kwh]
         if dc.available_power_w is not None:
             series.append(dc.available_power_w)
-        changes = sorted({t for sr in series for t in sr.t_s.tolist() if 0.0 < t < end_s})
-        if changes:
-            env.process(self._changes(changes))
+        self.changes = sorted({t for sr in series for t in sr.t_s.tolist() if 0.0 < t < end_s})
 
-    def take(self) -> bool:
-        """Take a server now if one is free and no job waits for one."""
-        if not self.queue and self.busy < self.allowed:
-            self.busy += 1
-            return True
-        return False
+    def change(self, t):
+        """The supply and tariff in force from ``t``."""
+        dc = self.dc
+        self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(t)
+        self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(t)
+        self.allowed = dc.servers_at(t)
 
-    def request(self):
-        """An event that fires when this job has a server (first come, first served)."""
-        event = self.env.event()
-        if self.take():
-            event.succeed()
-        else:
-            self.queue.append(event)
-        return event
+    def energy_cost_carbon(self, top, start, end):
+        """Facility energy [J], cost [CNY] and carbon [g] of a job of ``top`` tera-ops run over [start, end]."""
+        energy = top * self.w_per_tops * self.pue  # facility_energy_j, its factors held as floats
+        if self.constant_tariff:  # the same value as the series' mean, without the lookup
+            kwh = energy / J_PER_KWH
+            return energy, kwh * self.price_cny_per_kwh, kwh * self.carbon_g_per_kwh
+        cost, carbon = cost_and_carbon(energy, start, end, self.dc.price_cny_per_kwh, self.dc.carbon_g_per_kwh)
+        return energy, cost, carbon
 
-    def release(self):
-        self.busy -= 1
-        self._grant()
 
-    def _grant(self):
-        while self.queue and self.busy < self.allowed:
-            self.busy += 1
-            self.queue.popleft().succeed()
+class Ground:
+    """Every backhaul link and server pool of a run, advanced in time order on demand.
 
-    def _changes(self, times):
-        env, dc = self.env, self.dc
-        for t in times:
-            yield env.timeout(t - env.now)
-            self.price_cny_per_kwh = dc.price_cny_per_kwh.value_at(t)
-            self.carbon_g_per_kwh = dc.carbon_g_per_kwh.value_at(t)
-            self.allowed = dc.servers_at(t)
-            self._grant()
+    ``links[station, dc]`` and ``pools[dc]``; :meth:`send` starts a raw capture's transfer at the current
+    time (the caller has advanced the ground to it); :meth:`advance` plays the ground's events up to a time.
+    """
+
+    def __init__(self, model, records, end_s):
+        self.records, self.end_s = records, end_s
+        self.pools = [ServerPool(dc, end_s) for dc in model.datacenters]
+        self.links = {}
+        for a in range(len(model.stations)):
+            for b in range(len(model.datacenters)):
+                if model.link_bps[a, b] > 0:
+                    self.links[a, b] = BackhaulLink(model.link_bps[a, b], model.link_latency_s[a, b], a, b)
+        self.heap = []
+        self.seq = 0
+        self.items = {}  # capture id -> (workload record, bytes, backhaul start) while on the ground
+        for b, pool in enumerate(self.pools):
+            t = 0.0
+            for change in pool.changes:
+                t = t + (change - t)  # as a sleep from the previous change would reach it
+                self._push(t, _CHANGE, b)
+
+    def _push(self, t, kind, payload):
+        self.seq += 1
+        heappush(self.heap, (t, self.seq, kind, payload))
+
+    def send(self, cid, rec, link, now):
+        """The raw capture ``cid`` (its workload record ``rec``) starts across ``link`` at ``now``."""
+        self.items[cid] = (rec, rec.raw_bytes, now)
+        for t, key, token in link.join(cid, rec.raw_bytes, now):
+            self._push(t, _WAKE, (link, key, token))
+
+    def advance(self, t, before=False):
+        """Play the ground's events up to ``t`` (or those before it, with ``before``)."""
+        heap = self.heap
+        while heap and (heap[0][0] < t or (not before and heap[0][0] == t)):
+            now, _, kind, payload = heappop(heap)
+            if kind == _WAKE:
+                link, key, token = payload
+                done, wakes = link.woken(key, token, now)
+                for w, other, tok in wakes:
+                    self._push(w, _WAKE, (link, other, tok))
+                if done:
+                    self._push(now + link.latency_s, _QUEUED, (link, key))
+            elif kind == _QUEUED:
+                link, cid = payload
+                rec, nbytes, sent = self.items[cid]
+                self.records.transfers.extend((link.station, link.dc, cid, sent, now, nbytes))
+                rec.status = "queued_ground"
+                pool = self.pools[link.dc]
+                if not pool.queue and pool.busy < pool.allowed:
+                    pool.busy += 1
+                    self._start(link.dc, cid, now, now)
+                else:
+                    pool.queue.append((cid, now))
+            elif kind == _END:
+                b, cid, queued, start = payload
+                pool = self.pools[b]
+                pool.busy -= 1
+                self._grant(b, now)
+                rec = self.items.pop(cid)[0]
+                energy, cost, carbon = pool.energy_cost_carbon(rec.compute_top, start, now)
+                self.records.dc_jobs.extend((b, cid, queued, start, now, energy, cost, carbon))
+                rec.delivered_s = now
+                rec.status = "delivered"
+            else:
+                self.pools[payload].change(now)
+                self._grant(payload, now)
+
+    def _start(self, b, cid, queued, now):
+        rec = self.items[cid][0]
+        self._push(now + rec.compute_top / self.pools[b].server_tops, _END, (b, cid, queued, now))
+
+    def _grant(self, b, now):
+        pool = self.pools[b]
+        while pool.queue and pool.busy < pool.allowed:
+            pool.busy += 1
+            cid, queued = pool.queue.popleft()
+            self._start(b, cid, queued, now)
 
 
 class GroundMixin:
-    """A raw capture on the ground: backhaul, the data centre's queue and servers."""
+    """A raw capture lands: the policy chooses its data centre, and its transfer starts."""
 
-    def _ground(self, cid, s):
-        """A raw capture landed at station ``s``: backhaul, data-centre queue and compute."""
-        env = self.env
+    def _landed(self, cid, s):
+        """The raw capture ``cid`` landed at station ``s`` now."""
+        now = self.env.now
         rec = self.records.workloads[cid]
-        now = env.now
-        raw, top = rec.raw_bytes, rec.compute_top
-        b = self.policy.on_arrival(_arrival_view(now, cid, s, raw, top, rec.deadline_s, rec.value, self._dc_views(s)))
+        self.ground.advance(now)
+        view = _arrival_view(
+            now, cid, s, rec.raw_bytes, rec.compute_top, rec.deadline_s, rec.value, self._dc_views(s, advanced=True)
+        )
+        b = self.policy.on_arrival(view)
         self.decisions += 1
-        link = self.links.get((s, b)) if type(b) is int or isinstance(b, np.integer) else None
+        link = self.ground.links.get((s, b)) if type(b) is int or isinstance(b, np.integer) else None
         if link is None:
             raise PolicyError(
                 f"policy {self.policy.policy_name!r}: on_arrival returned {b!r} for capture {cid} at "
                 f"station {self.model.stations[s].station.station_id}; it must be the index of a "
                 "data centre that station has a backhaul link to"
             )
-        b = int(b)
-        dc = self.model.datacenters[b]
-        rec.datacenter = b
+        rec.datacenter = int(b)
         rec.status = "backhaul"
-        rec.backhaul_start_s = sent = now
-        if link.active:
-            yield from link.send(cid, raw)
-        else:  # an idle link: the whole bandwidth, unless another transfer joins (then share it)
-            try:
-                link.start(cid, raw)
-                yield env.timeout(max(EPS_S, 8.0 * raw / link.bps))
-                link.finish(cid)
-            except simpy.Interrupt:
-                yield from link.send(cid, raw, joined=True)
-        yield env.timeout(link.latency_s)
-        queued = env.now  # the transfer's end and the job's queueing are written once, in their records
-        self.records.transfers.extend((s, b, cid, sent, queued, raw))
-        rec.status = "queued_ground"
-        pool = self.servers[b]
-        if not pool.take():  # a free server is taken now, without an event to wait on
-            yield pool.request()
-        start = env.now
-        yield env.timeout(top / pool.server_tops)
-        end = env.now
-        pool.release()
-        energy = top * pool.w_per_tops * pool.pue  # facility_energy_j, its factors held as floats by the pool
-        if pool.constant_tariff:  # the same value as the series' mean, without the lookup
-            kwh = energy / J_PER_KWH
-            cost, carbon = kwh * pool.price_cny_per_kwh, kwh * pool.carbon_g_per_kwh
-        else:
-            cost, carbon = cost_and_carbon(energy, start, end, dc.price_cny_per_kwh, dc.carbon_g_per_kwh)
-        self.records.dc_jobs.extend((b, cid, queued, start, end, energy, cost, carbon))
-        rec.delivered_s = end
-        rec.status = "delivered"
+        rec.backhaul_start_s = now
+        self.ground.send(cid, rec, link, now)
