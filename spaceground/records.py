@@ -30,23 +30,38 @@ KINDS = ("raw", "product")  # the values of a ``kind`` field, written as their i
 RAW, PRODUCT = 0.0, 1.0
 
 
-WORKLOAD_FIELDS = (
-    "capture_id",
-    "sat",
-    "workload",
-    "target",
+# The words of a workload's ``status``, written by the engine as their index: 0 for a capture the span ended
+# before (it has no row).
+STATUSES = (
+    "",
+    "captured",
+    "dropped",
+    "queued_onboard",
+    "queued_crossing",
+    "queued_downlink",
+    "on_ground",
+    "backhaul",
+    "queued_ground",
+    "delivered",
+)
+(
+    CAPTURED,
+    DROPPED,
+    QUEUED_ONBOARD,
+    QUEUED_CROSSING,
+    QUEUED_DOWNLINK,
+    ON_GROUND,
+    BACKHAUL,
+    QUEUED_GROUND,
+    DELIVERED,
+) = range(1, len(STATUSES))
+DECISIONS = ("", "drop", "onboard", "ground")  # the words of ``decision``, by index ("": none made)
+DECISION_CODE = {word: k for k, word in enumerate(DECISIONS)}
+
+# The times and node indices the engine writes as an item goes on (NaN until then), and the energy it charges.
+WORKLOAD_TIMES = (
     "capture_s",
-    "raw_bytes",
-    "product_bytes",
-    "compute_top",
     "deadline_s",
-    "value",
-    "cloudy",
-    "status",
-    "decision",
-    "drop_reason",
-    "energy_onboard_j",
-    "route",
     "compute_sat",
     "onboard_start_s",
     "onboard_end_s",
@@ -59,33 +74,51 @@ WORKLOAD_FIELDS = (
 )
 
 
-class WorkloadRecord:
-    """One capture's row as the engine fills it in (fields :data:`WORKLOAD_FIELDS`; None until set). Slots, not
-    a dict: a run may hold millions of them."""
+def _floats(values, n=None, fill=None):
+    """A flat buffer of doubles: ``values`` (any array-like), or ``n`` copies of ``fill``."""
+    out = array("d")
+    if values is not None:
+        out.frombytes(np.ascontiguousarray(values, dtype=float).tobytes())
+    else:
+        out.frombytes(np.full(n, fill, dtype=float).tobytes())
+    return out
 
-    __slots__ = WORKLOAD_FIELDS
 
-    def __init__(
-        self,
-        capture_id,
-        sat,
-        workload,
-        target,
-        capture_s,
-        raw_bytes,
-        product_bytes,
-        compute_top,
-        deadline_s,
-        value,
-        cloudy,
-    ):
-        self.capture_id, self.sat, self.workload, self.target = capture_id, sat, workload, target
-        self.capture_s, self.raw_bytes, self.product_bytes = capture_s, raw_bytes, product_bytes
-        self.compute_top, self.deadline_s, self.value, self.cloudy = compute_top, deadline_s, value, cloudy
-        self.status, self.decision, self.drop_reason, self.energy_onboard_j = "captured", None, None, 0.0
-        self.route = self.compute_sat = self.onboard_start_s = self.onboard_end_s = None
-        self.downlink_start_s = self.downlink_end_s = self.station = self.datacenter = None
-        self.backhaul_start_s = self.delivered_s = None
+class WorkloadColumns:
+    """The workloads' rows as the engine fills them in, a column a field, one entry a capture (indexed by capture
+    id, which is the capture table's row): flat buffers of doubles and small codes, no Python object a capture
+    (a run may hold millions). The capture's own fields are read from the capture table; ``status``
+    (:data:`STATUSES`), ``decision`` (:data:`DECISIONS`) and ``drop_reason`` (an index into ``reasons``, 0 for
+    none) are codes; the times and node indices of :data:`WORKLOAD_TIMES` are NaN until set; ``route`` holds
+    each capture's typed route while it is on its way."""
+
+    def __init__(self, captures):
+        n = len(captures)
+        self.n = n
+        # What the engine reads of each capture, as Python floats on access.
+        self.raw_bytes = _floats(captures["raw_bytes"].to_numpy())
+        self.product_bytes = _floats(captures["product_bytes"].to_numpy())
+        self.compute_top = _floats(captures["compute_top"].to_numpy())
+        self.value = _floats(captures["value"].to_numpy())
+        self.status = array("b", bytes(n))
+        self.decision = array("b", bytes(n))
+        self.drop_reason = array("q", bytes(8 * n))
+        self.reasons = [None]  # the words of each drop reason code
+        self._reason_code = {}
+        self.energy_onboard_j = _floats(None, n, 0.0)
+        for name in WORKLOAD_TIMES:
+            setattr(self, name, _floats(None, n, np.nan))
+        self.route = [None] * n
+
+    def drop(self, cid, reason, decision=0):
+        """Mark ``cid`` dropped for ``reason`` (words), with the ``decision`` code that dropped it (0: the engine)."""
+        code = self._reason_code.get(reason)
+        if code is None:
+            code = self._reason_code[reason] = len(self.reasons)
+            self.reasons.append(reason)
+        self.status[cid], self.drop_reason[cid] = DROPPED, code
+        if decision:
+            self.decision[cid] = decision
 
 
 def _log():
@@ -100,7 +133,7 @@ class Records:
     transfer and data-centre job are in ``transfers`` and ``dc_jobs``, and the results layer joins them into
     its row."""
 
-    workloads: dict = field(default_factory=dict)  # capture_id -> WorkloadRecord
+    workloads: WorkloadColumns | None = None  # set by the engine from the run's capture table
     downlinks: array = field(default_factory=_log)  # DOWNLINK_FIELDS
     energy: array = field(default_factory=_log)  # ENERGY_FIELDS
     contacts: array = field(default_factory=_log)  # CONTACT_FIELDS

@@ -38,7 +38,6 @@ import os
 import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -50,13 +49,16 @@ from .records import (
     CONTACT_FIELDS,
     CROSSING_FIELDS,
     DC_JOB_FIELDS,
+    DECISIONS,
     DOWNLINK_FIELDS,
     ENERGY_FIELDS,
+    STATUSES,
     TRANSFER_FIELDS,
-    WORKLOAD_FIELDS,
+    WORKLOAD_TIMES,
     record_columns,
 )
 from .scene import SCENE_TABLES, scene_tables
+from .workloads import CLOUD_COLUMN
 
 TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers", "isl_transfers")
 _ADDED_LATER = ("isl_transfers",)  # tables an older run folder may lack (read as empty)
@@ -91,19 +93,29 @@ def _times(span, values):
     return out.array
 
 
-_NUMBERS_OR_NONE = WORKLOAD_FIELDS[WORKLOAD_FIELDS.index("compute_sat") :]  # numbers set as the item goes on
-
-
-def _workload_frame(rows) -> pd.DataFrame:
-    """The engine's :class:`~spaceground.records.WorkloadRecord` rows as a DataFrame, a column a field (the
-    fields that may be unset as floats, NaN where unset)."""
-    columns = {}
-    for name in WORKLOAD_FIELDS:
-        if name == "route":
-            continue
-        values = list(map(attrgetter(name), rows))
-        columns[name] = np.array(values, dtype=float) if name in _NUMBERS_OR_NONE else values
-    return pd.DataFrame(columns)
+def _workload_frame(columns, captures) -> pd.DataFrame:
+    """The engine's :class:`~spaceground.records.WorkloadColumns` as a DataFrame, one row a capture made before
+    the span ended, in the capture table's order: the capture's own fields from the capture table, the rest as
+    the engine wrote them (codes as words, None where unset; times and nodes NaN where unset)."""
+    status = np.frombuffer(columns.status, dtype=np.int8)
+    rows = np.flatnonzero(status[captures["capture_id"].to_numpy(np.int64)] > 0) if columns.n else np.zeros(0, int)
+    cid = captures["capture_id"].to_numpy(np.int64)[rows]
+    out = {name: captures[name].to_numpy()[rows] for name in ("capture_id", "sat", "workload")}
+    out["target"] = captures["target"].to_numpy(object)[rows]
+    for name in ("raw_bytes", "product_bytes", "compute_top"):
+        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
+    out["capture_s"] = np.frombuffer(columns.capture_s, dtype=float)[cid]
+    out["deadline_s"] = np.frombuffer(columns.deadline_s, dtype=float)[cid]
+    out["value"] = np.frombuffer(columns.value, dtype=float)[cid]
+    out["cloudy"] = captures[CLOUD_COLUMN].to_numpy(bool)[rows]
+    out["status"] = np.asarray(STATUSES, dtype=object)[status[cid]]
+    out["decision"] = np.asarray((None, *DECISIONS[1:]), dtype=object)[np.frombuffer(columns.decision, np.int8)[cid]]
+    reasons = np.frombuffer(columns.drop_reason, dtype=np.int64)
+    out["drop_reason"] = np.asarray(columns.reasons, dtype=object)[reasons[cid]]
+    out["energy_onboard_j"] = np.frombuffer(columns.energy_onboard_j, dtype=float)[cid]
+    for name in WORKLOAD_TIMES[2:]:
+        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
+    return pd.DataFrame(out)
 
 
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
@@ -113,11 +125,9 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     ids = model.constellation.norad_ids
     st_ids = [g.station.station_id for g in model.stations]
     dc_ids = [d.id for d in model.datacenters]
-    caps = inputs.captures
-    rec = records.workloads
-    rows = [rec[c] for c in caps["capture_id"].tolist() if c in rec]  # (none after the end of the span)
-    # A run with no capture (a target never overflown) has the same columns, and no rows.
-    w = _workload_frame(rows) if rows else pd.DataFrame(columns=list(WORKLOAD_FIELDS))
+    # Captures after the end of the span have no row; a run with no capture (a target never overflown) has the
+    # same columns, and no rows.
+    w = _workload_frame(records.workloads, inputs.captures)
     t = record_columns(records.transfers, TRANSFER_FIELDS)
     j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     # The ground part of each workload, from the transfer and data-centre job records (each fact

@@ -19,7 +19,7 @@ from ..policies.views import (
     SatellitePlan,
     SatelliteView,
 )
-from ..records import Records
+from ..records import Records, WorkloadColumns
 from .clock import _collector_spared, _Signal
 from .crossing import CrossingMixin
 from .downlink import DownlinkMixin
@@ -41,7 +41,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
     def __init__(self, model, inputs, policy):
         self.model, self.policy = model, policy
         self.env = simpy.Environment()
-        self.records = Records()
+        self.records = Records(workloads=WorkloadColumns(inputs.captures))
         env = self.env
         self.sats = [
             Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records, model.span.duration_s)
@@ -233,9 +233,6 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
                 for b, ident, reachable, latency, bandwidth, tops, pue, w_per_tops, pool in self._dc_static[station]
             ]
         )
-
-    def _row(self, cid):
-        return self.records.workloads[cid]
 
     # --- processes --------------------------------------------------------------------------
     def _illumination(self, sat):

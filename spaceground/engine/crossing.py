@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
-from ..records import RAW
+from ..records import QUEUED_CROSSING, RAW
 from .clock import DUTY_CYCLE_S, EPS_S, _sleep
 
 
@@ -21,9 +21,10 @@ class CrossingMixin:
     """
 
     def _queue_crossing(self, sat, cid, to, hop):
-        rec = self.records.workloads[cid]
-        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": rec.raw_bytes, "remaining": rec.raw_bytes}
-        rec.status = "queued_crossing"
+        W = self.records.workloads
+        raw = W.raw_bytes[cid]
+        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": raw, "remaining": raw}
+        W.status[cid] = QUEUED_CROSSING
         sat.crossing_added.fire()
 
     def _crossing_manager(self, sat):
@@ -110,10 +111,9 @@ class CrossingMixin:
             return
         del sat.crossing_queue[cid]
         sat.free(item["bytes"], now)
-        rec = self.records.workloads[cid]
         rx.advance(now)
         if rx.storage_used + item["bytes"] > rx.hw.storage_bytes:
-            rec.status, rec.drop_reason = "dropped", f"storage full on {rx.name}: the raw capture crossed to it"
+            self.records.workloads.drop(cid, f"storage full on {rx.name}: the raw capture crossed to it")
             return
         rx.store(item["bytes"])
         self._at_node(rx, cid, item["hop"])

@@ -8,7 +8,7 @@ from heapq import heappop
 
 from ..policies import PolicyError
 from ..policies.views import OpenPass, _contact_view, _pass_choice_view
-from ..records import PRODUCT, RAW
+from ..records import DELIVERED, ON_GROUND, PRODUCT, RAW
 from .clock import DUTY_CYCLE_S, EPS_S, _sleep
 
 
@@ -188,19 +188,19 @@ class DownlinkMixin:
         item["remaining"] = remaining = item["remaining"] - sent
         if now > t0:
             self.records.downlinks.extend((sat.index, s, cid, RAW if item["kind"] == "raw" else PRODUCT, t0, now, sent))
-        rec = self.records.workloads[cid]
-        if rec.downlink_start_s is None:
-            rec.downlink_start_s = t0
-        rec.station = s
+        W = self.records.workloads
+        if W.downlink_start_s[cid] != W.downlink_start_s[cid]:  # NaN: the first piece
+            W.downlink_start_s[cid] = t0
+        W.station[cid] = s
         if remaining <= 1e-6:
             del sat.downlink_queue[cid]
             sat.free(item["bytes"], now)
-            rec.downlink_end_s = now
+            W.downlink_end_s[cid] = now
             if item["kind"] == "product":
-                rec.delivered_s = now
-                rec.status = "delivered"
+                W.delivered_s[cid] = now
+                W.status[cid] = DELIVERED
             else:
-                rec.status = "on_ground"
+                W.status[cid] = ON_GROUND
                 if land:
                     self._landed(cid, s)
 
@@ -210,7 +210,7 @@ class DownlinkMixin:
         end = self.end_s
         if sat.computing is not None:
             cid, t0 = sat.computing
-            self.records.workloads[cid].energy_onboard_j += sat.hw.compute_busy_w * (end - t0)
+            self.records.workloads.energy_onboard_j[cid] += sat.hw.compute_busy_w * (end - t0)
         if sat.sending is not None:
             s, window, t_begin, sent_before, cid, t0, row = sat.sending
             item = sat.downlink_queue[cid]

@@ -18,6 +18,7 @@ import numpy as np
 from ..datacenters import J_PER_KWH, cost_and_carbon
 from ..policies import PolicyError
 from ..policies.views import _arrival_view
+from ..records import BACKHAUL, DELIVERED, QUEUED_GROUND
 from .clock import EPS_S
 
 # Ground events, in a heap of (time, sequence, kind, payload): a transfer's wake-up on its link, its arrival at
@@ -162,15 +163,16 @@ class Ground:
         self.seq += 1
         heappush(self.heap, (t, self.seq, kind, payload))
 
-    def send(self, cid, rec, link, now):
-        """The raw capture ``cid`` (its workload record ``rec``) starts across ``link`` at ``now``."""
-        self.items[cid] = (rec, rec.raw_bytes, now)
-        for t, key, token in link.join(cid, rec.raw_bytes, now):
+    def send(self, cid, link, now):
+        """The raw capture ``cid`` starts across ``link`` at ``now``."""
+        nbytes = self.records.workloads.raw_bytes[cid]
+        self.items[cid] = (nbytes, now)
+        for t, key, token in link.join(cid, nbytes, now):
             self._push(t, _WAKE, (link, key, token))
 
     def advance(self, t, before=False):
         """Play the ground's events up to ``t`` (or those before it, with ``before``)."""
-        heap = self.heap
+        heap, W = self.heap, self.records.workloads
         while heap and (heap[0][0] < t or (not before and heap[0][0] == t)):
             now, _, kind, payload = heappop(heap)
             if kind == _WAKE:
@@ -182,9 +184,9 @@ class Ground:
                     self._push(now + link.latency_s, _QUEUED, (link, key))
             elif kind == _QUEUED:
                 link, cid = payload
-                rec, nbytes, sent = self.items[cid]
+                nbytes, sent = self.items[cid]
                 self.records.transfers.extend((link.station, link.dc, cid, sent, now, nbytes))
-                rec.status = "queued_ground"
+                W.status[cid] = QUEUED_GROUND
                 pool = self.pools[link.dc]
                 if not pool.queue and pool.busy < pool.allowed:
                     pool.busy += 1
@@ -196,18 +198,18 @@ class Ground:
                 pool = self.pools[b]
                 pool.busy -= 1
                 self._grant(b, now)
-                rec = self.items.pop(cid)[0]
-                energy, cost, carbon = pool.energy_cost_carbon(rec.compute_top, start, now)
+                del self.items[cid]
+                energy, cost, carbon = pool.energy_cost_carbon(W.compute_top[cid], start, now)
                 self.records.dc_jobs.extend((b, cid, queued, start, now, energy, cost, carbon))
-                rec.delivered_s = now
-                rec.status = "delivered"
+                W.delivered_s[cid] = now
+                W.status[cid] = DELIVERED
             else:
                 self.pools[payload].change(now)
                 self._grant(payload, now)
 
     def _start(self, b, cid, queued, now):
-        rec = self.items[cid][0]
-        self._push(now + rec.compute_top / self.pools[b].server_tops, _END, (b, cid, queued, now))
+        top = self.records.workloads.compute_top[cid]
+        self._push(now + top / self.pools[b].server_tops, _END, (b, cid, queued, now))
 
     def _grant(self, b, now):
         pool = self.pools[b]
@@ -223,10 +225,17 @@ class GroundMixin:
     def _landed(self, cid, s):
         """The raw capture ``cid`` landed at station ``s`` now."""
         now = self.env.now
-        rec = self.records.workloads[cid]
+        W = self.records.workloads
         self.ground.advance(now)
         view = _arrival_view(
-            now, cid, s, rec.raw_bytes, rec.compute_top, rec.deadline_s, rec.value, self._dc_views(s, advanced=True)
+            now,
+            cid,
+            s,
+            W.raw_bytes[cid],
+            W.compute_top[cid],
+            W.deadline_s[cid],
+            W.value[cid],
+            self._dc_views(s, advanced=True),
         )
         b = self.policy.on_arrival(view)
         self.decisions += 1
@@ -237,7 +246,7 @@ class GroundMixin:
                 f"station {self.model.stations[s].station.station_id}; it must be the index of a "
                 "data centre that station has a backhaul link to"
             )
-        rec.datacenter = int(b)
-        rec.status = "backhaul"
-        rec.backhaul_start_s = now
-        self.ground.send(cid, rec, link, now)
+        W.datacenter[cid] = int(b)
+        W.status[cid] = BACKHAUL
+        W.backhaul_start_s[cid] = now
+        self.ground.send(cid, link, now)

@@ -11,7 +11,15 @@ from ..policies.views import (
     OnboardJob,
     _capture_view,
 )
-from ..records import _CAPTURE_FIELDS, DROP_BATTERY, DROP_STORAGE, WorkloadRecord
+from ..records import (
+    _CAPTURE_FIELDS,
+    CAPTURED,
+    DECISION_CODE,
+    DROP_BATTERY,
+    DROP_STORAGE,
+    QUEUED_DOWNLINK,
+    QUEUED_ONBOARD,
+)
 from .clock import EPS_S, _sleep
 
 CAPTURE_BLOCK = 8192  # captures turned into Python values at a time
@@ -55,19 +63,18 @@ class OnboardMixin:
         sat = self.sats[k]
         now = self.env.now
         deadline = now + deadline_s
-        rec = self.records.workloads[cid] = WorkloadRecord(
-            cid, k, workload, target, now, raw_bytes, product_bytes, compute_top, deadline, value, cloudy
-        )
+        W = self.records.workloads
+        W.status[cid], W.capture_s[cid], W.deadline_s[cid] = CAPTURED, now, deadline
         sat.advance(now)
         hw = sat.hw
         if hw.capture_j > 0.0 and sat.energy_j - hw.capture_j < sat.floor_j(now):
-            rec.status, rec.drop_reason = "dropped", DROP_BATTERY
+            W.drop(cid, DROP_BATTERY)
             return
         if sat.storage_used + raw_bytes > hw.storage_bytes:
-            rec.status, rec.drop_reason = "dropped", DROP_STORAGE
+            W.drop(cid, DROP_STORAGE)
             return
         sat.capture(hw.capture_j, raw_bytes)
-        rec.energy_onboard_j = hw.capture_j
+        W.energy_onboard_j[cid] = hw.capture_j
         view = _capture_view(
             now,
             cid,
@@ -96,11 +103,10 @@ class OnboardMixin:
         self.decisions += 1
         if type(decision) is Drop:
             sat.free(raw_bytes)
-            rec.decision, rec.status = "drop", "dropped"
-            rec.drop_reason = drop_reason_of(decision, self.policy.policy_name)
+            W.drop(cid, drop_reason_of(decision, self.policy.policy_name), DECISION_CODE["drop"])
             return
-        rec.decision = decision.compute
-        rec.route = decision
+        W.decision[cid] = DECISION_CODE[decision.compute]
+        W.route[cid] = decision
         if decision is GROUND:
             self._queue_downlink(sat, cid, "raw", raw_bytes)
         else:
@@ -110,33 +116,34 @@ class OnboardMixin:
         """The raw capture ``cid`` is stored on ``sat``, ``hop`` satellites along its route: send it on to the
         next satellite of the route, or do what the route says happens here (compute it onboard, or downlink it
         raw)."""
-        rec = self.records.workloads[cid]
-        route = rec.route
+        W = self.records.workloads
+        route = W.route[cid]
         if hop < len(route.via):
             self._queue_crossing(sat, cid, route.via[hop], hop + 1)
         elif route.compute == "onboard":
-            rec.status = "queued_onboard"
-            rec.compute_sat = sat.index
-            run_s = rec.compute_top / sat.hw.compute_tops
+            W.status[cid] = QUEUED_ONBOARD
+            W.compute_sat[cid] = sat.index
+            run_s = W.compute_top[cid] / sat.hw.compute_tops
             sat.compute_backlog_s += run_s
-            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, rec.deadline_s, rec.value, rec.product_bytes)
+            sat.onboard_waiting[cid] = OnboardJob(cid, run_s, W.deadline_s[cid], W.value[cid], W.product_bytes[cid])
             sat.job_added.fire()
         else:
-            self._queue_downlink(sat, cid, "raw", rec.raw_bytes)
+            self._queue_downlink(sat, cid, "raw", W.raw_bytes[cid])
 
     def _queue_downlink(self, sat, cid, kind, nbytes):
-        rec = self.records.workloads[cid]
+        W = self.records.workloads
+        deadline = W.deadline_s[cid]
         sat.downlink_queue[cid] = {
             "kind": kind,
             "bytes": nbytes,
             "remaining": nbytes,
-            "deadline": rec.deadline_s,
-            "value": rec.value,
+            "deadline": deadline,
+            "value": W.value[cid],
         }
         sat.queue_version += 1
         if self._edf:
-            heappush(sat.edf, (rec.deadline_s, cid))
-        rec.status = "queued_downlink"
+            heappush(sat.edf, (deadline, cid))
+        W.status[cid] = QUEUED_DOWNLINK
         sat.data_added.fire()
 
     def _compute_worker(self, sat):
@@ -156,11 +163,13 @@ class OnboardMixin:
                 yield _sleep(env, math.inf, (sat.job_added, sat.power_changed))
                 continue
             del sat.onboard_waiting[cid]
-            rec = self._row(cid)
-            total = rec.compute_top
+            W = self.records.workloads
+            total = W.compute_top[cid]
             remaining = sat.onboard_left.pop(cid, total)  # tera-ops still to do (less if the job was paused)
             while remaining > 1e-9 * total:
-                sat.onboard_running = OnboardJob(cid, remaining / tops, rec.deadline_s, rec.value, rec.product_bytes)
+                sat.onboard_running = OnboardJob(
+                    cid, remaining / tops, W.deadline_s[cid], W.value[cid], W.product_bytes[cid]
+                )
                 busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
                 held, recheck = False, math.inf
@@ -183,8 +192,8 @@ class OnboardMixin:
                         break
                     yield _sleep(env, wake_s, (sat.power_changed,))
                     continue
-                if rec.onboard_start_s is None:
-                    rec.onboard_start_s = env.now
+                if W.onboard_start_s[cid] != W.onboard_start_s[cid]:  # NaN: not started before
+                    W.onboard_start_s[cid] = env.now
                 sat.set_compute(sat.hw.compute_busy_w)
                 t0 = env.now
                 dt = max(EPS_S, min(remaining / tops, safe, recheck))
@@ -198,7 +207,7 @@ class OnboardMixin:
                     remaining -= (env.now - t0) * tops
                 sat.compute_backlog_s = max(0.0, sat.compute_backlog_s - (env.now - t0))
                 sat.compute_busy_s += env.now - t0
-                rec.energy_onboard_j += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
+                W.energy_onboard_j[cid] += sat.hw.compute_busy_w * (env.now - t0)  # the computer's own, busy
                 if picks and remaining > 1e-9 * total and len(sat.onboard_waiting) > waiting:
                     # A job was queued while this one ran: it waits with the work it has left, and the
                     # policy picks again (this one may go on at once, with no gap in the computer's power).
@@ -207,10 +216,10 @@ class OnboardMixin:
             else:
                 sat.onboard_running = None
                 sat.set_compute(sat.hw.compute_idle_w)
-                rec.onboard_end_s = env.now
-                sat.free(rec.raw_bytes)
-                sat.store(rec.product_bytes)
-                self._queue_downlink(sat, cid, "product", rec.product_bytes)
+                W.onboard_end_s[cid] = env.now
+                sat.free(W.raw_bytes[cid])
+                sat.store(W.product_bytes[cid])
+                self._queue_downlink(sat, cid, "product", W.product_bytes[cid])
 
     def _recheck_s(self, view):
         """The policy's ``compute_recheck_s``: seconds until ``may_compute`` may answer otherwise (> 0)."""
