@@ -93,29 +93,41 @@ def _times(span, values):
     return out.array
 
 
-def _workload_frame(columns, captures) -> pd.DataFrame:
-    """The engine's :class:`~spaceground.records.WorkloadColumns` as a DataFrame, one row a capture made before
-    the span ended, in the capture table's order: the capture's own fields from the capture table, the rest as
-    the engine wrote them (codes as words, None where unset; times and nodes NaN where unset)."""
-    status = np.frombuffer(columns.status, dtype=np.int8)
-    rows = np.flatnonzero(status[captures["capture_id"].to_numpy(np.int64)] > 0) if columns.n else np.zeros(0, int)
-    cid = captures["capture_id"].to_numpy(np.int64)[rows]
-    out = {name: captures[name].to_numpy()[rows] for name in ("capture_id", "sat", "workload")}
+def _workload_columns(columns, captures, records) -> dict:
+    """The engine's :class:`~spaceground.records.WorkloadColumns` as arrays, one entry a capture made before the
+    span ended, in the capture table's order: the capture's own fields from the capture table, the rest as the
+    engine wrote them (codes as words, None where unset; times and nodes NaN where unset), and the ground part
+    from the transfer and data-centre job records (each fact is written once by the engine; a capture has at
+    most one of each)."""
+    ids = captures["capture_id"].to_numpy(np.int64)
+    status = np.frombuffer(columns.status, dtype=np.int8) if columns.n else np.zeros(0, np.int8)
+    rows = np.flatnonzero(status[ids] > 0)
+    cid = ids[rows]
+    out = {"capture_id": cid, "sat": captures["sat"].to_numpy(np.int64)[rows]}
+    out["workload"] = captures["workload"].to_numpy(np.int64)[rows]
     out["target"] = captures["target"].to_numpy(object)[rows]
-    for name in ("raw_bytes", "product_bytes", "compute_top"):
-        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
-    out["capture_s"] = np.frombuffer(columns.capture_s, dtype=float)[cid]
-    out["deadline_s"] = np.frombuffer(columns.deadline_s, dtype=float)[cid]
-    out["value"] = np.frombuffer(columns.value, dtype=float)[cid]
     out["cloudy"] = captures[CLOUD_COLUMN].to_numpy(bool)[rows]
     out["status"] = np.asarray(STATUSES, dtype=object)[status[cid]]
     out["decision"] = np.asarray((None, *DECISIONS[1:]), dtype=object)[np.frombuffer(columns.decision, np.int8)[cid]]
     reasons = np.frombuffer(columns.drop_reason, dtype=np.int64)
     out["drop_reason"] = np.asarray(columns.reasons, dtype=object)[reasons[cid]]
-    out["energy_onboard_j"] = np.frombuffer(columns.energy_onboard_j, dtype=float)[cid]
-    for name in WORKLOAD_TIMES[2:]:
-        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
-    return pd.DataFrame(out)
+    for name in ("raw_bytes", "product_bytes", "compute_top", "value", "energy_onboard_j", *WORKLOAD_TIMES):
+        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid] if columns.n else np.zeros(0)
+    t = record_columns(records.transfers, TRANSFER_FIELDS)
+    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
+    for name, rec, field_name in (
+        ("backhaul_end_s", t, "end_s"),
+        ("dc_queued_s", j, "queued_s"),
+        ("dc_start_s", j, "start_s"),
+        ("dc_end_s", j, "end_s"),
+        ("energy_ground_j", j, "energy_j"),
+        ("cost_cny", j, "cost_cny"),
+        ("carbon_g", j, "carbon_g"),
+    ):
+        full = np.full(columns.n, np.nan)
+        full[rec["capture_id"].astype(np.int64)] = rec[field_name]
+        out[name] = full[cid]
+    return out
 
 
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
@@ -127,91 +139,49 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     dc_ids = [d.id for d in model.datacenters]
     # Captures after the end of the span have no row; a run with no capture (a target never overflown) has the
     # same columns, and no rows.
-    w = _workload_frame(records.workloads, inputs.captures)
-    t = record_columns(records.transfers, TRANSFER_FIELDS)
-    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
-    # The ground part of each workload, from the transfer and data-centre job records (each fact
-    # is written once by the engine).
-    if len(w):
-        ground = pd.DataFrame({"capture_id": t["capture_id"].astype(np.int64), "backhaul_end_s": t["end_s"]}).merge(
-            pd.DataFrame(
-                {
-                    "capture_id": j["capture_id"].astype(np.int64),
-                    "dc_queued_s": j["queued_s"],
-                    "dc_start_s": j["start_s"],
-                    "dc_end_s": j["end_s"],
-                    "energy_ground_j": j["energy_j"],
-                    "cost_cny": j["cost_cny"],
-                    "carbon_g": j["carbon_g"],
-                }
-            ),
-            on="capture_id",
-            how="left",
-        )
-        w = w.merge(ground, on="capture_id", how="left")
-    cols_s = [
-        "capture_s",
-        "onboard_start_s",
-        "onboard_end_s",
-        "downlink_start_s",
-        "downlink_end_s",
-        "backhaul_start_s",
-        "backhaul_end_s",
-        "dc_queued_s",
-        "dc_start_s",
-        "dc_end_s",
-        "delivered_s",
-    ]
-    for col in cols_s + ["station", "datacenter", "compute_sat", "energy_ground_j", "cost_cny", "carbon_g"]:
-        if col not in w.columns:
-            w[col] = np.nan
-    n = len(w)
-    sat = w["sat"].to_numpy(int) if n else np.zeros(0, int)
-    delivered = w["delivered_s"].to_numpy(float) if n else np.zeros(0)
-    latency = delivered - w["capture_s"].to_numpy(float) if n else np.zeros(0)
-    is_delivered = (w["status"] == "delivered").to_numpy() if n else np.zeros(0, bool)
-    product_delivered = np.where(is_delivered, w["product_bytes"], 0.0) if n else np.zeros(0)
-    station = w["station"].to_numpy(float) if n else np.zeros(0)
-    dc = w["datacenter"].to_numpy(float) if n else np.zeros(0)
-    computer = w["compute_sat"].to_numpy(float) if n else np.zeros(0)
-    downlinked = _bytes_downlinked(records, n, w)
+    w = _workload_columns(records.workloads, inputs.captures, records)
+    n = len(w["capture_id"])
+    sat = w["sat"]
+    delivered = w["delivered_s"]
+    is_delivered = w["status"] == "delivered"
+    workload_names = np.asarray([spec.name for spec in model.workloads], dtype=object)
     workloads = pd.DataFrame(
         {
-            "capture_id": w["capture_id"].astype(np.int64) if n else np.zeros(0, np.int64),
-            "workload": [model.workloads[i].name for i in w["workload"]] if n else [],
-            "target": w["target"] if n else [],
+            "capture_id": w["capture_id"],
+            "workload": workload_names[w["workload"]] if n else np.zeros(0, object),
+            "target": w["target"],
             "satellite": _named(names, sat),
             "norad_id": ids[sat] if n else np.zeros(0, np.int64),
             "capture_utc": _times(span, w["capture_s"]),
             "deadline_utc": _times(span, w["deadline_s"]),
-            "decision": w["decision"] if n else [],
-            "status": w["status"] if n else [],
-            "drop_reason": w["drop_reason"] if n else [],
-            "compute_satellite": _named(names, computer),
+            "decision": w["decision"],
+            "status": w["status"],
+            "drop_reason": w["drop_reason"],
+            "compute_satellite": _named(names, w["compute_sat"]),
             "onboard_start_utc": _times(span, w["onboard_start_s"]),
             "onboard_end_utc": _times(span, w["onboard_end_s"]),
-            "station": _named(st_ids, station),
+            "station": _named(st_ids, w["station"]),
             "downlink_start_utc": _times(span, w["downlink_start_s"]),
             "downlink_end_utc": _times(span, w["downlink_end_s"]),
-            "datacenter": _named(dc_ids, dc),
+            "datacenter": _named(dc_ids, w["datacenter"]),
             "backhaul_start_utc": _times(span, w["backhaul_start_s"]),
             "backhaul_end_utc": _times(span, w["backhaul_end_s"]),
-            "dc_queue_wait_s": (w["dc_start_s"] - w["dc_queued_s"]).to_numpy(float) if n else np.zeros(0),
+            "dc_queue_wait_s": w["dc_start_s"] - w["dc_queued_s"],
             "dc_start_utc": _times(span, w["dc_start_s"]),
             "dc_end_utc": _times(span, w["dc_end_s"]),
-            "delivered_utc": _times(span, w["delivered_s"]),
-            "latency_s": latency,
-            "deadline_met": is_delivered & (delivered <= w["deadline_s"].to_numpy(float)) if n else np.zeros(0, bool),
-            "raw_bytes": w["raw_bytes"].to_numpy(float) if n else np.zeros(0),
-            "product_bytes": w["product_bytes"].to_numpy(float) if n else np.zeros(0),
-            "bytes_downlinked": downlinked,
-            "bytes_delivered": product_delivered,
-            "energy_onboard_j": w["energy_onboard_j"].to_numpy(float) if n else np.zeros(0),
-            "energy_ground_j": w["energy_ground_j"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
-            "cost_cny": w["cost_cny"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
-            "carbon_g": w["carbon_g"].fillna(0.0).to_numpy(float) if n else np.zeros(0),
-            "value": w["value"].to_numpy(float) if n else np.zeros(0),
-            "cloudy": w["cloudy"].to_numpy(bool) if n else np.zeros(0, bool),
+            "delivered_utc": _times(span, delivered),
+            "latency_s": delivered - w["capture_s"],
+            "deadline_met": is_delivered & (delivered <= w["deadline_s"]),
+            "raw_bytes": w["raw_bytes"],
+            "product_bytes": w["product_bytes"],
+            "bytes_downlinked": _bytes_downlinked(records, n, w),
+            "bytes_delivered": np.where(is_delivered, w["product_bytes"], 0.0),
+            "energy_onboard_j": w["energy_onboard_j"],
+            "energy_ground_j": np.nan_to_num(w["energy_ground_j"], nan=0.0),
+            "cost_cny": np.nan_to_num(w["cost_cny"], nan=0.0),
+            "carbon_g": np.nan_to_num(w["carbon_g"], nan=0.0),
+            "value": w["value"],
+            "cloudy": w["cloudy"],
         }
     )
 
@@ -233,6 +203,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "storage_bytes": e["storage_bytes"],
         }
     )
+    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     datacenter_jobs = pd.DataFrame(
         {
             "datacenter": _named(dc_ids, j["dc"]),
@@ -245,6 +216,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "carbon_g": j["carbon_g"],
         }
     )
+    t = record_columns(records.transfers, TRANSFER_FIELDS)
     transfers = pd.DataFrame(
         {
             "station": _named(st_ids, t["station"]),
@@ -296,14 +268,14 @@ def _named(names, index):
     ok = np.isfinite(index)
     out = np.full(index.shape, None, dtype=object)
     out[ok] = np.asarray(names, dtype=object)[index[ok].astype(np.int64)]
-    return out.tolist()
+    return out
 
 
 def _bytes_downlinked(records, n, w):
     if not n:
         return np.zeros(0)
     d = record_columns(records.downlinks, DOWNLINK_FIELDS)
-    cid = w["capture_id"].to_numpy(np.int64)
+    cid = w["capture_id"]
     size = int(max(cid.max(), d["capture_id"].max() if len(d["capture_id"]) else 0)) + 1
     per = np.bincount(d["capture_id"].astype(np.int64), weights=d["bytes"], minlength=size)
     return per[cid]

@@ -1,5 +1,6 @@
 """Policies on hand-built plans and views (no SimPy), and the MILP against brute-force enumeration."""
 
+import dataclasses
 import itertools
 import math
 import warnings
@@ -640,13 +641,32 @@ def test_the_executable_milp_sends_each_item_by_its_due_time_within_a_window():
     assert solve(formulate(p, executable=True), time_limit_s=30).objective == pytest.approx(3.0)
 
 
-def test_a_milp_plan_cut_by_the_time_limit_says_it_is_not_reproducible():
-    # 60 captures over two windows: more than HiGHS proves optimal in a microsecond.
+def test_a_milp_plan_cut_by_the_time_limit_says_it_is_not_reproducible(monkeypatch):
+    from spaceground.policies import milp
+
+    caps = [capture(float(t), value=1 + t % 3) for t in range(0, 3000, 250)]
+    p = plan([(1000.0, 1150.0), (3000.0, 3100.0)], caps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # solved to its gap: no warning
+        assert started("milp-optimal", p).report()["milp_status"] == "optimal"
+    real = milp.solve
+    # The same solution as if the time limit had stopped the search (the solver's status is all that differs).
+    monkeypatch.setattr(milp, "solve", lambda *a, **k: dataclasses.replace(real(*a, **k), status="time_limit"))
+    with pytest.warns(UserWarning, match="time limit .*rerun may differ"):
+        policy = started("milp-optimal", p)
+    assert policy.report()["milp_status"] == "time_limit" and policy.report()["milp_fallback"] == ""
+
+
+def test_without_a_plan_milp_optimal_hands_the_run_to_lookahead_and_says_so():
+    # 60 captures over two windows: more than HiGHS finds an integer plan for in a microsecond.
     caps = [capture(float(t), value=1 + t % 3) for t in range(0, 3000, 50)]
     p = plan([(1000.0, 1150.0), (3000.0, 3100.0)], caps)
-    with pytest.warns(UserWarning, match="time limit .*rerun may differ"):
+    with pytest.warns(UserWarning, match="no plan within its time limit .*carried out by lookahead"):
         policy = started("milp-optimal", p, time_limit_s=1e-6)
-    assert policy.report()["milp_status"] == "time_limit"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the same programme solved to its gap: no warning
-        assert started("milp-optimal", p).report()["milp_status"] == "optimal"
+    assert policy.report()["milp_fallback"] == "lookahead"
+    assert math.isnan(policy.report()["planned_value"])
+    reference = started("lookahead", p)
+    sat = sat_view(energy_j=40 * 3600.0)
+    for k, value in enumerate([1.0, 3.0, 0.2, 2.0, 1.0]):
+        view = capture_view(sat=sat, now=100.0 * k, value=value, cid=k)
+        assert policy.on_capture(view) == reference.on_capture(view)

@@ -508,7 +508,21 @@ class MilpOptimal(PlanningPolicy):
         super().start(plan)
         form = formulate(plan, executable=True)
         self.solution = solve(form, self.time_limit_s, self.mip_rel_gap)
-        if self.solution.status == "time_limit":
+        # Without a plan (no integer solution within the time limit) the run is carried out by ``lookahead``,
+        # the best of the heuristics on the bench, rather than dropping every capture; the report says so.
+        self.fallback = None
+        if self.solution.x is None:
+            from .lookahead import Lookahead
+
+            self.fallback = Lookahead()
+            self.fallback.start(plan)
+            warnings.warn(
+                f"milp-optimal: no plan within its time limit ({self.time_limit_s:g} s; solver status "
+                f"{self.solution.status}); the run is carried out by lookahead instead (its metrics' "
+                "milp_fallback says so). For a plan raise policy.time_limit_s",
+                stacklevel=2,
+            )
+        elif self.solution.status == "time_limit":
             warnings.warn(
                 f"milp-optimal: the solve stopped at its time limit ({self.time_limit_s:g} s) with the plan "
                 f"{self.solution.gap:.2%} from its bound, above mip_rel_gap {self.mip_rel_gap:g}; a plan cut by "
@@ -552,6 +566,7 @@ class MilpOptimal(PlanningPolicy):
             "milp_bound": s.bound,
             "milp_gap": s.gap,
             "milp_solve_s": s.solve_s,
+            "milp_fallback": "lookahead" if self.fallback is not None else "",
             **{f"milp_{k}": v for k, v in self.form_stats.items()},
         }
 
@@ -569,11 +584,15 @@ class MilpOptimal(PlanningPolicy):
         return planned - (self._run_s[job.capture_id] - job.run_s)
 
     def may_compute(self, sat):
+        if self.fallback is not None:
+            return self.fallback.may_compute(sat)
         job = sat.onboard_running
         return sat.energy_j >= 0.98 * sat.battery_j or (job is not None and self._left_s(sat, job) > 1e-6)
 
     def compute_recheck_s(self, sat):
         """Ask again when the job reaches the plan's budget for now, or when the next interval starts."""
+        if self.fallback is not None:
+            return math.inf  # lookahead's answer changes only with the power or the jobs
         m = self._interval(sat)
         to_next = self._intervals[sat.index][1][m] - sat.now_s if self._intervals[sat.index][0] else math.inf
         job = sat.onboard_running
@@ -583,6 +602,8 @@ class MilpOptimal(PlanningPolicy):
     def next_onboard_job(self, sat):
         """Of the waiting jobs the plan runs now (all, when the battery is full), the one whose product's
         planned window comes first."""
+        if self.fallback is not None:
+            return self.fallback.next_onboard_job(sat)
         aos = self.plan.satellites[sat.index].window_aos_s
 
         def key(job):
@@ -593,6 +614,8 @@ class MilpOptimal(PlanningPolicy):
         return min(sat.onboard_queue, key=key).capture_id
 
     def on_capture(self, view):
+        if self.fallback is not None:
+            return self.fallback.on_capture(view)
         plan = self.chosen.get(view.capture_id)
         if plan is None:
             return drop("left out of the optimal plan: the contacts and energy are worth more to other captures")
@@ -610,6 +633,8 @@ class MilpOptimal(PlanningPolicy):
         """The open pass the plan sends queued items through, the one closing first; else, for items
         whose planned window has passed, the pass open longest; else wait (the antenna stays free for
         the satellite the plan gave it to)."""
+        if self.fallback is not None:
+            return view.passes[0].station  # the engine's own rule: the pass open longest
         k, now = view.satellite.index, view.now_s
         window = {self._window_of.get((k, p.station, round(p.window_end_s, 6))): p for p in view.passes}
         planned, overdue = [], False
@@ -626,6 +651,8 @@ class MilpOptimal(PlanningPolicy):
     def downlink_order(self, view):
         """The items the plan sends in this window (earliest deadline first), then those whose planned
         window has passed; items planned for another window stay queued for it."""
+        if self.fallback is not None:
+            return self.fallback.downlink_order(view)
         k, now = view.satellite.index, view.now_s
         here = self._window_of.get((k, view.station, round(view.window_end_s, 6)))
         first, late = [], []
@@ -639,6 +666,8 @@ class MilpOptimal(PlanningPolicy):
         return [q.capture_id for q in sorted(first, key=key) + sorted(late, key=key)]
 
     def on_arrival(self, view):
+        if self.fallback is not None:
+            return self.fallback.on_arrival(view)
         p = self.chosen.get(view.capture_id)
         if p is not None and p[3] >= 0 and view.datacenters[p[3]].reachable:
             return p[3]
