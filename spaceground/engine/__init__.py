@@ -24,7 +24,8 @@ Rules the engine enforces, whatever the policy decides:
   satellite has nothing left to send. A satellite with several stations in view
   transmits through one at a time: the one with a free antenna whose window ends
   last, unless the policy has ``choose_pass`` (then the policy's pass, or none, asked
-  again between items whenever another of the satellite's windows opens).
+  again whenever another of the satellite's windows opens or new data is queued: the
+  item under way is cut there and goes on later).
 * **Downlink** happens only inside contact windows; an item cut by the end of a
   window resumes at the next contact.
 * **Routes** (:mod:`spaceground.policies.routes`): items move hop by hop, store and

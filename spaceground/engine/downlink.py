@@ -73,8 +73,8 @@ class DownlinkMixin:
                     continue
             s = stations[w]
             self.antennas_free[s] -= 1
-            # With a policy that chooses passes, a session ends between items once another window opens,
-            # so that the policy may choose again.
+            # With a policy that chooses passes, a session ends once another window opens or new data is
+            # queued (cutting the item under way), so that the policy may choose again.
             rechoose_s = next_aos if self._choose_pass is not None else math.inf
             why = yield from self._transmit(sat, s, w, los[w], rechoose_s)
             self.antennas_free[s] += 1
@@ -113,8 +113,9 @@ class DownlinkMixin:
 
     def _transmit(self, sat, s, window, los, rechoose_s=math.inf):
         """Send queued items through station ``s`` until the window ends, the queue empties,
-        the battery reaches its floor, the policy sends nothing, or (between items) ``rechoose_s``
-        has come. Returns which."""
+        the battery reaches its floor, the policy sends nothing, or ``rechoose_s`` has come or (under a
+        policy that chooses passes) new data has been queued: then the item under way is cut there, so
+        that the policy may choose again. Returns which."""
         env = self.env
         lw, row = self.link_windows, self._first_row[sat.index] + window
         t_begin = env.now
@@ -124,13 +125,14 @@ class DownlinkMixin:
         queue = sat.downlink_queue
         tx_w = sat.hw.tx_w
         now = t_begin
-        power = (sat.power_changed,)
         edf = sat.edf if self._edf else None
+        chooses, arrived = self._choose_pass is not None, sat.queue_version
+        power = (sat.power_changed, sat.data_added) if chooses else (sat.power_changed,)
         while now < los - EPS_S:
             if not queue:
                 why = "empty"
                 break
-            if now >= rechoose_s - EPS_S:
+            if now >= rechoose_s - EPS_S or (chooses and sat.queue_version != arrived):
                 why = "rechoose"
                 break
             if edf is not None:
@@ -167,7 +169,7 @@ class DownlinkMixin:
             t0 = now
             remaining = item["remaining"]
             whole = lw.time_to_send(row, now, remaining)
-            dt = max(EPS_S, min(whole, los - now, safe))
+            dt = max(EPS_S, min(whole, los - now, safe, rechoose_s - now))
             sat.sending = (s, window, t_begin, sent_total, cid, t0, row)  # what the span end would cut
             timed_out = yield _sleep(env, dt, power)
             sat.sending = None
