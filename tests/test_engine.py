@@ -628,6 +628,27 @@ def test_a_load_paused_at_the_floor_resumes_when_the_battery_can_run_it_a_minute
     assert shadow.recharge_s(25.0, 600.0) == math.inf
 
 
+def test_a_transmitter_stopped_at_the_floor_resumes_once_the_battery_can_send_the_rest_of_its_item():
+    # A 10 Wh battery (floor: half of it plus the bus through the shadow ahead) and a 1 kW transmitter: each
+    # 600 MB capture (30 s at 160 Mbit/s) drains it to the floor part way. In full sun the battery then charges
+    # at 400 - 1 = 399 W, and sending drains 1 + 1000 - 400 = 601 W: the transmitter resumes once the battery
+    # holds 601 W x the seconds its item has left (not a whole minute of sending).
+    hw = "solar_w: 400, battery_wh: 10, initial_soc: 1.0, min_soc: 0.5, bus_w: 1, tx_w: 1000, capture_j: 0"
+    res = run_scenario(tiny("ground-only", hardware=hw, hours=20))
+    pieces = res.downlinks.groupby("capture_id")
+    checked = 0
+    for _, p in pieces:
+        if len(p) != 2:
+            continue
+        first, second = p.iloc[0], p.iloc[1]
+        left_s = 8.0 * second.bytes / 160e6
+        gap_s = (second.start_utc - first.end_utc).total_seconds()
+        assert gap_s == pytest.approx(601.0 * left_s / 399.0, rel=1e-6)
+        assert left_s < 30.0 and gap_s < 601.0 * 60.0 / 399.0 / 10  # a minute's worth would be 90 s
+        checked += 1
+    assert checked >= 2
+
+
 def test_a_downlink_and_a_job_cut_by_the_span_end_count_up_to_it_in_every_table():
     # A 600 MB capture downlinks in 30 s at 160 Mbit/s; the span ends 10 s into it. Under onboard-first
     # (3000 tera-ops at 100 TOPS: 30 s) a job runs when the span ends 10 s after the capture.

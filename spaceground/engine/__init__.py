@@ -15,7 +15,8 @@ Rules the engine enforces, whatever the policy decides:
   battery holds more than its reserve plus what the bus needs to get through the
   coming (or current) shadow; the battery is clamped at full and the surplus is
   recorded as curtailed. A load stopped at that floor while the array charges the
-  battery resumes once the battery could run it for ``DUTY_CYCLE_S`` (a minute), or
+  battery resumes once the battery could run it for what it has left to do (the job's
+  rest; the item's rest within its window), at most ``DUTY_CYCLE_S`` (a minute), or
   earlier if the power changes.
 * **Storage**: a capture that does not fit is dropped (``storage_full``).
 * **Antennas** (the documented assignment rule): a satellite asks for an antenna

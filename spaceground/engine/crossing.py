@@ -7,7 +7,7 @@ import math
 from bisect import bisect_right
 
 from ..records import QUEUED_CROSSING, RAW
-from .clock import DUTY_CYCLE_S, EPS_S, _sleep
+from .clock import EPS_S, _sleep
 
 
 class CrossingMixin:
@@ -62,7 +62,7 @@ class CrossingMixin:
             self.terminal_freed[first].fire()
             if why == "energy":  # resume when the charging battery can run the terminal a while
                 sat.advance()
-                wait_s = min(sat.recharge_s(sat.hw.laser_w, DUTY_CYCLE_S), max(EPS_S, ends[row] - env.now))
+                wait_s = min(sat.recharge_s(sat.hw.laser_w, sat.tx_left_s), max(EPS_S, ends[row] - env.now))
                 yield _sleep(env, wait_s, (sat.power_changed,))
 
     def _cross(self, sat, rx, row):
@@ -80,14 +80,15 @@ class CrossingMixin:
             if cid is None:
                 why = "empty"
                 break
-            safe = sat.safe_time(laser_w - sat.laser_w, now)
-            if safe <= EPS_S:
-                why = "energy"
-                break
-            sat.set_laser(laser_w)
             item = queue[cid]
             remaining = item["remaining"]
             whole = isl.time_to_send(row, now, remaining)
+            safe = sat.safe_time(laser_w - sat.laser_w, now)
+            if safe <= EPS_S:
+                sat.tx_left_s = min(whole, end - now)  # what the terminal has left to send here
+                why = "energy"
+                break
+            sat.set_laser(laser_w)
             dt = max(EPS_S, min(whole, end - now, safe))
             t0 = now
             sat.crossing = (rx.index, cid, t0, row)  # what the span end would cut

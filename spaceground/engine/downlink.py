@@ -9,7 +9,7 @@ from heapq import heappop
 from ..policies import PolicyError
 from ..policies.views import OpenPass, _contact_view, _pass_choice_view
 from ..records import DELIVERED, ON_GROUND, PRODUCT, RAW
-from .clock import DUTY_CYCLE_S, EPS_S, _sleep
+from .clock import EPS_S, _sleep
 
 
 class DownlinkMixin:
@@ -90,7 +90,7 @@ class DownlinkMixin:
                 dt = until_change(open_w, next_aos)
                 if why == "energy":  # resume when the charging battery can run the transmitter a while
                     sat.advance()
-                    dt = min(dt, sat.recharge_s(sat.hw.tx_w, DUTY_CYCLE_S))
+                    dt = min(dt, sat.recharge_s(sat.hw.tx_w, sat.tx_left_s))
                 yield _sleep(env, dt, (signal,))
 
     def _chosen_pass(self, sat, free):
@@ -163,6 +163,8 @@ class DownlinkMixin:
             item = queue[cid]
             safe = sat.safe_time(tx_w - sat.radio_w, now)
             if safe <= EPS_S:
+                # What the transmitter has left to do here: the item's rest, within the window.
+                sat.tx_left_s = min(lw.time_to_send(row, now, item["remaining"]), los - now)
                 why = "energy"
                 break
             sat.set_radio(tx_w)

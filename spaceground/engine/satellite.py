@@ -31,6 +31,7 @@ class Satellite:
         self.onboard_left = {}  # capture id -> tera-ops left of a job paused part way
         self.computing = None  # (capture id, since) of the job the computer is running now
         self.compute_busy_s = 0.0  # seconds the computer has run busy, up to the start of the running stretch
+        self.tx_left_s = 0.0  # seconds the transmitter (or laser) had left to send when it stopped at the floor
         self.sending = None  # (station, window, session start, bytes sent before, capture id, since, link row) now
         self.crossing = None  # (receiver, capture id, since, link row) of the inter-satellite transfer under way
         self.crossing_queue = {}  # capture id -> item dict waiting to cross to another satellite

@@ -625,6 +625,24 @@ class MilpOptimal(PlanningPolicy):
         p = self.chosen.get(capture_id)
         return p[2] if p is not None else None
 
+    def _leave_by_s(self, k, now_s, queue, here=None):
+        """The latest time the transmitter may stay on window ``here``: for each other open window, what the
+        plan sends through it in deadline order, each item's deadline less the time to send it and those
+        before it there (inf when no other open window has planned items)."""
+        sp = self.plan.satellites[k]
+        waiting = {}
+        for q in queue:
+            j = self._planned_window(q.capture_id)
+            if j is not None and j != here and sp.window_aos_s[j] <= now_s + 1e-6 < sp.window_los_s[j]:
+                waiting.setdefault(j, []).append(q)
+        latest = {}
+        for j, items in waiting.items():
+            rate, sent_s, latest[j] = sp.window_rate_bps[j], 0.0, math.inf
+            for q in sorted(items, key=attrgetter("deadline_s", "capture_id")):
+                sent_s += 8.0 * q.remaining_bytes / rate
+                latest[j] = min(latest[j], q.deadline_s - sent_s)
+        return latest
+
     def _overdue(self, k, j, now_s):
         """An item whose planned window has closed (or that has none) goes down at the first chance."""
         return j is None or self.plan.satellites[k].window_los_s[j] <= now_s + 1e-6
@@ -645,7 +663,16 @@ class MilpOptimal(PlanningPolicy):
             elif self._overdue(k, j, now):
                 overdue = True
         if planned:
-            return min(planned, key=lambda p: (p.window_end_s, p.station)).station
+            first = min(planned, key=lambda p: (p.window_end_s, p.station))
+            # Unless staying for its first item would make an item planned for another open pass late.
+            here = self._window_of.get((k, first.station, round(first.window_end_s, 6)))
+            mine = [q for q in view.satellite.queue if self._planned_window(q.capture_id) == here]
+            first_s = 8.0 * min(mine, key=attrgetter("deadline_s", "capture_id")).remaining_bytes / first.rate_bps
+            latest = self._leave_by_s(k, now, view.satellite.queue, here)
+            urgent = [j for j, t in latest.items() if t < now + first_s and j in window]
+            if urgent:
+                return window[min(urgent, key=lambda j: latest[j])].station
+            return first.station
         return view.passes[0].station if overdue else None
 
     def downlink_order(self, view):
@@ -663,7 +690,17 @@ class MilpOptimal(PlanningPolicy):
             elif self._overdue(k, j, now):
                 late.append(q)
         key = attrgetter("deadline_s", "capture_id")
-        return [q.capture_id for q in sorted(first, key=key) + sorted(late, key=key)]
+        order = sorted(first, key=key) + sorted(late, key=key)
+        # Stop where going on would make an item planned for another open window late: the policy is then
+        # asked for a pass again.
+        leave_s = min(self._leave_by_s(k, now, view.queue, here).values(), default=math.inf)
+        t, out = now, []
+        for q in order:
+            t += 8.0 * q.remaining_bytes / view.rate_bps
+            if t > leave_s:
+                break
+            out.append(q.capture_id)
+        return out
 
     def on_arrival(self, view):
         if self.fallback is not None:
