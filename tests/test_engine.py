@@ -413,10 +413,10 @@ def two_stations(policy):
 
 
 def test_a_policy_chooses_the_pass_and_is_asked_again_when_another_window_opens():
-    # Under a policy with choose_pass each piece sent starts at a decision (a session start, or the first item
-    # boundary after another window opened), so at its start its station's window is, of the windows open
-    # then, the one that closes first under PassClosingFirst. The default rule decides at session starts only
-    # (a session keeps its antenna), and takes the window that closes last.
+    # Under a policy with choose_pass each piece sent starts at a decision (a session start, or the instant
+    # another window opened or data was queued, the item under way cut there), so at its start its station's
+    # window is, of the windows open then, the one that closes first under PassClosingFirst. The default rule
+    # decides at session starts only (a session keeps its antenna), and takes the window that closes last.
     def pieces(policy):
         res = run_scenario(two_stations(policy))
         c, d = res.contacts, res.downlinks
@@ -554,7 +554,9 @@ def test_backhaul_link_shares_bandwidth_by_hand():
     wakes, done = [], {}
 
     def join(key, nbytes, now):
-        wakes.extend(link.join(key, nbytes, now))
+        alone_end, more = link.join(key, nbytes, now)
+        wakes.extend(more)
+        return alone_end
 
     def play_until(t):
         # Wake-ups in time order, as the ground's clock plays them; a stale one (re-timed since) does nothing.
@@ -567,10 +569,9 @@ def test_backhaul_link_shares_bandwidth_by_hand():
                 done[wake[1]] = wake[0]
 
     # A: 1 GB from t=0; B: 1 GB from t=0.5; C: 0.25 GB from t=0.5.
-    join("A", 1e9, 0.0)
+    assert join("A", 1e9, 0.0) == pytest.approx(1.0)  # alone, A would end at 1 s: superseded when B joins
     play_until(0.5)
-    join("B", 1e9, 0.5)
-    join("C", 0.25e9, 0.5)
+    assert join("B", 1e9, 0.5) is None and join("C", 0.25e9, 0.5) is None
     play_until(10.0)
     # 0-0.5 s: A alone sends 0.5 GB. Three then share 1/3 GB/s each: C's 0.25 GB ends at t = 1.25, when A
     # has 0.25 GB and B 0.75 GB left. Two share 0.5 GB/s: A ends at 1.75 with B at 0.5 GB, alone: 2.25.
@@ -578,6 +579,11 @@ def test_backhaul_link_shares_bandwidth_by_hand():
     assert done["A"] == pytest.approx(1.75)
     assert done["B"] == pytest.approx(2.25)
     assert not link.active and not wakes
+    # Alone on the idle link D's 0.1 GB ends 0.1 s after it starts; E, joining after that, is alone too.
+    assert join("D", 0.1e9, 5.0) == pytest.approx(5.1)
+    d_token = wakes.pop()[2]
+    assert join("E", 0.2e9, 5.2) == pytest.approx(5.4)
+    assert link.ended_alone("D", d_token) and list(link.active) == ["E"]
 
 
 def test_energy_floor_counts_a_final_shadow_only_to_the_span_end():

@@ -30,16 +30,18 @@ class BackhaulLink:
     """A backhaul link: concurrent transfers share the bandwidth equally (processor sharing).
 
     ``active`` holds each transfer's bits left as of ``t_last``. A transfer alone on an idle link runs at the
-    full rate to its end (``solo``); when another joins, every transfer's bits are charged up to that instant
-    and all of them are re-timed at the new share, and again whenever one leaves.
+    full rate to its end (``solo``, ending at ``solo_end``: no wake-up on the way, its arrival is known at
+    once); when another joins before then, every transfer's bits are charged up to that instant and all of
+    them are re-timed at the new share, and again whenever one leaves.
     """
 
-    __slots__ = ("bps", "latency_s", "station", "dc", "active", "solo", "t_last", "wake", "ticks")
+    __slots__ = ("bps", "latency_s", "station", "dc", "active", "solo", "solo_end", "t_last", "wake", "ticks")
 
     def __init__(self, bps, latency_s, station=-1, dc=-1):
         self.bps, self.latency_s, self.station, self.dc = float(bps), float(latency_s), station, dc
         self.active = {}  # key -> bits left as of t_last
         self.solo = None  # the key of a transfer that began on an idle link and has not shared it since
+        self.solo_end = 0.0
         self.t_last = 0.0
         self.wake = {}  # key -> the token of its current wake-up (an older one in the heap is stale)
         self.ticks = 0
@@ -69,25 +71,35 @@ class BackhaulLink:
         return out
 
     def join(self, key, nbytes, now):
-        """A transfer of ``nbytes`` begins at ``now``: the wake-ups it sets, (time, key) each."""
+        """A transfer of ``nbytes`` begins at ``now``: (the end of its last bit if it has the link to itself, else
+        None; the wake-ups it sets, (time, key, token) each: for a transfer alone, the token of its end)."""
+        if self.solo is not None and self.solo_end <= now:  # the transfer alone on the link has ended
+            del self.active[self.solo]
+            self.solo = None
         if not self.active:
             self.t_last = now
             self.active[key] = 8.0 * nbytes
-            self.solo = key
-            return [self._wake_at(now + max(EPS_S, 8.0 * nbytes / self.bps), key)]
+            self.solo, self.solo_end = key, now + max(EPS_S, 8.0 * nbytes / self.bps)
+            return self.solo_end, [self._wake_at(self.solo_end, key)]
         self.charge(now)
-        self.solo = None
+        self.solo = None  # it shares the link from now on: its end is re-timed (the arrival set at its start is stale)
         self.active[key] = 8.0 * nbytes
-        return self.retime(now, list(self.active))
+        return None, self.retime(now, list(self.active))
+
+    def ended_alone(self, key, token):
+        """Is the arrival set at ``key``'s start (``token``) still its arrival? If so the link forgets it."""
+        if self.wake.get(key) != token:
+            return False  # it came to share the link before its end
+        del self.wake[key]
+        if self.solo == key:
+            del self.active[key]
+            self.solo = None
+        return True
 
     def woken(self, key, token, now):
         """``key``'s wake-up ``token`` at ``now``: (finished, the wake-ups it sets)."""
         if self.wake.get(key) != token:
             return False, []  # stale: re-timed since
-        if self.solo == key:
-            self.solo = None
-            del self.active[key], self.wake[key]
-            return True, []
         self.charge(now)
         active = self.active
         if active[key] <= self.bps / len(active) * EPS_S:
@@ -167,7 +179,11 @@ class Ground:
         """The raw capture ``cid`` starts across ``link`` at ``now``."""
         nbytes = self.records.workloads.raw_bytes[cid]
         self.items[cid] = (nbytes, now)
-        for t, key, token in link.join(cid, nbytes, now):
+        alone_end, wakes = link.join(cid, nbytes, now)
+        if alone_end is not None:  # alone on the link: it arrives after its last bit and the link's latency
+            self._push(alone_end + link.latency_s, _QUEUED, (link, cid, wakes[0][2]))
+            return
+        for t, key, token in wakes:
             self._push(t, _WAKE, (link, key, token))
 
     def advance(self, t, before=False):
@@ -181,9 +197,11 @@ class Ground:
                 for w, other, tok in wakes:
                     self._push(w, _WAKE, (link, other, tok))
                 if done:
-                    self._push(now + link.latency_s, _QUEUED, (link, key))
+                    self._push(now + link.latency_s, _QUEUED, (link, key, None))
             elif kind == _QUEUED:
-                link, cid = payload
+                link, cid, token = payload
+                if token is not None and not link.ended_alone(cid, token):
+                    continue
                 nbytes, sent = self.items[cid]
                 self.records.transfers.extend((link.station, link.dc, cid, sent, now, nbytes))
                 W.status[cid] = QUEUED_GROUND
