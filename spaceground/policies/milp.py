@@ -24,6 +24,11 @@ from .programme import Formulation, Solution, formulate, solve, upper_bound
 __all__ = ["Formulation", "MilpOptimal", "Solution", "formulate", "solve", "upper_bound"]
 
 
+def _send_s(nbytes, rate_bps):
+    """Seconds to send ``nbytes`` at ``rate_bps`` (inf at no rate)."""
+    return 8.0 * nbytes / rate_bps if rate_bps > 0 else math.inf
+
+
 @register("milp-optimal")
 class MilpOptimal(PlanningPolicy):
     """Solve the horizon's programme at the start and carry out its plan (module docstring)."""
@@ -173,7 +178,7 @@ class MilpOptimal(PlanningPolicy):
         for j, items in waiting.items():
             rate, sent_s, latest[j] = sp.window_rate_bps[j], 0.0, math.inf
             for q in sorted(items, key=attrgetter("deadline_s", "capture_id")):
-                sent_s += 8.0 * q.remaining_bytes / rate
+                sent_s += _send_s(q.remaining_bytes, rate)
                 latest[j] = min(latest[j], q.deadline_s - sent_s)
         return latest
 
@@ -201,7 +206,7 @@ class MilpOptimal(PlanningPolicy):
             # Unless staying for its first item would make an item planned for another open pass late.
             here = self._window_of.get((k, first.station, round(first.window_end_s, 6)))
             mine = [q for q in view.satellite.queue if self._planned_window(q.capture_id) == here]
-            first_s = 8.0 * min(mine, key=attrgetter("deadline_s", "capture_id")).remaining_bytes / first.rate_bps
+            first_s = _send_s(min(mine, key=attrgetter("deadline_s", "capture_id")).remaining_bytes, first.rate_bps)
             latest = self._leave_by_s(k, now, view.satellite.queue, here)
             urgent = [j for j, t in latest.items() if t < now + first_s and j in window]
             if urgent:
@@ -230,7 +235,7 @@ class MilpOptimal(PlanningPolicy):
         leave_s = min(self._leave_by_s(k, now, view.queue, here).values(), default=math.inf)
         t, out = now, []
         for q in order:
-            t += 8.0 * q.remaining_bytes / view.rate_bps
+            t += _send_s(q.remaining_bytes, view.rate_bps)
             if t > leave_s:
                 break
             out.append(q.capture_id)
