@@ -74,13 +74,10 @@ WORKLOAD_TIMES = (
 )
 
 
-def _floats(values, n=None, fill=None):
-    """A flat buffer of doubles: ``values`` (any array-like), or ``n`` copies of ``fill``."""
+def _floats(values):
+    """A flat buffer of doubles holding ``values`` (any array-like)."""
     out = array("d")
-    if values is not None:
-        out.frombytes(np.ascontiguousarray(values, dtype=float).tobytes())
-    else:
-        out.frombytes(np.full(n, fill, dtype=float).tobytes())
+    out.frombytes(np.ascontiguousarray(values, dtype=float).tobytes())
     return out
 
 
@@ -90,7 +87,7 @@ class WorkloadColumns:
     (a run may hold millions). The capture's own fields are read from the capture table; ``status``
     (:data:`STATUSES`), ``decision`` (:data:`DECISIONS`) and ``drop_reason`` (an index into ``reasons``, 0 for
     none) are codes; the times and node indices of :data:`WORKLOAD_TIMES` are NaN until set; ``route`` holds
-    each capture's typed route while it is on its way."""
+    each capture's typed route (None until the policy routes it)."""
 
     def __init__(self, captures):
         n = len(captures)
@@ -105,9 +102,9 @@ class WorkloadColumns:
         self.drop_reason = array("q", bytes(8 * n))
         self.reasons = [None]  # the words of each drop reason code
         self._reason_code = {}
-        self.energy_onboard_j = _floats(None, n, 0.0)
+        self.energy_onboard_j = _floats(np.zeros(n))
         for name in WORKLOAD_TIMES:
-            setattr(self, name, _floats(None, n, np.nan))
+            setattr(self, name, _floats(np.full(n, np.nan)))
         self.route = [None] * n
 
     def drop(self, cid, reason, decision=0):

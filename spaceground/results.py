@@ -93,14 +93,14 @@ def _times(span, values):
     return out.array
 
 
-def _workload_columns(columns, captures, records) -> dict:
+def _workload_columns(columns, captures, transfers, dc_jobs) -> dict:
     """The engine's :class:`~spaceground.records.WorkloadColumns` as arrays, one entry a capture made before the
     span ended, in the capture table's order: the capture's own fields from the capture table, the rest as the
     engine wrote them (codes as words, None where unset; times and nodes NaN where unset), and the ground part
-    from the transfer and data-centre job records (each fact is written once by the engine; a capture has at
-    most one of each)."""
+    from the transfer and data-centre job records (``record_columns`` of each; each fact is written once by the
+    engine, and a capture has at most one of each)."""
     ids = captures["capture_id"].to_numpy(np.int64)
-    status = np.frombuffer(columns.status, dtype=np.int8) if columns.n else np.zeros(0, np.int8)
+    status = np.frombuffer(columns.status, dtype=np.int8)
     rows = np.flatnonzero(status[ids] > 0)
     cid = ids[rows]
     out = {"capture_id": cid, "sat": captures["sat"].to_numpy(np.int64)[rows]}
@@ -112,17 +112,15 @@ def _workload_columns(columns, captures, records) -> dict:
     reasons = np.frombuffer(columns.drop_reason, dtype=np.int64)
     out["drop_reason"] = np.asarray(columns.reasons, dtype=object)[reasons[cid]]
     for name in ("raw_bytes", "product_bytes", "compute_top", "value", "energy_onboard_j", *WORKLOAD_TIMES):
-        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid] if columns.n else np.zeros(0)
-    t = record_columns(records.transfers, TRANSFER_FIELDS)
-    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
+        out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
     for name, rec, field_name in (
-        ("backhaul_end_s", t, "end_s"),
-        ("dc_queued_s", j, "queued_s"),
-        ("dc_start_s", j, "start_s"),
-        ("dc_end_s", j, "end_s"),
-        ("energy_ground_j", j, "energy_j"),
-        ("cost_cny", j, "cost_cny"),
-        ("carbon_g", j, "carbon_g"),
+        ("backhaul_end_s", transfers, "end_s"),
+        ("dc_queued_s", dc_jobs, "queued_s"),
+        ("dc_start_s", dc_jobs, "start_s"),
+        ("dc_end_s", dc_jobs, "end_s"),
+        ("energy_ground_j", dc_jobs, "energy_j"),
+        ("cost_cny", dc_jobs, "cost_cny"),
+        ("carbon_g", dc_jobs, "carbon_g"),
     ):
         full = np.full(columns.n, np.nan)
         full[rec["capture_id"].astype(np.int64)] = rec[field_name]
@@ -139,7 +137,10 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     dc_ids = [d.id for d in model.datacenters]
     # Captures after the end of the span have no row; a run with no capture (a target never overflown) has the
     # same columns, and no rows.
-    w = _workload_columns(records.workloads, inputs.captures, records)
+    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
+    t = record_columns(records.transfers, TRANSFER_FIELDS)
+    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
+    w = _workload_columns(records.workloads, inputs.captures, t, j)
     n = len(w["capture_id"])
     sat = w["sat"]
     delivered = w["delivered_s"]
@@ -174,7 +175,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "deadline_met": is_delivered & (delivered <= w["deadline_s"]),
             "raw_bytes": w["raw_bytes"],
             "product_bytes": w["product_bytes"],
-            "bytes_downlinked": _bytes_downlinked(records, n, w),
+            "bytes_downlinked": _bytes_downlinked(d, w),
             "bytes_delivered": np.where(is_delivered, w["product_bytes"], 0.0),
             "energy_onboard_j": w["energy_onboard_j"],
             "energy_ground_j": np.nan_to_num(w["energy_ground_j"], nan=0.0),
@@ -185,7 +186,6 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         }
     )
 
-    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
     downlinks = _pieces_table(span, d, ("satellite", names, "sat"), ("station", st_ids, "station"))
     contacts = _contacts_table(model, inputs, records, names, st_ids)
     e = record_columns(records.energy, ENERGY_FIELDS)
@@ -203,7 +203,6 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "storage_bytes": e["storage_bytes"],
         }
     )
-    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
     datacenter_jobs = pd.DataFrame(
         {
             "datacenter": _named(dc_ids, j["dc"]),
@@ -216,7 +215,6 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "carbon_g": j["carbon_g"],
         }
     )
-    t = record_columns(records.transfers, TRANSFER_FIELDS)
     transfers = pd.DataFrame(
         {
             "station": _named(st_ids, t["station"]),
@@ -271,13 +269,13 @@ def _named(names, index):
     return out
 
 
-def _bytes_downlinked(records, n, w):
-    if not n:
-        return np.zeros(0)
-    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
+def _bytes_downlinked(downlinks, w):
+    """Bytes downlinked of each workload ``w`` (its capture ids), from the downlink pieces (``record_columns``)."""
     cid = w["capture_id"]
-    size = int(max(cid.max(), d["capture_id"].max() if len(d["capture_id"]) else 0)) + 1
-    per = np.bincount(d["capture_id"].astype(np.int64), weights=d["bytes"], minlength=size)
+    if not len(cid):
+        return np.zeros(0)
+    size = int(max(cid.max(), downlinks["capture_id"].max() if len(downlinks["capture_id"]) else 0)) + 1
+    per = np.bincount(downlinks["capture_id"].astype(np.int64), weights=downlinks["bytes"], minlength=size)
     return per[cid]
 
 

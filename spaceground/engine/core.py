@@ -204,11 +204,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
             ]
         )
 
-    def _dc_views(self, station=-1, advanced=False):
-        """The data centres as seen from ``station`` (-1: from orbit, no link) now (``advanced``: the ground
-        has been advanced to now already)."""
-        if not advanced:
-            self.ground.advance(self.env.now)
+    def _dc_views(self, station=-1):
+        """The data centres as seen from ``station`` (-1: from orbit, no link) now: the ground is advanced to now."""
+        self.ground.advance(self.env.now)
         new = tuple.__new__
         return tuple(
             [

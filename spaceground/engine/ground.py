@@ -155,7 +155,7 @@ class Ground:
     """
 
     def __init__(self, model, records, end_s):
-        self.records, self.end_s = records, end_s
+        self.records = records
         self.pools = [ServerPool(dc, end_s) for dc in model.datacenters]
         self.links = {}
         for a in range(len(model.stations)):
@@ -164,7 +164,6 @@ class Ground:
                     self.links[a, b] = BackhaulLink(model.link_bps[a, b], model.link_latency_s[a, b], a, b)
         self.heap = []
         self.seq = 0
-        self.items = {}  # capture id -> (workload record, bytes, backhaul start) while on the ground
         for b, pool in enumerate(self.pools):
             t = 0.0
             for change in pool.changes:
@@ -177,9 +176,7 @@ class Ground:
 
     def send(self, cid, link, now):
         """The raw capture ``cid`` starts across ``link`` at ``now``."""
-        nbytes = self.records.workloads.raw_bytes[cid]
-        self.items[cid] = (nbytes, now)
-        alone_end, wakes = link.join(cid, nbytes, now)
+        alone_end, wakes = link.join(cid, self.records.workloads.raw_bytes[cid], now)
         if alone_end is not None:  # alone on the link: it arrives after its last bit and the link's latency
             self._push(alone_end + link.latency_s, _QUEUED, (link, cid, wakes[0][2]))
             return
@@ -202,7 +199,7 @@ class Ground:
                 link, cid, token = payload
                 if token is not None and not link.ended_alone(cid, token):
                     continue
-                nbytes, sent = self.items[cid]
+                sent, nbytes = W.backhaul_start_s[cid], W.raw_bytes[cid]
                 self.records.transfers.extend((link.station, link.dc, cid, sent, now, nbytes))
                 W.status[cid] = QUEUED_GROUND
                 pool = self.pools[link.dc]
@@ -216,7 +213,6 @@ class Ground:
                 pool = self.pools[b]
                 pool.busy -= 1
                 self._grant(b, now)
-                del self.items[cid]
                 energy, cost, carbon = pool.energy_cost_carbon(W.compute_top[cid], start, now)
                 self.records.dc_jobs.extend((b, cid, queued, start, now, energy, cost, carbon))
                 W.delivered_s[cid] = now
@@ -244,7 +240,6 @@ class GroundMixin:
         """The raw capture ``cid`` landed at station ``s`` now."""
         now = self.env.now
         W = self.records.workloads
-        self.ground.advance(now)
         view = _arrival_view(
             now,
             cid,
@@ -253,7 +248,7 @@ class GroundMixin:
             W.compute_top[cid],
             W.deadline_s[cid],
             W.value[cid],
-            self._dc_views(s, advanced=True),
+            self._dc_views(s),  # (the ground advanced to now)
         )
         b = self.policy.on_arrival(view)
         self.decisions += 1
