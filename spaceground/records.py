@@ -138,14 +138,26 @@ class Records:
     transfers: array = field(default_factory=_log)  # TRANSFER_FIELDS
     crossings: array = field(default_factory=_log)  # CROSSING_FIELDS
 
+    def take(self, name):
+        """The log (or the workload columns) ``name``, which the records then no longer hold: the results layer
+        reads each once and frees it as it goes, so that a run of millions of captures never holds its records
+        and its tables whole at once. A second take is an error, not an empty table."""
+        log = getattr(self, name)
+        if log is None:
+            raise ValueError(
+                f"the run's records of {name!r} were already turned into results (each is read once); "
+                "run the engine again to build its results again"
+            )
+        setattr(self, name, None)
+        return log
+
 
 def record_columns(log, fields) -> dict:
-    """The records of ``log`` (a flat buffer of ``fields`` per record) as one column per field, by name:
-    numbers as float arrays, the text fields (:data:`TEXT_FIELDS`) as lists of words."""
+    """The records of ``log`` (a flat buffer of ``fields`` per record) as one column per field, by name: numbers
+    as float arrays, the text fields (:data:`TEXT_FIELDS`) as integer codes (the index of a word of :data:`KINDS`).
+    The columns are copies: none of them holds on to ``log``."""
     values = np.frombuffer(log, dtype=float).reshape(-1, len(fields)) if len(log) else np.zeros((0, len(fields)))
     return {
-        name: np.asarray(KINDS, dtype=object)[values[:, k].astype(np.int64)].tolist()
-        if name in TEXT_FIELDS
-        else values[:, k]
+        name: values[:, k].astype(np.int64) if name in TEXT_FIELDS else np.ascontiguousarray(values[:, k])
         for k, name in enumerate(fields)
     }

@@ -41,6 +41,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .atomic import RUN_MARKER, atomic_folder
 from .errors import InputError
@@ -52,6 +53,7 @@ from .records import (
     DECISIONS,
     DOWNLINK_FIELDS,
     ENERGY_FIELDS,
+    KINDS,
     STATUSES,
     TRANSFER_FIELDS,
     WORKLOAD_TIMES,
@@ -60,6 +62,7 @@ from .records import (
 from .scene import SCENE_TABLES, scene_tables
 from .workloads import CLOUD_COLUMN
 
+_ARROW_TEXT = int(pd.__version__.split(".")[0]) >= 3  # pandas 3 keeps text as Arrow strings ("str")
 TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers", "isl_transfers")
 _ADDED_LATER = ("isl_transfers",)  # tables an older run folder may lack (read as empty)
 
@@ -85,12 +88,28 @@ class Results:
 
 
 def _times(span, values):
+    """UTC timestamps of seconds ``values`` from the span start (NaN: NaT), built in one array (a table may
+    have millions of rows)."""
     values = np.asarray(values, dtype=float)
-    out = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns, UTC]")
     ok = np.isfinite(values)
+    ns = np.full(values.shape, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
     if ok.any():
-        out[ok] = span.datetimes(values[ok])
-    return out.array
+        ns[ok] = span.datetimes(values[ok]).asi8
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").array
+
+
+def _words(codes, words):
+    """A text column of ``words[code]`` for each code (-1 or a word None: missing), made from the codes in one
+    step (a table may have millions of rows, of a few distinct words each): pandas' text type (Arrow strings)
+    under pandas 3, as it would infer from the words; Python strings under pandas 2."""
+    codes = np.asarray(codes, dtype=np.int64)
+    valid = np.array([w is not None for w in words] + [False])  # [False]: code -1
+    missing = ~valid[codes]
+    if not _ARROW_TEXT:
+        return np.asarray([*words, None], dtype=object)[codes]
+    dictionary = pa.array(["" if w is None else w for w in words], type=pa.string())
+    indices = pa.array(np.where(missing, 0, codes).astype(np.int32), mask=missing)
+    return pd.array(pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string()), dtype="str")
 
 
 def _workload_columns(columns, captures, transfers, dc_jobs) -> dict:
@@ -107,10 +126,9 @@ def _workload_columns(columns, captures, transfers, dc_jobs) -> dict:
     out["workload"] = captures["workload"].to_numpy(np.int64)[rows]
     out["target"] = captures["target"].to_numpy(object)[rows]
     out["cloudy"] = captures[CLOUD_COLUMN].to_numpy(bool)[rows]
-    out["status"] = np.asarray(STATUSES, dtype=object)[status[cid]]
-    out["decision"] = np.asarray((None, *DECISIONS[1:]), dtype=object)[np.frombuffer(columns.decision, np.int8)[cid]]
-    reasons = np.frombuffer(columns.drop_reason, dtype=np.int64)
-    out["drop_reason"] = np.asarray(columns.reasons, dtype=object)[reasons[cid]]
+    out["status"] = _words(status[cid], STATUSES)
+    out["decision"] = _words(np.frombuffer(columns.decision, np.int8)[cid], (None, *DECISIONS[1:]))
+    out["drop_reason"] = _words(np.frombuffer(columns.drop_reason, dtype=np.int64)[cid], columns.reasons)
     for name in ("raw_bytes", "product_bytes", "compute_top", "value", "energy_onboard_j", *WORKLOAD_TIMES):
         out[name] = np.frombuffer(getattr(columns, name), dtype=float)[cid]
     for name, rec, field_name in (
@@ -137,19 +155,20 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     dc_ids = [d.id for d in model.datacenters]
     # Captures after the end of the span have no row; a run with no capture (a target never overflown) has the
     # same columns, and no rows.
-    d = record_columns(records.downlinks, DOWNLINK_FIELDS)
-    t = record_columns(records.transfers, TRANSFER_FIELDS)
-    j = record_columns(records.dc_jobs, DC_JOB_FIELDS)
-    w = _workload_columns(records.workloads, inputs.captures, t, j)
+    # Each record log is read once and freed as its tables are built (Records.take).
+    d = record_columns(records.take("downlinks"), DOWNLINK_FIELDS)
+    t = record_columns(records.take("transfers"), TRANSFER_FIELDS)
+    j = record_columns(records.take("dc_jobs"), DC_JOB_FIELDS)
+    w = _workload_columns(records.take("workloads"), inputs.captures, t, j)
     n = len(w["capture_id"])
     sat = w["sat"]
     delivered = w["delivered_s"]
     is_delivered = w["status"] == "delivered"
-    workload_names = np.asarray([spec.name for spec in model.workloads], dtype=object)
+    workload_names = [spec.name for spec in model.workloads]
     workloads = pd.DataFrame(
         {
             "capture_id": w["capture_id"],
-            "workload": workload_names[w["workload"]] if n else np.zeros(0, object),
+            "workload": _words(w["workload"], workload_names),
             "target": w["target"],
             "satellite": _named(names, sat),
             "norad_id": ids[sat] if n else np.zeros(0, np.int64),
@@ -183,12 +202,15 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "carbon_g": np.nan_to_num(w["carbon_g"], nan=0.0),
             "value": w["value"],
             "cloudy": w["cloudy"],
-        }
+        },
+        copy=False,
     )
 
+    del w, sat, delivered, is_delivered
     downlinks = _pieces_table(span, d, ("satellite", names, "sat"), ("station", st_ids, "station"))
-    contacts = _contacts_table(model, inputs, records, names, st_ids)
-    e = record_columns(records.energy, ENERGY_FIELDS)
+    del d
+    contacts = _contacts_table(model, inputs, records.take("contacts"), names, st_ids)
+    e = record_columns(records.take("energy"), ENERGY_FIELDS)
     battery_j = np.array([hw.battery_j for hw in model.hardware])
     energy = pd.DataFrame(
         {
@@ -201,7 +223,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "curtailed_wh": e["curtailed_j"] / 3600.0,
             "unserved_wh": e["unserved_j"] / 3600.0,
             "storage_bytes": e["storage_bytes"],
-        }
+        },
+        copy=False,
     )
     datacenter_jobs = pd.DataFrame(
         {
@@ -213,7 +236,8 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "energy_j": j["energy_j"],
             "cost_cny": j["cost_cny"],
             "carbon_g": j["carbon_g"],
-        }
+        },
+        copy=False,
     )
     transfers = pd.DataFrame(
         {
@@ -223,9 +247,11 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
             "start_utc": _times(span, t["start_s"]),
             "end_utc": _times(span, t["end_s"]),
             "bytes": t["bytes"],
-        }
+        },
+        copy=False,
     )
-    x = record_columns(records.crossings, CROSSING_FIELDS)
+    del e
+    x = record_columns(records.take("crossings"), CROSSING_FIELDS)
     isl_transfers = _pieces_table(span, x, ("satellite", names, "sender"), ("to_satellite", names, "receiver"))
     res = Results(
         workloads,
@@ -252,21 +278,19 @@ def _pieces_table(span, columns, sender, receiver) -> pd.DataFrame:
             sender[0]: _named(sender[1], columns[sender[2]]),
             receiver[0]: _named(receiver[1], columns[receiver[2]]),
             "capture_id": columns["capture_id"].astype(np.int64),
-            "kind": columns["kind"],
+            "kind": _words(columns["kind"], KINDS),
             "start_utc": _times(span, columns["start_s"]),
             "end_utc": _times(span, columns["end_s"]),
             "bytes": columns["bytes"],
-        }
+        },
+        copy=False,
     )
 
 
 def _named(names, index):
-    """``names[index]`` for each index (a NaN index: None), as a list."""
+    """``names[index]`` for each index (a NaN index: missing), as a text column (see :func:`_words`)."""
     index = np.asarray(index, dtype=float)
-    ok = np.isfinite(index)
-    out = np.full(index.shape, None, dtype=object)
-    out[ok] = np.asarray(names, dtype=object)[index[ok].astype(np.int64)]
-    return out
+    return _words(np.where(np.isfinite(index), index, -1).astype(np.int64), names)
 
 
 def _bytes_downlinked(downlinks, w):
@@ -279,8 +303,8 @@ def _bytes_downlinked(downlinks, w):
     return per[cid]
 
 
-def _contacts_table(model, inputs, records, names, st_ids):
-    c = record_columns(records.contacts, CONTACT_FIELDS)
+def _contacts_table(model, inputs, log, names, st_ids):
+    c = record_columns(log, CONTACT_FIELDS)
     # One row per window of the link table (grouped by satellite, by start within each).
     links = downlink_rows(inputs.links)
     sat, station = links.sender.astype(int), links.receiver.astype(int)
@@ -293,11 +317,10 @@ def _contacts_table(model, inputs, records, names, st_ids):
     capacity = links.capacity_bytes()
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
-    names_arr, st_arr = np.asarray(names, dtype=object), np.asarray(st_ids, dtype=object)
     return pd.DataFrame(
         {
-            "satellite": names_arr[sat] if len(sat) else [],
-            "station": st_arr[station] if len(station) else [],
+            "satellite": _words(sat, names),
+            "station": _words(station, st_ids),
             "aos_utc": _times(model.span, aos),
             "los_utc": _times(model.span, los),
             "duration_s": los - aos,
@@ -305,7 +328,8 @@ def _contacts_table(model, inputs, records, names, st_ids):
             "bytes": used_bytes,
             "capacity_bytes": capacity,
             "utilisation": utilisation,
-        }
+        },
+        copy=False,
     )
 
 

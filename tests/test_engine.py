@@ -248,11 +248,20 @@ def test_invariants_on_the_quickstart_under_both_baselines():
     model, inputs = prepare(loaded)
     from spaceground.results import build_results
 
+    names = dict(zip(model.constellation.norad_ids.tolist(), [s.name for s in model.constellation]))
     for policy in ("ground-only", "onboard-first"):
         records, info = execute(model, inputs, policy)
         res = build_results(model, inputs, records, info)
         check_invariants(res, model)
         check_exclusivity(res, model)
+        # The records are read once (freed as the tables are built): a second build is an error, not empty tables.
+        with pytest.raises(ValueError, match="already turned into results"):
+            build_results(model, inputs, records, info)
+        # Text columns made from codes are plain text: each row names the satellite of its NORAD id, and a
+        # missing value takes any text (as a column of words would).
+        w = res.workloads
+        assert w.satellite.tolist() == [names[i] for i in w.norad_id.tolist()]
+        assert set(w.station.fillna("none")) <= {g.station.station_id for g in model.stations} | {"none"}
 
 
 def check_exclusivity(res, model):

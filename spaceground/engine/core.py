@@ -3,6 +3,7 @@ the clock and answers the policy's views."""
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_left
 from functools import partial
@@ -246,4 +247,9 @@ def run(model, inputs, policy, progress=None):
     """Run the engine; returns its :class:`Records` and the count of policy decisions."""
     engine = Engine(model, inputs, policy)
     records = engine.run(progress)
-    return records, engine.decisions
+    decisions = engine.decisions
+    # The engine's satellites, processes and views refer to each other (and a satellite to the energy log): free
+    # them now, so that the results layer can free each log once it has read it.
+    del engine
+    gc.collect()
+    return records, decisions
