@@ -336,15 +336,16 @@ def _contacts_table(model, inputs, log, names, st_ids):
 def compute_metrics(res: Results, model) -> dict:
     """The metrics of a run, from its tables alone; ``docs/metrics.md`` defines each (tested against it)."""
     w = res.workloads
-    delivered = w[w.status == "delivered"]
-    lat_min = delivered.latency_s / 60.0
+    # Column by column (a filtered copy of the whole table would double a run of millions of captures).
+    is_delivered = (w.status == "delivered").to_numpy(bool)
+    lat_min = w.latency_s[is_delivered] / 60.0
     e = res.energy
     last = e.groupby("satellite").tail(1)
     first = e.groupby("satellite").head(1)
     dod = 1.0 - e.groupby("satellite").soc.min()
     stored = w.decision.notna()  # the policy decided on it: the engine took the capture (refused ones have no decision)
     captured_bytes = float(w.raw_bytes[stored].sum())
-    dropped = w[w.status == "dropped"]
+    is_dropped = (w.status == "dropped").to_numpy(bool)
     contacts = res.contacts
     value = float((w.value * w.deadline_met).sum())
     cost = float(res.datacenter_jobs.cost_cny.sum())
@@ -352,8 +353,8 @@ def compute_metrics(res: Results, model) -> dict:
     ob = model.objective
     return {
         "captures": int(len(w)),
-        "delivered": int(len(delivered)),
-        "dropped": int(len(dropped)),
+        "delivered": int(is_delivered.sum()),
+        "dropped": int(is_dropped.sum()),
         "still_onboard": int(w.status.isin(["queued_onboard", "queued_downlink", "queued_crossing"]).sum()),
         "in_ground_pipeline": int(w.status.isin(["on_ground", "backhaul", "queued_ground"]).sum()),
         "processed_onboard": int(w.onboard_end_utc.notna().sum()),
@@ -370,7 +371,7 @@ def compute_metrics(res: Results, model) -> dict:
         "captured_gb": captured_bytes / 1e9,
         "downlinked_gb": float(res.downlinks.bytes.sum() / 1e9),
         "delivered_product_gb": float(w.bytes_delivered.sum() / 1e9),
-        "dropped_gb": float(dropped.raw_bytes.sum() / 1e9),
+        "dropped_gb": float(w.raw_bytes[is_dropped].sum() / 1e9),
         "energy_onboard_kwh": float(w.energy_onboard_j.sum() / 3.6e6),
         "energy_ground_kwh": float(res.datacenter_jobs.energy_j.sum() / 3.6e6),
         "cost_cny": cost,
