@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
+from heapq import heappop, heappush
 
 import simpy
 
@@ -20,6 +21,7 @@ class _Signal:
     def __init__(self, env):
         self.env = env
         self.waiters = []
+        self.fired = 0  # how many times it has fired (a waiter woken by several signals tells which by this)
 
     def wait(self):
         event = simpy.Event(self.env)
@@ -27,11 +29,44 @@ class _Signal:
         return event
 
     def fire(self):
+        self.fired += 1
         if self.waiters:
             waiters, self.waiters = self.waiters, []
             for event in waiters:
                 if not event.triggered:  # a sleep (see _sleep) that timed out already
                     event.succeed(False)
+
+
+class _Clock(simpy.Environment):
+    """SimPy's environment, with work due at known times done in time order without an event each.
+
+    A process that knows when each of a run of things will happen (the items of a downlink session end one after
+    another at times known in closed form) hands them to :meth:`due`; each is done just before the first event
+    at or after its time, so everything else in the run sees them in time order, as if each had been an event,
+    at the cost of a heap entry. ``fn(t, *args)`` must not read ``now``: it runs at its own time ``t``. A process
+    that changes its plan cancels what it handed over through its own state (``fn`` then does nothing).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._due = []
+        self._due_seq = 0
+
+    def due(self, t, fn, *args):
+        self._due_seq += 1
+        heappush(self._due, (t, self._due_seq, fn, args))
+
+    def settle(self, t):
+        """Do what is due at or before ``t``, in time order."""
+        due = self._due
+        while due and due[0][0] <= t:
+            t_due, _, fn, args = heappop(due)
+            fn(t_due, *args)
+
+    def step(self):
+        if self._due and self._due[0][0] <= self.peek():
+            self.settle(self.peek())
+        super().step()
 
 
 def _sleep(env, dt, signals):

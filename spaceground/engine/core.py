@@ -9,7 +9,6 @@ from bisect import bisect_left
 from functools import partial
 
 import numpy as np
-import simpy
 
 from ..links import downlink_rows
 from ..policies import BasePolicy
@@ -21,7 +20,7 @@ from ..policies.views import (
     SatelliteView,
 )
 from ..records import Records, WorkloadColumns
-from .clock import _collector_spared, _Signal
+from .clock import _Clock, _collector_spared, _Signal
 from .crossing import CrossingMixin
 from .downlink import DownlinkMixin
 from .ground import Ground, GroundMixin
@@ -41,7 +40,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
 
     def __init__(self, model, inputs, policy):
         self.model, self.policy = model, policy
-        self.env = simpy.Environment()
+        self.env = _Clock()
         self.records = Records(workloads=WorkloadColumns(inputs.captures))
         env = self.env
         self.sats = [
@@ -205,9 +204,10 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
             ]
         )
 
-    def _dc_views(self, station=-1):
-        """The data centres as seen from ``station`` (-1: from orbit, no link) now: the ground is advanced to now."""
-        self.ground.advance(self.env.now)
+    def _dc_views(self, station=-1, now=None):
+        """The data centres as seen from ``station`` (-1: from orbit, no link) at ``now`` (default: the clock's):
+        the ground is advanced to it."""
+        self.ground.advance(self.env.now if now is None else now)
         new = tuple.__new__
         return tuple(
             [

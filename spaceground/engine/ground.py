@@ -236,9 +236,8 @@ class Ground:
 class GroundMixin:
     """A raw capture lands: the policy chooses its data centre, and its transfer starts."""
 
-    def _landed(self, cid, s):
-        """The raw capture ``cid`` landed at station ``s`` now."""
-        now = self.env.now
+    def _landed(self, cid, s, now):
+        """The raw capture ``cid`` landed at station ``s`` at ``now``."""
         W = self.records.workloads
         view = _arrival_view(
             now,
@@ -248,7 +247,7 @@ class GroundMixin:
             W.compute_top[cid],
             W.deadline_s[cid],
             W.value[cid],
-            self._dc_views(s),  # (the ground advanced to now)
+            self._dc_views(s, now),  # (the ground advanced to now)
         )
         b = self.policy.on_arrival(view)
         self.decisions += 1
