@@ -179,9 +179,10 @@ def test_downlink_runs_write_what_the_item_by_item_loop_writes(scenario, monkeyp
     # and the runs must have met what can happen to them: several items at once, a cut by a change of the
     # loads (a capture, an eclipse, the computer), items put back for new data or at the cut, the floor.
     from spaceground.engine.downlink import DownlinkMixin
+    from spaceground.engine.runs import RunMixin
 
     seen = {"runs": 0, "long": 0, "put_back": 0}
-    send_run, put_back = DownlinkMixin._send_run, DownlinkMixin._put_back
+    send_run, put_back = RunMixin._send_run, RunMixin._put_back
 
     def counting_run(self, sat, *args):
         seen["runs"] += 1
@@ -192,8 +193,8 @@ def test_downlink_runs_write_what_the_item_by_item_loop_writes(scenario, monkeyp
         seen["put_back"] += run.stop - k
         put_back(sat, run, k)
 
-    monkeypatch.setattr(DownlinkMixin, "_send_run", counting_run)
-    monkeypatch.setattr(DownlinkMixin, "_put_back", staticmethod(counting_put_back))
+    monkeypatch.setattr(RunMixin, "_send_run", counting_run)
+    monkeypatch.setattr(RunMixin, "_put_back", staticmethod(counting_put_back))
     if scenario == "floor-mid-run":
         loaded = parse_scenario(
             TINY.format(

@@ -1,8 +1,8 @@
 """The discrete-event engine: the only package that imports SimPy, the only stateful code.
 
-Modules, one concern each: ``clock`` (signals and sleeps), ``records``, ``satellite`` (battery, loads,
-storage), ``onboard`` (captures, routes and the computer), ``crossing`` (inter-satellite links),
-``downlink`` (windows, antennas, the transmitter),
+Modules, one concern each: ``clock`` (signals, sleeps, and work due at known times), ``records``, ``satellite``
+(battery, loads, storage), ``onboard`` (captures, routes and the computer), ``crossing`` (inter-satellite links),
+``downlink`` (windows, antennas, the transmitter), ``runs`` (a session's items sent a run at a time),
 ``ground`` (backhaul, data centres), ``core`` (the run).
 
 State changes only at events (capture, contact start and end, eclipse entry and

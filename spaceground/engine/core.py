@@ -25,6 +25,7 @@ from .crossing import CrossingMixin
 from .downlink import DownlinkMixin
 from .ground import Ground, GroundMixin
 from .onboard import OnboardMixin
+from .runs import RunMixin
 from .satellite import Satellite
 
 
@@ -35,7 +36,7 @@ def _read_only(array):
     return view
 
 
-class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, GroundMixin):
+class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
     """One run of a resolved :class:`~spaceground.model.Model` under a policy."""
 
     def __init__(self, model, inputs, policy):
