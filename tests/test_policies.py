@@ -670,3 +670,43 @@ def test_without_a_plan_milp_optimal_hands_the_run_to_lookahead_and_says_so():
     for k, value in enumerate([1.0, 3.0, 0.2, 2.0, 1.0]):
         view = capture_view(sat=sat, now=100.0 * k, value=value, cid=k)
         assert policy.on_capture(view) == reference.on_capture(view)
+
+
+def test_the_scarcity_lp_solves_by_hand_and_as_scipy_does():
+    from scipy.optimize import linprog
+
+    from spaceground.policies.lp import solve_lp
+
+    # By hand: min -x1 - 2 x2, x1 + x2 <= 1.5, 0 <= x <= 1. x2 sits at its bound, x1 = 0.5 is basic, so the
+    # row's dual makes x1's reduced cost zero: -1 - y = 0, y = -1 (the row's price is 1 a unit).
+    x, duals = solve_lp([-1.0, -2.0], [[1.0, 1.0]], [1.5], [1.0, 1.0])
+    assert x.tolist() == [0.5, 1.0] and duals.tolist() == [-1.0]
+    # No optimum (a row no x >= 0 meets): None, not a stale answer from the LP before.
+    assert solve_lp([1.0], [[-1.0]], [-2.0], [1.0]) is None
+    # The model is the one scipy's linprog hands HiGHS: with the HiGHS scipy carries being the pinned one, the
+    # same x and duals to the bit (so the tables did not change), else the same optimum, on LPs of the scarcity
+    # LP's shape (three resource rows, one row a sampled capture), solved in turn on one instance.
+    import highspy
+
+    try:
+        from scipy.optimize._highspy import _core as bundled  # (private: only to read which HiGHS it is)
+
+        carried = f"{bundled.HIGHS_VERSION_MAJOR}.{bundled.HIGHS_VERSION_MINOR}.{bundled.HIGHS_VERSION_PATCH}"
+    except (ImportError, AttributeError):
+        carried = None
+    to_the_bit = carried == highspy.Highs().version()
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n, m = int(rng.integers(5, 50)), int(rng.integers(0, 15))
+        cols = 2 * n + m
+        c = -rng.random(cols) * (rng.random(cols) > 0.1)
+        a = np.zeros((3 + n, cols))
+        a[:3] = rng.random((3, cols)) * (rng.random((3, cols)) > 0.2)
+        a[3 + np.arange(n), np.arange(n)] = a[3 + np.arange(n), n + np.arange(n)] = 1.0
+        b = np.r_[rng.random(3) * n / 4, np.ones(n)]
+        upper = (rng.random(cols) > 0.2).astype(float)
+        ref = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(cols), upper)), method="highs")
+        x, duals = solve_lp(c, a, b, upper)
+        if to_the_bit:
+            assert np.array_equal(x, ref.x) and np.array_equal(duals, ref.ineqlin.marginals)
+        assert c @ x == pytest.approx(ref.fun, rel=1e-9, abs=1e-12)

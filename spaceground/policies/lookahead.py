@@ -30,6 +30,7 @@ import numpy as np
 
 from ..power import FULL_SUN
 from . import GROUND, ONBOARD, UNREACHABLE, drop, register
+from .lp import solve_lp
 from .planning import (
     PlanningPolicy,
     choose_datacenter,
@@ -335,8 +336,6 @@ class ScarcityPrices:
 
     def _price(self, now, energy_j, queue, onboard_jobs, live_backlog_s):
         """Solve the LP from the state at ``now`` and keep its duals as the prices."""
-        from scipy.optimize import linprog
-
         end = self.duration_s
         if end <= now:
             return
@@ -385,15 +384,16 @@ class ScarcityPrices:
             col = 2 * n + k
             c[col], a[0, col], a[1, col], a[2, col], ub[col] = -v, gb, wh, h, 1.0
         b = np.concatenate([[cap_gb, spare_wh, time_h], np.ones(n)])
-        res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip(np.zeros(2 * n + m), ub)), method="highs")
-        if res.status == 0:
-            duals = -res.ineqlin.marginals
+        solved = solve_lp(c, a, b, ub)
+        if solved is not None:
+            x, marginals = solved
+            duals = -marginals
             self.price_gb, self.price_wh, self.price_h = (max(0.0, float(d)) for d in duals[:3])
             self.priced = True
             # Where the prices leave a kind of capture indifferent between routes, the LP's own
             # split says how often to take each.
             shares, counts = {}, {}
-            x = res.x.tolist()
+            x = x.tolist()
             for i, item in enumerate(sample):
                 kind = self._kinds.get(item)
                 if kind is None:

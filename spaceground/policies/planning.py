@@ -264,11 +264,16 @@ def edf_with_yield(items, tl, now_s, duration_s):
     """
 
     before = tl.bytes_before(now_s)
+    seen = {}  # (id, bytes up to it) -> its end: the walk below and the finish times ask for the same ones
 
     def down(q, total):  # the item is down once the bytes up to its own are sent, and not before it is ready
-        t = tl.time_to_send(now_s, total, before)[0]
-        # Ready now: sending its own bytes from now ends no later than sending all up to it (total >= its size).
-        return t if q[4] == now_s else max(t, tl.time_to_send(q[4], q[1])[0])
+        key = (q[0], total)
+        t = seen.get(key)
+        if t is None:
+            t = tl.time_to_send(now_s, total, before)[0]
+            # Ready now: sending its own bytes from now ends no later than sending all up to it (total >= size).
+            t = seen[key] = t if q[4] == now_s else max(t, tl.time_to_send(q[4], q[1])[0])
+        return t
 
     ranked = sorted(items, key=lambda q: (q[2], q[0]))
     kept, late = yield_until_in_time(

@@ -1,0 +1,61 @@
+"""A small linear programme solved by HiGHS through its own Python binding (``highspy``, pinned in the
+project's dependencies, so that a plan does not change with the SciPy installed).
+
+The model is the one ``scipy.optimize.linprog(method="highs")`` hands HiGHS (the columns of ``A`` in
+compressed-column form, explicit zeros left out; infinite row bounds at HiGHS's infinity; presolve on; dual
+simplex), without the checks and conversions around it, which cost more than the solve for the LPs of a few
+hundred columns the policies re-solve as a run goes (``lookahead``'s scarcity prices)."""
+
+from __future__ import annotations
+
+import threading
+
+import highspy
+import numpy as np
+
+_LOCAL = threading.local()
+
+
+def _solver():
+    """The thread's HiGHS instance, made once: a ``highspy.Highs`` holds references to itself (its callbacks)
+    that only the cyclic collector frees, so one a solve would pile up over a run of thousands (300 MB over a
+    minute-level day); one a thread, because a sweep may run several simulations in threads of one process."""
+    h = getattr(_LOCAL, "highs", None)
+    if h is None:
+        h = _LOCAL.highs = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("presolve", "on")
+        h.setOptionValue("simplex_strategy", 1)  # dual simplex, as linprog asks
+    return h
+
+
+def solve_lp(c, a_ub, b_ub, upper):
+    """Minimise ``c @ x`` subject to ``a_ub @ x <= b_ub`` and ``0 <= x <= upper`` (dense ``a_ub``).
+
+    Returns ``(x, duals)``, ``duals`` being the rows' dual values (``linprog``'s ``ineqlin.marginals``:
+    <= 0 for a binding row of a minimisation), or None if HiGHS finds no optimum."""
+    c = np.asarray(c, dtype=float)
+    a = np.asarray(a_ub, dtype=float)
+    n_rows, n_cols = a.shape
+    cols, rows = np.nonzero(a.T)  # column by column, rows ascending within each: compressed-column order
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = c
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, np.asarray(upper, dtype=float))
+    lp.row_lower_ = np.full(n_rows, -highspy.kHighsInf)
+    lp.row_upper_ = np.where(np.isinf(b_ub), highspy.kHighsInf, np.asarray(b_ub, dtype=float))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    lp.a_matrix_.start_ = np.r_[0, np.cumsum(np.bincount(cols, minlength=n_cols))].astype(np.int32)
+    lp.a_matrix_.index_ = rows.astype(np.int32)
+    lp.a_matrix_.value_ = a[rows, cols]
+    h = _solver()
+    h.clearSolver()  # no basis or solution carried over from the last LP: each is solved from scratch
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    return np.array(solution.col_value), np.array(solution.row_dual)
