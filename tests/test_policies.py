@@ -13,7 +13,12 @@ from spaceground.datacenters import StepSeries
 from spaceground.model import DataCenter, GroundStation, SatelliteHardware
 from spaceground.policies import GROUND, ONBOARD, make_policy
 from spaceground.policies.milp import formulate, solve
-from spaceground.policies.planning import SatelliteTimeline, edf_with_yield, onboard_finish_s
+from spaceground.policies.planning import (
+    SatelliteTimeline,
+    edf_with_yield,
+    onboard_finish_s,
+    yield_until_in_time,
+)
 from spaceground.policies.views import (
     ArrivalView,
     CaptureView,
@@ -172,6 +177,45 @@ def test_edf_with_yield_drops_the_least_value_per_byte_that_would_be_late():
     # 1 then 2 would end at 120 s > 90: item 1 (1/0.6 GB) yields to 2 (3/0.6 GB); 2 then 3 end at 90 s.
     assert kept == [2, 3] and late == [1]
     assert finish[2] == pytest.approx(60.0) and finish[3] == pytest.approx(90.0)
+
+
+def test_edf_ends_at_once_are_the_walks_ends():
+    # The ends of a queue with none late are computed at once (times_to_send); the reference is the item-by-item
+    # walk (yield_until_in_time with time_to_send), on random queues over windows with gaps, an item exactly at
+    # a window's end, an item ready later, and queues too big for the windows.
+    tl = SatelliteTimeline(plan([(100.0, 200.0), (500.0, 700.0), (900.0, 950.0)]).satellites[0], 10_000.0)
+    rng = np.random.default_rng(3)
+    at_once = 0
+    for trial in range(300):
+        now = float(rng.choice([0.0, 150.0, 600.0, 940.0]))
+        n = int(rng.integers(2, 12))
+        sizes = rng.choice([0.1, 0.25, 0.5, 1.0], n) * GB
+        items = [(k, float(sizes[k]), float(now + rng.uniform(50, 2000)), 1.0 + k % 3, now) for k in range(n)]
+        if trial % 3 == 0:  # one ready later, as a product after its job
+            items[-1] = (*items[-1][:4], now + 120.0)
+        before = tl.bytes_before(now)
+
+        def down(q, total, now=now, before=before):
+            t = tl.time_to_send(now, total, before)[0]
+            return t if q[4] == now else max(t, tl.time_to_send(q[4], q[1])[0])
+
+        ranked = sorted(items, key=lambda q: (q[2], q[0]))
+        kept, yielded = yield_until_in_time(
+            ranked,
+            size=lambda q: q[1],
+            density=lambda q: (q[3] / max(q[1], 1.0), -q[2]),
+            late=lambda q, total: q[2] <= 10_000.0 and q[2] < down(q, total),
+        )
+        got_kept, got_late, finish = edf_with_yield(items, tl, now, 10_000.0)
+        assert got_kept == [q[0] for q in kept] and sorted(got_late) == sorted(q[0] for q in yielded)
+        total = 0.0
+        for q in kept:
+            total += q[1]
+            assert finish[q[0]] == down(q, total)  # to the bit
+        at_once += not yielded
+    assert 50 < at_once < 300  # both paths taken
+    totals = np.array([0.5, 1.0, 1.5, 3.0, 3.5]) * GB  # windows of 1, 2 and 0.5 GB; 3.5 GB never goes down
+    assert tl.times_to_send(0.0, totals, 0.0).tolist() == [tl.time_to_send(0.0, x)[0] for x in totals]
 
 
 def test_onboard_estimate_lets_a_running_job_due_later_yield():

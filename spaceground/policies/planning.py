@@ -68,6 +68,7 @@ class SatelliteTimeline:
         cap = (self.end_s - self.start_s) * self.rate_Bps
         self._cum = np.concatenate([[0.0], np.cumsum(cap)]).tolist()  # bytes before interval i
         self._rate = self.rate_Bps.tolist()
+        self._cum_array = np.asarray(self._cum)
         self.mean_rate_Bps = float(np.mean(self.rate_Bps)) if len(rates) else 1.0  # for transmitter energy estimates
         # Sunlight as cumulative solar energy at segment starts.
         t = list(sat_plan.segment_start_s)
@@ -108,6 +109,24 @@ class SatelliteTimeline:
                 return math.inf, -1
             t = self._start[i]
         return max(t, t0_s), self.station[i]
+
+    def times_to_send(self, t0_s, totals, before_bytes):
+        """:meth:`time_to_send`'s time for each of ``totals`` (> 0) bytes sent from ``t0`` on (``before_bytes``:
+        ``bytes_before(t0_s)``), as an array: the same arithmetic, element by element."""
+        target = before_bytes + totals
+        n = len(self._start)
+        i = np.searchsorted(self._cum_array, target, side="right") - 1
+        out = np.full(target.shape, math.inf)
+        ok = np.flatnonzero(i < n)
+        if ok.size:
+            j = i[ok]
+            t = self.start_s[j] + (target[ok] - self._cum_array[j]) / self.rate_Bps[j]
+            over = t > self.end_s[j]  # exactly between intervals: the next one's start, if any
+            if over.any():
+                nxt = j[over] + 1
+                t[over] = np.where(nxt < n, self.start_s[np.minimum(nxt, n - 1)], math.inf)
+            out[ok] = np.maximum(t, t0_s)
+        return out
 
     # --- energy --------------------------------------------------------------------------------
     def sunlit_seconds_between(self, t0_s, t1_s):
@@ -276,6 +295,18 @@ def edf_with_yield(items, tl, now_s, duration_s):
         return t
 
     ranked = sorted(items, key=lambda q: (q[2], q[0]))
+    # Mostly none is late with every item kept: then all are kept, in order, and their ends are those at the bytes
+    # up to each, computed at once (the same arithmetic as the walk below, which decides when one is late).
+    totals = np.cumsum([q[1] for q in ranked])
+    if len(ranked) > 1 and totals[0] > 0:
+        ends = tl.times_to_send(now_s, totals, before)
+        for k, q in enumerate(ranked):
+            if q[4] != now_s:
+                ends[k] = max(ends[k], tl.time_to_send(q[4], q[1])[0])
+        deadlines = np.array([q[2] for q in ranked])
+        if not ((deadlines <= duration_s) & (deadlines < ends)).any():
+            ids = [q[0] for q in ranked]
+            return ids, [], dict(zip(ids, ends.tolist()))
     kept, late = yield_until_in_time(
         ranked,
         size=lambda q: q[1],
