@@ -24,7 +24,8 @@ class RunMixin:
 
     def _send_run(self, sat, s, window, row, los, now, safe, session, t_begin):
         """Send the queue's first items back to back from ``now`` (the transmitter on, ``safe`` seconds to the
-        floor): as many as end before the window does and well before the floor, at most :data:`RUN_MAX`. Each
+        floor): as many as end before the window does and well before the floor, at most ``sat.run_len`` (which
+        doubles after a run sent whole, up to :data:`RUN_MAX`, and shrinks to what a cut run had sent). Each
         ends at a time known in closed form (the rate profile of the window), so the run sleeps once; each piece
         is written at its own end, in time order with the rest of the run (:meth:`_Clock.due`). A change of
         the loads cuts the piece under way there and puts the rest back in the queue's order; new data without
@@ -109,7 +110,7 @@ class RunMixin:
 
 
 class _Run:
-    """A run of pieces a downlink session sends back to back (see ``DownlinkMixin._send_run``): ``pieces`` are
+    """A run of pieces a downlink session sends back to back (see :meth:`RunMixin._send_run`): ``pieces`` are
     (capture id, item, start, end, whole item, heap key); those before ``next`` are written, those from ``stop``
     on cancelled; ``session`` holds the bytes the session has sent."""
 
