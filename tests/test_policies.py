@@ -754,3 +754,60 @@ def test_the_scarcity_lp_solves_by_hand_and_as_scipy_does():
         if to_the_bit:
             assert np.array_equal(x, ref.x) and np.array_equal(duals, ref.ineqlin.marginals)
         assert c @ x == pytest.approx(ref.fun, rel=1e-9, abs=1e-12)
+
+
+def test_the_programme_solver_by_hand_and_as_scipy_milp():
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csc_array
+
+    from spaceground.policies.lp import solve_milp
+
+    # By hand: a knapsack of weight 5; items (weight, value) (2, 5), (3, 4), (1, 3): the first two (9) beat
+    # the first and last (8); all three weigh 6. Its relaxation takes a third of the last item as well.
+    a = csc_array(np.array([[2.0, 3.0, 1.0]]))
+    c = np.array([-5.0, -4.0, -3.0])
+    status, x, dual = solve_milp(c, a, [-np.inf], [5.0], np.zeros(3), np.ones(3), np.ones(3), 60.0, 0.0)
+    assert status == "optimal" and x.tolist() == [1.0, 1.0, 0.0] and dual == pytest.approx(-9.0)
+    status, x, dual = solve_milp(c, a, [-np.inf], [5.0], np.zeros(3), np.ones(3), np.zeros(3), 60.0, 0.0)
+    assert x.tolist() == pytest.approx([1.0, 2.0 / 3.0, 1.0]) and dual is None  # 5 + 8/3 + 3
+    status, x, _ = solve_milp(c, a, [6.5], [np.inf], np.zeros(3), np.ones(3), np.ones(3), 60.0, 0.0)
+    assert status == "infeasible" and x is None  # weight 6 at most
+    # The model and options scipy.optimize.milp hands HiGHS: the same plans on random assignment-like
+    # programmes (to the bit when scipy carries the pinned HiGHS, else the same optimum).
+    import highspy
+
+    try:
+        from scipy.optimize._highspy import _core as bundled  # (private: only to read which HiGHS it is)
+
+        carried = f"{bundled.HIGHS_VERSION_MAJOR}.{bundled.HIGHS_VERSION_MINOR}.{bundled.HIGHS_VERSION_PATCH}"
+    except (ImportError, AttributeError):
+        carried = None
+    to_the_bit = carried == highspy.Highs().version()
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        items, bins = int(rng.integers(4, 12)), int(rng.integers(2, 4))
+        cols = items * bins
+        c = -rng.random(cols)
+        rows = np.zeros((items + bins, cols))
+        for i in range(items):
+            rows[i, i * bins : (i + 1) * bins] = 1.0  # each item in at most one bin
+        for b in range(bins):
+            rows[items + b, b::bins] = rng.uniform(1, 5, items)  # each bin's capacity
+        upper_rows = np.r_[np.ones(items), rng.uniform(4, 10, bins)]
+        ref = milp(
+            c, integrality=np.ones(cols), bounds=Bounds(0, 1), constraints=LinearConstraint(rows, -np.inf, upper_rows)
+        )
+        status, x, _ = solve_milp(
+            c,
+            csc_array(rows),
+            np.full(items + bins, -np.inf),
+            upper_rows,
+            np.zeros(cols),
+            np.ones(cols),
+            np.ones(cols),
+            60.0,
+            1e-4,
+        )
+        assert status == "optimal" and c @ x == pytest.approx(ref.fun, rel=1e-4)
+        if to_the_bit:
+            assert np.array_equal(x, ref.x)

@@ -59,3 +59,56 @@ def solve_lp(c, a_ub, b_ub, upper):
         return None
     solution = h.getSolution()
     return np.array(solution.col_value), np.array(solution.row_dual)
+
+
+# A model status -> the word of programme.Solution.status (scipy.optimize.milp's status codes, as words).
+_MILP_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kModelError: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+}
+_WITH_SOLUTION = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+)
+
+
+def solve_milp(c, a_csc, row_lower, row_upper, col_lower, col_upper, integrality, time_limit_s, mip_rel_gap):
+    """Minimise ``c @ x`` subject to ``row_lower <= A x <= row_upper``, the column bounds and ``integrality``
+    (1: integer), ``A`` a ``scipy.sparse`` CSC array: the model and options ``scipy.optimize.milp`` hands HiGHS
+    (HiGHS's defaults otherwise), on a fresh instance. Returns (status word, x or None, the MIP's dual bound)."""
+    n_rows, n_cols = a_csc.shape
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, dtype=float), np.asarray(col_upper, dtype=float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = a_csc.indptr, a_csc.indices
+    lp.a_matrix_.value_ = a_csc.data.astype(np.float64)
+    integrality = np.asarray(integrality, dtype=np.uint8)
+    is_mip = bool(integrality.sum() > 0)
+    if integrality.size:
+        lp.integrality_ = [highspy.HighsVarType(int(i)) for i in integrality]
+    h = highspy.Highs()
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    word = _MILP_STATUS.get(status, "error")
+    solved = status == highspy.HighsModelStatus.kOptimal or (
+        is_mip and status in _WITH_SOLUTION and info.objective_function_value != highspy.kHighsInf
+    )
+    if not solved:
+        return word, None, None
+    x = np.array(h.getSolution().col_value)
+    return word, x, (info.mip_dual_bound if is_mip else None)

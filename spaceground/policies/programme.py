@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..power import ShadowPlan, energy_floor_j
+from .lp import solve_milp
 from .planning import plan_links
 
 GB = 1e9
@@ -444,28 +445,23 @@ class Solution:
 
 
 def solve(form: Formulation, time_limit_s=60.0, mip_rel_gap=1e-4, relax=False) -> Solution:
-    """Solve the programme (HiGHS through ``scipy.optimize.milp``), or its LP relaxation."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    """Solve the programme (HiGHS, through the pinned ``highspy``: see :mod:`.lp`), or its LP relaxation."""
+    from scipy.sparse import csc_array
 
     t0 = time.perf_counter()
     if len(form.c) == 0:
         return Solution("optimal", 0.0, 0.0, 0.0, {}, 0.0)
     integrality = np.zeros_like(form.integrality) if relax else form.integrality
-    res = milp(
-        form.c,
-        integrality=integrality,
-        bounds=Bounds(form.lo, form.hi),
-        constraints=LinearConstraint(form.A, form.lb, form.ub) if form.A.shape[0] else None,
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap), "disp": False},
+    a = csc_array(form.A) if form.A.shape[0] else csc_array((0, len(form.c)))
+    status, x, dual = solve_milp(
+        form.c, a, form.lb, form.ub, form.lo, form.hi, integrality, float(time_limit_s), float(mip_rel_gap)
     )
     elapsed = time.perf_counter() - t0
-    if res.x is None:
-        return Solution(_STATUS.get(res.status, str(res.status)), math.nan, math.nan, math.nan, {}, elapsed)
-    x = res.x
+    if x is None:
+        return Solution(status, math.nan, math.nan, math.nan, {}, elapsed)
     objective = -float(form.c @ x)
     if relax:
         return Solution("optimal", objective, objective, 0.0, {}, elapsed)
-    dual = getattr(res, "mip_dual_bound", None)
     bound = -float(dual) if dual is not None and np.isfinite(dual) else objective
     bound = max(bound, objective)
     chosen = {}
@@ -473,10 +469,7 @@ def solve(form: Formulation, time_limit_s=60.0, mip_rel_gap=1e-4, relax=False) -
         if x[i] > 0.5:
             chosen[cid] = (kind, k, j, d)
     gap = (bound - objective) / abs(bound) if bound else 0.0
-    return Solution(_STATUS.get(res.status, str(res.status)), objective, bound, gap, chosen, elapsed, x)
-
-
-_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
+    return Solution(status, objective, bound, gap, chosen, elapsed, x)
 
 
 def upper_bound(plan, captures=None, time_limit_s=120.0) -> dict:
