@@ -147,7 +147,10 @@ def _workload_columns(columns, captures, transfers, dc_jobs) -> dict:
 
 
 def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
-    """The tables and metrics of a run; ``scene=False`` leaves out the setting (for metrics only)."""
+    """The tables and metrics of a run; ``scene=False`` leaves out the setting (for metrics only).
+
+    ``records`` are consumed: each log is freed once its tables are built (a run of millions of captures would
+    otherwise hold its records and its tables at once); building from them again raises ``ValueError``."""
     span = model.span
     names = [s.name for s in model.constellation]
     ids = model.constellation.norad_ids
