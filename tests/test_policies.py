@@ -716,6 +716,19 @@ def test_without_a_plan_milp_optimal_hands_the_run_to_lookahead_and_says_so():
         assert policy.on_capture(view) == reference.on_capture(view)
 
 
+def _scipy_carries_the_pinned_highs():
+    """Is the HiGHS inside the installed SciPy the one ``highspy`` pins? Then the two solve to the bit."""
+    import highspy
+
+    try:
+        from scipy.optimize._highspy import _core as bundled  # (private: only to read which HiGHS it is)
+
+        carried = f"{bundled.HIGHS_VERSION_MAJOR}.{bundled.HIGHS_VERSION_MINOR}.{bundled.HIGHS_VERSION_PATCH}"
+    except (ImportError, AttributeError):
+        return False
+    return carried == highspy.Highs().version()
+
+
 def test_the_scarcity_lp_solves_by_hand_and_as_scipy_does():
     from scipy.optimize import linprog
 
@@ -730,15 +743,7 @@ def test_the_scarcity_lp_solves_by_hand_and_as_scipy_does():
     # The model is the one scipy's linprog hands HiGHS: with the HiGHS scipy carries being the pinned one, the
     # same x and duals to the bit (so the tables did not change), else the same optimum, on LPs of the scarcity
     # LP's shape (three resource rows, one row a sampled capture), solved in turn on one instance.
-    import highspy
-
-    try:
-        from scipy.optimize._highspy import _core as bundled  # (private: only to read which HiGHS it is)
-
-        carried = f"{bundled.HIGHS_VERSION_MAJOR}.{bundled.HIGHS_VERSION_MINOR}.{bundled.HIGHS_VERSION_PATCH}"
-    except (ImportError, AttributeError):
-        carried = None
-    to_the_bit = carried == highspy.Highs().version()
+    to_the_bit = _scipy_carries_the_pinned_highs()
     rng = np.random.default_rng(7)
     for _ in range(60):
         n, m = int(rng.integers(5, 50)), int(rng.integers(0, 15))
@@ -774,15 +779,7 @@ def test_the_programme_solver_by_hand_and_as_scipy_milp():
     assert status == "infeasible" and x is None  # weight 6 at most
     # The model and options scipy.optimize.milp hands HiGHS: the same plans on random assignment-like
     # programmes (to the bit when scipy carries the pinned HiGHS, else the same optimum).
-    import highspy
-
-    try:
-        from scipy.optimize._highspy import _core as bundled  # (private: only to read which HiGHS it is)
-
-        carried = f"{bundled.HIGHS_VERSION_MAJOR}.{bundled.HIGHS_VERSION_MINOR}.{bundled.HIGHS_VERSION_PATCH}"
-    except (ImportError, AttributeError):
-        carried = None
-    to_the_bit = carried == highspy.Highs().version()
+    to_the_bit = _scipy_carries_the_pinned_highs()
     rng = np.random.default_rng(11)
     for _ in range(20):
         items, bins = int(rng.integers(4, 12)), int(rng.integers(2, 4))

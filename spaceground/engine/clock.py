@@ -64,8 +64,10 @@ class _Clock(simpy.Environment):
             fn(t_due, *args)
 
     def step(self):
-        if self._due and self._due[0][0] <= self.peek():
-            self.settle(self.peek())
+        if self._due:
+            t = self.peek()
+            if self._due[0][0] <= t:
+                self.settle(t)
         super().step()
 
 

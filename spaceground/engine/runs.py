@@ -71,10 +71,7 @@ class RunMixin:
             sat.run_len = max(RUN_MIN, k + 1)  # (runs as long as the stretches between changes)
             if sat.power_changed.fired != fired:  # the loads changed: cut the piece under way here
                 self._put_back(sat, run, k)
-                cid, item, t0 = pieces[k][:3]
-                sent = min(item["remaining"], lw.capacity_between(row, t0, now))
-                session[0] += sent
-                self._sent(sat, s, cid, item, t0, now, sent)
+                self._write_piece(sat, run, k, now, whole=False)
                 sat.run = None
                 return now
             self._put_back(sat, run, k + 1)  # new data: the piece under way ends, the next is chosen then
@@ -98,15 +95,21 @@ class RunMixin:
         if k != run.next or k >= run.stop:
             return
         run.next = k + 1
-        cid, item, t0, _, whole, key = run.pieces[k]
+        cid, _, _, _, whole, key = run.pieces[k]
+        self._write_piece(sat, run, k, t, whole)
+        if cid in sat.downlink_queue:  # cut by the window's end or the floor: back in the queue's order
+            heappush(sat.edf, key)
+
+    def _write_piece(self, sat, run, k, t, whole):
+        """Write piece ``k`` of ``run`` as sent up to ``t``: the item's rest if ``whole``, else what the window
+        carried since the piece began."""
+        cid, item, t0 = run.pieces[k][:3]
         if whole:
             sent = item["remaining"]
         else:
             sent = min(item["remaining"], self.link_windows.capacity_between(run.row, t0, t))
         run.session[0] += sent
         self._sent(sat, run.station, cid, item, t0, t, sent)
-        if cid in sat.downlink_queue:  # cut by the window's end or the floor: back in the queue's order
-            heappush(sat.edf, key)
 
 
 class _Run:

@@ -6,6 +6,7 @@ import math
 
 from ..power import FULL_SUN, ShadowPlan, battery_after_j, energy_floor_j
 from .clock import DUTY_CYCLE_S, EPS_J, EPS_S, _Signal
+from .runs import RUN_MIN
 
 
 class Satellite:
@@ -33,8 +34,8 @@ class Satellite:
         self.compute_busy_s = 0.0  # seconds the computer has run busy, up to the start of the running stretch
         self.tx_left_s = 0.0  # seconds the transmitter (or laser) had left to send when it stopped at the floor
         self.sending = None  # (station, window, session start, bytes sent before, capture id, since, link row) now
-        self.run = None  # the run of pieces the transmitter is sending (engine.downlink._Run), if any
-        self.run_len = 4  # how many pieces the next run plans (adapted to how long runs go uncut)
+        self.run = None  # the run of pieces the transmitter is sending (engine.runs._Run), if any
+        self.run_len = RUN_MIN  # how many pieces the next run plans (adapted to how long runs go uncut)
         self.crossing = None  # (receiver, capture id, since, link row) of the inter-satellite transfer under way
         self.crossing_queue = {}  # capture id -> item dict waiting to cross to another satellite
         self.crossing_added = _Signal(env)

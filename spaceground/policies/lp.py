@@ -30,27 +30,38 @@ def _solver():
     return h
 
 
+def _model(c, col_lower, col_upper, row_lower, row_upper, start, index, value):
+    """A HiGHS model: ``c @ x`` over the column and row bounds, the matrix by columns (CSC ``start``, ``index``,
+    ``value``)."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(start) - 1, len(row_lower)
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, dtype=float), np.asarray(col_upper, dtype=float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
+    return lp
+
+
 def solve_lp(c, a_ub, b_ub, upper):
     """Minimise ``c @ x`` subject to ``a_ub @ x <= b_ub`` and ``0 <= x <= upper`` (dense ``a_ub``).
 
     Returns ``(x, duals)``, ``duals`` being the rows' dual values (``linprog``'s ``ineqlin.marginals``:
     <= 0 for a binding row of a minimisation), or None if HiGHS finds no optimum."""
-    c = np.asarray(c, dtype=float)
     a = np.asarray(a_ub, dtype=float)
     n_rows, n_cols = a.shape
     cols, rows = np.nonzero(a.T)  # column by column, rows ascending within each: compressed-column order
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = c
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, np.asarray(upper, dtype=float))
-    lp.row_lower_ = np.full(n_rows, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isinf(b_ub), highspy.kHighsInf, np.asarray(b_ub, dtype=float))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = np.r_[0, np.cumsum(np.bincount(cols, minlength=n_cols))].astype(np.int32)
-    lp.a_matrix_.index_ = rows.astype(np.int32)
-    lp.a_matrix_.value_ = a[rows, cols]
+    lp = _model(
+        c,
+        np.zeros(n_cols),
+        np.where(np.isinf(upper), highspy.kHighsInf, np.asarray(upper, dtype=float)),
+        np.full(n_rows, -highspy.kHighsInf),
+        np.where(np.isinf(b_ub), highspy.kHighsInf, np.asarray(b_ub, dtype=float)),
+        np.r_[0, np.cumsum(np.bincount(cols, minlength=n_cols))].astype(np.int32),
+        rows.astype(np.int32),
+        a[rows, cols],
+    )
     h = _solver()
     h.clearSolver()  # no basis or solution carried over from the last LP: each is solved from scratch
     h.passModel(lp)
@@ -82,16 +93,9 @@ def solve_milp(c, a_csc, row_lower, row_upper, col_lower, col_upper, integrality
     """Minimise ``c @ x`` subject to ``row_lower <= A x <= row_upper``, the column bounds and ``integrality``
     (1: integer), ``A`` a ``scipy.sparse`` CSC array: the model and options ``scipy.optimize.milp`` hands HiGHS
     (HiGHS's defaults otherwise), on a fresh instance. Returns (status word, x or None, the MIP's dual bound)."""
-    n_rows, n_cols = a_csc.shape
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, dtype=float), np.asarray(col_upper, dtype=float)
-    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = a_csc.indptr, a_csc.indices
-    lp.a_matrix_.value_ = a_csc.data.astype(np.float64)
+    lp = _model(
+        c, col_lower, col_upper, row_lower, row_upper, a_csc.indptr, a_csc.indices, a_csc.data.astype(np.float64)
+    )
     integrality = np.asarray(integrality, dtype=np.uint8)
     is_mip = bool(integrality.sum() > 0)
     if integrality.size:
