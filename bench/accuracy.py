@@ -1,4 +1,4 @@
-"""Accuracy of contacts and eclipses against the Orekit references in tests/data/orekit.
+"""Accuracy of contacts, eclipses and inter-satellite windows against the Orekit references in tests/data/orekit.
 
     python bench/accuracy.py
 
@@ -61,6 +61,34 @@ def main():
             f"   {r[9]:.1e}      {r[10]:.2f} ms"
         )
     print("requirements: 0 missed/extra; AOS/LOS 25 ms (5 ms above 15 deg); TCA 25 ms (5 ms); 0.005 deg; eclipses 1 s")
+    isl()
+
+
+def isl():
+    """Inter-satellite windows against Orekit's InterSatDirectViewDetector (tests/data/orekit/isl_*.csv)."""
+    import pandas as pd
+
+    from spaceground.intersat import find_isl_windows
+    from tests.test_intersat import _case_pairs
+
+    print("\ninter-satellite   pairs  Orekit  ours  edges  worst       p99        median")
+    key = ["satellite", "to_satellite", "start_s"]
+    for case in ("formation", "leo_geo", "crossing"):
+        constellation, span, spec, pairs = _case_pairs(case)
+        ref = pd.read_csv(os.path.join(ROOT, "tests", "data", "orekit", f"isl_{case}.csv"))
+        ref = ref.sort_values(key).reset_index(drop=True)
+        got = find_isl_windows(constellation, span, pairs, grazing_height_m=spec["grazing_height_m"])
+        got = got.sort_values(key).reset_index(drop=True)
+        if len(got) != len(ref):
+            print(f"{case:16s} {len(pairs):6d} {len(ref):7d} {len(got):5d}  windows differ")
+            continue
+        inner_start, inner_end = ~ref.clipped_start.astype(bool), ~ref.clipped_end.astype(bool)
+        err_ms = 1e3 * np.r_[np.abs(got.start_s - ref.start_s)[inner_start], np.abs(got.end_s - ref.end_s)[inner_end]]
+        print(
+            f"{case:16s} {len(pairs):6d} {len(ref):7d} {len(got):5d} {len(err_ms):6d}  {err_ms.max():.4f} ms  "
+            f"{np.percentile(err_ms, 99):.4f} ms  {np.median(err_ms):.5f} ms"
+        )
+    print("requirement: the same windows; starts and ends within 25 ms")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,15 @@ from .errors import (
 )
 from .geometry import Geometry
 from .orbits import Constellation, Satellite, load_tle, parse_tle
-from .queries import contact_windows, default_stations, eclipse_intervals, geometry, load_constellation, sunlit_fraction
+from .queries import (
+    contact_windows,
+    default_stations,
+    eclipse_intervals,
+    geometry,
+    link_windows,
+    load_constellation,
+    sunlit_fraction,
+)
 from .results import Results, read_run
 from .scenario import ScenarioError, load_scenario
 from .stations import Station, read_stations_csv
@@ -69,6 +77,7 @@ __all__ = [
     "Station",
     "TLEFormatError",
     "contact_windows",
+    "link_windows",
     "default_stations",
     "eclipse_intervals",
     "format_utc_ms",

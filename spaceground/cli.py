@@ -25,7 +25,7 @@ from .timebase import format_utc_ms, parse_utc
 ALLOW_CODE_HELP = (
     "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
 )
-TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "first_failure_utc")
+TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "closest_utc", "first_failure_utc")
 
 
 class Progress:
@@ -136,6 +136,42 @@ def build_parser():
     p.add_argument("--min-elevation-deg", type=float, metavar="DEG", help="elevation mask (default: 10, or the CSV's)")
     p.set_defaults(func=cmd_contacts)
 
+    p = sub.add_parser("links", help="inter-satellite visibility windows of satellite pairs")
+    p.add_argument(
+        "--tle", required=True, nargs="+", action="extend", metavar="FILE", help="TLE files, read as one set"
+    )
+    p.add_argument(
+        "--select",
+        nargs="+",
+        action="extend",
+        metavar="PATTERN",
+        help="one side of the pairs: NORAD ids or name globs, e.g. 'SENTINEL-2*' (default: all)",
+    )
+    p.add_argument(
+        "--to",
+        nargs="+",
+        action="extend",
+        metavar="PATTERN",
+        help="the other side: pairs of each selected satellite with each of these (default: all pairs among --select)",
+    )
+    p.add_argument(
+        "--topology",
+        choices=["visible", "grid"],
+        default="visible",
+        help="visible: every pair; grid: a +Grid among --select (neighbours in plane and across planes)",
+    )
+    p.add_argument("--max-range-km", type=float, metavar="KM", help="longest range a link closes at (default: none)")
+    p.add_argument(
+        "--grazing-km", type=float, default=80.0, metavar="KM", help="lowest height of the line of sight (default 80)"
+    )
+    p.add_argument(
+        "--start", required=True, metavar="ISO8601", help="span start with a zone, e.g. 2025-10-03T00:00:00Z"
+    )
+    p.add_argument("--hours", required=True, type=float, metavar="H", help="span length in hours")
+    p.add_argument("--allow-stale", action="store_true", help="accept element sets more than 14 days from --start")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT (.csv or .parquet)")
+    p.set_defaults(func=cmd_links)
+
     p = sub.add_parser("eclipses", help="umbra and penumbra intervals of satellites")
     _span_args(p)
     p.set_defaults(func=cmd_eclipses)
@@ -245,6 +281,35 @@ def cmd_contacts(args):
     print(contacts_summary(df, geo, elapsed, args))
     if args.output:
         print(f"wrote {len(df)} passes to {args.output}")
+    return 0
+
+
+def cmd_links(args):
+    from .api import link_windows
+
+    _check_span_args(args)
+    if args.max_range_km is not None and not args.max_range_km > 0:
+        raise SpacegroundError(f"--max-range-km must be positive, got {args.max_range_km:g}")
+    if not args.grazing_km >= 0:
+        raise SpacegroundError(f"--grazing-km must be >= 0, got {args.grazing_km:g}")
+    started = time.perf_counter()
+    df = link_windows(
+        args.tle,
+        start=args.start,
+        hours=args.hours,
+        select=args.select,
+        to=args.to,
+        topology=args.topology,
+        grazing_height_km=args.grazing_km,
+        max_range_km=args.max_range_km,
+        allow_stale=args.allow_stale,
+    )
+    elapsed = time.perf_counter() - started
+    if args.output:
+        write_table(df, args.output)
+    print(links_summary(df, args, elapsed))
+    if args.output:
+        print(f"wrote {len(df)} windows to {args.output}")
     return 0
 
 
@@ -571,6 +636,30 @@ def contacts_summary(df, geo, elapsed_s, args=None) -> str:
         if n_clipped:
             lines.append(f"\n{n_clipped} passes clipped at the span edges (flagged in column 'clipped')")
     lines += _excluded_lines(geo)
+    return "\n".join(lines)
+
+
+def links_summary(df, args, elapsed_s) -> str:
+    reach = "no range limit" if args.max_range_km is None else f"range <= {args.max_range_km:g} km"
+    lines = [
+        f"links {args.start.strftime('%Y-%m-%d %H:%M')} UTC + {args.hours:g} h ({args.topology}, line of sight above "
+        f"{args.grazing_km:g} km, {reach}): {len(df)} windows of "
+        f"{df.groupby(['satellite', 'to_satellite']).ngroups if len(df) else 0} pairs, computed in {elapsed_s:.1f} s"
+    ]
+    if len(df):
+        by_pair = df.groupby(["satellite", "to_satellite"]).agg(
+            windows=("duration_s", "size"),
+            in_view_h=("duration_s", lambda x: x.sum() / 3600.0),
+            longest_min=("duration_s", lambda x: x.max() / 60.0),
+            closest_km=("closest_range_km", "min"),
+        )
+        by_pair = by_pair.sort_values("in_view_h", ascending=False).round(1)
+        shown = by_pair if len(by_pair) <= 20 else by_pair.head(20)
+        title = "per pair:" if len(by_pair) <= 20 else f"per pair (20 of {len(by_pair)}, most time in view first):"
+        lines += ["", title, shown.to_string()]
+        n_clipped = int((df["clipped_start"] | df["clipped_end"]).sum())
+        if n_clipped:
+            lines.append(f"\n{n_clipped} windows clipped at the span edges (columns 'clipped_start', 'clipped_end')")
     return "\n".join(lines)
 
 

@@ -34,6 +34,21 @@ SATELLITE = {
     "laser_w": 50.0,
 }
 
+# --- laser inter-satellite terminals (a satellite's terminal: one session at a time)
+LASER = {
+    # Three-Body computing constellation: 100 Gbit/s laser inter-satellite links (SatNews 2026, ref #54).
+    "rate_gbps": 100.0,
+    # Pointing, acquisition and tracking before data flows: tens of seconds for LEO laser terminals
+    # (assumption: 30 s; no published figure for the Three-Body terminals).
+    "acquisition_s": 30.0,
+    # Longest range a LEO-LEO terminal closes: assumption, 5,000 km (LEO laser terminals are built for a
+    # few thousand km; a LEO-GEO relay terminal reaches 45,000 km).
+    "max_range_km": 5000.0,
+}
+# Lowest height of an inter-satellite line of sight [km]: Handley, "Delay is Not an Option", HotNets 2018
+# (the value of spaceground.intersat.GRAZING_HEIGHT_M).
+GRAZING_HEIGHT_KM = 80.0
+
 # --- ground stations
 STATION = {
     "antennas": 1,

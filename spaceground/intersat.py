@@ -75,6 +75,60 @@ def _g_and_rate(ra, va, rb, vb, radius_m, max_range_m):
     return np.where(use_reach, reach, clearance), np.where(use_reach, reach_rate, clearance_rate)
 
 
+def grid_pairs(r_m, v_m_s, plane_tolerance_deg=2.0):
+    """The pairs of a +Grid topology among satellites with states ``r_m``, ``v_m_s`` (``(n, 3)``, one instant,
+    an Earth-centred inertial frame): each satellite linked to its two neighbours in its orbital plane and to
+    the satellite nearest in argument of latitude in each neighbouring plane.
+
+    Planes are the satellites whose orbit normals lie within ``plane_tolerance_deg`` of each other; planes are
+    ordered by right ascension of the ascending node, and the last links to the first only where the planes go
+    round the whole equator (a Walker delta, not a star's seam). Returns an ``(m, 2)`` array of index pairs,
+    each once, smaller index first.
+    """
+    r_m, v_m_s = np.asarray(r_m, dtype=float), np.asarray(v_m_s, dtype=float)
+    normal = np.cross(r_m, v_m_s)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    node = np.cross([0.0, 0.0, 1.0], normal)
+    node_norm = np.linalg.norm(node, axis=1, keepdims=True)
+    node = np.where(node_norm > 1e-12, node / np.where(node_norm > 0, node_norm, 1.0), [1.0, 0.0, 0.0])
+    raan = np.mod(np.arctan2(node[:, 1], node[:, 0]), 2 * np.pi)
+    u = np.mod(
+        np.arctan2(np.einsum("ij,ij->i", np.cross(node, r_m), normal), np.einsum("ij,ij->i", node, r_m)), 2 * np.pi
+    )
+    cos_tol = math.cos(math.radians(plane_tolerance_deg))
+    planes = []  # (normal, members), in order of right ascension
+    for i in np.argsort(raan, kind="stable"):
+        for plane_normal, members in planes:
+            if float(normal[i] @ plane_normal) >= cos_tol:
+                members.append(int(i))
+                break
+        else:
+            planes.append((normal[i], [int(i)]))
+    pairs = set()
+    rings = []
+    for _, members in planes:
+        ring = sorted(members, key=lambda k: u[k])
+        rings.append(ring)
+        if len(ring) == 2:
+            pairs.add((min(ring), max(ring)))
+        elif len(ring) > 2:
+            for a, b in zip(ring, ring[1:] + ring[:1]):
+                pairs.add((min(a, b), max(a, b)))
+    plane_raan = np.array([raan[members[0]] for _, members in planes])  # its first member's (no mean of angles)
+    neighbours = list(zip(range(len(rings) - 1), range(1, len(rings))))
+    if len(rings) > 2:
+        gaps = np.diff(np.r_[plane_raan, plane_raan[0] + 2 * np.pi])
+        if gaps[-1] < 1.5 * np.median(gaps[:-1]):  # the planes go round: the last neighbours the first
+            neighbours.append((len(rings) - 1, 0))
+    for p, q in neighbours:
+        others = np.array(rings[q])
+        for a in rings[p]:
+            gap = np.abs(np.angle(np.exp(1j * (u[others] - u[a]))))
+            b = int(others[np.argmin(gap)])
+            pairs.add((min(a, b), max(a, b)))
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
 def find_isl_windows(
     constellation,
     span,

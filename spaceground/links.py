@@ -103,6 +103,22 @@ class LinkWindows:
     def __len__(self):
         return len(self.start_s)
 
+    @classmethod
+    def concat(cls, tables):
+        """The rows of ``tables`` one after the other, as one table."""
+        steps = [t.profile_start[-1] for t in tables]
+        offsets = np.r_[0, np.cumsum(steps)[:-1]]
+        return cls(
+            np.concatenate([t.kind for t in tables]),
+            np.concatenate([t.sender for t in tables]),
+            np.concatenate([t.receiver for t in tables]),
+            np.concatenate([t.start_s for t in tables]),
+            np.concatenate([t.end_s for t in tables]),
+            np.concatenate([t.rate_start_s for t in tables]),
+            np.concatenate([t.rate_bps for t in tables]),
+            np.r_[np.concatenate([t.profile_start[:-1] + o for t, o in zip(tables, offsets)]), sum(steps)],
+        )
+
     def first_rows(self, n_senders) -> np.ndarray:
         """Where each sender's rows begin, for a table whose rows are grouped by sender in ascending order
         (as the run's downlink table is): sender ``k``'s rows are ``first[k]`` to ``first[k + 1]``."""

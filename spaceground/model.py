@@ -156,6 +156,12 @@ class Model:
     base_dir: str = "."  # the scenario's folder: where a user policy's file is
     allow_code: bool = False  # the caller consents to running the user policy the scenario names
     policy_time_limit_s: float = 10.0  # per call, for a user policy
+    roles: tuple = ()  # per satellite: "imaging" or "computing" (empty: all imaging)
+    lasers: tuple = ()  # per satellite: its spaceground.scenario.LaserTerminal (empty: no space segment)
+    space_links: object = None  # spaceground.scenario.SpaceLinks, or None without a space segment
+
+    def role_of(self, k) -> str:
+        return self.roles[k] if self.roles else "imaging"
 
 
 def _scaled(series, factor):
@@ -195,25 +201,31 @@ def resolve(loaded) -> Model:
     sc = loaded.model
     span = Span.from_hours(sc.start, sc.duration_h)
 
-    tle_path = loaded.path(sc.constellation.tle)
-    try:
-        constellation = load_tle(tle_path)
-        if sc.constellation.select:
-            constellation = constellation.select([str(s) for s in sc.constellation.select])
-    except FileNotFoundError:
-        raise loaded.error(("constellation", "tle"), f"file not found: {tle_path}") from None
-    except SelectionError as exc:
-        raise loaded.error(("constellation", "select"), str(exc)) from None
+    constellation = _constellation(loaded, sc.constellation, ("constellation",))
+    n_imaging = len(constellation)
+    space = sc.space_segment
+    if space is not None:
+        computing = _constellation(loaded, space.computing, ("space_segment", "computing"))
+        both = {s.norad_id for s in constellation} & {s.norad_id for s in computing}
+        if both:
+            name = next(s.name for s in computing if s.norad_id in both)
+            raise loaded.error(
+                ("space_segment", "computing", "select"),
+                f"{name} is selected both as an imaging and as a computing satellite; a satellite has one role",
+            )
+        constellation = Constellation([*constellation, *computing])
 
     base = Hardware(**sc.satellites.default.model_dump(exclude_none=True))
+    if space is not None:
+        computing_base = Hardware(**{**base.model_dump(), **space.computing.hardware.model_dump(exclude_none=True)})
     used_profiles = set()
     hardware = []
-    for sat in constellation:
-        spec, label = base, "default"
+    for k, sat in enumerate(constellation):
+        spec, label = (base, "default") if k < n_imaging else (computing_base, "computing")
         for i, profile in enumerate(sc.satellites.profiles):
             if _matches(sat, profile.match):
                 spec = Hardware(
-                    **{**base.model_dump(), **profile.model_dump(exclude_none=True, exclude={"match", "name"})}
+                    **{**spec.model_dump(), **profile.model_dump(exclude_none=True, exclude={"match", "name"})}
                 )
                 label = profile.name or f"profile {i}"
                 used_profiles.add(i)
@@ -308,10 +320,12 @@ def resolve(loaded) -> Model:
             )
         )
     for i, w in enumerate(workloads):
-        if w.satellites and not any(_matches(s, w.satellites) for s in constellation):
-            raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite")
+        imaging = constellation[:n_imaging]  # computing satellites never capture
+        if w.satellites and not any(_matches(s, w.satellites) for s in imaging):
+            which = " among the imaging ones (computing satellites never capture)" if space is not None else ""
+            raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite{which}")
         if w.rate_per_sat_per_h is not None:
-            n_sats = sum(1 for s in constellation if not w.satellites or _matches(s, w.satellites))
+            n_sats = sum(1 for s in imaging if not w.satellites or _matches(s, w.satellites))
             expected = n_sats * sc.duration_h * w.rate_per_sat_per_h
             if expected > MAX_CAPTURES:
                 raise loaded.error(
@@ -334,15 +348,36 @@ def resolve(loaded) -> Model:
         policy_name=sc.policy.name,
         policy_params=dict(sc.policy.params),
         objective=sc.objective,
-        allow_stale=sc.constellation.allow_stale,
+        allow_stale=sc.constellation.allow_stale or (space is not None and space.computing.allow_stale),
         base_dir=loaded.base_dir,
         allow_code=loaded.allow_code,
         policy_time_limit_s=sc.policy.time_limit_s,
+        roles=() if space is None else ("imaging",) * n_imaging + ("computing",) * (len(constellation) - n_imaging),
+        lasers=()
+        if space is None
+        else (space.imaging_laser,) * n_imaging + (space.computing.laser,) * (len(constellation) - n_imaging),
+        space_links=None if space is None else space.links,
     )
 
 
+def _constellation(loaded, spec, key):
+    """The satellites of a constellation entry (its TLE file, narrowed by its selection)."""
+    tle_path = loaded.path(spec.tle)
+    try:
+        constellation = load_tle(tle_path)
+        if spec.select:
+            constellation = constellation.select([str(s) for s in spec.select])
+    except FileNotFoundError:
+        raise loaded.error((*key, "tle"), f"file not found: {tle_path}") from None
+    except SelectionError as exc:
+        raise loaded.error((*key, "select"), str(exc)) from None
+    return constellation
+
+
 def satellites_of(model, workload):
-    """Indices of the satellites that capture ``workload``."""
+    """Indices of the satellites that capture ``workload``: the imaging ones its ``satellites`` match (all
+    imaging satellites without it; computing satellites never capture)."""
+    imaging = [i for i in range(len(model.constellation)) if model.role_of(i) == "imaging"]
     if not workload.satellites:
-        return np.arange(len(model.constellation))
-    return np.array([i for i, s in enumerate(model.constellation) if _matches(s, workload.satellites)], dtype=int)
+        return np.array(imaging, dtype=int)
+    return np.array([i for i in imaging if _matches(model.constellation[i], workload.satellites)], dtype=int)

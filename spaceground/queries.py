@@ -8,6 +8,7 @@ times are timezone-aware UTC ``Timestamp`` columns, durations in seconds, angles
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 from .errors import InputError
 from .geometry import Geometry, compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
+from .intersat import GRAZING_HEIGHT_M, ISL_COLUMNS, find_isl_windows, grid_pairs
 from .orbits import Constellation, check_epochs, load_tle, propagate_teme, warn_excluded
 from .orientation import EarthOrientation
 from .stations import default_catalogue, resolve_stations
@@ -158,6 +160,108 @@ def eclipse_intervals(tle, *, start, hours, select=None, allow_stale=False, prog
     return geometry(
         tle, start=start, hours=hours, select=select, contacts=False, allow_stale=allow_stale, progress=progress
     ).eclipses
+
+
+def link_windows(
+    tle,
+    *,
+    start,
+    hours,
+    select=None,
+    to=None,
+    topology="visible",
+    grazing_height_km=GRAZING_HEIGHT_M / 1e3,
+    max_range_km=None,
+    allow_stale=False,
+) -> pd.DataFrame:
+    """Inter-satellite visibility windows: when satellite pairs see each other over the Earth's limb.
+
+    Parameters
+    ----------
+    tle : path, Constellation, or a list of paths
+        Several files are read as one set (the EO satellites and the space segment, say); a satellite in
+        two files is kept once.
+    select : list of str, optional
+        NORAD ids or name globs of the satellites on one side (default: all).
+    to : list of str, optional
+        The other side: pairs are every selected satellite with every one of these. Without it, every pair
+        among the selected satellites.
+    topology : ``"visible"`` or ``"grid"``
+        ``"grid"``: only the pairs of a +Grid among the selected satellites (neighbours in each orbital plane
+        and across neighbouring planes, found at the span start; :func:`spaceground.intersat.grid_pairs`).
+    grazing_height_km : float
+        Height over the WGS 84 equatorial sphere the line of sight must clear (default 80 km).
+    max_range_km : float, optional
+        Longest range the terminals close a link at (default: no limit).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per window, by pair then start:
+
+    ==================  ==================================================================
+    satellite           the first satellite of the pair (a link is symmetric)
+    to_satellite        the second
+    start_utc           the two see each other from (UTC Timestamp)
+    end_utc             until
+    duration_s          [s]
+    range_start_km      range at ``start_utc`` [km]
+    range_end_km        range at ``end_utc`` [km]
+    closest_utc         closest approach inside the window
+    closest_range_km    its range [km]
+    clipped_start       the window was open at the span start (its start is the span's)
+    clipped_end         the window was still open at the span end
+    ==================  ==================================================================
+    """
+    if isinstance(tle, (list, tuple)):
+        seen, sats = set(), []
+        for path in tle:
+            for sat in load_constellation(path):
+                if sat.norad_id not in seen:
+                    seen.add(sat.norad_id)
+                    sats.append(sat)
+        constellation = Constellation(sats)
+    else:
+        constellation = load_constellation(tle)
+    span = Span.from_hours(start, hours)
+    first = _indices(constellation, select)
+    if topology not in ("visible", "grid"):
+        raise InputError(f"topology must be 'visible' or 'grid', got {topology!r}")
+    if topology == "grid":
+        if to:
+            raise InputError("topology 'grid' links the selected satellites among themselves; leave out 'to'")
+        chosen = constellation.take(first)
+        jd_w, jd_f = span.jd_utc(np.array([0.0]))
+        r, v, err = propagate_teme(chosen, jd_w, jd_f)
+        if err.any():
+            raise InputError(
+                "topology 'grid': SGP4 fails at the span start for " + chosen[int(np.flatnonzero(err)[0])].name
+            )
+        pairs = first[grid_pairs(r[:, 0], v[:, 0])]
+    elif to:
+        second = _indices(constellation, to)
+        pairs = np.array([(a, b) for a in first for b in second if a != b], dtype=np.int64).reshape(-1, 2)
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    else:
+        pairs = np.array([(a, b) for i, a in enumerate(first) for b in first[i + 1 :]], dtype=np.int64).reshape(-1, 2)
+    if not len(pairs):
+        raise InputError("no satellite pairs to search: select at least two satellites (or one and 'to')")
+    involved = constellation.take(np.unique(pairs))
+    check_epochs(involved, span.start, allow_stale=allow_stale)
+    max_range_m = math.inf if max_range_km is None else float(max_range_km) * 1e3
+    if not float(grazing_height_km) >= 0:
+        raise InputError(f"grazing_height_km must be >= 0, got {grazing_height_km!r}")
+    found = find_isl_windows(
+        constellation, span, pairs, grazing_height_m=float(grazing_height_km) * 1e3, max_range_m=max_range_m
+    )
+    return found[ISL_COLUMNS].reset_index(drop=True)
+
+
+def _indices(constellation, patterns):
+    """Indices of the satellites ``patterns`` select (all without patterns)."""
+    if not patterns:
+        return np.arange(len(constellation))
+    wanted = {id(s) for s in constellation.select([str(p) for p in patterns])}
+    return np.array([k for k, s in enumerate(constellation) if id(s) in wanted], dtype=np.int64)
 
 
 def sunlit_fraction(tle, times, *, select=None) -> pd.DataFrame:

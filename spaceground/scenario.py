@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import json
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import (
@@ -174,6 +174,50 @@ class ConstellationSpec(_Model):
     allow_stale: bool = Field(False, description="accept element sets more than 14 days from the start")
 
 
+# --- space segment ----------------------------------------------------------------------
+class LaserTerminal(_Model):
+    """A satellite's laser inter-satellite terminal (one session at a time; its power is ``laser_w``)."""
+
+    rate_gbps: Positive = Field(defaults.LASER["rate_gbps"], description="data rate once linked [Gbit/s]")
+    acquisition_s: NonNegative = Field(
+        defaults.LASER["acquisition_s"], description="pointing and acquisition before data flows [s]"
+    )
+    max_range_km: Positive = Field(defaults.LASER["max_range_km"], description="longest range it links at [km]")
+
+
+class ComputingConstellation(ConstellationSpec):
+    """Computing satellites: their own TLE file and selection, hardware and laser terminals."""
+
+    hardware: HardwareOverride = Field(
+        default_factory=HardwareOverride,
+        description="hardware of the computing satellites (over satellites.default; profiles still match by name)",
+    )
+    laser: LaserTerminal = Field(default_factory=LaserTerminal, description="their laser terminals")
+
+
+class SpaceLinks(_Model):
+    """Which inter-satellite links a run may use."""
+
+    imaging_to_computing: bool = Field(True, description="imaging satellites send raw data to computing ones")
+    computing_to_computing: Literal["grid", "visible", "none"] = Field(
+        "grid",
+        description="grid: neighbours in plane and across planes (found at the start); visible: every pair in view",
+    )
+    grazing_height_km: NonNegative = Field(
+        defaults.GRAZING_HEIGHT_KM, description="lowest height of a line of sight over the Earth [km]"
+    )
+
+
+class SpaceSegment(_Model):
+    """Satellites beside the imaging ones, and the laser links between them."""
+
+    computing: ComputingConstellation = Field(description="the computing constellation")
+    imaging_laser: LaserTerminal = Field(
+        default_factory=LaserTerminal, description="laser terminals of the imaging satellites"
+    )
+    links: SpaceLinks = Field(default_factory=SpaceLinks)
+
+
 # --- ground segment ---------------------------------------------------------------------
 class StationSpec(_Model):
     id: str = Field(description="station id; a catalogue id needs no coordinates")
@@ -325,6 +369,7 @@ class Scenario(_Model):
     duration_h: Annotated[float, NoBool] = Field(gt=0, le=24 * 31, description="length [h]")
     seed: Count = Field(0, ge=0, le=2**63 - 1, description="seed of every random draw")
     constellation: ConstellationSpec
+    space_segment: SpaceSegment | None = Field(None, description="computing satellites and laser links")
     satellites: Satellites = Field(default_factory=Satellites)
     stations: list[StationSpec] = Field(min_length=1)
     datacenters: list[DataCenterSpec] = Field(min_length=1)
@@ -694,6 +739,8 @@ class LoadedScenario:
     def referenced_files(self):
         """Every file the scenario refers to (paths as written, relative to the scenario's folder)."""
         files = {self.model.constellation.tle}
+        if self.model.space_segment is not None:
+            files.add(self.model.space_segment.computing.tle)
         for dc in self.model.datacenters:
             for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh, dc.available_power_kw):
                 if isinstance(series, CsvSeries):

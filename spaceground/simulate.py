@@ -19,6 +19,7 @@ from . import engine
 from .errors import InputError
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
+from .intersat import find_isl_windows, grid_pairs
 from .links import LinkWindows, downlink_rate_bps
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
@@ -123,6 +124,56 @@ def _windows(model, geo):
     return LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
 
 
+def _laser_windows(model):
+    """The inter-satellite rows of the run's link table: the windows of the pairs its space segment allows
+    (imaging to computing, one way; computing to computing, both ways, on a grid or every visible pair),
+    within the shorter reach of the two terminals, opening once both have acquired (the longer acquisition
+    time after the line of sight clears, also for a window open at the span start) and carrying the slower
+    terminal's rate."""
+    links = model.space_links
+    if links is None:
+        return None
+    imaging = [k for k in range(len(model.constellation)) if model.role_of(k) == "imaging"]
+    computing = [k for k in range(len(model.constellation)) if model.role_of(k) == "computing"]
+    one_way, both_ways = [], []
+    if links.imaging_to_computing:
+        one_way = [(a, b) for a in imaging for b in computing]
+    if links.computing_to_computing == "visible":
+        both_ways = [(a, b) for i, a in enumerate(computing) for b in computing[i + 1 :]]
+    elif links.computing_to_computing == "grid" and len(computing) > 1:
+        jd_w, jd_f = model.span.jd_utc(np.array([0.0]))
+        sub = model.constellation.take(computing)
+        r, v, _ = propagate_points(sub, np.arange(len(sub)), np.repeat(jd_w, len(sub)), np.repeat(jd_f, len(sub)))
+        both_ways = [(computing[a], computing[b]) for a, b in grid_pairs(r, v)]
+    pairs = np.array(one_way + both_ways, dtype=np.int64).reshape(-1, 2)
+    if not len(pairs):
+        return None
+    laser = model.lasers
+    reach_m = np.array([min(laser[a].max_range_km, laser[b].max_range_km) * 1e3 for a, b in pairs])
+    found = find_isl_windows(
+        model.constellation, model.span, pairs, grazing_height_m=links.grazing_height_km * 1e3, max_range_m=reach_m
+    )
+    a, b = found["sat"].to_numpy(np.int64), found["to_sat"].to_numpy(np.int64)
+    acquire_s = np.array([max(laser[i].acquisition_s, laser[j].acquisition_s) for i, j in zip(a, b)])
+    rate_bps = np.array([min(laser[i].rate_gbps, laser[j].rate_gbps) * 1e9 for i, j in zip(a, b)])
+    start = found["start_s"].to_numpy() + (acquire_s if len(a) else 0.0)
+    end = found["end_s"].to_numpy()
+    keep = end > start
+    a, b, start, end, rate_bps = a[keep], b[keep], start[keep], end[keep], rate_bps[keep]
+    mutual = np.array([(i, j) in set(both_ways) for i, j in zip(a, b)], dtype=bool)
+    sender = np.r_[a, b[mutual]]
+    receiver = np.r_[b, a[mutual]]
+    order = np.lexsort((np.r_[start, start[mutual]], sender))
+    return LinkWindows.constant(
+        "inter-satellite",
+        sender[order],
+        receiver[order],
+        np.r_[start, start[mutual]][order],
+        np.r_[end, end[mutual]][order],
+        np.r_[rate_bps, rate_bps[mutual]][order],
+    )
+
+
 def _geometry(constellation, stations, span, cache, eclipses=True, progress=None):
     if cache is None:
         return compute_geometry(constellation, stations, span, eclipses=eclipses, progress=progress)
@@ -217,6 +268,9 @@ def prepare(loaded, progress=None, cache=None) -> tuple:
     segments = _segments(model, geo, orientation)
     _check_power_budget(loaded, model, segments)
     links = _windows(model, geo)
+    lasers = _laser_windows(model)
+    if lasers is not None:
+        links = LinkWindows.concat([links, lasers])
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     captures = _captures(model, orientation, cache=cache)

@@ -7,9 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spaceground.api import link_windows
 from spaceground.constants import WGS84_EQUATORIAL_RADIUS_M
 from spaceground.errors import InputError
-from spaceground.intersat import GRAZING_HEIGHT_M, find_isl_windows, line_of_sight_clearance_m
+from spaceground.intersat import (
+    GRAZING_HEIGHT_M,
+    ISL_COLUMNS,
+    find_isl_windows,
+    grid_pairs,
+    line_of_sight_clearance_m,
+)
 from spaceground.orbits import load_tle, propagate_points, propagate_teme
 from spaceground.timebase import Span
 
@@ -136,3 +143,141 @@ def test_bad_pairs_are_refused_with_the_reason():
         find_isl_windows(c, span, [[0, 99]])
     with pytest.raises(InputError, match="max_range_m"):
         find_isl_windows(c, span, [[0, 1]], max_range_m=0.0)
+
+
+ISL_CASES = os.path.join(ROOT, "tests", "data", "isl_reference_cases.json")
+
+
+def _case_pairs(name):
+    import json
+
+    spec = json.load(open(ISL_CASES))[name]
+    c = load_tle(os.path.join(ROOT, spec["tle"]))
+    index = {n: k for k, n in enumerate(c.names)}
+    first = spec["first"]
+    same = spec["second"] == "same"
+    second = first if same else spec["second"]
+    pairs = [(a, b) for i, a in enumerate(first) for b in (second[i + 1 :] if same else second)]
+    span = Span.from_hours(pd.Timestamp(spec["start"]), spec["hours"])
+    return c, span, spec, np.array([[index[a], index[b]] for a, b in pairs])
+
+
+@pytest.mark.parametrize("case", ["formation", "leo_geo", "crossing"])
+def test_windows_match_orekit_inter_sat_direct_view(case):
+    # Orekit's InterSatDirectViewDetector on a sphere of 6378137 m with an 80 km skimming altitude, each
+    # satellite propagated by Orekit's own SGP4 (tests/data/make_orekit_isl_references.py; no shared code).
+    c, span, spec, pairs = _case_pairs(case)
+    ref = pd.read_csv(os.path.join(ROOT, "tests", "data", "orekit", f"isl_{case}.csv"))
+    got = find_isl_windows(c, span, pairs, grazing_height_m=spec["grazing_height_m"])
+    key = ["satellite", "to_satellite"]
+    assert sorted(map(tuple, got[key].drop_duplicates().to_numpy())) == sorted(
+        map(tuple, ref[key].drop_duplicates().to_numpy())
+    )
+    assert len(got) == len(ref) > 0
+    got = got.sort_values([*key, "start_s"]).reset_index(drop=True)
+    ref = ref.sort_values([*key, "start_s"]).reset_index(drop=True)
+    assert (got[key].to_numpy() == ref[key].to_numpy()).all()
+    assert (got.clipped_start.to_numpy() == ref.clipped_start.astype(bool).to_numpy()).all()
+    assert (got.clipped_end.to_numpy() == ref.clipped_end.astype(bool).to_numpy()).all()
+    # Start and end within 25 ms of Orekit's (the standard of the ground contacts).
+    worst = max(np.abs(got.start_s - ref.start_s).max(), np.abs(got.end_s - ref.end_s).max())
+    assert worst < 0.025, worst
+
+
+def _circular_states(raan_deg, u_deg, inclination_deg, radius_m=6.928e6, mu=3.986004418e14):
+    """Positions and velocities of circular orbits from their elements (hand-built, for the grid tests)."""
+    raan, u, inc = np.radians(raan_deg), np.radians(u_deg), np.radians(inclination_deg)
+    speed = np.sqrt(mu / radius_m)
+    # In-plane: position along (cos u, sin u), velocity along (-sin u, cos u); rotate by inclination, then RAAN.
+    p = np.stack([np.cos(u), np.sin(u), np.zeros_like(u)], axis=-1)
+    q = np.stack([-np.sin(u), np.cos(u), np.zeros_like(u)], axis=-1)
+
+    def rotate(x):
+        x1 = np.stack([x[:, 0], x[:, 1] * np.cos(inc) - x[:, 2] * np.sin(inc), x[:, 1] * np.sin(inc)], axis=-1)
+        x1[:, 2] += x[:, 2] * np.cos(inc)
+        return np.stack(
+            [
+                x1[:, 0] * np.cos(raan) - x1[:, 1] * np.sin(raan),
+                x1[:, 0] * np.sin(raan) + x1[:, 1] * np.cos(raan),
+                x1[:, 2],
+            ],
+            axis=-1,
+        )
+
+    return rotate(p) * radius_m, rotate(q) * speed
+
+
+def test_grid_pairs_of_a_walker_delta_by_hand():
+    # Walker delta 53 deg: 6 planes of 8, phasing 1: plane p at RAAN 60p, satellite j at u = 45j + 7.5p.
+    planes, per_plane = 6, 8
+    p, j = np.divmod(np.arange(planes * per_plane), per_plane)
+    r, v = _circular_states(60.0 * p, 45.0 * j + 7.5 * p, 53.0)
+    pairs = {tuple(x) for x in grid_pairs(r, v).tolist()}
+    want = set()
+    for k in range(planes * per_plane):
+        pk, jk = divmod(k, per_plane)
+        ring = pk * per_plane + (jk + 1) % per_plane  # next in the plane
+        # The same slot of the next plane is 7.5 deg ahead, the nearest; across the seam (plane 5 to plane 0) the
+        # phasing has added up to one slot (6 x 7.5 = 45 deg), so the nearest is the next slot.
+        across = ((pk + 1) % planes) * per_plane + ((jk + 1) % per_plane if pk == planes - 1 else jk)
+        want |= {tuple(sorted((k, ring))), tuple(sorted((k, across)))}
+    assert pairs == want  # 48 in-plane and 48 cross-plane links: four a satellite
+    # A star (planes over 180 deg only): no link across the seam between the last plane and the first.
+    r, v = _circular_states(30.0 * p, 45.0 * j, 86.4)
+    star = {tuple(x) for x in grid_pairs(r, v).tolist()}
+    seam = {tuple(sorted((5 * per_plane + s, s))) for s in range(per_plane)}
+    assert len(star) == 48 + 40 and not (star & seam)
+
+
+def test_the_computing_constellation_grid_links_each_satellite_to_its_nearest_in_its_plane():
+    # The twelve SCS-01 satellites share one plane: the grid is a ring, and a satellite's two ring partners are
+    # the two satellites nearest to it in range (on one circle, range grows with the angle between them).
+    c = load_tle(SPACE_SEGMENT).select(["SCS-01*"])
+    span = Span.from_hours(pd.Timestamp("2025-10-03T00:00:00Z"), 1)
+    w, f = span.jd_utc(np.array([0.0]))
+    r, v, _ = propagate_teme(c, w, f)
+    pairs = grid_pairs(r[:, 0], v[:, 0])
+    assert len(pairs) == 12 and (np.bincount(pairs.ravel(), minlength=12) == 2).all()
+    rng = np.linalg.norm(r[:, 0][:, None] - r[:, 0][None], axis=-1)
+    np.fill_diagonal(rng, np.inf)
+    for k in range(12):
+        partners = set(pairs[pairs[:, 0] == k, 1]) | set(pairs[pairs[:, 1] == k, 0])
+        nearest = set(np.argsort(rng[k])[:2])
+        # The ring's ends may pass over a nearer satellite across the gap of the ring only if it is the same one.
+        assert partners == nearest or len(partners & nearest) == 1, (c[k].name, partners, nearest)
+
+
+def test_link_windows_reads_several_files_and_pairs_two_sides(tmp_path):
+    eo = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
+    w = link_windows(
+        [eo, SPACE_SEGMENT], start="2025-10-03T00:00Z", hours=6, select=["SENTINEL-2*"], to=["EDRS-C", "SCS-01 A"]
+    )
+    assert list(w.columns) == ISL_COLUMNS
+    pairs = set(map(tuple, w[["satellite", "to_satellite"]].to_numpy()))
+    assert {a for a, _ in pairs} <= {"SENTINEL-2A", "SENTINEL-2B", "SENTINEL-2C"}
+    assert {b for _, b in pairs} == {"EDRS-C", "SCS-01 A"}
+    with pytest.raises(InputError, match="topology"):
+        link_windows(SPACE_SEGMENT, start="2025-10-03T00:00Z", hours=1, topology="mesh")
+    with pytest.raises(InputError, match="leave out 'to'"):
+        link_windows(SPACE_SEGMENT, start="2025-10-03T00:00Z", hours=1, topology="grid", to=["EDRS-C"])
+    with pytest.raises(InputError, match="no satellite pairs"):
+        link_windows(SPACE_SEGMENT, start="2025-10-03T00:00Z", hours=1, select=["EDRS-C"])
+
+
+def test_links_command_writes_the_windows_and_refuses_bad_flags(tmp_path, capsys):
+    from spaceground.cli import main
+
+    out = tmp_path / "links.csv"
+    args = ["links", "--tle", SPACE_SEGMENT, "--start", "2025-10-03T00:00:00Z", "--hours", "6"]
+    assert main([*args, "--select", "SCS-01*", "--topology", "grid", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert list(table.columns) == ISL_COLUMNS
+    assert table.start_utc.str.endswith("Z").all() and table.closest_utc.str.endswith("Z").all()
+    api = link_windows(SPACE_SEGMENT, start="2025-10-03T00:00:00Z", hours=6, select=["SCS-01*"], topology="grid")
+    assert len(table) == len(api) and f"{len(api)} windows" in printed
+    assert np.allclose(table.duration_s, api.duration_s)
+    assert main([*args, "--max-range-km", "-5"]) == 2
+    assert "--max-range-km must be positive" in capsys.readouterr().err
+    assert main([*args, "--select", "NOPE*"]) == 2
+    assert "matches no satellite" in capsys.readouterr().err

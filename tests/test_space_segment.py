@@ -1,0 +1,118 @@
+"""A scenario with a computing constellation: its laser rows in the link table by role, and raw data that
+crosses to a computing satellite, is processed there and comes down as a product."""
+
+import numpy as np
+import pytest
+
+from spaceground.api import run_scenario
+from spaceground.intersat import find_isl_windows, grid_pairs
+from spaceground.orbits import propagate_teme
+from spaceground.scenario import ScenarioError, parse_scenario
+from spaceground.simulate import prepare
+
+from .conftest import ROOT
+from .test_engine import check_invariants
+
+SCENARIO = """
+name: space
+start_utc: 2025-10-03T00:00:00Z
+duration_h: 24
+seed: 3
+constellation: {{tle: constellations/eo_2025-10-03.tle, select: ["SENTINEL-2A", "SENTINEL-2B"]}}
+space_segment:
+  computing:
+    tle: constellations/space_segment_2025-10-03.tle
+    select: [{computing}]
+    hardware: {{compute_tops: 744, storage_gb: 30000, solar_w: 1200, battery_wh: 2400, bus_w: 100,
+               compute_busy_w: 250, compute_idle_w: 20, downlink_mbps: 1200}}
+    laser: {{rate_gbps: 100, acquisition_s: 20, max_range_km: 5000}}
+  imaging_laser: {{rate_gbps: 10, acquisition_s: 45, max_range_km: 4000}}
+  links: {{computing_to_computing: {c2c}}}
+satellites:
+  default: {{solar_w: 200, battery_wh: 400, downlink_mbps: 520}}
+stations:
+  - {{id: KIRUNA}}
+  - {{id: SVALBARD}}
+datacenters:
+  - {{id: dc, lat_deg: 59.91, lon_deg: 10.75, capacity_tops: 10000, servers: 4}}
+workloads:
+  - {{name: scene, trigger: {{rate_per_sat_per_h: 6}}, raw_mb: 2000, product_mb: 20, compute_top: 20000,
+     deadline_min: 360}}
+policy: {{name: {policy}, params: {params}}}
+"""
+
+
+def _loaded(computing='"SCS-01*"', c2c="grid", policy="ground-only", params="{}"):
+    text = SCENARIO.format(computing=computing, c2c=c2c, policy=policy, params=params)
+    return parse_scenario(text, "space.yaml", ROOT).with_overrides(allow_code=True)
+
+
+def test_laser_rows_follow_the_roles_the_terminals_and_the_grid():
+    model, inputs = prepare(_loaded())
+    assert model.roles == ("imaging",) * 2 + ("computing",) * 12
+    isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
+    assert len(isl) > 0
+    sender, receiver = isl.sender, isl.receiver
+    # Imaging satellites only send; computing ones send to each other along the grid, both ways.
+    assert set(receiver) <= set(range(2, 14))
+    assert not np.isin(sender[receiver < 2], range(2, 14)).any()
+    span = model.span
+    w, f = span.jd_utc(np.array([0.0]))
+    r, v, _ = propagate_teme(model.constellation.take(range(2, 14)), w, f)
+    grid = {(a + 2, b + 2) for a, b in grid_pairs(r[:, 0], v[:, 0])}
+    c2c = {(a, b) for a, b in zip(sender, receiver) if a >= 2}
+    assert c2c and {(min(a, b), max(a, b)) for a, b in c2c} <= grid
+    assert all((b, a) in c2c for a, b in c2c)
+    # Each row is a window of the pair's geometry within the shorter reach, opened after the longer
+    # acquisition, at the slower terminal's rate.
+    for kind, (a, b), reach_m, acquire_s, rate in [
+        ("imaging", (int(sender[sender < 2][0]), int(receiver[sender < 2][0])), 4000e3, 45.0, 10e9),
+        ("computing", sorted(next(iter(c2c))), 5000e3, 20.0, 100e9),
+    ]:
+        truth = find_isl_windows(model.constellation, span, [[a, b]], max_range_m=reach_m)
+        truth = truth[truth.end_s > truth.start_s + acquire_s]
+        rows = np.flatnonzero((sender == a) & (receiver == b))
+        assert len(rows) == len(truth) > 0, kind
+        assert np.allclose(isl.start_s[rows], truth.start_s + acquire_s, rtol=0, atol=1e-9)
+        assert np.allclose(isl.end_s[rows], truth.end_s, rtol=0, atol=1e-9)
+        assert np.all(isl.rate_bps[rows] == rate)
+    # Without computing-to-computing links only the imaging satellites' rows remain.
+    _, inputs = prepare(_loaded(c2c="none"))
+    isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
+    assert (isl.sender < 2).all()
+
+
+def test_captures_cross_to_a_computing_satellite_and_come_down_as_products():
+    # Satellite 0's captures go to SCS-01 A (index 2) and are processed there; the others go down raw.
+    res = run_scenario(_loaded(policy='"tests.policies_for_tests:RouteOf"', params="{via: [2], compute: onboard}"))
+    w = res.workloads
+    assert set(w.satellite) <= {"SENTINEL-2A", "SENTINEL-2B"}  # computing satellites never capture
+    crossed = w[w.compute_satellite == "SCS-01 A"]
+    assert len(crossed) > 0 and (crossed.satellite == "SENTINEL-2A").all()
+    done = crossed[crossed.status == "delivered"]
+    assert len(done) > 0
+    x = res.isl_transfers
+    assert (x.satellite == "SENTINEL-2A").all() and (x.to_satellite == "SCS-01 A").all()
+    # Every delivered product crossed whole before its onboard run, and came down from the computing satellite.
+    sent = x.groupby("capture_id").bytes.sum()
+    assert np.allclose(sent.reindex(done.capture_id).to_numpy(), done.raw_bytes.to_numpy())
+    last_piece = x.groupby("capture_id").end_utc.max().reindex(done.capture_id).to_numpy()
+    assert (last_piece <= done.onboard_start_utc.to_numpy()).all()
+    down = res.downlinks[res.downlinks.capture_id.isin(done.capture_id)]
+    assert (down.satellite == "SCS-01 A").all() and (down.kind == "product").all()
+    check_invariants(res)
+
+
+def test_a_satellite_in_both_roles_is_refused_with_the_key_path():
+    text = SCENARIO.format(computing='"SCS-01*"', c2c="grid", policy="ground-only", params="{}").replace(
+        'select: ["SENTINEL-2A", "SENTINEL-2B"]', 'select: ["SENTINEL-2A"]'
+    )
+    text = text.replace("constellations/eo_2025-10-03.tle", "constellations/space_segment_2025-10-03.tle").replace(
+        '["SENTINEL-2A"]', '["SCS-01 A"]'
+    )
+    with pytest.raises(ScenarioError, match=r"space_segment\.computing\.select.*SCS-01 A.*one role"):
+        prepare(parse_scenario(text, "space.yaml", ROOT))
+    with pytest.raises(ScenarioError, match="computing_to_computing"):
+        parse_scenario(
+            SCENARIO.format(computing='"SCS-01*"', c2c="mesh", policy="ground-only", params="{}"), "s.yaml", ROOT
+        )
