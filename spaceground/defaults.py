@@ -45,6 +45,9 @@ LASER = {
     # few thousand km; a LEO-GEO relay terminal reaches 45,000 km).
     "max_range_km": 5000.0,
 }
+# A relay's laser terminal: EDRS carries Sentinel-1 and -2 data at 1.8 Gbit/s over its laser links
+# (ESA EDRS; constellations/SOURCES.md), and the LEO-GEO terminals reach 45,000 km (Tesat LCT for EDRS).
+RELAY_LASER = {"rate_gbps": 1.8, "max_range_km": 45000.0}
 # Lowest height of an inter-satellite line of sight [km]: Handley, "Delay is Not an Option", HotNets 2018
 # (the value of spaceground.intersat.GRAZING_HEIGHT_M).
 GRAZING_HEIGHT_KM = 80.0

@@ -48,3 +48,7 @@ class StaleElementsWarning(UserWarning):
 
 class EarthOrientationWarning(UserWarning):
     """The span lies beyond the bundled Earth-orientation (polar motion) table."""
+
+
+class BoundWarning(UserWarning):
+    """The LP bound could not be given for a run (the reason says why); ``value_bound`` is left out."""

@@ -156,9 +156,10 @@ class Model:
     base_dir: str = "."  # the scenario's folder: where a user policy's file is
     allow_code: bool = False  # the caller consents to running the user policy the scenario names
     policy_time_limit_s: float = 10.0  # per call, for a user policy
-    roles: tuple = ()  # per satellite: "imaging" or "computing" (empty: all imaging)
+    roles: tuple = ()  # per satellite: "imaging", "computing" or "relay" (empty: all imaging)
     lasers: tuple = ()  # per satellite: its spaceground.scenario.LaserTerminal (empty: no space segment)
     space_links: object = None  # spaceground.scenario.SpaceLinks, or None without a space segment
+    relay_terminals: frozenset = frozenset()  # station indices that receive only the relays' feeder links
 
     def role_of(self, k) -> str:
         return self.roles[k] if self.roles else "imaging"
@@ -204,24 +205,33 @@ def resolve(loaded) -> Model:
     constellation = _constellation(loaded, sc.constellation, ("constellation",))
     n_imaging = len(constellation)
     space = sc.space_segment
-    if space is not None:
-        computing = _constellation(loaded, space.computing, ("space_segment", "computing"))
-        both = {s.norad_id for s in constellation} & {s.norad_id for s in computing}
-        if both:
-            name = next(s.name for s in computing if s.norad_id in both)
-            raise loaded.error(
-                ("space_segment", "computing", "select"),
-                f"{name} is selected both as an imaging and as a computing satellite; a satellite has one role",
-            )
-        constellation = Constellation([*constellation, *computing])
-
     base = Hardware(**sc.satellites.default.model_dump(exclude_none=True))
+    roles, lasers, bases = ["imaging"] * n_imaging, [], [base] * n_imaging
     if space is not None:
-        computing_base = Hardware(**{**base.model_dump(), **space.computing.hardware.model_dump(exclude_none=True)})
+        lasers = [space.imaging_laser] * n_imaging
+        seen = {s.norad_id: "imaging" for s in constellation}
+        for role, group in (("computing", space.computing), ("relay", space.relays)):
+            if group is None:
+                continue
+            key = ("space_segment", "computing" if role == "computing" else "relays")
+            sats = _constellation(loaded, group, key)
+            for sat in sats:
+                if sat.norad_id in seen:
+                    raise loaded.error(
+                        (*key, "select"),
+                        f"{sat.name} is selected both as {_a(seen[sat.norad_id])} and as {_a(role)} satellite; "
+                        "a satellite has one role",
+                    )
+                seen[sat.norad_id] = role
+            constellation = Constellation([*constellation, *sats])
+            roles += [role] * len(sats)
+            lasers += [group.laser] * len(sats)
+            bases += [Hardware(**{**base.model_dump(), **group.hardware.model_dump(exclude_none=True)})] * len(sats)
+
     used_profiles = set()
     hardware = []
     for k, sat in enumerate(constellation):
-        spec, label = (base, "default") if k < n_imaging else (computing_base, "computing")
+        spec, label = bases[k], "default" if roles[k] == "imaging" else roles[k]
         for i, profile in enumerate(sc.satellites.profiles):
             if _matches(sat, profile.match):
                 spec = Hardware(
@@ -257,6 +267,26 @@ def resolve(loaded) -> Model:
             site = Station(st.id, st.lat_deg, st.lon_deg, st.alt_m, st.min_elevation_deg, st.id)
         cap = st.max_downlink_mbps * 1e6 if st.max_downlink_mbps else np.inf
         stations.append(GroundStation(site, st.antennas, cap))
+
+    relay_terminals = frozenset()
+    if space is not None and space.relays is not None and space.links.to_relay:
+        _check_reach(loaded, constellation, roles, space)
+    if space is not None and space.relays is not None:
+        index = {g.station.station_id.upper(): i for i, g in enumerate(stations)}
+        for j, sid in enumerate(space.relays.ground_terminals):
+            if sid.upper() not in index:
+                raise loaded.error(
+                    ("space_segment", "relays", "ground_terminals", j),
+                    f"{sid!r} is not one of the scenario's stations "
+                    f"({', '.join(g.station.station_id for g in stations)}); add it under stations",
+                )
+        relay_terminals = frozenset(index[sid.upper()] for sid in space.relays.ground_terminals)
+        if len(relay_terminals) == len(stations):
+            raise loaded.error(
+                ("space_segment", "relays", "ground_terminals"),
+                "every station is a relay ground terminal, so no other satellite could downlink; "
+                "add a station for them",
+            )
 
     datacenters = []
     for i, dc in enumerate(sc.datacenters):
@@ -320,9 +350,11 @@ def resolve(loaded) -> Model:
             )
         )
     for i, w in enumerate(workloads):
-        imaging = constellation[:n_imaging]  # computing satellites never capture
+        imaging = constellation[:n_imaging]  # computing satellites and relays never capture
         if w.satellites and not any(_matches(s, w.satellites) for s in imaging):
-            which = " among the imaging ones (computing satellites never capture)" if space is not None else ""
+            which = (
+                " among the imaging ones (computing satellites and relays never capture)" if space is not None else ""
+            )
             raise loaded.error(("workloads", i, "satellites"), f"{list(w.satellites)} matches no satellite{which}")
         if w.rate_per_sat_per_h is not None:
             n_sats = sum(1 for s in imaging if not w.satellites or _matches(s, w.satellites))
@@ -348,16 +380,50 @@ def resolve(loaded) -> Model:
         policy_name=sc.policy.name,
         policy_params=dict(sc.policy.params),
         objective=sc.objective,
-        allow_stale=sc.constellation.allow_stale or (space is not None and space.computing.allow_stale),
+        allow_stale=sc.constellation.allow_stale
+        or (space is not None and any(g is not None and g.allow_stale for g in (space.computing, space.relays))),
         base_dir=loaded.base_dir,
         allow_code=loaded.allow_code,
         policy_time_limit_s=sc.policy.time_limit_s,
-        roles=() if space is None else ("imaging",) * n_imaging + ("computing",) * (len(constellation) - n_imaging),
-        lasers=()
-        if space is None
-        else (space.imaging_laser,) * n_imaging + (space.computing.laser,) * (len(constellation) - n_imaging),
+        roles=() if space is None else tuple(roles),
+        lasers=tuple(lasers),
         space_links=None if space is None else space.links,
+        relay_terminals=relay_terminals,
     )
+
+
+def _check_reach(loaded, constellation, roles, space):
+    """Refuse terminals that could never reach a relay: the range between two near-circular orbits is never
+    below the difference of their semi-major axes."""
+    mu = 3.986004418e14  # Earth's gravitational parameter [m^3/s^2] (WGS 84)
+    a_km = np.array([(mu * (s.period_s / (2 * np.pi)) ** 2) ** (1 / 3) / 1e3 for s in constellation])
+    relay_a = a_km[[k for k, r in enumerate(roles) if r == "relay"]]
+    for role, key, laser in (
+        ("imaging", ("space_segment", "imaging_laser", "max_range_km"), space.imaging_laser),
+        (
+            "computing",
+            ("space_segment", "computing", "laser", "max_range_km"),
+            space.computing and space.computing.laser,
+        ),
+    ):
+        senders = a_km[[k for k, r in enumerate(roles) if r == role]]
+        if laser is None or not len(senders):
+            continue
+        reach = min(laser.max_range_km, space.relays.laser.max_range_km)
+        closest = float(np.min(np.abs(relay_a[:, None] - senders[None, :])))
+        if closest > reach:
+            raise loaded.error(
+                key,
+                f"the {role} satellites' terminals reach {laser.max_range_km:,.0f} km and the relays' "
+                f"{space.relays.laser.max_range_km:,.0f} km, but the relays are never nearer than about "
+                f"{closest:,.0f} km: "
+                "no link to a relay could ever close; raise max_range_km (a LEO-GEO terminal such as EDRS's reaches "
+                "45,000 km) or set links.to_relay: false",
+            )
+
+
+def _a(role):
+    return "an imaging" if role == "imaging" else f"a {role}"
 
 
 def _constellation(loaded, spec, key):
@@ -376,7 +442,7 @@ def _constellation(loaded, spec, key):
 
 def satellites_of(model, workload):
     """Indices of the satellites that capture ``workload``: the imaging ones its ``satellites`` match (all
-    imaging satellites without it; computing satellites never capture)."""
+    imaging satellites without it; computing satellites and relays never capture)."""
     imaging = [i for i in range(len(model.constellation)) if model.role_of(i) == "imaging"]
     if not workload.satellites:
         return np.array(imaging, dtype=int)

@@ -195,6 +195,25 @@ class ComputingConstellation(ConstellationSpec):
     laser: LaserTerminal = Field(default_factory=LaserTerminal, description="their laser terminals")
 
 
+class RelayConstellation(ConstellationSpec):
+    """Data-relay satellites (geostationary, like EDRS and Tianlian): they take raw data over laser links and
+    send it down their feeder links to their own ground terminals."""
+
+    hardware: HardwareOverride = Field(
+        default_factory=HardwareOverride,
+        description="hardware of the relays (over satellites.default): downlink_mbps is the feeder link's rate",
+    )
+    laser: LaserTerminal = Field(
+        default_factory=lambda: LaserTerminal(
+            rate_gbps=defaults.RELAY_LASER["rate_gbps"], max_range_km=defaults.RELAY_LASER["max_range_km"]
+        ),
+        description="their laser terminals",
+    )
+    ground_terminals: list[str] = Field(
+        min_length=1, description="ids of the scenario's stations that receive the relays' feeder links (and only them)"
+    )
+
+
 class SpaceLinks(_Model):
     """Which inter-satellite links a run may use."""
 
@@ -203,6 +222,7 @@ class SpaceLinks(_Model):
         "grid",
         description="grid: neighbours in plane and across planes (found at the start); visible: every pair in view",
     )
+    to_relay: bool = Field(True, description="imaging and computing satellites send raw data to the relays")
     grazing_height_km: NonNegative = Field(
         defaults.GRAZING_HEIGHT_KM, description="lowest height of a line of sight over the Earth [km]"
     )
@@ -211,11 +231,18 @@ class SpaceLinks(_Model):
 class SpaceSegment(_Model):
     """Satellites beside the imaging ones, and the laser links between them."""
 
-    computing: ComputingConstellation = Field(description="the computing constellation")
+    computing: ComputingConstellation | None = Field(None, description="the computing constellation")
+    relays: RelayConstellation | None = Field(None, description="the data-relay satellites")
     imaging_laser: LaserTerminal = Field(
         default_factory=LaserTerminal, description="laser terminals of the imaging satellites"
     )
     links: SpaceLinks = Field(default_factory=SpaceLinks)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.computing is None and self.relays is None:
+            raise ValueError("give computing satellites, relays or both")
+        return self
 
 
 # --- ground segment ---------------------------------------------------------------------
@@ -739,8 +766,9 @@ class LoadedScenario:
     def referenced_files(self):
         """Every file the scenario refers to (paths as written, relative to the scenario's folder)."""
         files = {self.model.constellation.tle}
-        if self.model.space_segment is not None:
-            files.add(self.model.space_segment.computing.tle)
+        space = self.model.space_segment
+        if space is not None:
+            files |= {group.tle for group in (space.computing, space.relays) if group is not None}
         for dc in self.model.datacenters:
             for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh, dc.available_power_kw):
                 if isinstance(series, CsvSeries):

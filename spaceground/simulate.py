@@ -116,6 +116,11 @@ def _windows(model, geo):
     st = c.station.astype(str).map(st_of).to_numpy(int)
     aos = model.span.seconds_of(c.aos_utc)
     los = model.span.seconds_of(c.los_utc)
+    if model.relay_terminals:  # a relay's feeder link reaches only its ground terminals, and only it does
+        relay = np.array([model.role_of(k) == "relay" for k in range(len(model.constellation))])[sat]
+        terminal = np.isin(st, list(model.relay_terminals))
+        keep = relay == terminal
+        sat, st, aos, los = sat[keep], st[keep], aos[keep], los[keep]
     rows = _rows_by_satellite(sat, len(model.hardware), aos)
     order = np.concatenate(rows + [np.zeros(0, int)]).astype(int)
     radio = np.array([hw.downlink_bps for hw in model.hardware])
@@ -126,7 +131,8 @@ def _windows(model, geo):
 
 def _laser_windows(model):
     """The inter-satellite rows of the run's link table: the windows of the pairs its space segment allows
-    (imaging to computing, one way; computing to computing, both ways, on a grid or every visible pair),
+    (imaging to computing and to relays, computing to relays, one way; computing to computing, both ways, on a
+    grid or every visible pair),
     within the shorter reach of the two terminals, opening once both have acquired (the longer acquisition
     time after the line of sight clears, also for a window open at the span start) and carrying the slower
     terminal's rate."""
@@ -135,9 +141,12 @@ def _laser_windows(model):
         return None
     imaging = [k for k in range(len(model.constellation)) if model.role_of(k) == "imaging"]
     computing = [k for k in range(len(model.constellation)) if model.role_of(k) == "computing"]
+    relays = [k for k in range(len(model.constellation)) if model.role_of(k) == "relay"]
     one_way, both_ways = [], []
     if links.imaging_to_computing:
         one_way = [(a, b) for a in imaging for b in computing]
+    if links.to_relay:
+        one_way += [(a, b) for a in imaging + computing for b in relays]
     if links.computing_to_computing == "visible":
         both_ways = [(a, b) for i, a in enumerate(computing) for b in computing[i + 1 :]]
     elif links.computing_to_computing == "grid" and len(computing) > 1:

@@ -4,12 +4,13 @@ can earn (the orchestration behind ``spaceground compare`` and :mod:`spaceground
 from __future__ import annotations
 
 import os
+import warnings
 
 import pandas as pd
 
 from .atomic import atomic_folder
 from .engine import Engine
-from .errors import InputError
+from .errors import BoundWarning, InputError
 from .policies import make_policy
 from .results import _versions, build_results
 from .scenario import LoadedScenario, load_scenario
@@ -63,6 +64,7 @@ def compare(
     import json
 
     from .policies.milp import formulate, solve
+    from .policies.programme import NO_LASER_ROUTES, has_laser_routes
 
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     policies = list(policies)
@@ -84,8 +86,11 @@ def compare(
     for seed in seeds:
         model, inputs = reseed(model0, inputs0, seed) if seed != model0.seed else (model0, inputs0)
         value_bound = float("nan")
-        if bound:
-            form = formulate(Engine.plan(model, inputs))
+        plan = Engine.plan(model, inputs) if bound else None
+        if bound and has_laser_routes(plan):
+            warnings.warn(f"compare: {NO_LASER_ROUTES}", BoundWarning, stacklevel=2)
+        elif bound:
+            form = formulate(plan)
             if form.stats["binaries"] <= max_bound_binaries:
                 value_bound = solve(form, time_limit_s=bound_time_limit_s, relax=True).objective
             if progress:

@@ -23,6 +23,7 @@ SCENARIOS = [
     "metro-1ms-latency-circle",
     "space-computing-constellation",
     "energy-constrained-region",
+    "three-body-computing-constellation",
 ]
 
 

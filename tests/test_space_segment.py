@@ -116,3 +116,119 @@ def test_a_satellite_in_both_roles_is_refused_with_the_key_path():
         parse_scenario(
             SCENARIO.format(computing='"SCS-01*"', c2c="mesh", policy="ground-only", params="{}"), "s.yaml", ROOT
         )
+
+
+RELAYS = """
+name: relay
+start_utc: 2025-10-03T00:00:00Z
+duration_h: 12
+seed: 5
+constellation: {tle: constellations/eo_2025-10-03.tle, select: ["SENTINEL-2A", "SENTINEL-1A"]}
+space_segment:
+  relays:
+    tle: constellations/space_segment_2025-10-03.tle
+    select: ["EDRS-C", "EUTELSAT 9B"]
+    hardware: {solar_w: 5000, battery_wh: 10000, bus_w: 1000, storage_gb: 1000, downlink_mbps: 1800}
+    ground_terminals: [HARWELL, WEILHEIM]
+  imaging_laser: {rate_gbps: 1.8, max_range_km: 45000}   # the Sentinels' LEO-GEO terminals
+satellites:
+  default: {solar_w: 200, battery_wh: 400, downlink_mbps: 520}
+stations:
+  - {id: KIRUNA}
+  - {id: HARWELL, lat_deg: 51.57, lon_deg: -1.31, alt_m: 120}
+  - {id: WEILHEIM, lat_deg: 47.88, lon_deg: 11.08, alt_m: 600}
+datacenters:
+  - {id: dc, lat_deg: 50.11, lon_deg: 8.68, capacity_tops: 10000, servers: 4}
+workloads:
+  - {name: scene, trigger: {rate_per_sat_per_h: 4}, raw_mb: 2000, product_mb: 20, compute_top: 3000,
+     deadline_min: 720}
+policy: {name: "tests.policies_for_tests:RouteOf", params: {via: [2], compute: ground}}
+"""
+
+
+def test_a_relay_takes_raw_data_over_laser_and_sends_it_down_to_its_ground_terminals():
+    loaded = parse_scenario(RELAYS, "relay.yaml", ROOT).with_overrides(allow_code=True)
+    model, inputs = prepare(loaded)
+    assert model.roles == ("imaging", "imaging", "relay", "relay")
+    down = inputs.links.take(np.flatnonzero(inputs.links.kind == "downlink"))
+    relay = down.sender >= 2
+    # Feeder links only from the relays to their terminals; the imaging satellites never reach those.
+    assert relay.any() and set(down.receiver[relay]) <= {1, 2} and set(down.receiver[~relay]) == {0}
+    isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
+    assert set(isl.sender) <= {0, 1} and set(isl.receiver) <= {2, 3} and np.all(isl.rate_bps == 1.8e9)
+    res = run_scenario(loaded)
+    w = res.workloads
+    first, second = model.constellation[0].name, model.constellation[1].name  # RouteOf routes satellite 0's
+    via = w[(w.satellite == first) & (w.status == "delivered")]
+    assert len(via) > 0 and via.station.isin(["HARWELL", "WEILHEIM"]).all()
+    x = res.isl_transfers
+    relay = model.constellation[2].name
+    assert set(x.to_satellite) == {relay}
+    sent = x.groupby("capture_id").bytes.sum().reindex(via.capture_id).to_numpy()
+    assert np.allclose(sent, via.raw_bytes.to_numpy())  # crossed whole, then went down raw from the relay
+    d = res.downlinks[res.downlinks.capture_id.isin(via.capture_id)]
+    assert (d.satellite == relay).all() and (d.kind == "raw").all()
+    others = w[(w.satellite == second) & (w.status == "delivered")]
+    assert len(others) > 0 and (others.station == "KIRUNA").all()
+    check_invariants(res)
+
+
+def test_relay_ground_terminals_must_be_stations():
+    bad = RELAYS.replace("ground_terminals: [HARWELL, WEILHEIM]", "ground_terminals: [HARWELL, REDU]")
+    with pytest.raises(ScenarioError, match=r"space_segment\.relays\.ground_terminals\.1.*'REDU' is not one of"):
+        prepare(parse_scenario(bad, "relay.yaml", ROOT))
+
+
+def test_terminals_that_cannot_reach_a_relay_are_refused():
+    short = RELAYS.replace("imaging_laser: {rate_gbps: 1.8, max_range_km: 45000}", "imaging_laser: {rate_gbps: 1.8}")
+    with pytest.raises(ScenarioError, match=r"space_segment\.imaging_laser\.max_range_km.*never nearer than about"):
+        prepare(parse_scenario(short, "relay.yaml", ROOT))
+
+
+def test_value_greedy_hands_scenes_to_the_three_body_constellation():
+    # The bundled scenario on the real SCS-01 orbits: scenes the imaging satellites' batteries cannot pay for
+    # cross to a computing satellite, are computed there and come down as products from it.
+    import os
+    import re
+
+    from spaceground.api import load_scenario
+
+    path = os.path.join(ROOT, "scenarios", "three-body-computing-constellation.yaml")
+    res = run_scenario(load_scenario(path))
+    w = res.workloads
+    computed = w[w.compute_satellite.fillna("").str.startswith("SCS-01")]
+    done = computed[computed.status == "delivered"]
+    assert len(done) > 50
+    x = res.isl_transfers
+    assert np.allclose(x.groupby("capture_id").bytes.sum().reindex(done.capture_id), done.raw_bytes)
+    d = res.downlinks[res.downlinks.capture_id.isin(done.capture_id)].set_index("capture_id")
+    assert (d.kind == "product").all()
+    assert (d.satellite.to_numpy() == done.set_index("capture_id").compute_satellite.reindex(d.index).to_numpy()).all()
+    check_invariants(res)
+    # Without the computing constellation the same policy delivers less value in time (its satellites' own
+    # computers and the four stations cannot keep up with the scenes by their two-hour deadline).
+    text = open(path).read()
+    alone = re.sub(r"\nspace_segment:.*?\n\nsatellites:", "\n\nsatellites:", text, flags=re.S)
+    assert "space_segment" not in alone
+    res_alone = run_scenario(parse_scenario(alone, path, os.path.dirname(path)))
+    assert res.metrics["value_delivered"] > 1.5 * res_alone.metrics["value_delivered"]
+
+
+def test_the_lp_bound_is_left_out_where_laser_routes_exist():
+    # The programme has no inter-satellite routes yet: its relaxation would be no bound on value-greedy here.
+    import warnings
+
+    from spaceground.api import compare
+    from spaceground.engine import Engine
+    from spaceground.errors import BoundWarning
+    from spaceground.policies.milp import upper_bound
+
+    loaded = _loaded()
+    model, inputs = prepare(loaded)
+    out = upper_bound(Engine.plan(model, inputs))
+    assert out["bound"] != out["bound"] and "inter-satellite" in out["left_out"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = compare(loaded, ["ground-only"])
+    assert table.value_bound.isna().all()
+    assert any(issubclass(w.category, BoundWarning) for w in caught)

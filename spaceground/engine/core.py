@@ -135,6 +135,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
                 tuple(seg[0].tolist()),
                 tuple(seg[1].tolist()),
                 mine,
+                model.role_of(i),
             )
             for i, (s, seg) in enumerate(zip(model.constellation, inputs.segments))
             for mine in [links.take(np.arange(first[i], first[i + 1]))]

@@ -101,6 +101,7 @@ def solve_milp(c, a_csc, row_lower, row_upper, col_lower, col_upper, integrality
     if integrality.size:
         lp.integrality_ = [highspy.HighsVarType(int(i)) for i in integrality]
     h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))

@@ -169,6 +169,35 @@ def timelines(plan):
     return [SatelliteTimeline(s, plan.duration_s) for s in plan.satellites]
 
 
+def laser_rows(plan):
+    """The inter-satellite windows of a plan by (sender, receiver): rows of ``plan.links`` in order of start
+    (empty without a space segment)."""
+    links = plan.links
+    out = {}
+    if links is None:
+        return out
+    rows = links.of_kind("inter-satellite")
+    for r in rows[np.argsort(links.start_s[rows], kind="stable")].tolist():
+        out.setdefault((int(links.sender[r]), int(links.receiver[r])), []).append(r)
+    return out
+
+
+def crossing_end_s(links, rows, now_s, nbytes):
+    """When ``nbytes`` sent from ``now_s`` over the windows ``rows`` (one pair's, by start) would be across,
+    continuing in the next window when one closes part way, as the engine sends; inf if they never are."""
+    left, end_s = float(nbytes), math.inf
+    for r in rows:
+        end = links.end_s[r]
+        if end <= now_s:
+            continue
+        t = max(now_s, links.start_s[r])
+        room = links.capacity_between(r, t, end)
+        if room >= left:
+            return t + links.time_to_send(r, t, left)
+        left -= room
+    return end_s
+
+
 def ground_finish_s(now_s, raw_bytes, compute_top, dc):
     """Estimated completion of a raw job sent now over ``dc``'s link (a :class:`DataCenterView`):
     transfer at the full link rate, one-way latency, queue behind the jobs ahead, processing."""
@@ -336,6 +365,39 @@ class PlanningPolicy(BasePolicy):
         self.objective = plan.objective
         self.duration_s = plan.duration_s
         self._captured = [0.0] * len(plan.satellites)  # raw bytes captured so far, per satellite
+        self._lasers = laser_rows(plan)
+        # When each computing satellite's computer is free of the work this policy has sent it (its own
+        # estimate: the computing satellites' state is not in a capturing satellite's view).
+        self._sent_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "computing"}
+
+    def offload_route(self, view, sat):
+        """(finish time, computing satellite) of the best route through the computing constellation: the raw
+        data across the first laser windows to a computing satellite, behind the work this policy sent it,
+        computed there in sunlight, and its product down that satellite's contacts; (inf, None) if none
+        delivers by the deadline."""
+        if not view.onboard_allowed or not self._sent_busy_until:
+            return math.inf, None
+        best, best_j = math.inf, None
+        links = self.plan.links
+        for j, busy in self._sent_busy_until.items():
+            rows = self._lasers.get((sat.index, j))
+            if not rows:
+                continue
+            t_x = crossing_end_s(links, rows, view.now_s, view.raw_bytes)
+            tl = self.tl[j]
+            if not t_x < view.deadline_s or tl.hw.compute_tops <= 0:
+                continue
+            t_c = sunlit_time_after(tl, max(t_x, busy), view.compute_top / tl.hw.compute_tops)
+            t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
+            if t_p <= view.deadline_s and t_p < best:
+                best, best_j = t_p, j
+        return best, best_j
+
+    def sent_to(self, j, view, t_cross_s):
+        """Book the job of ``view`` on computing satellite ``j`` (for the next :meth:`offload_route`)."""
+        tl = self.tl[j]
+        start = max(t_cross_s, self._sent_busy_until[j])
+        self._sent_busy_until[j] = sunlit_time_after(tl, start, view.compute_top / tl.hw.compute_tops)
 
     # --- estimates -----------------------------------------------------------------------------
     def fastest_ground_s(self, raw_bytes, compute_top, datacenters):

@@ -472,8 +472,22 @@ def solve(form: Formulation, time_limit_s=60.0, mip_rel_gap=1e-4, relax=False) -
     return Solution(status, objective, bound, gap, chosen, elapsed, x)
 
 
+NO_LASER_ROUTES = (
+    "the programme has no inter-satellite routes yet, so its relaxation is no bound on a policy that uses the "
+    "run's laser links; the bound is left out (NaN)"
+)
+
+
+def has_laser_routes(plan) -> bool:
+    """Does the run have inter-satellite windows (routes the programme does not model yet)?"""
+    return plan.links is not None and bool(len(plan.links.of_kind("inter-satellite")))
+
+
 def upper_bound(plan, captures=None, time_limit_s=120.0) -> dict:
-    """The LP relaxation's value: no policy earns more on these captures (see the module docstring)."""
+    """The LP relaxation's value: no policy earns more on these captures (see the module docstring). NaN, with
+    the reason in ``left_out``, where the run has inter-satellite routes the programme does not model."""
+    if has_laser_routes(plan):
+        return {"bound": math.nan, "left_out": NO_LASER_ROUTES}
     form = formulate(plan, captures)
     sol = solve(form, time_limit_s=time_limit_s, relax=True)
     return {"bound": sol.objective, "solve_s": sol.solve_s, **form.stats}

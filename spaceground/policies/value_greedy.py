@@ -3,14 +3,17 @@
 Onboard processing turns a raw capture into a product a hundred times smaller, so per
 byte of downlink it carries the most value: every capture that allows it is processed
 onboard while the battery holds the energy of the onboard backlog plus this job above
-its reserve; the others go raw. Downlinks send the highest value per byte first. It
-neither looks at deadlines nor ahead in time.
+its reserve. With a computing constellation, a capture the battery cannot pay for is sent
+over a laser link to the computing satellite that would deliver its product first, if one
+delivers it by its deadline. The others go raw. Downlinks send the highest value per byte
+first. It looks ahead only as far as that one route's estimate, and not at deadlines otherwise.
 """
 
 from __future__ import annotations
 
 from . import GROUND, ONBOARD, register
-from .planning import PlanningPolicy
+from .planning import PlanningPolicy, crossing_end_s
+from .routes import offload
 
 
 def value_density_order(view):
@@ -26,6 +29,11 @@ class ValueGreedy(PlanningPolicy):
     def on_capture(self, view):
         if view.onboard_allowed and self.battery_pays(view):
             return ONBOARD
+        t_p, j = self.offload_route(view, view.satellite)
+        if j is not None:
+            rows = self._lasers[(view.satellite.index, j)]
+            self.sent_to(j, view, crossing_end_s(self.plan.links, rows, view.now_s, view.raw_bytes))
+            return offload(j)
         return GROUND
 
     def battery_pays(self, view):
