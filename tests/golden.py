@@ -24,6 +24,7 @@ SCENARIOS = [
     "space-computing-constellation",
     "energy-constrained-region",
     "three-body-computing-constellation",
+    "sentinel-edrs-relay",
 ]
 
 

@@ -27,6 +27,7 @@ SEED_SCENARIOS = [
     "space-computing-constellation",
     "energy-constrained-region",
     "three-body-computing-constellation",
+    "sentinel-edrs-relay",
 ]
 POLICIES = available()
 

@@ -232,3 +232,28 @@ def test_the_lp_bound_is_left_out_where_laser_routes_exist():
         table = compare(loaded, ["ground-only"])
     assert table.value_bound.isna().all()
     assert any(issubclass(w.category, BoundWarning) for w in caught)
+
+
+def test_value_greedy_sends_sentinel_scenes_through_edrs_sooner_than_their_own_contacts():
+    import os
+
+    from spaceground.api import load_scenario
+
+    path = os.path.join(ROOT, "scenarios", "sentinel-edrs-relay.yaml")
+    relayed = run_scenario(load_scenario(path))
+    direct = run_scenario(load_scenario(path).with_overrides(policy="ground-only"))
+    w = relayed.workloads
+    via = w[w.capture_id.isin(relayed.isl_transfers.capture_id)]
+    done = via[via.status == "delivered"]
+    assert len(done) > 0.5 * len(w)
+    # Through a relay, down one of its three terminals and nowhere else; the bytes crossed whole.
+    assert done.station.isin(["HARWELL", "WEILHEIM", "REDU"]).all()
+    assert (w[~w.capture_id.isin(via.capture_id)].station.dropna().isin(["SVALBARD", "NEUSTRELITZ"])).all()
+    sent = relayed.isl_transfers.groupby("capture_id").bytes.sum().reindex(done.capture_id).to_numpy()
+    assert np.allclose(sent, done.raw_bytes.to_numpy())
+    check_invariants(relayed)
+    # What the relays buy: the scenes are processed sooner than through the satellites' own contacts.
+    lat_relay = relayed.workloads.latency_s.median()
+    lat_direct = direct.workloads.latency_s.median()
+    assert lat_relay < 0.5 * lat_direct
+    assert relayed.metrics["value_delivered"] > direct.metrics["value_delivered"]

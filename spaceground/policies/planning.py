@@ -369,6 +369,31 @@ class PlanningPolicy(BasePolicy):
         # When each computing satellite's computer is free of the work this policy has sent it (its own
         # estimate: the computing satellites' state is not in a capturing satellite's view).
         self._sent_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "computing"}
+        # When each relay's feeder link is free of the raw data this policy has sent through it.
+        self._feeder_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "relay"}
+
+    def relay_route(self, view, sat):
+        """(landing time, relay) of the best route through a data relay: the raw data across the first laser
+        windows to a relay, then down its feeder link behind the raw data this policy sent it; (inf, None)
+        if no relay lands it by the deadline."""
+        best, best_j = math.inf, None
+        links = self.plan.links
+        for j, busy in self._feeder_busy_until.items():
+            rows = self._lasers.get((sat.index, j))
+            if not rows:
+                continue
+            t_x = crossing_end_s(links, rows, view.now_s, view.raw_bytes)
+            if not t_x < view.deadline_s:
+                continue
+            t_d = self.tl[j].time_to_send(max(t_x, busy), view.raw_bytes)[0]
+            if t_d <= view.deadline_s and t_d < best:
+                best, best_j = t_d, j
+        return best, best_j
+
+    def relayed(self, j, view, sat):
+        """Book the raw data of ``view`` on relay ``j``'s feeder link (for the next :meth:`relay_route`)."""
+        t_x = crossing_end_s(self.plan.links, self._lasers[(sat.index, j)], view.now_s, view.raw_bytes)
+        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_x, self._feeder_busy_until[j]), view.raw_bytes)[0]
 
     def offload_route(self, view, sat):
         """(finish time, computing satellite) of the best route through the computing constellation: the raw

@@ -5,15 +5,17 @@ byte of downlink it carries the most value: every capture that allows it is proc
 onboard while the battery holds the energy of the onboard backlog plus this job above
 its reserve. With a computing constellation, a capture the battery cannot pay for is sent
 over a laser link to the computing satellite that would deliver its product first, if one
-delivers it by its deadline. The others go raw. Downlinks send the highest value per byte
-first. It looks ahead only as far as that one route's estimate, and not at deadlines otherwise.
+delivers it by its deadline. With data relays, a raw capture goes through the relay that lands
+it first when that is before its own contacts would (and by its deadline). The others go raw.
+Downlinks send the highest value per byte first. It looks ahead only as far as those routes'
+estimates, and not at deadlines otherwise.
 """
 
 from __future__ import annotations
 
 from . import GROUND, ONBOARD, register
 from .planning import PlanningPolicy, crossing_end_s
-from .routes import offload
+from .routes import offload, relay
 
 
 def value_density_order(view):
@@ -34,6 +36,10 @@ class ValueGreedy(PlanningPolicy):
             rows = self._lasers[(view.satellite.index, j)]
             self.sent_to(j, view, crossing_end_s(self.plan.links, rows, view.now_s, view.raw_bytes))
             return offload(j)
+        t_r, j = self.relay_route(view, view.satellite)
+        if j is not None and t_r < self.downlink_end(view, view.satellite, view.raw_bytes, view.now_s, view.deadline_s):
+            self.relayed(j, view, view.satellite)
+            return relay(j)
         return GROUND
 
     def battery_pays(self, view):
