@@ -15,9 +15,16 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernels import _grow_rows, _hermite
+from ._kernels import _cubic_max, _grow_rows, _hermite
 
 RISE, SET = 1.0, 0.0
+# A step whose two samples lie on one side is searched for a crossing between them when the cubic through
+# the samples' values and rates comes within this of zero [m]. The cubic's own error over a grid step is
+# under a metre for LEO pairs (the step's h^4/384 times g's fourth derivative), so 10 km misses nothing.
+HUMP_MARGIN_M = 10e3
+# Steps longer than this (a coarse grid asked for) skip the cubic test and search every step the speed
+# bound leaves open: the cubic's error grows as the step's fourth power.
+CUBIC_STEP_MAX_S = 120.0
 
 
 @njit(cache=True, inline="always")
@@ -49,6 +56,24 @@ def _g_at(tau, h, r, v, a, b, k, radius_m, max_range_m):
 @njit(cache=True)
 def _g_sample(r, a, b, k, radius_m, max_range_m):
     return _pair_g(r[a, k, 0], r[a, k, 1], r[a, k, 2], r[b, k, 0], r[b, k, 1], r[b, k, 2], radius_m, max_range_m)
+
+
+@njit(cache=True)
+def _g_rate(r, v, a, b, k, radius_m, max_range_m):
+    """Time derivative of g at sample ``k`` [m/s]: of the clearance, the nearest point's velocity along its
+    direction; of the reach, minus the range rate (whichever of the two is the smaller now)."""
+    dx, dy, dz = r[b, k, 0] - r[a, k, 0], r[b, k, 1] - r[a, k, 1], r[b, k, 2] - r[a, k, 2]
+    ux, uy, uz = v[b, k, 0] - v[a, k, 0], v[b, k, 1] - v[a, k, 1], v[b, k, 2] - v[a, k, 2]
+    d2 = dx * dx + dy * dy + dz * dz
+    s = min(1.0, max(0.0, -(r[a, k, 0] * dx + r[a, k, 1] * dy + r[a, k, 2] * dz) / d2)) if d2 > 0.0 else 0.0
+    px, py, pz = r[a, k, 0] + s * dx, r[a, k, 1] + s * dy, r[a, k, 2] + s * dz
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    clearance = pn - radius_m
+    rng = math.sqrt(d2)
+    if max_range_m - rng < clearance:
+        return -(dx * ux + dy * uy + dz * uz) / rng
+    qx, qy, qz = v[a, k, 0] + s * ux, v[a, k, 1] + s * uy, v[a, k, 2] + s * uz
+    return (px * qx + py * qy + pz * qz) / pn
 
 
 @njit(cache=True)
@@ -116,9 +141,10 @@ def scan_isl(r, v, t_s, pair_a, pair_b, speed_max, radius_m, max_range_m, tol):
 
     Walks each pair with a skip-ahead: g changes no faster than the sum of the two speeds (the range, and
     the distance of the segment from the centre, move no faster than the ends), so a sample ``|g|`` away
-    from zero skips the grid steps it cannot cross in. Where two neighbouring samples could hold a
-    crossing between them (``|g0| + |g1|`` within what g can change in the step), the extremum of g in the
-    step is searched, so that a grazing window or a brief occultation between two samples is not missed.
+    from zero skips the grid steps it cannot cross in. Where two neighbouring samples on one side could
+    hold a crossing between them (``|g0| + |g1|`` within what g can change in the step) and the cubic
+    through their values and rates comes within ``HUMP_MARGIN_M`` of zero, the extremum of g in the step
+    is searched, so that a grazing window or a brief occultation between two samples is not missed.
 
     Returns ``events`` rows (pair, grid interval, tau, kind: RISE or SET) in pair and time order, and
     ``visible_at_start`` per pair.
@@ -151,7 +177,20 @@ def scan_isl(r, v, t_s, pair_a, pair_b, speed_max, radius_m, max_range_m, tol):
                 events[n_ev, 3] = RISE if g1 > 0.0 else SET
                 n_ev += 1
             elif abs(g0) + abs(g1) < bound * h:
-                # Both samples on one side, close enough to the boundary that g may cross and come back.
+                # Both samples on one side, close enough to the boundary that g may cross and come back: does
+                # the cubic through their values and rates come near zero?
+                near = True
+                if h <= CUBIC_STEP_MAX_S:
+                    d0 = _g_rate(r, v, a, b, j, radius_m, max_range_m) * h
+                    d1 = _g_rate(r, v, a, b, j + 1, radius_m, max_range_m) * h
+                    if g0 > 0.0:
+                        near = -_cubic_max(-g0, -g1, -d0, -d1) < HUMP_MARGIN_M
+                    else:
+                        near = _cubic_max(g0, g1, d0, d1) > -HUMP_MARGIN_M
+                if not near:
+                    j += 1
+                    g0 = g1
+                    continue
                 if g0 > 0.0:
                     tau_x, gx = _extremum(h, r, v, a, b, j, radius_m, max_range_m, 0, tol)
                     crossed = gx <= 0.0

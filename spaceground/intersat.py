@@ -57,6 +57,21 @@ def line_of_sight_clearance_m(r_a_m, r_b_m, radius_m):
     return np.sqrt(np.einsum("...i,...i->...", nearest, nearest)) - radius_m
 
 
+def orbit_radii_m(constellation):
+    """Perigee and apogee radius [m] of each satellite, from its element set's mean motion and eccentricity
+    (SGP4's periodic terms move them by kilometres)."""
+    mu = 3.986004418e14  # [m^3/s^2], WGS 84
+    a_m = np.array([(mu * (s.period_s / (2 * np.pi)) ** 2) ** (1 / 3) for s in constellation])
+    e = np.array([s.eccentricity for s in constellation])
+    return a_m * (1 - e), a_m * (1 + e)
+
+
+def range_floor_m(perigee_a_m, apogee_a_m, perigee_b_m, apogee_b_m):
+    """The least range two orbits allow [m]: never below the gap between one's perigee radius and the other's
+    apogee radius (arrays broadcast)."""
+    return np.maximum(0.0, np.maximum(np.subtract(perigee_b_m, apogee_a_m), np.subtract(perigee_a_m, apogee_b_m)))
+
+
 def _g_and_rate(ra, va, rb, vb, radius_m, max_range_m):
     """The visibility function ``min(clearance, max_range - range)`` [m] and its time derivative [m/s] for
     exact states (``(n, 3)`` each); the derivative of the clearance is the velocity of the segment's point

@@ -17,6 +17,7 @@ import numpy as np
 
 from .datacenters import StepSeries
 from .errors import InputError, SelectionError
+from .intersat import orbit_radii_m, range_floor_m
 from .links import fibre_latency_s, great_circle_km
 from .orbits import Constellation, load_tle
 from .scenario import CsvSeries, Hardware, HourlyProfile
@@ -393,11 +394,11 @@ def resolve(loaded) -> Model:
 
 
 def _check_reach(loaded, constellation, roles, space):
-    """Refuse terminals that could never reach a relay: the range between two near-circular orbits is never
-    below the difference of their semi-major axes."""
-    mu = 3.986004418e14  # Earth's gravitational parameter [m^3/s^2] (WGS 84)
-    a_km = np.array([(mu * (s.period_s / (2 * np.pi)) ** 2) ** (1 / 3) / 1e3 for s in constellation])
-    relay_a = a_km[[k for k, r in enumerate(roles) if r == "relay"]]
+    """Refuse relay links none of whose terminals could ever close (by :func:`~spaceground.intersat.range_floor_m`
+    with a margin for the element sets' periodic terms); a group that cannot reach the relays while another
+    can simply has no relay windows."""
+    relays = constellation.take([k for k, r in enumerate(roles) if r == "relay"])
+    gaps = []
     for role, key, laser in (
         ("imaging", ("space_segment", "imaging_laser", "max_range_km"), space.imaging_laser),
         (
@@ -406,20 +407,28 @@ def _check_reach(loaded, constellation, roles, space):
             space.computing and space.computing.laser,
         ),
     ):
-        senders = a_km[[k for k, r in enumerate(roles) if r == role]]
+        senders = constellation.take([k for k, r in enumerate(roles) if r == role])
         if laser is None or not len(senders):
             continue
-        reach = min(laser.max_range_km, space.relays.laser.max_range_km)
-        closest = float(np.min(np.abs(relay_a[:, None] - senders[None, :])))
-        if closest > reach:
-            raise loaded.error(
-                key,
-                f"the {role} satellites' terminals reach {laser.max_range_km:,.0f} km and the relays' "
-                f"{space.relays.laser.max_range_km:,.0f} km, but the relays are never nearer than about "
-                f"{closest:,.0f} km: "
-                "no link to a relay could ever close; raise max_range_km (a LEO-GEO terminal such as EDRS's reaches "
-                "45,000 km) or set links.to_relay: false",
-            )
+        reach_km = min(laser.max_range_km, space.relays.laser.max_range_km)
+        (pa, aa), (pb, ab) = orbit_radii_m(senders), orbit_radii_m(relays)
+        closest_km = float(range_floor_m(pa[:, None], aa[:, None], pb[None, :], ab[None, :]).min()) / 1e3
+        if closest_km <= reach_km + REACH_MARGIN_KM:
+            return
+        gaps.append((key, role, laser.max_range_km, closest_km))
+    if gaps:
+        key, role, reach_km, closest_km = gaps[0]
+        raise loaded.error(
+            key,
+            f"the {role} satellites' terminals reach {reach_km:,.0f} km and the relays' "
+            f"{space.relays.laser.max_range_km:,.0f} km, but the relays are never nearer than about "
+            f"{closest_km:,.0f} km, and no other satellite's terminals reach them either: no link to a relay could "
+            "ever close; raise max_range_km (a LEO-GEO terminal such as EDRS's reaches 45,000 km) or set "
+            "links.to_relay: false",
+        )
+
+
+REACH_MARGIN_KM = 50.0  # SGP4's periodic terms and drag move a LEO radius by kilometres; GEO's by less
 
 
 def _a(role):

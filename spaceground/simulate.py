@@ -19,7 +19,7 @@ from . import engine
 from .errors import InputError
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
-from .intersat import find_isl_windows, grid_pairs
+from .intersat import find_isl_windows, grid_pairs, orbit_radii_m, range_floor_m
 from .links import LinkWindows, downlink_rate_bps
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
@@ -158,18 +158,30 @@ def _laser_windows(model):
     if not len(pairs):
         return None
     laser = model.lasers
-    reach_m = np.array([min(laser[a].max_range_km, laser[b].max_range_km) * 1e3 for a, b in pairs])
+    reach_of_m = np.array([t.max_range_km * 1e3 for t in laser])
+    reach_m = np.minimum(reach_of_m[pairs[:, 0]], reach_of_m[pairs[:, 1]])
+    # Pairs whose orbits never come within reach (a LEO terminal to a geostationary relay) are not searched.
+    perigee, apogee = orbit_radii_m(model.constellation)
+    a, b = pairs[:, 0], pairs[:, 1]
+    floor_m = range_floor_m(perigee[a], apogee[a], perigee[b], apogee[b])
+    keep = floor_m <= reach_m + 50e3
+    pairs, reach_m = pairs[keep], reach_m[keep]
+    if not len(pairs):
+        return None
     found = find_isl_windows(
         model.constellation, model.span, pairs, grazing_height_m=links.grazing_height_km * 1e3, max_range_m=reach_m
     )
     a, b = found["sat"].to_numpy(np.int64), found["to_sat"].to_numpy(np.int64)
-    acquire_s = np.array([max(laser[i].acquisition_s, laser[j].acquisition_s) for i, j in zip(a, b)])
-    rate_bps = np.array([min(laser[i].rate_gbps, laser[j].rate_gbps) * 1e9 for i, j in zip(a, b)])
+    acquisition_s = np.array([t.acquisition_s for t in laser])
+    rate_bps_of = np.array([t.rate_gbps * 1e9 for t in laser])
+    acquire_s = np.maximum(acquisition_s[a], acquisition_s[b])
+    rate_bps = np.minimum(rate_bps_of[a], rate_bps_of[b])
     start = found["start_s"].to_numpy() + (acquire_s if len(a) else 0.0)
     end = found["end_s"].to_numpy()
     keep = end > start
     a, b, start, end, rate_bps = a[keep], b[keep], start[keep], end[keep], rate_bps[keep]
-    mutual = np.array([(i, j) in set(both_ways) for i, j in zip(a, b)], dtype=bool)
+    both = set(both_ways)
+    mutual = np.array([(i, j) in both for i, j in zip(a.tolist(), b.tolist())], dtype=bool)
     sender = np.r_[a, b[mutual]]
     receiver = np.r_[b, a[mutual]]
     order = np.lexsort((np.r_[start, start[mutual]], sender))
@@ -277,10 +289,12 @@ def prepare(loaded, progress=None, cache=None) -> tuple:
     segments = _segments(model, geo, orientation)
     _check_power_budget(loaded, model, segments)
     links = _windows(model, geo)
+    stage["illumination_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     lasers = _laser_windows(model)
     if lasers is not None:
         links = LinkWindows.concat([links, lasers])
-    stage["illumination_s"] = time.perf_counter() - t0
+        stage["laser_links_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     captures = _captures(model, orientation, cache=cache)
     stage["workloads_s"] = time.perf_counter() - t0

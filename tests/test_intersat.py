@@ -281,3 +281,14 @@ def test_links_command_writes_the_windows_and_refuses_bad_flags(tmp_path, capsys
     assert "--max-range-km must be positive" in capsys.readouterr().err
     assert main([*args, "--select", "NOPE*"]) == 2
     assert "matches no satellite" in capsys.readouterr().err
+
+
+def test_range_floor_of_two_orbits_by_hand():
+    from spaceground.intersat import range_floor_m
+
+    # A circular LEO at 7,000 km and a geostationary orbit at 42,164 km: never nearer than 35,164 km.
+    assert range_floor_m(7.0e6, 7.0e6, 42.164e6, 42.164e6) == pytest.approx(35.164e6)
+    # Either way round.
+    assert range_floor_m(42.164e6, 42.164e6, 7.0e6, 7.0e6) == pytest.approx(35.164e6)
+    # A Molniya orbit (perigee 7,000 km, apogee 46,000 km) crosses the geostationary radius: no floor.
+    assert range_floor_m(7.0e6, 46.0e6, 42.164e6, 42.164e6) == 0.0

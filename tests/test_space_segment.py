@@ -257,3 +257,19 @@ def test_value_greedy_sends_sentinel_scenes_through_edrs_sooner_than_their_own_c
     lat_direct = direct.workloads.latency_s.median()
     assert lat_relay < 0.5 * lat_direct
     assert relayed.metrics["value_delivered"] > direct.metrics["value_delivered"]
+
+
+def test_relay_links_only_where_a_terminal_reaches_the_relays():
+    # Computing satellites with 5,000 km terminals beside imaging ones that reach 45,000 km: the computing
+    # satellites simply have no relay windows (their pairs are not even searched); no error.
+    both = RELAYS.replace(
+        "  imaging_laser: {rate_gbps: 1.8, max_range_km: 45000}",
+        "  computing: {tle: constellations/space_segment_2025-10-03.tle, select: ['SCS-01 A', 'SCS-01 B'],\n"
+        "              laser: {max_range_km: 5000}}\n"
+        "  imaging_laser: {rate_gbps: 1.8, max_range_km: 45000}",
+    )
+    model, inputs = prepare(parse_scenario(both, "relay.yaml", ROOT).with_overrides(allow_code=True))
+    assert model.roles == ("imaging", "imaging", "computing", "computing", "relay", "relay")
+    isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
+    to_relays = isl.receiver >= 4
+    assert to_relays.any() and set(isl.sender[to_relays]) <= {0, 1}

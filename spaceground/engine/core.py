@@ -91,8 +91,10 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         # Inter-satellite rows: per sender, in order of start.
         self._isl = isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
         order = np.lexsort((isl.start_s, isl.sender))
-        self._isl_rows = [order[isl.sender[order] == k].tolist() for k in range(n)] if len(isl) else [[]] * n
+        bounds = np.searchsorted(isl.sender[order], np.arange(n + 1))  # each sender's rows, one sort
+        self._isl_rows = [order[bounds[k] : bounds[k + 1]].tolist() for k in range(n)]
         self._isl_starts = [isl.start_s[rows].tolist() for rows in self._isl_rows]
+        self._isl_ends, self._isl_receivers = isl.end_s.tolist(), isl.receiver.tolist()  # read item by item
         self.terminal_free = [True] * n  # a satellite's laser terminal: one session at a time
         self.terminal_freed = [_Signal(env) for _ in range(n)]
         for sat in self.sats:

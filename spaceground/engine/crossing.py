@@ -31,18 +31,20 @@ class CrossingMixin:
         """Open sessions to the satellites the queued items go to next, one at a time."""
         env, k = self.env, sat.index
         rows, starts = self._isl_rows[k], self._isl_starts[k]
-        ends, receivers = self._isl.end_s, self._isl.receiver
+        ends, receivers = self._isl_ends, self._isl_receivers
+        lo = 0  # rows before this one have all ended (rows are by start; a satellite may have thousands a day)
         while env.now < self.end_s:
             queue = sat.crossing_queue
             if not queue:
                 yield sat.crossing_added.wait()
                 continue
             now = env.now
+            while lo < len(rows) and ends[rows[lo]] <= now + EPS_S:
+                lo += 1
             wanted = {item["to"] for item in queue.values()}
             hi = bisect_right(starts, now + EPS_S)
-            open_rows = [r for r in rows[:hi] if ends[r] > now + EPS_S and receivers[r] in wanted]
-            later = [starts[i] for i in range(hi, len(rows)) if receivers[rows[i]] in wanted]
-            next_start = later[0] if later else math.inf
+            open_rows = [r for r in rows[lo:hi] if ends[r] > now + EPS_S and receivers[r] in wanted]
+            next_start = next((starts[i] for i in range(hi, len(rows)) if receivers[rows[i]] in wanted), math.inf)
             ready = [r for r in open_rows if self.terminal_free[k] and self.terminal_free[receivers[r]]]
             if not ready:
                 dt = min([next_start - now] + [ends[r] - now for r in open_rows])
