@@ -17,6 +17,7 @@ import numpy as np
 from ..links import LinkWindows
 from ..power import FULL_SUN, ShadowPlan, energy_floor_j
 from . import BasePolicy
+from .space_routes import SpaceRoutes
 
 
 def plan_links(sat_plan):
@@ -167,37 +168,6 @@ class SatelliteTimeline:
 
 def timelines(plan):
     return [SatelliteTimeline(s, plan.duration_s) for s in plan.satellites]
-
-
-def laser_rows(plan):
-    """The inter-satellite windows of a plan by (sender, receiver): rows of ``plan.links`` in order of start
-    (empty without a space segment)."""
-    links = plan.links
-    out = {}
-    if links is None:
-        return out
-    rows = links.of_kind("inter-satellite")
-    for r in rows[np.argsort(links.start_s[rows], kind="stable")].tolist():
-        out.setdefault((int(links.sender[r]), int(links.receiver[r])), []).append(r)
-    return out
-
-
-def crossing_end_s(links, rows, now_s, nbytes, ends=None):
-    """When ``nbytes`` sent from ``now_s`` over the windows ``rows`` (one pair's, by start: they do not
-    overlap, so their ends are in order too, ``ends`` if given) would be across, continuing in the next
-    window when one closes part way, as the engine sends; inf if they never are."""
-    left, end_s = float(nbytes), math.inf
-    first = 0 if ends is None else bisect_right(ends, now_s)
-    for r in rows[first:]:
-        end = links.end_s[r]
-        if end <= now_s:
-            continue
-        t = max(now_s, links.start_s[r])
-        room = links.capacity_between(r, t, end)
-        if room >= left:
-            return t + links.time_to_send(r, t, left)
-        left -= room
-    return end_s
 
 
 def ground_finish_s(now_s, raw_bytes, compute_top, dc):
@@ -353,7 +323,7 @@ def edf_with_yield(items, tl, now_s, duration_s):
     return [q[0] for q in kept], [q[0] for q in late], finish
 
 
-class PlanningPolicy(BasePolicy):
+class PlanningPolicy(SpaceRoutes, BasePolicy):
     """Base of the policies that plan on the contact and sunlight plan (given by ``start``)."""
 
     plan = None
@@ -367,96 +337,7 @@ class PlanningPolicy(BasePolicy):
         self.objective = plan.objective
         self.duration_s = plan.duration_s
         self._captured = [0.0] * len(plan.satellites)  # raw bytes captured so far, per satellite
-        self._lasers = laser_rows(plan)
-        links = plan.links
-        self._laser_ends = {pair: links.end_s[rows].tolist() for pair, rows in self._lasers.items()}
-        # Each sender's windows to computing satellites, by start (for a scan that stops at the best so far).
-        to_computing = {s.index for s in plan.satellites if s.role == "computing"}
-        self._to_computing = {}
-        for (a, b), rows in self._lasers.items():
-            if b in to_computing:
-                self._to_computing.setdefault(a, []).extend(rows)
-        for a, rows in self._to_computing.items():
-            rows.sort(key=lambda r: links.start_s[r])
-            starts = links.start_s[rows]
-            self._to_computing[a] = (rows, starts.tolist(), float(np.max(links.end_s[rows] - starts)))
-        # When each computing satellite's computer is free of the work this policy has sent it (its own
-        # estimate: the computing satellites' state is not in a capturing satellite's view).
-        self._sent_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "computing"}
-        # When each relay's feeder link is free of the raw data this policy has sent through it.
-        self._feeder_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "relay"}
-
-    def relay_route(self, view, sat):
-        """(landing time, relay) of the best route through a data relay: the raw data across the first laser
-        windows to a relay, then down its feeder link behind the raw data this policy sent it; (inf, None)
-        if no relay lands it by the deadline."""
-        best, best_j = math.inf, None
-        links = self.plan.links
-        for j, busy in self._feeder_busy_until.items():
-            rows = self._lasers.get((sat.index, j))
-            if not rows:
-                continue
-            t_x = crossing_end_s(links, rows, view.now_s, view.raw_bytes, self._laser_ends[(sat.index, j)])
-            if not t_x < view.deadline_s:
-                continue
-            t_d = self.tl[j].time_to_send(max(t_x, busy), view.raw_bytes)[0]
-            if t_d <= view.deadline_s and t_d < best:
-                best, best_j = t_d, j
-        return best, best_j
-
-    def relayed(self, j, view, sat):
-        """Book the raw data of ``view`` on relay ``j``'s feeder link (for the next :meth:`relay_route`)."""
-        t_x = crossing_end_s(self.plan.links, self._lasers[(sat.index, j)], view.now_s, view.raw_bytes)
-        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_x, self._feeder_busy_until[j]), view.raw_bytes)[0]
-
-    def offload_route(self, view, sat):
-        """(finish time, computing satellite) of the best route through the computing constellation: the raw
-        data across the first laser windows to a computing satellite, behind the work this policy sent it,
-        computed there in sunlight, and its product down that satellite's contacts; (inf, None) if none
-        delivers by the deadline (the earliest, and of those the lowest index).
-
-        The computing satellites are tried in the order their next window from this satellite opens, and the
-        search stops at a window opening after the best finish found: a route is never done before its
-        window opens, so none after it could be better."""
-        found = self._to_computing.get(sat.index) if view.onboard_allowed else None
-        if not found:
-            return math.inf, None
-        rows, starts, longest = found
-        links, now, deadline = self.plan.links, view.now_s, view.deadline_s
-        end_s, receiver = links.end_s, links.receiver
-        best, best_j = math.inf, math.inf
-        tried = set()
-        first = bisect_right(starts, now - longest)  # windows that may still be open now start after this
-        for i in range(first, len(rows)):
-            if starts[i] >= min(best, deadline):
-                break
-            r = rows[i]
-            j = int(receiver[r])
-            if j in tried or end_s[r] <= now:
-                continue
-            tried.add(j)
-            tl = self.tl[j]
-            if tl.hw.compute_tops <= 0:
-                continue
-            run_s = view.compute_top / tl.hw.compute_tops
-            busy = self._sent_busy_until[j]
-            if (max(now, busy) + run_s, j) >= (best, best_j):  # it cannot finish sooner than this
-                continue
-            pair = (sat.index, j)
-            t_x = crossing_end_s(links, self._lasers[pair], now, view.raw_bytes, self._laser_ends[pair])
-            if not t_x < deadline:
-                continue
-            t_c = sunlit_time_after(tl, max(t_x, busy), run_s)
-            t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
-            if t_p <= deadline and (t_p, j) < (best, best_j):
-                best, best_j = t_p, j
-        return (best, best_j) if best_j != math.inf else (math.inf, None)
-
-    def sent_to(self, j, view, t_cross_s):
-        """Book the job of ``view`` on computing satellite ``j`` (for the next :meth:`offload_route`)."""
-        tl = self.tl[j]
-        start = max(t_cross_s, self._sent_busy_until[j])
-        self._sent_busy_until[j] = sunlit_time_after(tl, start, view.compute_top / tl.hw.compute_tops)
+        self.start_space_routes(plan)
 
     # --- estimates -----------------------------------------------------------------------------
     def fastest_ground_s(self, raw_bytes, compute_top, datacenters):

@@ -14,8 +14,9 @@ estimates, and not at deadlines otherwise.
 from __future__ import annotations
 
 from . import GROUND, ONBOARD, register
-from .planning import PlanningPolicy, crossing_end_s
+from .planning import PlanningPolicy
 from .routes import offload, relay
+from .space_routes import crossing_end_s
 
 
 def value_density_order(view):
