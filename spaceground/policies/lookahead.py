@@ -41,6 +41,8 @@ from .planning import (
     sunlit_time_after,
     yield_until_in_time,
 )
+from .routes import offload, relay
+from .space_routes import crossing_end_s
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come
@@ -484,6 +486,24 @@ class _Capture:
         self.prices = None  # set by price_routes when the policy prices
 
 
+def through_space(policy, c):
+    """Neither the satellite's own computer nor its contacts make the deadline, but the space segment would:
+    send it to the computing satellite that delivers its product first, else through the relay that lands it
+    first (a capture the next rule would drop is worth what it delivers)."""
+    if c.g_ok or c.o_ok:
+        return None
+    t_p, j = policy.offload_route(c.view, c.sat)
+    if j is not None:
+        rows = policy._lasers[(c.sat.index, j)]
+        policy.sent_to(j, c.view, crossing_end_s(policy.plan.links, rows, c.view.now_s, c.view.raw_bytes))
+        return offload(j)
+    t_r, j = policy.relay_route(c.view, c.sat)
+    if j is not None:
+        policy.relayed(j, c.view, c.sat)
+        return relay(j)
+    return None
+
+
 def unreachable(policy, c):
     """Neither route makes the deadline: drop it, freeing storage and the downlink for the others (a deadline
     after the span is judged after it: keep the capture on the route that finishes)."""
@@ -602,6 +622,7 @@ def only_route(policy, c):
 
 
 CAPTURE_RULES = (
+    through_space,
     unreachable,
     price_routes,
     room_at_the_margin,
