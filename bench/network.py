@@ -45,8 +45,8 @@ from geometry import stations_50  # noqa: E402
 
 from spaceground.constants import WGS84_EQUATORIAL_RADIUS_M  # noqa: E402
 from spaceground.elements import walker_tle  # noqa: E402
-from spaceground.intersat import GRAZING_HEIGHT_M, find_isl_windows, grid_pairs  # noqa: E402
-from spaceground.orbits import Constellation, load_tle, parse_tle, propagate_teme  # noqa: E402
+from spaceground.intersat import GRAZING_HEIGHT_M, find_isl_windows, grid_pairs_at_start  # noqa: E402
+from spaceground.orbits import Constellation, load_tle, parse_tle  # noqa: E402
 from spaceground.timebase import Span  # noqa: E402
 
 START = "2025-10-03T00:00:00Z"
@@ -107,14 +107,12 @@ def geometry(args):
     re = np.arange(n_i + n_c, len(network))
     span = Span.from_hours(pd.Timestamp(START), args.hours)
     print(f"network: {n_i} imaging, {n_c} computing, {len(re)} relays; {args.hours:g} h", flush=True)
-    w, f = span.jd_utc(np.array([0.0]))
-    r, v, _ = propagate_teme(computing, w, f)
     groups = {
         "imaging -> computing (5,000 km)": (
             np.stack(np.meshgrid(im, co, indexing="ij"), -1).reshape(-1, 2),
             LEO_RANGE_M,
         ),
-        "computing +Grid (5,000 km)": (co[grid_pairs(r[:, 0], v[:, 0])], LEO_RANGE_M),
+        "computing +Grid (5,000 km)": (co[grid_pairs_at_start(computing, span)], LEO_RANGE_M),
         "all -> relays (45,000 km)": (
             np.stack(np.meshgrid(np.r_[im, co], re, indexing="ij"), -1).reshape(-1, 2),
             GEO_RANGE_M,

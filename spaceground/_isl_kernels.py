@@ -28,14 +28,20 @@ CUBIC_STEP_MAX_S = 120.0
 
 
 @njit(cache=True, inline="always")
-def _pair_g(ax, ay, az, bx, by, bz, radius_m, max_range_m):
-    """Visibility function of two positions [m] and their range [m]."""
-    dx, dy, dz = bx - ax, by - ay, bz - az
+def _nearest(ax, ay, az, dx, dy, dz):
+    """Where along the segment from a by d the point nearest the Earth's centre lies (0..1), that point, and
+    the squared length of d."""
     d2 = dx * dx + dy * dy + dz * dz
     s = 0.0
     if d2 > 0.0:
         s = min(1.0, max(0.0, -(ax * dx + ay * dy + az * dz) / d2))
-    px, py, pz = ax + s * dx, ay + s * dy, az + s * dz
+    return s, ax + s * dx, ay + s * dy, az + s * dz, d2
+
+
+@njit(cache=True, inline="always")
+def _pair_g(ax, ay, az, bx, by, bz, radius_m, max_range_m):
+    """Visibility function of two positions [m] and their range [m]."""
+    _, px, py, pz, d2 = _nearest(ax, ay, az, bx - ax, by - ay, bz - az)
     rng = math.sqrt(d2)
     clearance = math.sqrt(px * px + py * py + pz * pz) - radius_m
     return min(clearance, max_range_m - rng), rng
@@ -64,9 +70,7 @@ def _g_rate(r, v, a, b, k, radius_m, max_range_m):
     direction; of the reach, minus the range rate (whichever of the two is the smaller now)."""
     dx, dy, dz = r[b, k, 0] - r[a, k, 0], r[b, k, 1] - r[a, k, 1], r[b, k, 2] - r[a, k, 2]
     ux, uy, uz = v[b, k, 0] - v[a, k, 0], v[b, k, 1] - v[a, k, 1], v[b, k, 2] - v[a, k, 2]
-    d2 = dx * dx + dy * dy + dz * dz
-    s = min(1.0, max(0.0, -(r[a, k, 0] * dx + r[a, k, 1] * dy + r[a, k, 2] * dz) / d2)) if d2 > 0.0 else 0.0
-    px, py, pz = r[a, k, 0] + s * dx, r[a, k, 1] + s * dy, r[a, k, 2] + s * dz
+    s, px, py, pz, d2 = _nearest(r[a, k, 0], r[a, k, 1], r[a, k, 2], dx, dy, dz)
     pn = math.sqrt(px * px + py * py + pz * pz)
     clearance = pn - radius_m
     rng = math.sqrt(d2)

@@ -18,6 +18,9 @@ SUN_RADIUS_M = 6.957e8
 # Earth's nominal mean angular velocity: IERS Conventions (2010), TN 36, section 1.2.
 EARTH_ROTATION_RAD_S = 7.292115e-5
 
+# Earth's gravitational parameter GM of WGS 84: NIMA TR8350.2, 3rd edition (2000), table 3.1.
+WGS84_MU_M3_S2 = 3.986004418e14
+
 # Gravitational parameter of the WGS 72 model used by SGP4 (Vallado et al. 2006,
 # AIAA 2006-6753, "Revisiting Spacetrack Report #3", section on constants).
 SGP4_WGS72_MU_M3_S2 = 3.986008e14

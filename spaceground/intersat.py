@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _isl_kernels
-from .constants import WGS84_EQUATORIAL_RADIUS_M
+from .constants import WGS84_EQUATORIAL_RADIUS_M, WGS84_MU_M3_S2
 from .errors import InputError
 from .geometry import default_step_s, time_grid
 from .orbits import propagate_points, propagate_teme, sgp4_error_message
@@ -45,25 +45,34 @@ ISL_COLUMNS = [
 ]
 
 
+def _nearest_on_segment(r_a_m, d_m):
+    """Where along the segment from ``r_a_m`` by ``d_m`` (``(..., 3)``) the point nearest the Earth's centre
+    lies (0..1), and that point [m]."""
+    d2 = np.einsum("...i,...i->...", d_m, d_m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.clip(np.where(d2 > 0, -np.einsum("...i,...i->...", r_a_m, d_m) / d2, 0.0), 0.0, 1.0)
+    return s, r_a_m + s[..., None] * d_m
+
+
 def line_of_sight_clearance_m(r_a_m, r_b_m, radius_m):
     """Height [m] by which the segment from ``r_a_m`` to ``r_b_m`` (positions [m] from the Earth's centre,
     ``(..., 3)``) clears a sphere of ``radius_m`` about the centre: negative where the sphere blocks it."""
     r_a_m, r_b_m = np.asarray(r_a_m, dtype=float), np.asarray(r_b_m, dtype=float)
-    d = r_b_m - r_a_m
-    d2 = np.einsum("...i,...i->...", d, d)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.clip(np.where(d2 > 0, -np.einsum("...i,...i->...", r_a_m, d) / d2, 0.0), 0.0, 1.0)
-    nearest = r_a_m + s[..., None] * d
+    _, nearest = _nearest_on_segment(r_a_m, r_b_m - r_a_m)
     return np.sqrt(np.einsum("...i,...i->...", nearest, nearest)) - radius_m
 
 
 def orbit_radii_m(constellation):
     """Perigee and apogee radius [m] of each satellite, from its element set's mean motion and eccentricity
     (SGP4's periodic terms move them by kilometres)."""
-    mu = 3.986004418e14  # [m^3/s^2], WGS 84
-    a_m = np.array([(mu * (s.period_s / (2 * np.pi)) ** 2) ** (1 / 3) for s in constellation])
+    a_m = np.array([(WGS84_MU_M3_S2 * (s.period_s / (2 * np.pi)) ** 2) ** (1 / 3) for s in constellation])
     e = np.array([s.eccentricity for s in constellation])
     return a_m * (1 - e), a_m * (1 + e)
+
+
+# What the orbit radii of ``orbit_radii_m`` may be off by (SGP4's periodic terms and drag move a LEO radius by
+# kilometres, GEO's by less): a pair is taken to be able to come within reach up to this beyond it.
+RANGE_FLOOR_MARGIN_M = 50e3
 
 
 def range_floor_m(perigee_a_m, apogee_a_m, perigee_b_m, apogee_b_m):
@@ -77,13 +86,11 @@ def _g_and_rate(ra, va, rb, vb, radius_m, max_range_m):
     exact states (``(n, 3)`` each); the derivative of the clearance is the velocity of the segment's point
     nearest the centre, along its direction (the nearest point's own motion along the segment does not count)."""
     d, dv = rb - ra, vb - va
-    d2 = np.einsum("ij,ij->i", d, d)
-    s = np.clip(-np.einsum("ij,ij->i", ra, d) / d2, 0.0, 1.0)
-    p = ra + s[:, None] * d
+    s, p = _nearest_on_segment(ra, d)
     pn = np.sqrt(np.einsum("ij,ij->i", p, p))
     clearance = pn - radius_m
     clearance_rate = np.einsum("ij,ij->i", p, va + s[:, None] * dv) / pn
-    rng = np.sqrt(d2)
+    rng = np.sqrt(np.einsum("ij,ij->i", d, d))
     reach = max_range_m - rng
     reach_rate = -np.einsum("ij,ij->i", d, dv) / rng
     use_reach = reach < clearance
@@ -142,6 +149,19 @@ def grid_pairs(r_m, v_m_s, plane_tolerance_deg=2.0):
             b = int(others[np.argmin(gap)])
             pairs.add((min(a, b), max(a, b)))
     return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def grid_pairs_at_start(constellation, span):
+    """:func:`grid_pairs` of ``constellation`` from its states at the span's start (indices into it)."""
+    jd_w, jd_f = span.jd_utc(np.array([0.0]))
+    r, v, err = propagate_teme(constellation, jd_w, jd_f)
+    if err.any():
+        k = int(np.flatnonzero(err[:, 0])[0])
+        raise InputError(
+            f"+Grid: SGP4 fails at the span start for {constellation[k].name} "
+            f"({sgp4_error_message(int(err[k, 0]))}); leave it out or choose a span nearer its element set's epoch"
+        )
+    return grid_pairs(r[:, 0], v[:, 0])
 
 
 def find_isl_windows(
@@ -204,14 +224,14 @@ def find_isl_windows(
         sel = np.flatnonzero(ranges == max_range)
         parts.append(_search(sub, span, t, r, v, speed_max, local[sel], sel, radius_m, float(max_range)))
     found = pd.concat(parts, ignore_index=True) if parts else _empty()
-    found["sat"] = involved[found["pair_a"].to_numpy(np.int64)] if len(found) else np.zeros(0, np.int64)
-    found["to_sat"] = involved[found["pair_b"].to_numpy(np.int64)] if len(found) else np.zeros(0, np.int64)
     found = found.sort_values(["pair", "start_s"], kind="stable").reset_index(drop=True)
+    sat = involved[found["pair_a"].to_numpy(np.int64)]
+    to_sat = involved[found["pair_b"].to_numpy(np.int64)]
     names = np.array(constellation.names, dtype=object)
     out = pd.DataFrame(
         {
-            "satellite": names[found["sat"].to_numpy(np.int64)],
-            "to_satellite": names[found["to_sat"].to_numpy(np.int64)],
+            "satellite": names[sat],
+            "to_satellite": names[to_sat],
             "start_utc": span.datetimes(found["start_s"].to_numpy()),
             "end_utc": span.datetimes(found["end_s"].to_numpy()),
             "duration_s": found["end_s"] - found["start_s"],
@@ -221,8 +241,8 @@ def find_isl_windows(
             "closest_range_km": found["closest_m"] / 1e3,
             "clipped_start": found["clipped_start"].to_numpy(bool),
             "clipped_end": found["clipped_end"].to_numpy(bool),
-            "sat": found["sat"].to_numpy(np.int64),
-            "to_sat": found["to_sat"].to_numpy(np.int64),
+            "sat": sat,
+            "to_sat": to_sat,
             "start_s": found["start_s"].to_numpy(float),
             "end_s": found["end_s"].to_numpy(float),
             "closest_s": found["closest_s"].to_numpy(float),

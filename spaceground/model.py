@@ -17,7 +17,7 @@ import numpy as np
 
 from .datacenters import StepSeries
 from .errors import InputError, SelectionError
-from .intersat import orbit_radii_m, range_floor_m
+from .intersat import RANGE_FLOOR_MARGIN_M, orbit_radii_m, range_floor_m
 from .links import fibre_latency_s, great_circle_km
 from .orbits import Constellation, load_tle
 from .scenario import CsvSeries, Hardware, HourlyProfile
@@ -164,6 +164,12 @@ class Model:
 
     def role_of(self, k) -> str:
         return self.roles[k] if self.roles else "imaging"
+
+    def with_role(self, role) -> np.ndarray:
+        """Indices of the satellites of ``role`` ("imaging", "computing" or "relay"), in order."""
+        if not self.roles:
+            return np.arange(len(self.constellation)) if role == "imaging" else np.zeros(0, dtype=int)
+        return np.flatnonzero(np.asarray(self.roles) == role)
 
 
 def _scaled(series, factor):
@@ -395,7 +401,7 @@ def resolve(loaded) -> Model:
 
 def _check_reach(loaded, constellation, roles, space):
     """Refuse relay links none of whose terminals could ever close (by :func:`~spaceground.intersat.range_floor_m`
-    with a margin for the element sets' periodic terms); a group that cannot reach the relays while another
+    with its margin for the element sets' periodic terms); a group that cannot reach the relays while another
     can simply has no relay windows."""
     relays = constellation.take([k for k, r in enumerate(roles) if r == "relay"])
     gaps = []
@@ -413,7 +419,7 @@ def _check_reach(loaded, constellation, roles, space):
         reach_km = min(laser.max_range_km, space.relays.laser.max_range_km)
         (pa, aa), (pb, ab) = orbit_radii_m(senders), orbit_radii_m(relays)
         closest_km = float(range_floor_m(pa[:, None], aa[:, None], pb[None, :], ab[None, :]).min()) / 1e3
-        if closest_km <= reach_km + REACH_MARGIN_KM:
+        if closest_km <= reach_km + RANGE_FLOOR_MARGIN_M / 1e3:
             return
         gaps.append((key, role, laser.max_range_km, closest_km))
     if gaps:
@@ -426,9 +432,6 @@ def _check_reach(loaded, constellation, roles, space):
             "ever close; raise max_range_km (a LEO-GEO terminal such as EDRS's reaches 45,000 km) or set "
             "links.to_relay: false",
         )
-
-
-REACH_MARGIN_KM = 50.0  # SGP4's periodic terms and drag move a LEO radius by kilometres; GEO's by less
 
 
 def _a(role):
@@ -452,7 +455,7 @@ def _constellation(loaded, spec, key):
 def satellites_of(model, workload):
     """Indices of the satellites that capture ``workload``: the imaging ones its ``satellites`` match (all
     imaging satellites without it; computing satellites and relays never capture)."""
-    imaging = [i for i in range(len(model.constellation)) if model.role_of(i) == "imaging"]
+    imaging = model.with_role("imaging")
     if not workload.satellites:
-        return np.array(imaging, dtype=int)
+        return imaging
     return np.array([i for i in imaging if _matches(model.constellation[i], workload.satellites)], dtype=int)

@@ -17,7 +17,7 @@ import pandas as pd
 from .errors import InputError
 from .geometry import Geometry, compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
-from .intersat import GRAZING_HEIGHT_M, ISL_COLUMNS, find_isl_windows, grid_pairs
+from .intersat import GRAZING_HEIGHT_M, ISL_COLUMNS, find_isl_windows, grid_pairs_at_start
 from .orbits import Constellation, check_epochs, load_tle, propagate_teme, warn_excluded
 from .orientation import EarthOrientation
 from .stations import default_catalogue, resolve_stations
@@ -229,14 +229,7 @@ def link_windows(
     if topology == "grid":
         if to:
             raise InputError("topology 'grid' links the selected satellites among themselves; leave out 'to'")
-        chosen = constellation.take(first)
-        jd_w, jd_f = span.jd_utc(np.array([0.0]))
-        r, v, err = propagate_teme(chosen, jd_w, jd_f)
-        if err.any():
-            raise InputError(
-                "topology 'grid': SGP4 fails at the span start for " + chosen[int(np.flatnonzero(err)[0])].name
-            )
-        pairs = first[grid_pairs(r[:, 0], v[:, 0])]
+        pairs = first[grid_pairs_at_start(constellation.take(first), span)]
     elif to:
         second = _indices(constellation, to)
         pairs = np.array([(a, b) for a in first for b in second if a != b], dtype=np.int64).reshape(-1, 2)

@@ -19,7 +19,7 @@ from . import engine
 from .errors import InputError
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
-from .intersat import find_isl_windows, grid_pairs, orbit_radii_m, range_floor_m
+from .intersat import RANGE_FLOOR_MARGIN_M, find_isl_windows, grid_pairs_at_start, orbit_radii_m, range_floor_m
 from .links import LinkWindows, downlink_rate_bps
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
@@ -117,7 +117,7 @@ def _windows(model, geo):
     aos = model.span.seconds_of(c.aos_utc)
     los = model.span.seconds_of(c.los_utc)
     if model.relay_terminals:  # a relay's feeder link reaches only its ground terminals, and only it does
-        relay = np.array([model.role_of(k) == "relay" for k in range(len(model.constellation))])[sat]
+        relay = np.isin(sat, model.with_role("relay"))
         terminal = np.isin(st, list(model.relay_terminals))
         keep = relay == terminal
         sat, st, aos, los = sat[keep], st[keep], aos[keep], los[keep]
@@ -139,9 +139,7 @@ def _laser_windows(model):
     links = model.space_links
     if links is None:
         return None
-    imaging = [k for k in range(len(model.constellation)) if model.role_of(k) == "imaging"]
-    computing = [k for k in range(len(model.constellation)) if model.role_of(k) == "computing"]
-    relays = [k for k in range(len(model.constellation)) if model.role_of(k) == "relay"]
+    imaging, computing, relays = (model.with_role(role).tolist() for role in ("imaging", "computing", "relay"))
     one_way, both_ways = [], []
     if links.imaging_to_computing:
         one_way = [(a, b) for a in imaging for b in computing]
@@ -150,10 +148,8 @@ def _laser_windows(model):
     if links.computing_to_computing == "visible":
         both_ways = [(a, b) for i, a in enumerate(computing) for b in computing[i + 1 :]]
     elif links.computing_to_computing == "grid" and len(computing) > 1:
-        jd_w, jd_f = model.span.jd_utc(np.array([0.0]))
-        sub = model.constellation.take(computing)
-        r, v, _ = propagate_points(sub, np.arange(len(sub)), np.repeat(jd_w, len(sub)), np.repeat(jd_f, len(sub)))
-        both_ways = [(computing[a], computing[b]) for a, b in grid_pairs(r, v)]
+        grid = grid_pairs_at_start(model.constellation.take(computing), model.span)
+        both_ways = [(computing[a], computing[b]) for a, b in grid.tolist()]
     pairs = np.array(one_way + both_ways, dtype=np.int64).reshape(-1, 2)
     if not len(pairs):
         return None
@@ -164,7 +160,7 @@ def _laser_windows(model):
     perigee, apogee = orbit_radii_m(model.constellation)
     a, b = pairs[:, 0], pairs[:, 1]
     floor_m = range_floor_m(perigee[a], apogee[a], perigee[b], apogee[b])
-    keep = floor_m <= reach_m + 50e3
+    keep = floor_m <= reach_m + RANGE_FLOOR_MARGIN_M
     pairs, reach_m = pairs[keep], reach_m[keep]
     if not len(pairs):
         return None

@@ -41,8 +41,7 @@ from .planning import (
     sunlit_time_after,
     yield_until_in_time,
 )
-from .routes import offload, relay
-from .space_routes import crossing_end_s
+from .routes import relay
 
 URGENT_SLACK_S = 600.0  # a job is urgent if, waiting for sunlight, it would end this close to its deadline
 PRIOR_UNTIL = 20  # captures seen before the sample alone stands for those to come
@@ -492,14 +491,12 @@ def through_space(policy, c):
     first (a capture the next rule would drop is worth what it delivers)."""
     if c.g_ok or c.o_ok:
         return None
-    t_p, j = policy.offload_route(c.view, c.sat)
+    route = policy.offload_to(c.view, c.sat)
+    if route is not None:
+        return route
+    _, j, t_x = policy.relay_route(c.view, c.sat)
     if j is not None:
-        rows = policy._lasers[(c.sat.index, j)]
-        policy.sent_to(j, c.view, crossing_end_s(policy.plan.links, rows, c.view.now_s, c.view.raw_bytes))
-        return offload(j)
-    t_r, j = policy.relay_route(c.view, c.sat)
-    if j is not None:
-        policy.relayed(j, c.view, c.sat)
+        policy.relayed(j, c.view, t_x)
         return relay(j)
     return None
 

@@ -13,6 +13,8 @@ from bisect import bisect_right
 
 import numpy as np
 
+from .routes import offload
+
 
 def laser_rows(plan):
     """The inter-satellite windows of a plan by (sender, receiver): rows of ``plan.links`` in order of start
@@ -73,10 +75,10 @@ class SpaceRoutes:
         self._feeder_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "relay"}
 
     def relay_route(self, view, sat):
-        """(landing time, relay) of the best route through a data relay: the raw data across the first laser
-        windows to a relay, then down its feeder link behind the raw data this policy sent it; (inf, None)
-        if no relay lands it by the deadline."""
-        best, best_j = math.inf, None
+        """(landing time, relay, when the raw data is across to it) of the best route through a data relay: the
+        raw data across the first laser windows to a relay, then down its feeder link behind the raw data this
+        policy sent it; (inf, None, inf) if no relay lands it by the deadline."""
+        best, best_j, best_x = math.inf, None, math.inf
         links = self.plan.links
         for j, busy in self._feeder_busy_until.items():
             rows = self._lasers.get((sat.index, j))
@@ -87,30 +89,32 @@ class SpaceRoutes:
                 continue
             t_d = self.tl[j].time_to_send(max(t_x, busy), view.raw_bytes)[0]
             if t_d <= view.deadline_s and t_d < best:
-                best, best_j = t_d, j
-        return best, best_j
+                best, best_j, best_x = t_d, j, t_x
+        return best, best_j, best_x
 
-    def relayed(self, j, view, sat):
-        """Book the raw data of ``view`` on relay ``j``'s feeder link (for the next :meth:`relay_route`)."""
-        t_x = crossing_end_s(self.plan.links, self._lasers[(sat.index, j)], view.now_s, view.raw_bytes)
-        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_x, self._feeder_busy_until[j]), view.raw_bytes)[0]
+    def relayed(self, j, view, t_cross_s):
+        """Book the raw data of ``view``, across by ``t_cross_s``, on relay ``j``'s feeder link (for the next
+        :meth:`relay_route`)."""
+        busy = self._feeder_busy_until[j]
+        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_cross_s, busy), view.raw_bytes)[0]
 
     def offload_route(self, view, sat):
-        """(finish time, computing satellite) of the best route through the computing constellation: the raw
-        data across the first laser windows to a computing satellite, behind the work this policy sent it,
-        computed there in sunlight, and its product down that satellite's contacts; (inf, None) if none
-        delivers by the deadline (the earliest, and of those the lowest index).
+        """(finish time, computing satellite, when the raw data is across to it) of the best route through the
+        computing constellation: the raw data across the first laser windows to a computing satellite, behind
+        the work this policy sent it, computed there in sunlight, and its product down that satellite's
+        contacts; (inf, None, inf) if none delivers by the deadline (the earliest, and of those the lowest
+        index).
 
         The computing satellites are tried in the order their next window from this satellite opens, and the
         search stops at a window opening after the best finish found: a route is never done before its
         window opens, so none after it could be better."""
         found = self._to_computing.get(sat.index) if view.onboard_allowed else None
         if not found:
-            return math.inf, None
+            return math.inf, None, math.inf
         rows, starts, longest = found
         links, now, deadline = self.plan.links, view.now_s, view.deadline_s
         end_s, receiver = links.end_s, links.receiver
-        best, best_j = math.inf, math.inf
+        best, best_j, best_x = math.inf, math.inf, math.inf
         tried = set()
         first = bisect_right(starts, now - longest)  # windows that may still be open now start after this
         for i in range(first, len(rows)):
@@ -135,8 +139,17 @@ class SpaceRoutes:
             t_c = self._sunlit_after(tl, max(t_x, busy), run_s)
             t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
             if t_p <= deadline and (t_p, j) < (best, best_j):
-                best, best_j = t_p, j
-        return (best, best_j) if best_j != math.inf else (math.inf, None)
+                best, best_j, best_x = t_p, j, t_x
+        return (best, best_j, best_x) if best_j != math.inf else (math.inf, None, math.inf)
+
+    def offload_to(self, view, sat):
+        """``offload(j)`` to the computing satellite of :meth:`offload_route`, its work booked; None if none
+        delivers by the deadline."""
+        _, j, t_x = self.offload_route(view, sat)
+        if j is None:
+            return None
+        self.sent_to(j, view, t_x)
+        return offload(j)
 
     def sent_to(self, j, view, t_cross_s):
         """Book the job of ``view`` on computing satellite ``j`` (for the next :meth:`offload_route`)."""

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from . import GROUND, ONBOARD, register
 from .planning import PlanningPolicy
-from .routes import offload, relay
-from .space_routes import crossing_end_s
+from .routes import relay
 
 
 def value_density_order(view):
@@ -32,14 +31,12 @@ class ValueGreedy(PlanningPolicy):
     def on_capture(self, view):
         if view.onboard_allowed and self.battery_pays(view):
             return ONBOARD
-        t_p, j = self.offload_route(view, view.satellite)
-        if j is not None:
-            rows = self._lasers[(view.satellite.index, j)]
-            self.sent_to(j, view, crossing_end_s(self.plan.links, rows, view.now_s, view.raw_bytes))
-            return offload(j)
-        t_r, j = self.relay_route(view, view.satellite)
+        route = self.offload_to(view, view.satellite)
+        if route is not None:
+            return route
+        t_r, j, t_x = self.relay_route(view, view.satellite)
         if j is not None and t_r < self.downlink_end(view, view.satellite, view.raw_bytes, view.now_s, view.deadline_s):
-            self.relayed(j, view, view.satellite)
+            self.relayed(j, view, t_x)
             return relay(j)
         return GROUND
 
