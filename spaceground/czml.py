@@ -9,7 +9,9 @@ The document written here has
 * ``station/<id>`` and ``datacenter/<id>``: fixed positions in ``cartographicDegrees``;
 * ``backhaul/<station>/<datacenter>``: a static polyline between the two;
 * ``downlink/<k>``: one packet per downlink session (one satellite to one station through one
-  window), a polyline between the satellite and the station shown only during the session.
+  window), a polyline between the satellite and the station shown only during the session;
+* ``laser/<k>``: one packet per inter-satellite session (one satellite sending to another), a
+  dashed polyline between the two shown only during the session.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ def _rgba(hex_colour, alpha=255):
     return [int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), alpha]
 
 
-def sessions(downlinks: pd.DataFrame, gap_s=1.0) -> pd.DataFrame:
-    """Merge the downlinks of one satellite to one station into sessions (gaps up to ``gap_s`` closed)."""
+def sessions(downlinks: pd.DataFrame, gap_s=1.0, peer="station") -> pd.DataFrame:
+    """Merge the downlinks of one satellite to one station into sessions (gaps up to ``gap_s`` closed); with
+    ``peer="to_satellite"``, the inter-satellite transfers of one satellite to another."""
     if len(downlinks) == 0:
-        return pd.DataFrame(columns=["satellite", "station", "start_utc", "end_utc", "bytes", "downlinks"])
+        return pd.DataFrame(columns=["satellite", peer, "start_utc", "end_utc", "bytes", "downlinks"])
     rows = []
-    for (sat, st), g in downlinks.sort_values("start_utc").groupby(["satellite", "station"], sort=False):
+    for (sat, st), g in downlinks.sort_values("start_utc").groupby(["satellite", peer], sort=False):
         start, end, nbytes, count = None, None, 0.0, 0
         for r in g.itertuples(index=False):
             if start is not None and (r.start_utc - end).total_seconds() <= gap_s:
@@ -51,7 +54,7 @@ def sessions(downlinks: pd.DataFrame, gap_s=1.0) -> pd.DataFrame:
                 rows.append((sat, st, start, end, nbytes, count))
             start, end, nbytes, count = r.start_utc, r.end_utc, r.bytes, 1
         rows.append((sat, st, start, end, nbytes, count))
-    out = pd.DataFrame(rows, columns=["satellite", "station", "start_utc", "end_utc", "bytes", "downlinks"])
+    out = pd.DataFrame(rows, columns=["satellite", peer, "start_utc", "end_utc", "bytes", "downlinks"])
     return out.sort_values(["start_utc", "satellite"], ignore_index=True)
 
 
@@ -169,6 +172,24 @@ def build_czml(res) -> list:
                     "width": 2,
                     "arcType": "NONE",
                     "material": {"solidColor": {"color": {"rgba": [0, 158, 115, 255]}}},
+                },
+            }
+        )
+    for k, s in enumerate(sessions(res.isl_transfers, peer="to_satellite").itertuples(index=False)):
+        if s.satellite not in sat_id or s.to_satellite not in sat_id:
+            continue
+        packets.append(
+            {
+                "id": f"laser/{k}",
+                "name": f"{s.satellite} -> {s.to_satellite} (laser): {s.bytes / 1e9:.3f} GB",
+                "availability": f"{_iso(s.start_utc)}/{_iso(s.end_utc)}",
+                "polyline": {
+                    "positions": {
+                        "references": [f"{sat_id[s.satellite]}#position", f"{sat_id[s.to_satellite]}#position"]
+                    },
+                    "width": 2,
+                    "arcType": "NONE",
+                    "material": {"polylineDash": {"color": {"rgba": [204, 121, 167, 255]}, "dashLength": 12}},
                 },
             }
         )

@@ -44,6 +44,10 @@ LASER = {
     # Longest range a LEO-LEO terminal closes: assumption, 5,000 km (LEO laser terminals are built for a
     # few thousand km; a LEO-GEO relay terminal reaches 45,000 km).
     "max_range_km": 5000.0,
+    # Terminals per satellite: one, as the EO satellites that use EDRS carry (Sentinel-1 and -2 each fly one
+    # Tesat LCT) and each EDRS relay carries; a +Grid of inter-satellite links needs four (fore, aft, left,
+    # right), which a computing constellation's scenario states.
+    "terminals": 1,
 }
 # A relay's laser terminal: EDRS carries Sentinel-1 and -2 data at 1.8 Gbit/s over its laser links
 # (ESA EDRS; constellations/SOURCES.md), and the LEO-GEO terminals reach 45,000 km (Tesat LCT for EDRS).

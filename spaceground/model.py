@@ -165,6 +165,10 @@ class Model:
     def role_of(self, k) -> str:
         return self.roles[k] if self.roles else "imaging"
 
+    def laser_terminals(self, k) -> int:
+        """Satellite ``k``'s laser terminals (1 without a space segment: it has no laser windows anyway)."""
+        return int(self.lasers[k].terminals) if self.lasers else 1
+
     def with_role(self, role) -> np.ndarray:
         """Indices of the satellites of ``role`` ("imaging", "computing" or "relay"), in order."""
         if not self.roles:

@@ -8,8 +8,8 @@ in every figure (:func:`satellite_colours`). :func:`plot_run` writes all of them
 folder as PNG and SVG.
 
 Artists that tests and readers may count carry a ``gid``: ``contact`` and ``downlink``
-bars in :func:`station_timeline`; ``umbra``, ``penumbra``, ``onboard`` and ``downlink`` bars
-in :func:`satellite_timeline`; ``soc:<satellite>`` lines in :func:`battery_storage`.
+bars in :func:`station_timeline`; ``umbra``, ``penumbra``, ``onboard``, ``downlink`` and ``laser``
+bars in :func:`satellite_timeline`; ``soc:<satellite>`` lines in :func:`battery_storage`.
 """
 
 from __future__ import annotations
@@ -100,11 +100,13 @@ def _session_lanes(sessions):
     return out
 
 
-def _busiest(workloads, satellites, limit=MAX_SATELLITE_ROWS):
+def _busiest(workloads, satellites, limit=MAX_SATELLITE_ROWS, also=()):
+    """The satellites with the most captures (and rows of the ``also`` columns of satellite names: downlinks,
+    laser sessions, so that a computing satellite with no captures of its own can be among them)."""
     names = list(satellites)
     if len(names) <= limit:
         return names
-    counts = workloads.satellite.value_counts()
+    counts = pd.concat([workloads.satellite, *also]).value_counts()
     top = set(counts.index[:limit])
     return [n for n in names if n in top][:limit]
 
@@ -195,9 +197,11 @@ def _satellite_legend(ax, colours, shown, limit=12):
         )
 
 
-def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None, ax=None):
-    """One row per satellite: eclipses shaded, captures as ticks, onboard jobs and downlinks as bars."""
-    names = _busiest(workloads, satellites.satellite)
+def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None, ax=None, isl_transfers=None):
+    """One row per satellite: eclipses shaded, captures as ticks, onboard jobs, downlinks and (given
+    ``isl_transfers``) laser sessions as bars, a laser session in its sender's row, hatched."""
+    x = isl_transfers if isl_transfers is not None else pd.DataFrame(columns=["satellite", "start_utc", "end_utc"])
+    names = _busiest(workloads, satellites.satellite, also=(downlinks.satellite, x.satellite))
     colours = colours or satellite_colours(satellites.satellite)
     fig, ax = _axes(ax, (10, 0.45 * max(3, len(names)) + 1.4))
     for row, name in enumerate(names):
@@ -216,6 +220,13 @@ def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None,
         d = downlinks[downlinks.satellite == name]
         a, b = _num(d.start_utc), _num(d.end_utc)
         ax.broken_barh(list(zip(a, b - a)), (row + 0.18, 0.25), facecolors=colours[name], gid="downlink")
+        sent = x[x.satellite == name]
+        if len(sent):
+            a, b = _num(sent.start_utc), _num(sent.end_utc)
+            ax.broken_barh(
+                list(zip(a, b - a)), (row - 0.42, 0.25), facecolors="none", edgecolors="black", hatch="////",
+                linewidth=0.5, gid="laser",
+            )  # fmt: skip
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(len(names) - 0.5, -0.5)
     _utc_axis(ax)
@@ -223,6 +234,11 @@ def satellite_timeline(workloads, downlinks, eclipses, satellites, colours=None,
         matplotlib.lines.Line2D([], [], marker="|", linestyle="", color="black", label="capture"),
         matplotlib.patches.Patch(color=OKABE_ITO[5], label="onboard job"),
         matplotlib.patches.Patch(color=GREY, label="downlink (satellite colour)"),
+        *(
+            [matplotlib.patches.Patch(facecolor="none", edgecolor="black", hatch="////", label="laser session (sent)")]
+            if len(x)
+            else []
+        ),
         matplotlib.patches.Patch(color=SHADOW, alpha=0.35, label="umbra"),
         matplotlib.patches.Patch(color=SHADOW, alpha=0.15, label="penumbra"),
     ]
@@ -532,7 +548,9 @@ def figures_of(folder, only=None) -> dict:
     w = res.workloads
     draw = {
         "station_timeline": lambda: station_timeline(res.contacts, res.downlinks, sc["stations"], colours),
-        "satellite_timeline": lambda: satellite_timeline(w, res.downlinks, sc["eclipses"], sc["satellites"], colours),
+        "satellite_timeline": lambda: satellite_timeline(
+            w, res.downlinks, sc["eclipses"], sc["satellites"], colours, isl_transfers=res.isl_transfers
+        ),
         "battery_storage": lambda: battery_storage(
             res.energy, sc["satellites"], sc["eclipses"], colours, names=_busiest(w, sc["satellites"].satellite, 6)
         ),

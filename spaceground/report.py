@@ -16,7 +16,7 @@ import pandas as pd
 
 from .atomic import write_text
 from .plotting import figures_of
-from .results import read_json, read_table
+from .results import read_json, read_table, routes_of
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1150px;
@@ -112,6 +112,19 @@ def build_report(folder, only=None) -> str:
             .size()
         )
         parts.append("<h2>Where the workloads went</h2>" + _table(where.rename("workloads").reset_index()))
+        x = (
+            read_table(folder, "isl_transfers.parquet")
+            if os.path.exists(os.path.join(folder, "isl_transfers.parquet"))
+            else None
+        )
+        if x is not None and len(x):
+            routes = w.assign(route=routes_of(w, x).to_numpy(), delivered=w.value.where(w.deadline_met, 0.0))
+            used = routes.groupby(["route", "status"]).agg(captures=("capture_id", "size"), value=("delivered", "sum"))
+            parts.append(
+                "<h2>Routes used</h2><p>Each capture's route through the space segment: computed where it was "
+                "captured, down raw, across laser links to a computing satellite (offload) or to a data relay "
+                "(relay); <i>value</i> is what it delivered by its deadline.</p>" + _table(used.reset_index())
+            )
     parts.append("<h2>Figures</h2>")
     for fig_name, fig in figures.items():
         parts.append(

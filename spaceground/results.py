@@ -273,6 +273,35 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     return res
 
 
+def routes_of(workloads: pd.DataFrame, isl_transfers: pd.DataFrame) -> pd.Series:
+    """The route each capture took, in words, by capture id: ``dropped``, ``onboard`` (computed where it was
+    captured), ``raw down`` (downlinked raw from its own satellite), ``offload to X`` (across inter-satellite links
+    to X, computed there; ``offload via A, B`` over several hops) or ``relay through X`` (across to X and down
+    raw from there). A capture still on its way when the span ended is named by the route it was given."""
+    hops = {}
+    if len(isl_transfers):
+        x = isl_transfers.sort_values("start_utc", kind="stable")
+        for cid, to in zip(x.capture_id.to_numpy(), x.to_satellite.to_numpy()):
+            via = hops.setdefault(int(cid), [])
+            if not via or via[-1] != to:
+                via.append(to)
+    out = []
+    for cid, decision in zip(workloads.capture_id.to_numpy(), workloads.decision.to_numpy()):
+        via = hops.get(int(cid))
+        if decision == "drop":
+            out.append("dropped")
+        elif via:
+            word = "offload" if decision == "onboard" else "relay"
+            out.append(
+                f"{word} {'to' if word == 'offload' else 'through'} {via[0]}"
+                if len(via) == 1
+                else f"{word} via {', '.join(via)}"
+            )
+        else:
+            out.append("onboard" if decision == "onboard" else "raw down")
+    return pd.Series(out, index=workloads.capture_id.to_numpy(), name="route")
+
+
 def _pieces_table(span, columns, sender, receiver) -> pd.DataFrame:
     """Pieces of items sent over a link (downlinks, inter-satellite transfers): ``sender`` and ``receiver`` are
     (column name, node names, record field)."""

@@ -176,13 +176,17 @@ class ConstellationSpec(_Model):
 
 # --- space segment ----------------------------------------------------------------------
 class LaserTerminal(_Model):
-    """A satellite's laser inter-satellite terminal (one session at a time; its power is ``laser_w``)."""
+    """A satellite's laser inter-satellite terminals (each one session at a time; each draws ``laser_w`` while it
+    sends)."""
 
     rate_gbps: Positive = Field(defaults.LASER["rate_gbps"], description="data rate once linked [Gbit/s]")
     acquisition_s: NonNegative = Field(
         defaults.LASER["acquisition_s"], description="pointing and acquisition before data flows [s]"
     )
     max_range_km: Positive = Field(defaults.LASER["max_range_km"], description="longest range it links at [km]")
+    terminals: Count = Field(
+        defaults.LASER["terminals"], ge=1, le=16, description="laser terminals on each satellite: sessions at once"
+    )
 
 
 class ComputingConstellation(ConstellationSpec):

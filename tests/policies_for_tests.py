@@ -102,16 +102,17 @@ class OfflineSnoop(Snoop):
 
 
 class RouteOf(BasePolicy):
-    """Satellite 0's captures take the route ``relay(*via)`` (``compute: ground``) or ``offload(*via)``
-    (``compute: onboard``); the others go down raw."""
+    """Satellite 0's captures (every satellite's with ``everyone``) take the route ``relay(*via)`` (``compute:
+    ground``) or ``offload(*via)`` (``compute: onboard``); the others go down raw."""
 
-    def __init__(self, via=(1,), compute="ground"):
+    def __init__(self, via=(1,), compute="ground", everyone=False):
         from spaceground.policies import offload, relay
 
         self.route = (relay if compute == "ground" else offload)(*via)
+        self.everyone = bool(everyone)
 
     def on_capture(self, view):
-        return self.route if view.satellite.index == 0 else GROUND
+        return self.route if self.everyone or view.satellite.index == 0 else GROUND
 
 
 class ComputeInSlots(BasePolicy):

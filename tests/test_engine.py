@@ -265,13 +265,19 @@ def test_invariants_on_the_quickstart_under_both_baselines():
 
 
 def check_exclusivity(res, model):
-    """No antenna serves two satellites at once; no data centre runs more jobs than it has servers
-    (or than its available power feeds when each job starts)."""
+    """No antenna serves two satellites at once, no laser terminal two sessions; no data centre runs more jobs
+    than it has servers (or than its available power feeds when each job starts)."""
     d = res.downlinks
     for station in d.station.unique():
         mine = d[d.station == station]
         antennas = next(g.antennas for g in model.stations if g.station.station_id == station)
         assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= antennas
+    # Each laser terminal serves one session at a time, sending or receiving.
+    x = res.isl_transfers
+    for k, sat in enumerate(model.constellation):
+        mine = x[(x.satellite == sat.name) | (x.to_satellite == sat.name)]
+        if len(mine):
+            assert max_concurrent(list(mine.start_utc), list(mine.end_utc)) <= model.laser_terminals(k), sat.name
     jobs = res.datacenter_jobs
     for dc in model.datacenters:
         mine = jobs[jobs.datacenter == dc.id]

@@ -7,26 +7,27 @@ import pytest
 from spaceground.api import run_scenario
 from spaceground.intersat import find_isl_windows, grid_pairs
 from spaceground.orbits import propagate_teme
+from spaceground.results import routes_of
 from spaceground.scenario import ScenarioError, parse_scenario
 from spaceground.simulate import prepare
 
 from .conftest import ROOT
-from .test_engine import check_invariants
+from .test_engine import check_exclusivity, check_invariants, max_concurrent
 
 SCENARIO = """
 name: space
 start_utc: 2025-10-03T00:00:00Z
 duration_h: 24
 seed: 3
-constellation: {{tle: constellations/eo_2025-10-03.tle, select: ["SENTINEL-2A", "SENTINEL-2B"]}}
+constellation: {{tle: constellations/eo_2025-10-03.tle, select: {sats}}}
 space_segment:
   computing:
     tle: constellations/space_segment_2025-10-03.tle
     select: [{computing}]
     hardware: {{compute_tops: 744, storage_gb: 30000, solar_w: 1200, battery_wh: 2400, bus_w: 100,
                compute_busy_w: 250, compute_idle_w: 20, downlink_mbps: 1200}}
-    laser: {{rate_gbps: 100, acquisition_s: 20, max_range_km: 5000}}
-  imaging_laser: {{rate_gbps: 10, acquisition_s: 45, max_range_km: 4000}}
+    laser: {{rate_gbps: 100, acquisition_s: 20, max_range_km: 5000, terminals: {terminals}}}
+  imaging_laser: {{rate_gbps: {imaging_gbps}, acquisition_s: 45, max_range_km: 4000}}
   links: {{computing_to_computing: {c2c}}}
 satellites:
   default: {{solar_w: 200, battery_wh: 400, downlink_mbps: 520}}
@@ -42,9 +43,21 @@ policy: {{name: {policy}, params: {params}}}
 """
 
 
-def _loaded(computing='"SCS-01*"', c2c="grid", policy="ground-only", params="{}"):
-    text = SCENARIO.format(computing=computing, c2c=c2c, policy=policy, params=params)
-    return parse_scenario(text, "space.yaml", ROOT).with_overrides(allow_code=True)
+def _text(**kw):
+    base = dict(
+        computing='"SCS-01*"',
+        c2c="grid",
+        policy="ground-only",
+        params="{}",
+        sats='["SENTINEL-2A", "SENTINEL-2B"]',
+        terminals=1,
+        imaging_gbps=10,
+    )
+    return SCENARIO.format(**{**base, **kw})
+
+
+def _loaded(**kw):
+    return parse_scenario(_text(**kw), "space.yaml", ROOT).with_overrides(allow_code=True)
 
 
 def test_laser_rows_follow_the_roles_the_terminals_and_the_grid():
@@ -82,9 +95,10 @@ def test_laser_rows_follow_the_roles_the_terminals_and_the_grid():
     assert (isl.sender < 2).all()
 
 
-def test_captures_cross_to_a_computing_satellite_and_come_down_as_products():
+def test_captures_cross_to_a_computing_satellite_and_come_down_as_products(tmp_path):
     # Satellite 0's captures go to SCS-01 A (index 2) and are processed there; the others go down raw.
-    res = run_scenario(_loaded(policy='"tests.policies_for_tests:RouteOf"', params="{via: [2], compute: onboard}"))
+    loaded = _loaded(policy='"tests.policies_for_tests:RouteOf"', params="{via: [2], compute: onboard}")
+    res = run_scenario(loaded)
     w = res.workloads
     assert set(w.satellite) <= {"SENTINEL-2A", "SENTINEL-2B"}  # computing satellites never capture
     crossed = w[w.compute_satellite == "SCS-01 A"]
@@ -101,21 +115,18 @@ def test_captures_cross_to_a_computing_satellite_and_come_down_as_products():
     down = res.downlinks[res.downlinks.capture_id.isin(done.capture_id)]
     assert (down.satellite == "SCS-01 A").all() and (down.kind == "product").all()
     check_invariants(res)
+    assert (routes_of(w, x)[done.capture_id] == "offload to SCS-01 A").all()
+    _outputs_show_the_laser_sessions(res, loaded, tmp_path, "offload to SCS-01 A")
 
 
 def test_a_satellite_in_both_roles_is_refused_with_the_key_path():
-    text = SCENARIO.format(computing='"SCS-01*"', c2c="grid", policy="ground-only", params="{}").replace(
-        'select: ["SENTINEL-2A", "SENTINEL-2B"]', 'select: ["SENTINEL-2A"]'
-    )
-    text = text.replace("constellations/eo_2025-10-03.tle", "constellations/space_segment_2025-10-03.tle").replace(
-        '["SENTINEL-2A"]', '["SCS-01 A"]'
+    text = _text(sats='["SCS-01 A"]').replace(
+        "constellations/eo_2025-10-03.tle", "constellations/space_segment_2025-10-03.tle"
     )
     with pytest.raises(ScenarioError, match=r"space_segment\.computing\.select.*SCS-01 A.*one role"):
         prepare(parse_scenario(text, "space.yaml", ROOT))
     with pytest.raises(ScenarioError, match="computing_to_computing"):
-        parse_scenario(
-            SCENARIO.format(computing='"SCS-01*"', c2c="mesh", policy="ground-only", params="{}"), "s.yaml", ROOT
-        )
+        parse_scenario(_text(c2c="mesh"), "s.yaml", ROOT)
 
 
 RELAYS = """
@@ -146,7 +157,7 @@ policy: {name: "tests.policies_for_tests:RouteOf", params: {via: [2], compute: g
 """
 
 
-def test_a_relay_takes_raw_data_over_laser_and_sends_it_down_to_its_ground_terminals():
+def test_a_relay_takes_raw_data_over_laser_and_sends_it_down_to_its_ground_terminals(tmp_path):
     loaded = parse_scenario(RELAYS, "relay.yaml", ROOT).with_overrides(allow_code=True)
     model, inputs = prepare(loaded)
     assert model.roles == ("imaging", "imaging", "relay", "relay")
@@ -171,6 +182,39 @@ def test_a_relay_takes_raw_data_over_laser_and_sends_it_down_to_its_ground_termi
     others = w[(w.satellite == second) & (w.status == "delivered")]
     assert len(others) > 0 and (others.station == "KIRUNA").all()
     check_invariants(res)
+    # The outputs name the route and show the laser sessions.
+    routes = routes_of(w, x)
+    assert (routes[via.capture_id] == f"relay through {relay}").all()
+    assert (routes[others.capture_id] == "raw down").all()
+    _outputs_show_the_laser_sessions(res, loaded, tmp_path, "relay through")
+
+
+def _outputs_show_the_laser_sessions(res, loaded, tmp_path, route_words):
+    import json
+
+    import matplotlib
+
+    from spaceground import plotting
+    from spaceground.czml import build_czml, sessions
+    from spaceground.report import build_report
+    from spaceground.results import write_run
+
+    x = res.isl_transfers
+    sc = res.scene
+    fig = plotting.satellite_timeline(res.workloads, res.downlinks, sc["eclipses"], sc["satellites"], isl_transfers=x)
+    bars = [p for c in fig.axes[0].collections if c.get_gid() == "laser" for p in c.get_paths()]
+    assert len(bars) == len(x) > 0
+    matplotlib.pyplot.close(fig)
+    lasers = [p for p in build_czml(res) if p["id"].startswith("laser/")]
+    merged = sessions(x, peer="to_satellite")
+    assert len(lasers) == len(merged) > 0 and len(merged) <= len(x)
+    assert np.isclose(merged.bytes.sum(), x.bytes.sum())
+    first = json.dumps(lasers[0])
+    assert merged.satellite.iloc[0] in lasers[0]["name"] and merged.to_satellite.iloc[0] in lasers[0]["name"]
+    assert "#position" in first
+    folder = write_run(res, loaded, str(tmp_path / "run"))
+    page = build_report(folder, only=["satellite_timeline"])
+    assert "Routes used" in page and route_words in page
 
 
 def test_relay_ground_terminals_must_be_stations():
@@ -214,24 +258,36 @@ def test_value_greedy_hands_scenes_to_the_three_body_constellation():
     assert res.metrics["value_delivered"] > 1.5 * res_alone.metrics["value_delivered"]
 
 
-def test_the_lp_bound_is_left_out_where_laser_routes_exist():
-    # The programme has no inter-satellite routes yet: its relaxation would be no bound on value-greedy here.
+def test_the_lp_bound_covers_the_laser_routes_and_milp_optimal_carries_them_out():
+    # The programme has the routes of one laser hop: its relaxation bounds value-greedy, which offloads, and
+    # milp-optimal sends scenes to the computing satellites and delivers what it planned.
+    from spaceground.api import compare
+
+    table = compare(_loaded(), ["value-greedy", "milp-optimal"]).set_index("policy")
+    bound = table.value_bound.iloc[0]
+    assert np.isfinite(bound) and (table.value_bound == bound).all()
+    assert (table.net_value <= bound + 1e-6).all()
+    assert table.net_value["milp-optimal"] >= table.net_value["value-greedy"] - 1e-6
+    res = run_scenario(_loaded(policy="milp-optimal"))
+    assert (res.workloads.compute_satellite.str.startswith("SCS-01")).sum() > 0
+    assert res.metrics["value_delivered"] >= 0.99 * res.metrics["planned_value"]
+    check_invariants(res)
+
+
+def test_the_bound_is_left_out_for_a_run_whose_routes_take_several_laser_hops():
     import warnings
 
     from spaceground.api import compare
-    from spaceground.engine import Engine
     from spaceground.errors import BoundWarning
-    from spaceground.policies.milp import upper_bound
 
-    loaded = _loaded()
-    model, inputs = prepare(loaded)
-    out = upper_bound(Engine.plan(model, inputs))
-    assert out["bound"] != out["bound"] and "inter-satellite" in out["left_out"]
+    loaded = _loaded(
+        c2c="visible", policy='"tests.policies_for_tests:RouteOf"', params="{via: [2, 4], compute: onboard}"
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = compare(loaded, ["ground-only"])
+        table = compare(loaded, ["tests.policies_for_tests:RouteOf"])
     assert table.value_bound.isna().all()
-    assert any(issubclass(w.category, BoundWarning) for w in caught)
+    assert any(issubclass(w.category, BoundWarning) and "more than one" in str(w.message) for w in caught)
 
 
 def test_value_greedy_sends_sentinel_scenes_through_edrs_sooner_than_their_own_contacts():
@@ -273,3 +329,33 @@ def test_relay_links_only_where_a_terminal_reaches_the_relays():
     isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
     to_relays = isl.receiver >= 4
     assert to_relays.any() and set(isl.sender[to_relays]) <= {0, 1}
+
+
+def test_each_laser_terminal_serves_one_session_at_a_time():
+    # Every capture of eight EO satellites goes to SCS-01 A over slow (50 Mbit/s) imaging links: 320 s an item.
+    # With one terminal SCS-01 A receives from one satellite at a time; with two, from two at once at times,
+    # and the scenes come across sooner.
+    crossed = {}
+    for terminals in (1, 2):
+
+        def loaded(via, terminals=terminals):
+            return _loaded(
+                sats='["SENTINEL-*", "LANDSAT*", "GAOFEN-1*"]',
+                terminals=terminals,
+                imaging_gbps=0.05,
+                c2c="none",
+                computing='"SCS-01 A"',
+                policy='"tests.policies_for_tests:RouteOf"',
+                params=f"{{via: [{via}], compute: onboard, everyone: true}}",
+            )
+
+        model, _ = prepare(loaded(0))
+        a = [s.name for s in model.constellation].index("SCS-01 A")
+        res = run_scenario(loaded(a))
+        check_exclusivity(res, model)  # at most ``terminals`` sessions at once at every satellite
+        x = res.isl_transfers
+        assert set(x.to_satellite) == {"SCS-01 A"} and x.satellite.nunique() > 2
+        assert max_concurrent(list(x.start_utc), list(x.end_utc)) == terminals
+        crossed[terminals] = x.groupby("capture_id").end_utc.max()
+    both = crossed[1].index.intersection(crossed[2].index)
+    assert len(crossed[2]) >= len(crossed[1]) and (crossed[2][both] <= crossed[1][both]).mean() > 0.5

@@ -32,8 +32,8 @@ Rules the engine enforces, whatever the policy decides:
 * **Routes** (:mod:`spaceground.policies.routes`): items move hop by hop, store and
   forward. A raw capture whose route goes through other satellites waits in its
   satellite's storage for an inter-satellite window to the next one, crosses it (the
-  sender's battery pays ``laser_w`` while it sends; a laser terminal serves one session
-  at a time, at either end), is stored there, and goes on: another hop, the computer
+  sender's battery pays ``laser_w`` for each session while it sends; each of a satellite's
+  laser terminals serves one session at a time, at either end), is stored there, and goes on: another hop, the computer
   there, or its downlink (see :mod:`.crossing`).
 * **Backhaul**: a transfer takes latency plus size over bandwidth, concurrent
   transfers sharing the link equally (processor sharing).

@@ -95,7 +95,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         self._isl_rows = [order[bounds[k] : bounds[k + 1]].tolist() for k in range(n)]
         self._isl_starts = [isl.start_s[rows].tolist() for rows in self._isl_rows]
         self._isl_ends, self._isl_receivers = isl.end_s.tolist(), isl.receiver.tolist()  # read item by item
-        self.terminal_free = [True] * n  # a satellite's laser terminal: one session at a time
+        # Each satellite's free laser terminals (each serves one session at a time, sending or receiving).
+        self.terminals = [model.laser_terminals(k) for k in range(n)]
+        self.terminal_free = list(self.terminals)
         self.terminal_freed = [_Signal(env) for _ in range(n)]
         for sat in self.sats:
             sat.view = partial(self._sat_view, sat)  # what a view's lazy ``satellite`` field calls
@@ -103,7 +105,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             env.process(self._compute_worker(sat))
             env.process(self._downlink_manager(sat))
             if self._isl_rows[sat.index]:
-                env.process(self._crossing_manager(sat))
+                for _ in range(self.terminals[sat.index]):  # one manager a terminal: its sessions as a sender
+                    env.process(self._crossing_manager(sat))
         env.process(self._capture_process())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
@@ -138,6 +141,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
                 tuple(seg[1].tolist()),
                 mine,
                 model.role_of(i),
+                model.laser_terminals(i),
             )
             for i, (s, seg) in enumerate(zip(model.constellation, inputs.segments))
             for mine in [links.take(np.arange(first[i], first[i + 1]))]

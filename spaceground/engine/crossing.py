@@ -14,10 +14,12 @@ class CrossingMixin:
     """Items crossing inter-satellite links: queued at the sender, sent in the order queued through a window to
     their next satellite, stored there, then on along their route (:meth:`OnboardMixin._at_node`).
 
-    Rules: a satellite's laser terminal serves one session at a time, sending or receiving (a session takes the
-    terminals at both ends); the sender's battery pays ``laser_w`` while it sends, under the same energy floor
-    as every optional load; an item is stored at the receiver when its last byte arrives (a receiver without
-    room for it drops it, saying so); an item cut by the end of a window goes on in the next one.
+    Rules: each of a satellite's laser terminals serves one session at a time, sending or receiving (a session
+    takes a free terminal at both ends; a sender has one session to a receiver at most, and as many at once as it
+    has terminals, one manager process each); the sender's battery pays ``laser_w`` for each session while it
+    sends, under the same energy floor as every optional load; an item is stored at the receiver when its last
+    byte arrives (a receiver without room for it drops it, saying so); an item cut by the end of a window goes
+    on in the next one.
     """
 
     def _queue_crossing(self, sat, cid, to, hop):
@@ -45,7 +47,9 @@ class CrossingMixin:
             hi = bisect_right(starts, now + EPS_S)
             open_rows = [r for r in rows[lo:hi] if ends[r] > now + EPS_S and receivers[r] in wanted]
             next_start = next((starts[i] for i in range(hi, len(rows)) if receivers[rows[i]] in wanted), math.inf)
-            ready = [r for r in open_rows if self.terminal_free[k] and self.terminal_free[receivers[r]]]
+            free = self.terminal_free
+            busy = sat.laser_sessions
+            ready = [r for r in open_rows if free[k] and free[receivers[r]] and receivers[r] not in busy]
             if not ready:
                 dt = min([next_start - now] + [ends[r] - now for r in open_rows])
                 signals = [sat.crossing_added] + [self.terminal_freed[receivers[r]] for r in open_rows]
@@ -57,9 +61,13 @@ class CrossingMixin:
                 continue
             first = next(item["to"] for item in queue.values() if any(receivers[r] == item["to"] for r in ready))
             row = max((r for r in ready if receivers[r] == first), key=lambda r: ends[r])
-            self.terminal_free[k] = self.terminal_free[first] = False
+            free[k] -= 1
+            free[first] -= 1
+            busy[first] = None
             why = yield from self._cross(sat, self.sats[first], row)
-            self.terminal_free[k] = self.terminal_free[first] = True
+            del busy[first]
+            free[k] += 1
+            free[first] += 1
             self.terminal_freed[k].fire()
             self.terminal_freed[first].fire()
             if why == "energy":  # resume when the charging battery can run the terminal a while
@@ -77,6 +85,7 @@ class CrossingMixin:
         power = (sat.power_changed,)
         now = env.now
         why = "window_end"
+        on = False  # this session draws laser_w
         while now < end - EPS_S:
             cid = next((c for c, item in queue.items() if item["to"] == rx.index), None)
             if cid is None:
@@ -85,24 +94,29 @@ class CrossingMixin:
             item = queue[cid]
             remaining = item["remaining"]
             whole = isl.time_to_send(row, now, remaining)
-            safe = sat.safe_time(laser_w - sat.laser_w, now)
+            safe = sat.safe_time(0.0 if on else laser_w, now)
             if safe <= EPS_S:
                 sat.tx_left_s = min(whole, end - now)  # what the terminal has left to send here
                 why = "energy"
                 break
-            sat.set_laser(laser_w)
+            if not on:
+                on = True
+                sat.lasers_on += 1
+                sat.set_laser(laser_w * sat.lasers_on)
             dt = max(EPS_S, min(whole, end - now, safe))
             t0 = now
-            sat.crossing = (rx.index, cid, t0, row)  # what the span end would cut
+            sat.laser_sessions[rx.index] = (cid, t0, row)  # what the span end would cut
             timed_out = yield _sleep(env, dt, power)
-            sat.crossing = None
+            sat.laser_sessions[rx.index] = None
             now = env.now
             if timed_out and dt >= whole:
                 sent = remaining
             else:
                 sent = min(remaining, isl.capacity_between(row, t0, now))
             self._crossed(sat, rx, cid, item, t0, now, sent)
-        sat.set_laser(0.0)
+        if on:
+            sat.lasers_on -= 1
+            sat.set_laser(laser_w * sat.lasers_on)
         return why
 
     def _crossed(self, sat, rx, cid, item, t0, now, sent):
@@ -123,8 +137,9 @@ class CrossingMixin:
 
     def _close_crossing_at_end(self, sat):
         """Record the inter-satellite transfer under way up to the span end, like a downlink cut by it."""
-        if sat.crossing is not None:
-            rx, cid, t0, row = sat.crossing
-            item = sat.crossing_queue[cid]
-            sent = min(item["remaining"], self._isl.capacity_between(row, t0, self.end_s))
-            self._crossed(sat, self.sats[rx], cid, item, t0, self.end_s, sent)
+        for rx, under_way in list(sat.laser_sessions.items()):
+            if under_way is not None:
+                cid, t0, row = under_way
+                item = sat.crossing_queue[cid]
+                sent = min(item["remaining"], self._isl.capacity_between(row, t0, self.end_s))
+                self._crossed(sat, self.sats[rx], cid, item, t0, self.end_s, sent)

@@ -36,7 +36,10 @@ class Satellite:
         self.sending = None  # (station, window, session start, bytes sent before, capture id, since, link row) now
         self.run = None  # the run of pieces the transmitter is sending (engine.runs._Run), if any
         self.run_len = RUN_MIN  # how many pieces the next run plans (adapted to how long runs go uncut)
-        self.crossing = None  # (receiver, capture id, since, link row) of the inter-satellite transfer under way
+        # The laser sessions this satellite sends in: receiver -> (capture id, since, link row) of the transfer under
+        # way, or None between items; ``lasers_on`` of them draw ``laser_w`` now.
+        self.laser_sessions = {}
+        self.lasers_on = 0
         self.crossing_queue = {}  # capture id -> item dict waiting to cross to another satellite
         self.crossing_added = _Signal(env)
         self.job_added = _Signal(env)

@@ -20,6 +20,7 @@ import numpy as np
 from . import GROUND, ONBOARD, drop, register
 from .planning import PlanningPolicy, choose_datacenter
 from .programme import Formulation, Solution, formulate, solve, upper_bound
+from .routes import offload, relay
 
 __all__ = ["Formulation", "MilpOptimal", "Solution", "formulate", "solve", "upper_bound"]
 
@@ -38,7 +39,7 @@ class MilpOptimal(PlanningPolicy):
     # The solve stops once its plan is proven within 1 % of the optimum. HiGHS's own default (0.01 %) runs the
     # bundled east-data-west scenario into the time limit (a gap of 0.16 % after 60 s), and a plan cut by the
     # time limit depends on the machine's speed; at 1 % every bundled scenario stops on the gap, reproducibly.
-    def __init__(self, time_limit_s=60.0, mip_rel_gap=1e-2):
+    def __init__(self, time_limit_s=120.0, mip_rel_gap=1e-2):
         if time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
         self.time_limit_s, self.mip_rel_gap = float(time_limit_s), float(mip_rel_gap)
@@ -81,7 +82,11 @@ class MilpOptimal(PlanningPolicy):
         self._job_plan = {}  # capture id -> (energy intervals, planned busy seconds by each one's end)
         if x is not None:
             for r in plan.captures.itertuples(index=False):
-                tops = plan.satellites[int(r.sat)].hardware.compute_tops
+                p = self.chosen.get(int(r.capture_id))
+                # The job runs where the plan computes it: onboard, or on the computing satellite it is sent to.
+                tops = plan.satellites[
+                    p[1] if p is not None and p[0] == "offload" else int(r.sat)
+                ].hardware.compute_tops
                 if tops > 0:
                     self._run_s[int(r.capture_id)] = float(r.compute_top) / tops
             shares = {}
@@ -158,7 +163,12 @@ class MilpOptimal(PlanningPolicy):
         plan = self.chosen.get(view.capture_id)
         if plan is None:
             return drop("left out of the optimal plan: the contacts and energy are worth more to other captures")
-        return ONBOARD if plan[0] == "onboard" else GROUND
+        kind = plan[0]
+        if kind == "offload":
+            return offload(plan[1])
+        if kind == "relay":
+            return relay(plan[1])
+        return ONBOARD if kind == "onboard" else GROUND
 
     def _planned_window(self, capture_id):
         p = self.chosen.get(capture_id)

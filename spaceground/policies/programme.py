@@ -6,7 +6,9 @@ storage and data centres) knows every capture in advance, so it is an offline op
 and, relaxed, an upper bound on what any policy can earn.
 
 Decisions, one binary per *path* of a capture: raw in contact window ``j`` to data
-centre ``d``, or onboard and the product in window ``j``; none of them is a drop. A path
+centre ``d``, or onboard and the product in window ``j``; through the space segment, across laser
+window ``w`` to a computing satellite, computed there and the product down its window ``j``, or across
+``w`` to a data relay and down its feeder window ``j`` to data centre ``d``; none of them is a drop. A path
 exists only if it could meet the deadline at the earliest (downlink from the later of
 window start and the moment the data is ready, backhaul at full rate, no queue).
 Continuous variables: the minutes of each window *cell* used for transmission (cells
@@ -22,6 +24,10 @@ Constraints:
   any time ``tau`` fit in the cells after ``tau`` (exact for one window with release times);
 * antennas: in every interval of a station, used minutes <= antennas x length; a
   satellite transmits through one station at a time;
+* laser windows like contact windows (capacity after each release time); a satellite's laser
+  terminals in one session each at a time, sending or receiving; an offloaded job runs on the computing
+  satellite only in intervals its raw data is across by (the bound: by their end; executable: by
+  their start);
 * onboard computer time per segment; battery balance per segment (solar x sunlit
   fraction - bus - idle - captures - busy compute - transmitter - curtailment) between
   the reserve and the capacity at every segment end;
@@ -39,8 +45,10 @@ due time within its window (what is ready after ``tau`` and due by ``delta`` fit
 them).
 
 Every relaxation above is on the optimistic side of what the engine does (no queueing
-in data centres, no bus-through-shadow floor, energy checked at segment ends), except
-one: an item is sent within one window, where the engine may split it across two. So
+in data centres, no bus-through-shadow floor, energy checked at segment ends, storage held only
+on the capturing satellite), except two: an item is sent within one window, where the engine may
+split it across two, and a route has one laser hop at most (a policy's routes of several hops are
+outside the programme; ``compare`` leaves the bound out for such a run). So
 the LP relaxation is an upper bound for every policy on the same captures, up to that
 split, and the policy executes the integer plan in the engine.
 """
@@ -57,6 +65,7 @@ import numpy as np
 from ..power import ShadowPlan, energy_floor_j
 from .lp import solve_milp
 from .planning import plan_links
+from .space_routes import laser_rows
 
 GB = 1e9
 MIN = 60.0
@@ -74,7 +83,12 @@ class Formulation:
     lo: np.ndarray
     hi: np.ndarray
     integrality: np.ndarray
-    paths: list  # (capture_id, kind, sat, window, datacenter) of each binary, in variable order
+    # (capture_id, kind, sat, window, datacenter, laser row) of each binary, in variable order: kind "raw" (down
+    # window ``window`` of ``sat``, the capturing one, to ``datacenter``), "onboard" (computed on ``sat``, the
+    # product down its window), "offload" (across laser row ``laser row`` to computing satellite ``sat``, computed
+    # there, the product down its window) or "relay" (across the laser row to relay ``sat``, down its feeder
+    # window to ``datacenter``); -1 where a field does not apply.
+    paths: list
     n_captures: int
     stats: dict = field(default_factory=dict)
     compute_vars: list = field(default_factory=list)  # (variable, sat, energy interval, capture id): work shares
@@ -137,64 +151,111 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     for row in caps.itertuples(index=False):
         sat_caps[int(row.sat)].append(row)
     window_paths = {}  # (sat, window) -> [(var, ready_s, GB, due_s: when it must be down by)]
-    onboard_of = {}  # capture id -> [vars of onboard paths]
-    compute_rows = {}  # capture id -> (sat, t, deadline, run_s, extra Wh)
+    laser_paths = {}  # laser row -> [(var, ready_s, GB, due_s)]: raw data crossing it
+    jobs = {}  # (capture id, computing sat) -> [(var, due_s: done by, release_s: computing may start)]
+    compute_rows = {}  # (capture id, computing sat) -> (t: earliest start, deadline, run_s, extra Wh, released)
+    L = plan.links
+    to_computing, to_relay = _laser_targets(plan)
+
+    def to_ground(kind, cid, row, k, j, ready_s, deadline, start_s, raw, laser_row):
+        """The paths of ``row``'s raw data down window ``j`` of satellite ``k`` (from ``start_s``) to each data
+        centre that finishes it by ``deadline``: their variables."""
+        sp = plan.satellites[k]
+        down = start_s + plan_links(sp).time_to_send(j, start_s, raw)
+        s = sp.window_station[j]
+        out = []
+        for d, dc in enumerate(dcs):
+            bps = float(plan.link_bps[s, d])
+            if bps <= 0:
+                continue
+            after_down = 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
+            if down + after_down > deadline:
+                continue
+            kwh = row.compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
+            cost = (
+                ob.cost_weight_per_cny * kwh * dc.price_cny_per_kwh.value_at(down)
+                + ob.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh.value_at(down) / 1e3
+            )
+            v = B.var(-(float(row.value) - cost), 0, 1, True)
+            paths.append((cid, kind, k, j, d, laser_row))
+            out.append(v)
+            window_paths.setdefault((k, j), []).append((v, ready_s, raw / GB, deadline - after_down))
+            dc_top[d].append((v, row.compute_top))
+            link_gb.setdefault((s, d), []).append((v, raw / GB))
+        return out
+
+    def computed_on(kind, cid, row, k, release_s, deadline, product, laser_row):
+        """The paths of ``row`` computed on satellite ``k`` from ``release_s``, the product down one of its
+        windows by ``deadline``: their variables (the job's rows come after the loop)."""
+        sp = plan.satellites[k]
+        hw, links, aos, los = sp.hardware, plan_links(sp), sp.window_aos_s, sp.window_los_s
+        run_s = row.compute_top / hw.compute_tops
+        ready = release_s + run_s
+        energy_wh = hw.compute_busy_w * run_s / WH
+        out = []
+        for j in range(len(aos)):
+            if los[j] <= ready or aos[j] >= deadline:
+                continue
+            if max(aos[j], ready) + links.time_to_send(j, max(aos[j], ready), product) > deadline:
+                continue
+            v = B.var(-(float(row.value) - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
+            paths.append((cid, kind, k, j, -1, laser_row))
+            out.append(v)
+            # The job is done by the window's close (bound); executable: by its start, or, when the job
+            # cannot be done by then, in time to send the product before the close.
+            due = los[j]
+            if executable:
+                due = aos[j] if ready <= aos[j] else los[j] - links.time_to_send(j, ready, product)
+            jobs.setdefault((cid, k), []).append((v, due, release_s))
+            window_paths.setdefault((k, j), []).append((v, ready, product / GB, deadline))
+        if out:
+            t0, *rest = compute_rows.get((cid, k), (release_s,))
+            extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
+            compute_rows[(cid, k)] = (min(t0, release_s), deadline, run_s, extra_wh, kind == "offload")
+        return out
+
     for k, sp in enumerate(plan.satellites):
         hw = sp.hardware
-        aos, los, sta, links = sp.window_aos_s, sp.window_los_s, sp.window_station, plan_links(sp)
+        aos, los = sp.window_aos_s, sp.window_los_s
         for row in sat_caps[k]:
             cid = int(row.capture_id)
             t = float(row.time_s)
             deadline = min(t + float(row.deadline_s), span)
-            value = float(row.value)
             raw, product = float(row.raw_bytes), float(row.product_bytes)
             mine = []
             for j in range(len(aos)):
                 if los[j] <= t or aos[j] >= deadline:
                     continue
-                start = max(aos[j], t)
-                down = start + links.time_to_send(j, start, raw)
-                s = sta[j]
-                for d, dc in enumerate(dcs):
-                    bps = float(plan.link_bps[s, d])
-                    if bps <= 0:
-                        continue
-                    after_down = 8.0 * raw / bps + float(plan.link_latency_s[s, d]) + row.compute_top / dc.server_tops
-                    if down + after_down > deadline:
-                        continue
-                    kwh = row.compute_top * dc.power_w_per_tops * dc.pue / 3.6e6
-                    cost = (
-                        ob.cost_weight_per_cny * kwh * dc.price_cny_per_kwh.value_at(down)
-                        + ob.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh.value_at(down) / 1e3
-                    )
-                    v = B.var(-(value - cost), 0, 1, True)
-                    paths.append((cid, "raw", k, j, d))
-                    mine.append(v)
-                    window_paths.setdefault((k, j), []).append((v, t, raw / GB, deadline - after_down))
-                    dc_top[d].append((v, row.compute_top))
-                    link_gb.setdefault((s, d), []).append((v, raw / GB))
+                mine += to_ground("raw", cid, row, k, j, t, deadline, max(aos[j], t), raw, -1)
             if bool(row.onboard_allowed) and hw.compute_tops > 0:
-                run_s = row.compute_top / hw.compute_tops
-                ready = t + run_s
-                energy_wh = hw.compute_busy_w * run_s / WH
-                for j in range(len(aos)):
-                    if los[j] <= ready or aos[j] >= deadline:
+                mine += computed_on("onboard", cid, row, k, t, deadline, product, -1)
+            # Through the space segment: raw across one laser window, computed on a computing satellite or sent
+            # down a relay's feeder link (an item crosses within one window, like a downlink).
+            for c, rows in to_computing.get(k, {}).items() if bool(row.onboard_allowed) else ():
+                for w in rows:
+                    if L.start_s[w] >= deadline:
+                        break
+                    across = _across_s(L, w, t, raw)
+                    if across < deadline:
+                        n = len(mine)
+                        mine += computed_on("offload", cid, row, c, across, deadline, product, w)
+                        if len(mine) > n:
+                            laser_paths.setdefault(w, []).extend((v, t, raw / GB, L.end_s[w]) for v in mine[n:])
+            for r, rows in to_relay.get(k, {}).items():
+                sr = plan.satellites[r]
+                for w in rows:
+                    if L.start_s[w] >= deadline:
+                        break
+                    across = _across_s(L, w, t, raw)
+                    if not across < deadline:
                         continue
-                    if max(aos[j], ready) + links.time_to_send(j, max(aos[j], ready), product) > deadline:
-                        continue
-                    v = B.var(-(value - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
-                    paths.append((cid, "onboard", k, j, -1))
-                    mine.append(v)
-                    # The job is done by the window's close (bound); executable: by its start, or, when
-                    # the job cannot be done by then, in time to send the product before the close.
-                    due = los[j]
-                    if executable:
-                        due = aos[j] if ready <= aos[j] else los[j] - links.time_to_send(j, ready, product)
-                    onboard_of.setdefault(cid, []).append((v, due))
-                    window_paths.setdefault((k, j), []).append((v, ready, product / GB, deadline))
-                if cid in onboard_of:
-                    extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
-                    compute_rows[cid] = (k, t, deadline, run_s, extra_wh)
+                    n = len(mine)
+                    for j in range(len(sr.window_aos_s)):
+                        if sr.window_los_s[j] <= across or sr.window_aos_s[j] >= deadline:
+                            continue
+                        start = max(sr.window_aos_s[j], across)
+                        mine += to_ground("relay", cid, row, r, j, across, deadline, start, raw, w)
+                    laser_paths.setdefault(w, []).extend((v, t, raw / GB, L.end_s[w]) for v in mine[n:])
             if len(mine) > 1:
                 B.row([(v, 1.0) for v in mine], ub=1.0)
     n_bin = len(paths)
@@ -205,10 +266,21 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
         for s, a, b in zip(sp.window_station, sp.window_aos_s, sp.window_los_s):
             station_bounds.setdefault(s, set()).update((a, b))
     station_bounds = {s: sorted(v) for s, v in station_bounds.items()}
-    station_groups, sat_groups = {}, {}
-    seg_tx = {}  # (sat, energy interval) -> [u var]
+    # Each satellite's laser terminal: the bounds of the used laser windows it sends or receives on.
+    terminal_bounds = {}
+    for w in laser_paths:
+        for end in (int(L.sender[w]), int(L.receiver[w])):
+            terminal_bounds.setdefault(end, set()).update((float(L.start_s[w]), float(L.end_s[w])))
+    terminal_bounds = {k: sorted(v) for k, v in terminal_bounds.items()}
+    station_groups, sat_groups, terminal_groups = {}, {}, {}
+    seg_tx = {}  # (sat, energy interval) -> [(u var, W while it sends)]
     intervals = [
-        _energy_intervals(sp, span, [float(r.time_s) for r in sat_caps[k]] if executable else ())
+        _energy_intervals(
+            sp,
+            span,
+            [float(r.time_s) for r in sat_caps[k]] if executable else (),
+            terminal_bounds.get(k, ()),
+        )
         for k, sp in enumerate(plan.satellites)
     ]
     sat_bounds_of = [sorted(set(sp.window_aos_s) | set(sp.window_los_s)) for sp in plan.satellites]
@@ -220,33 +292,22 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             users = window_paths.get((k, j))
             if not users:
                 continue
-            cuts = {a, b}
-            cuts.update(x for x in station_bounds[s] if a < x < b)
-            cuts.update(x for x in seg_t if a < x < b)
-            cuts.update(r for _, r, _, _ in users if a < r < b)
-            dues = sorted({due for *_, due in users if a < due < b}) if executable else []
-            cuts.update(dues)
-            cuts.update(x for x in links.rate_start_s[links.profile_start[j] : links.profile_start[j + 1]] if a < x < b)
-            cuts = sorted(cuts)
-            cells = []  # (start, end, minutes of transmission, GB a minute there: the window's rate in force)
-            for c0, c1 in zip(cuts[:-1], cuts[1:]):
-                u = B.var(0.0, 0.0, (c1 - c0) / MIN)
-                cells.append((c0, c1, u, links.rate_at(j, c0) / 8.0 / GB * MIN))
+            bounds = (x for x in station_bounds[s] if a < x < b)
+            for c0, c1, u in _window_rows(B, links, j, a, b, users, (bounds, seg_t), executable):
                 mid = 0.5 * (c0 + c1)
                 station_groups.setdefault((s, bisect_right(station_bounds[s], mid)), []).append((u, j, k))
                 sat_groups.setdefault((k, bisect_right(sat_bounds, mid)), []).append((u, j))
-                seg_tx.setdefault((k, max(bisect_right(seg_t, mid) - 1, 0)), []).append(u)
-            # What is ready at or after tau and due by delta (the window's end, or, executable, an earlier
-            # due time) fits in the cells between them: with the engine's deadline, exact for one window.
-            for tau in sorted({a} | {r for _, r, _, _ in users if r > a}):
-                for delta in [*dues, b]:
-                    if delta <= tau:
-                        continue
-                    terms = [(v, size) for v, r, size, due in users if max(r, a) >= tau and min(due, b) <= delta]
-                    if not terms:
-                        continue
-                    terms += [(u, -rate) for c0, c1, u, rate in cells if c0 >= tau - 1e-9 and c1 <= delta + 1e-9]
-                    B.row(terms, ub=0.0)
+                seg_tx.setdefault((k, max(bisect_right(seg_t, mid) - 1, 0)), []).append((u, sp.hardware.tx_w))
+    for w, users in laser_paths.items():
+        k, r = int(L.sender[w]), int(L.receiver[w])
+        a, b, seg_t = float(L.start_s[w]), float(L.end_s[w]), intervals[k][0]
+        laser_w = plan.satellites[k].hardware.laser_w  # the sender's battery pays the session
+        cuts = (terminal_bounds[k], terminal_bounds[r], seg_t)
+        for c0, c1, u in _window_rows(B, L, w, a, b, users, cuts, False):
+            mid = 0.5 * (c0 + c1)
+            for end in (k, r):
+                terminal_groups.setdefault((end, bisect_right(terminal_bounds[end], mid)), []).append((u, w))
+            seg_tx.setdefault((k, max(bisect_right(seg_t, mid) - 1, 0)), []).append((u, laser_w))
     for (s, e), members in station_groups.items():
         ant = plan.stations[s].antennas
         if len({(k, j) for _, j, k in members}) > ant:
@@ -256,12 +317,18 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
         if len({j for _, j in members}) > 1:
             bounds = sat_bounds_of[k]
             B.row([(u, 1.0) for u, _ in members], ub=(bounds[e] - bounds[e - 1]) / MIN)
+    for (k, e), members in terminal_groups.items():
+        terminals = plan.satellites[k].laser_terminals
+        if len({w for _, w in members}) > terminals:
+            bounds = terminal_bounds[k]
+            B.row([(u, 1.0) for u, _ in members], ub=terminals * (bounds[e] - bounds[e - 1]) / MIN)
 
     # --- onboard compute and energy ------------------------------------------------------------
     share = {}  # (sat, energy interval) -> [(p var, run_s, extra Wh)]
     compute_vars = []
-    for cid, (k, t, deadline, run_s, extra_wh) in compute_rows.items():
+    for (cid, k), (t, deadline, run_s, extra_wh, offloaded) in compute_rows.items():
         seg_t, ends = intervals[k][0], intervals[k][1]
+        mine = jobs[(cid, k)]
         terms, done_by = [], []
         for m, (m0, m1) in enumerate(zip(seg_t, ends)):
             overlap = min(m1, deadline) - max(m0, t)
@@ -272,9 +339,15 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             terms.append((p, 1.0))
             done_by.append((m1, p))
             share.setdefault((k, m), []).append((p, run_s, extra_wh))
-        B.row(terms + [(v, -1.0) for v, _ in onboard_of[cid]], lb=0.0, ub=0.0)
+            if offloaded:
+                # It runs only once its raw data is across: in an interval its path's data is across by the
+                # end of (the bound) or, executable, by the start of.
+                ok = [v for v, _, r in mine if (r <= m0 + 1e-6 if executable else r < m1 - 1e-6)]
+                if len(ok) < len(mine):
+                    B.row([(p, 1.0)] + [(v, -min(1.0, overlap / run_s)) for v in ok], ub=0.0)
+        B.row(terms + [(v, -1.0) for v, _, _ in mine], lb=0.0, ub=0.0)
         # The job is done when its product is due (intervals are cut at window ends).
-        for v, due in onboard_of[cid]:
+        for v, due, _ in mine:
             B.row([(p, 1.0) for m1, p in done_by if m1 <= due + 1e-6] + [(v, -1.0)], lb=0.0)
     kept = {}  # capture id -> its binaries (kept in the plan when one of them is 1)
     for idx, (cid, *_rest) in enumerate(paths):
@@ -302,7 +375,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             spill = B.var(0.0, 0.0, math.inf)
             tx = seg_tx.get((k, m), [])
             terms = [(e, 1.0), (spill, 1.0)] + [(p, wh) for p, _, wh in work]
-            terms += [(u, hw.tx_w * MIN / WH) for u in tx]
+            terms += [(u, watts * MIN / WH) for u, watts in tx]
             if prev is None:
                 B.row(terms, lb=energy + net_wh, ub=energy + net_wh)
             else:
@@ -331,18 +404,20 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             continue
         held = []  # (var, from_s, until_s, GB); binaries come first, so a path's index is its variable
         lookup = {int(r.capture_id): r for r in rows}
-        for idx, (cid, kind, kk, j, _) in enumerate(paths):
-            if kk != k:
+        # (Held on the capturing satellite only: what crosses to another one is held there until it is across.)
+        for idx, (cid, kind, _, j, _, w) in enumerate(paths):
+            r = lookup.get(cid)
+            if r is None:
                 continue
-            r = lookup[cid]
             t = float(r.time_s)
-            aos = sp.window_aos_s[j]
             if kind == "raw":
-                held.append((idx, t, max(aos, t), float(r.raw_bytes) / GB))
-            else:
+                held.append((idx, t, max(sp.window_aos_s[j], t), float(r.raw_bytes) / GB))
+            elif kind == "onboard":
                 ready = t + r.compute_top / hw.compute_tops
                 held.append((idx, t, ready, float(r.raw_bytes) / GB))
-                held.append((idx, ready, max(aos, ready), float(r.product_bytes) / GB))
+                held.append((idx, ready, max(sp.window_aos_s[j], ready), float(r.product_bytes) / GB))
+            else:
+                held.append((idx, t, _across_s(L, w, t, float(r.raw_bytes)), float(r.raw_bytes) / GB))
         for r in rows:
             tk = float(r.time_s)
             terms = {}
@@ -374,6 +449,70 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     return Formulation(c, A, lb, ub, lo, hi, integ, paths, len(caps), stats, compute_vars, intervals, energy_vars)
 
 
+# Capacity rows of one window above which only the rows linear in its users are written (see _window_rows).
+MAX_WINDOW_ROWS = 2000
+
+
+def _laser_targets(plan):
+    """The laser windows a capture's raw data may take, by sender: ({sender: {computing sat: rows}}, {sender:
+    {relay: rows}}), rows by start (empty without a space segment)."""
+    role = [sp.role for sp in plan.satellites]
+    to_computing, to_relay = {}, {}
+    for (a, b), rows in laser_rows(plan).items():
+        if role[a] != "imaging":
+            continue
+        if role[b] == "computing" and plan.satellites[b].hardware.compute_tops > 0:
+            to_computing.setdefault(a, {})[b] = rows
+        elif role[b] == "relay":
+            to_relay.setdefault(a, {})[b] = rows
+    return to_computing, to_relay
+
+
+def _across_s(links, row, t_s, nbytes):
+    """When ``nbytes`` sent from ``t_s`` through laser window ``row`` alone are across (inf if they do not fit)."""
+    start, end = max(float(links.start_s[row]), t_s), float(links.end_s[row])
+    if start >= end or links.capacity_between(row, start, end) < nbytes:
+        return math.inf
+    return start + links.time_to_send(row, start, nbytes)
+
+
+def _window_rows(B, links, row, a, b, users, cut_sets, executable):
+    """The cells of window ``row`` of ``links`` (open ``a`` to ``b``) and its capacity rows for ``users`` ((var,
+    ready_s, GB, due_s) of the paths through it): cut at the window's ends, at the given sets of instants
+    inside it, at the users' ready times (and, executable, due times) and at its rate steps. Returns the cells
+    as (start, end, u: minutes of transmission)."""
+    cuts = {a, b}
+    for times in cut_sets:
+        cuts.update(x for x in times if a < x < b)
+    cuts.update(r for _, r, _, _ in users if a < r < b)
+    dues = sorted({due for *_, due in users if a < due < b}) if executable else []
+    cuts.update(dues)
+    cuts.update(x for x in links.rate_start_s[links.profile_start[row] : links.profile_start[row + 1]] if a < x < b)
+    cuts = sorted(cuts)
+    cells = []  # (start, end, minutes of transmission, GB a minute there: the window's rate in force)
+    for c0, c1 in zip(cuts[:-1], cuts[1:]):
+        u = B.var(0.0, 0.0, (c1 - c0) / MIN)
+        cells.append((c0, c1, u, links.rate_at(row, c0) / 8.0 / GB * MIN))
+    # What is ready at or after tau and due by delta (the window's end, or, executable, an earlier due time)
+    # fits in the cells between them: with the engine's deadline, exact for one window.
+    pairs = [(tau, delta) for tau in sorted({a} | {r for _, r, _, _ in users if r > a}) for delta in [*dues, b]]
+    if len(pairs) > MAX_WINDOW_ROWS:
+        # A long window with many users (a relay's feeder link open all day): what is ready at or after tau by
+        # the window's end, and each user's own interval from its ready to its due time (necessary conditions
+        # of the pairs above, in rows linear in the users rather than quadratic).
+        pairs = [(tau, b) for tau, delta in pairs if delta == b]
+        pairs += sorted({(max(r, a), min(due, b)) for _, r, _, due in users if min(due, b) < b})
+    for tau, delta in pairs:
+        if delta <= tau:
+            continue
+        terms = [(v, size) for v, r, size, due in users if max(r, a) >= tau and min(due, b) <= delta]
+        if not terms:
+            continue
+        terms += [(u, -rate) for c0, c1, u, rate in cells if c0 >= tau - 1e-9 and c1 <= delta + 1e-9]
+        B.row(terms, ub=0.0)
+    return [(c0, c1, u) for c0, c1, u, _ in cells]
+
+
 def _floor_rows(B, prev, prev_lo, energy0, floor0, e, lo, floor1, tx, work, length):
     """The engine's floor on an interval's loads: where the plan transmits or computes in it, the
     battery at its start and at its end is at or above the floor there. Unconditional where the
@@ -384,13 +523,13 @@ def _floor_rows(B, prev, prev_lo, energy0, floor0, e, lo, floor1, tx, work, leng
     if start_ok and lo >= floor1 - 1e-9:
         return  # the bounds already hold the battery at the floor
     if prev is None and energy0 < floor0 - 1e-9:
-        for u in tx:
+        for u, _ in tx:
             B.row([(u, 1.0)], ub=0.0)
         for p, _, _ in work:
             B.row([(p, 1.0)], ub=0.0)
         return
     y = B.var(0.0, 0.0, 1.0, True)
-    for u in tx:
+    for u, _ in tx:
         B.row([(u, 1.0), (y, -length / MIN)], ub=0.0)
     for p, _, _ in work:
         B.row([(p, 1.0), (y, -1.0)], ub=0.0)
@@ -400,9 +539,9 @@ def _floor_rows(B, prev, prev_lo, energy0, floor0, e, lo, floor1, tx, work, leng
         B.row([(e, 1.0), (y, -(floor1 - lo))], lb=lo)
 
 
-def _energy_intervals(sp, span, capture_s=()):
+def _energy_intervals(sp, span, capture_s=(), laser_s=()):
     """Intervals where the battery is checked: sunlight segments cut at every window start and end
-    (and at the given capture instants).
+    (and at the given instants: captures, offloaded data across; the bounds of the laser windows used).
 
     Returns (starts, ends, sunlit fraction, floor [Wh], floor at the start [Wh]) where the floor is the engine's just
     before each interval end: the reserve plus the bus through the shadow ahead (the next one
@@ -419,6 +558,7 @@ def _energy_intervals(sp, span, capture_s=()):
             *(x for x in sp.window_aos_s if 0 < x < span),
             *(x for x in sp.window_los_s if 0 < x < span),
             *(x for x in capture_s if 0 < x < span),
+            *(x for x in laser_s if 0 < x < span),
         }
     )
     starts, ends = cuts, cuts[1:] + [span]
@@ -439,7 +579,7 @@ class Solution:
     objective: float  # value of the best integer plan (relaxation: of the LP), value units
     bound: float  # proven upper bound on the objective
     gap: float  # (bound - objective) / |bound|
-    chosen: dict  # capture id -> (kind, sat, window, datacenter)
+    chosen: dict  # capture id -> (kind, sat, window, datacenter, laser row): as in Formulation.paths
     solve_s: float
     x: object = None  # the solution vector
 
@@ -465,29 +605,15 @@ def solve(form: Formulation, time_limit_s=60.0, mip_rel_gap=1e-4, relax=False) -
     bound = -float(dual) if dual is not None and np.isfinite(dual) else objective
     bound = max(bound, objective)
     chosen = {}
-    for i, (cid, kind, k, j, d) in enumerate(form.paths):
+    for i, (cid, kind, k, j, d, w) in enumerate(form.paths):
         if x[i] > 0.5:
-            chosen[cid] = (kind, k, j, d)
+            chosen[cid] = (kind, k, j, d, w)
     gap = (bound - objective) / abs(bound) if bound else 0.0
     return Solution(status, objective, bound, gap, chosen, elapsed, x)
 
 
-NO_LASER_ROUTES = (
-    "the programme has no inter-satellite routes yet, so its relaxation is no bound on a policy that uses the "
-    "run's laser links; the bound is left out (NaN)"
-)
-
-
-def has_laser_routes(plan) -> bool:
-    """Does the run have inter-satellite windows (routes the programme does not model yet)?"""
-    return plan.links is not None and bool(len(plan.links.of_kind("inter-satellite")))
-
-
 def upper_bound(plan, captures=None, time_limit_s=120.0) -> dict:
-    """The LP relaxation's value: no policy earns more on these captures (see the module docstring). NaN, with
-    the reason in ``left_out``, where the run has inter-satellite routes the programme does not model."""
-    if has_laser_routes(plan):
-        return {"bound": math.nan, "left_out": NO_LASER_ROUTES}
+    """The LP relaxation's value: no policy earns more on these captures (see the module docstring)."""
     form = formulate(plan, captures)
     sol = solve(form, time_limit_s=time_limit_s, relax=True)
     return {"bound": sol.objective, "solve_s": sol.solve_s, **form.stats}

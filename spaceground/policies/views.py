@@ -188,6 +188,7 @@ class SatellitePlan(NamedTuple):
     segment_sunlit: tuple  # ... and the fraction in each (1 sunlit, 0 umbra, between in penumbra)
     links: object = None  # spaceground.links.LinkWindows of these windows (row w: window w), rate profiles and all
     role: str = "imaging"  # "imaging", "computing" (computes what others send it) or "relay" (sends it down)
+    laser_terminals: int = 1  # laser terminals: inter-satellite sessions at once, sending or receiving
 
 
 class Plan(NamedTuple):
