@@ -10,7 +10,7 @@ other satellites' traffic is not known to one satellite) and exact otherwise.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_right, insort
 
 import numpy as np
 
@@ -49,14 +49,21 @@ class SatelliteTimeline:
         # Intervals between window edges and rate steps, each at the best rate any open window offers.
         cuts = sorted(set(sat_plan.window_aos_s) | set(sat_plan.window_los_s) | set(links.rate_start_s.tolist()))
         starts, ends, rates, stations = [], [], [], []
+        # A sweep over the cuts with the windows open there (each covers whole intervals: the cuts hold its ends).
+        aos, los, station_of = sat_plan.window_aos_s, sat_plan.window_los_s, sat_plan.window_station
+        by_start = sorted(range(len(aos)), key=lambda w: aos[w])
+        nxt, open_windows = 0, []
         for a, b in zip(cuts[:-1], cuts[1:]):
+            while nxt < len(by_start) and aos[by_start[nxt]] <= a:
+                insort(open_windows, by_start[nxt])
+                nxt += 1
             best, station = 0.0, -1
-            for w, (st, aos, los) in enumerate(
-                zip(sat_plan.window_station, sat_plan.window_aos_s, sat_plan.window_los_s)
-            ):
-                rate = links.rate_at(w, a) if aos <= a and los >= b else 0.0
+            for w in [w for w in open_windows if los[w] < b]:
+                open_windows.remove(w)
+            for w in open_windows:  # in window order: the first at the best rate wins, as before
+                rate = links.rate_at(w, a)
                 if rate > best:
-                    best, station = rate, st
+                    best, station = rate, station_of[w]
             if best > 0:
                 if starts and ends[-1] == a and rates[-1] == best and stations[-1] == station:
                     ends[-1] = b

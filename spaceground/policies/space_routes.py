@@ -8,6 +8,7 @@ its own account of the work it has sent each of them.
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_right
 
@@ -64,10 +65,16 @@ class SpaceRoutes:
         for (a, b), rows in self._lasers.items():
             if b in to_computing:
                 self._to_computing.setdefault(a, []).extend(rows)
+        self._fastest_Bps = {}  # each sender's fastest laser rate to a computing satellite [bytes/s]
+        fastest = np.maximum.reduceat(links.rate_bps, links.profile_start[:-1]) if len(links) else np.zeros(0)
         for a, rows in self._to_computing.items():
             rows.sort(key=lambda r: links.start_s[r])
-            starts = links.start_s[rows]
-            self._to_computing[a] = (rows, starts.tolist(), float(np.max(links.end_s[rows] - starts)))
+            self._to_computing[a] = (rows, links.start_s[rows].tolist())
+            self._fastest_Bps[a] = float(np.max(fastest[rows])) / 8.0
+        # Each sender's sweep over its windows to computing satellites (route estimates come in time order):
+        # [time of the last estimate, index of the first window not yet started, heap of (end, row) of the
+        # windows started by then].
+        self._sweep = {a: [-math.inf, 0, []] for a in self._to_computing}
         # When each computing satellite's computer is free of the work this policy has sent it (its own
         # estimate: the computing satellites' state is not in a capturing satellite's view).
         self._sent_busy_until = {s.index: 0.0 for s in plan.satellites if s.role == "computing"}
@@ -105,42 +112,78 @@ class SpaceRoutes:
         contacts; (inf, None, inf) if none delivers by the deadline (the earliest, and of those the lowest
         index).
 
-        The computing satellites are tried in the order their next window from this satellite opens, and the
-        search stops at a window opening after the best finish found: a route is never done before its
-        window opens, so none after it could be better."""
+        The computing satellites with a window open now are tried in the order of a lower bound on their
+        finish (the product sent from the moment the job could end at the earliest, with no crossing and in
+        sunlight), and the search stops at the first bound past the best finish found; then those whose next
+        window opens later, in that order, up to a window opening after the best finish (a route is never done
+        before its window opens). The bounds only skip what could not be better, so the answer is the one of
+        trying every computing satellite."""
         found = self._to_computing.get(sat.index) if view.onboard_allowed else None
         if not found:
             return math.inf, None, math.inf
-        rows, starts, longest = found
+        rows, starts = found
         links, now, deadline = self.plan.links, view.now_s, view.deadline_s
-        end_s, receiver = links.end_s, links.receiver
-        best, best_j, best_x = math.inf, math.inf, math.inf
+        receiver = links.receiver
+        sweep = self._sweep[sat.index]
+        if now < sweep[0]:  # an estimate back in time: sweep again from the span start
+            sweep[:] = [-math.inf, 0, []]
+        sweep[0] = now
+        i, heap = sweep[1], sweep[2]
+        end_s = links.end_s
+        while i < len(rows) and starts[i] <= now:
+            heapq.heappush(heap, (float(end_s[rows[i]]), rows[i]))
+            i += 1
+        sweep[1] = i
+        while heap and heap[0][0] <= now:
+            heapq.heappop(heap)
+        best = (math.inf, math.inf, math.inf)  # (finish, satellite, across)
         tried = set()
-        first = bisect_right(starts, now - longest)  # windows that may still be open now start after this
-        for i in range(first, len(rows)):
-            if starts[i] >= min(best, deadline):
-                break
-            r = rows[i]
+        candidates = []
+        across = now + view.raw_bytes / self._fastest_Bps[sat.index]  # the raw data is across no sooner
+        for _, r in heap:
             j = int(receiver[r])
-            if j in tried or end_s[r] <= now:
+            if j not in tried:
+                tried.add(j)
+                bound = self._offload_bound(view, j, across)
+                if bound <= deadline:
+                    candidates.append((bound, j))
+        candidates.sort()
+        for bound, j in candidates:
+            if (bound, j) >= best[:2]:
+                break
+            best = min(best, self._offload_finish(view, sat, j))
+        for k in range(i, len(rows)):
+            if starts[k] >= min(best[0], deadline):
+                break
+            j = int(receiver[rows[k]])
+            if j in tried:
                 continue
             tried.add(j)
-            tl = self.tl[j]
-            if tl.hw.compute_tops <= 0:
-                continue
-            run_s = view.compute_top / tl.hw.compute_tops
-            busy = self._sent_busy_until[j]
-            if (max(now, busy) + run_s, j) >= (best, best_j):  # it cannot finish sooner than this
-                continue
-            pair = (sat.index, j)
-            t_x = crossing_end_s(links, self._lasers[pair], now, view.raw_bytes, self._laser_ends[pair])
-            if not t_x < deadline:
-                continue
-            t_c = self._sunlit_after(tl, max(t_x, busy), run_s)
-            t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
-            if t_p <= deadline and (t_p, j) < (best, best_j):
-                best, best_j, best_x = t_p, j, t_x
-        return (best, best_j, best_x) if best_j != math.inf else (math.inf, None, math.inf)
+            if (self._offload_bound(view, j, max(starts[k], across)), j) < best[:2]:
+                best = min(best, self._offload_finish(view, sat, j))
+        return (best[0], int(best[1]), best[2]) if best[1] != math.inf else (math.inf, None, math.inf)
+
+    def _offload_bound(self, view, j, across_s):
+        """A lower bound on when computing satellite ``j`` could deliver the product of ``view`` if the raw data
+        were across at ``across_s`` (no sooner than it can be): its job run from then (or when the work sent it
+        ends) at full speed, the product sent from then (inf: never)."""
+        tl = self.tl[j]
+        if tl.hw.compute_tops <= 0:
+            return math.inf
+        ready = max(across_s, self._sent_busy_until[j]) + view.compute_top / tl.hw.compute_tops
+        return tl.time_to_send(ready, view.product_bytes)[0]
+
+    def _offload_finish(self, view, sat, j):
+        """(finish, j, across) of the route through computing satellite ``j`` ((inf, inf, inf) if it does not
+        deliver by the deadline)."""
+        tl = self.tl[j]
+        pair = (sat.index, j)
+        t_x = crossing_end_s(self.plan.links, self._lasers[pair], view.now_s, view.raw_bytes, self._laser_ends[pair])
+        if not t_x < view.deadline_s:
+            return math.inf, math.inf, math.inf
+        t_c = self._sunlit_after(tl, max(t_x, self._sent_busy_until[j]), view.compute_top / tl.hw.compute_tops)
+        t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
+        return (t_p, j, t_x) if t_p <= view.deadline_s else (math.inf, math.inf, math.inf)
 
     def offload_to(self, view, sat):
         """``offload(j)`` to the computing satellite of :meth:`offload_route`, its work booked; None if none
