@@ -2,6 +2,7 @@
 
     python bench/network.py                  # geometry, its Skyfield baseline and the whole run
     python bench/network.py --skip-run       # geometry only
+    python bench/network.py --growth         # link geometry as the computing shell grows, 350 to 2,800
 
 The network (all at the epoch 2025-10-03T00:00Z, 24 h):
 
@@ -225,13 +226,50 @@ def whole_run(args, imaging_text, computing_text):
     )
 
 
+def growth(args):
+    """The link geometry as the computing shell grows (planes of 70, the 100 imaging satellites and the 10
+    relays kept): time, windows and time per pair at each size."""
+    imaging_text, _ = network_tles()
+    imaging = parse_tle(imaging_text, "imaging")
+    relays = load_tle(SPACE).select(["EDRS-C", "EUTELSAT 9B", "ALPHASAT", "TIANLIAN*"])
+    span = Span.from_hours(pd.Timestamp(START), args.hours)
+    print("growth: computing satellites | pairs | windows | link geometry | per 1,000 pairs")
+    for planes in (5, 10, 20, 40):
+        computing = parse_tle(
+            walker_tle(planes, 70, 0, 500.0, 97.4, START, pattern="star", name="TB", first_id=90000), "computing"
+        )
+        network = Constellation([*imaging, *computing, *relays])
+        n_i, n_c = len(imaging), len(computing)
+        im, co, re = np.arange(n_i), np.arange(n_i, n_i + n_c), np.arange(n_i + n_c, len(network))
+        t0 = time.perf_counter()
+        windows = 0
+        n_pairs = 0
+        for pairs, reach in (
+            (np.stack(np.meshgrid(im, co, indexing="ij"), -1).reshape(-1, 2), LEO_RANGE_M),
+            (co[grid_pairs_at_start(computing, span)], LEO_RANGE_M),
+            (np.stack(np.meshgrid(np.r_[im, co], re, indexing="ij"), -1).reshape(-1, 2), GEO_RANGE_M),
+        ):
+            windows += len(find_isl_windows(network, span, pairs, max_range_m=reach))
+            n_pairs += len(pairs)
+        took = time.perf_counter() - t0
+        print(
+            f"  {n_c:6,d} | {n_pairs:9,d} | {windows:10,d} | {took:7.1f} s | {1e3 * took / n_pairs:6.3f} s", flush=True
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--sample", type=int, default=20, help="pairs per kind timed with Skyfield")
     parser.add_argument("--skip-run", action="store_true", help="the link geometry and its baseline only")
     parser.add_argument("--skip-geometry", action="store_true", help="the whole run only")
+    parser.add_argument(
+        "--growth", action="store_true", help="only the link geometry at 350 to 2,800 computing satellites"
+    )
     args = parser.parse_args()
+    if args.growth:
+        growth(args)
+        return
     imaging_text, computing_text = network_tles() if args.skip_geometry else geometry(args)
     if not args.skip_run:
         whole_run(args, imaging_text, computing_text)

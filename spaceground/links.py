@@ -128,7 +128,11 @@ class LinkWindows:
         """The windows ``rows`` (in that order) as a table of their own."""
         rows = np.asarray(rows, dtype=np.int64)
         lo, hi = self.profile_start[rows], self.profile_start[rows + 1]
-        steps = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(rows) else np.zeros(0, np.int64)
+        counts = hi - lo
+        first = np.r_[0, np.cumsum(counts)]
+        # Each row's steps lo .. hi - 1, laid end to end: the position in the output less where the row's run
+        # starts there, plus lo.
+        steps = np.arange(first[-1], dtype=np.int64) - np.repeat(first[:-1] - lo, counts)
         return LinkWindows(
             self.kind[rows],
             self.sender[rows],
@@ -137,7 +141,7 @@ class LinkWindows:
             self.end_s[rows],
             self.rate_start_s[steps],
             self.rate_bps[steps],
-            np.r_[0, np.cumsum(hi - lo)],
+            first,
         )
 
     def is_constant(self, row) -> bool:

@@ -425,9 +425,14 @@ def world_outlines():
         return [np.asarray(ring, float) for ring in json.load(f)]
 
 
-def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, limit=MAX_SATELLITE_ROWS, hours=2.0):
+def ground_map(
+    tracks, stations, datacenters, backhaul, colours=None, ax=None, limit=MAX_SATELLITE_ROWS, hours=2.0,
+    isl_transfers=None,
+):  # fmt: skip
     """Ground tracks over the first ``hours`` (about an orbit: more only hides the map), stations
-    (triangles), data centres (squares) and backhaul links on a world map."""
+    (triangles), data centres (squares), backhaul links and, given ``isl_transfers``, the laser sessions
+    that start in those hours between satellites shown (dashed, between the two sub-satellite points at the
+    session's start) on a world map."""
     fig, ax = _axes(ax, (10, 5.4))
     ax.add_collection(PolyCollection(world_outlines(), facecolors="#EDEDED", edgecolors="#A0A0A0", linewidths=0.4))
     names = list(dict.fromkeys(tracks.satellite))[:limit]
@@ -440,6 +445,7 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
         cut = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1  # break the line at the antimeridian
         segments = [s for s in np.split(np.column_stack([lon, lat]), cut) if len(s) > 1]
         ax.add_collection(LineCollection(segments, colors=colours.get(name, GREY), linewidths=1.0))
+    n_laser = _laser_sessions_on_map(ax, tracks, isl_transfers, set(names))
     pos = {r.station: (r.lon_deg, r.lat_deg) for r in stations.itertuples(index=False)}
     dpos = {r.datacenter: (r.lon_deg, r.lat_deg) for r in datacenters.itertuples(index=False)}
     for r in backhaul.itertuples(index=False):
@@ -447,6 +453,8 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
         ax.plot([x0, x1], [y0, y1], color="black", linewidth=0.6, alpha=0.5)
     ax.plot(stations.lon_deg, stations.lat_deg, "^", color="black", markersize=6, label="ground station")
     ax.plot(datacenters.lon_deg, datacenters.lat_deg, "s", color=OKABE_ITO[5], markersize=6, label="data centre")
+    if n_laser:
+        ax.plot([], [], linestyle="--", color="black", linewidth=0.8, label=f"laser session ({n_laser}, at its start)")
     for r in stations.itertuples(index=False):
         ax.annotate(r.station, (r.lon_deg, r.lat_deg), xytext=(3, 3), textcoords="offset points", fontsize=6)
     for r in datacenters.itertuples(index=False):
@@ -470,6 +478,41 @@ def ground_map(tracks, stations, datacenters, backhaul, colours=None, ax=None, l
     )
     ax.set_title(f"Ground tracks of the first {hours:g} h, stations, data centres and backhaul" + shown)
     return fig
+
+
+def _laser_sessions_on_map(ax, tracks, isl_transfers, shown):
+    """Draw each laser session between shown satellites that starts within ``tracks``' times as a dashed line
+    between the two sub-satellite points at the track sample nearest its start; returns how many."""
+    from .czml import sessions
+
+    if isl_transfers is None or not len(isl_transfers) or not len(tracks):
+        return 0
+    s = sessions(isl_transfers, peer="to_satellite")
+    start_ns = _utc_ns(s.start_utc)
+    keep = s.satellite.isin(shown).to_numpy() & s.to_satellite.isin(shown).to_numpy()
+    keep &= start_ns <= _utc_ns(tracks.time_utc).max()
+    where = {}
+    for name, tr in tracks.groupby("satellite"):
+        if name in shown:
+            t = _utc_ns(tr.time_utc)
+            order = np.argsort(t, kind="stable")
+            where[name] = (t[order], tr.lon_deg.to_numpy(float)[order], tr.lat_deg.to_numpy(float)[order])
+    segments = []
+    for a, b, t0 in zip(s.satellite[keep], s.to_satellite[keep], start_ns[keep]):
+        ends = []
+        for name in (a, b):
+            t, lon, lat = where[name]
+            i = min(int(np.searchsorted(t, t0)), len(t) - 1)
+            ends.append((lon[i], lat[i]))
+        if abs(ends[0][0] - ends[1][0]) <= 180.0:  # a link across the antimeridian is left out of the flat map
+            segments.append(ends)
+    ax.add_collection(LineCollection(segments, colors="black", linestyles="--", linewidths=0.8, gid="laser"))
+    return len(segments)
+
+
+def _utc_ns(times):
+    """Nanoseconds since 1970 UTC of timestamps, naive ones read as UTC (tables of older runs may be naive)."""
+    return pd.to_datetime(pd.Series(times), utc=True).astype("int64").to_numpy()
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -557,7 +600,9 @@ def figures_of(folder, only=None) -> dict:
         "latency_cdf": lambda: latency_cdf(_latency_of_run(res)),
         "where_work_ran": lambda: where_work_ran(w),
         "datacenter_load": lambda: datacenter_load(res.datacenter_jobs, sc["tariffs"], sc["datacenters"]),
-        "ground_map": lambda: ground_map(sc["tracks"], sc["stations"], sc["datacenters"], sc["backhaul"], colours),
+        "ground_map": lambda: ground_map(
+            sc["tracks"], sc["stations"], sc["datacenters"], sc["backhaul"], colours, isl_transfers=res.isl_transfers
+        ),
     }
     for name in wanted:
         if name in draw:

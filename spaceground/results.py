@@ -276,27 +276,29 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
 def routes_of(workloads: pd.DataFrame, isl_transfers: pd.DataFrame) -> pd.Series:
     """The route each capture took, in words, by capture id: ``dropped``, ``onboard`` (computed where it was
     captured), ``raw down`` (downlinked raw from its own satellite), ``offload to X`` (across inter-satellite links
-    to X, computed there; ``offload via A, B`` over several hops) or ``relay through X`` (across to X and down
-    raw from there). A capture still on its way when the span ended is named by the route it was given."""
-    hops = {}
+    to X, computed there; ``offload via A, B`` over several hops; ``..., product through R`` when the product
+    crossed on to R and came down from there) or ``relay through X`` (across to X and down raw from there). A
+    capture still on its way when the span ended is named by the route it was given."""
+    hops = {}  # capture id -> (raw hops, product hops)
     if len(isl_transfers):
         x = isl_transfers.sort_values("start_utc", kind="stable")
-        for cid, to in zip(x.capture_id.to_numpy(), x.to_satellite.to_numpy()):
-            via = hops.setdefault(int(cid), [])
+        for cid, to, kind in zip(x.capture_id.to_numpy(), x.to_satellite.to_numpy(), x.kind.to_numpy()):
+            via = hops.setdefault(int(cid), ([], []))[kind == "product"]
             if not via or via[-1] != to:
                 via.append(to)
     out = []
     for cid, decision in zip(workloads.capture_id.to_numpy(), workloads.decision.to_numpy()):
-        via = hops.get(int(cid))
+        via, then = hops.get(int(cid), ((), ()))
         if decision == "drop":
             out.append("dropped")
         elif via:
             word = "offload" if decision == "onboard" else "relay"
-            out.append(
+            route = (
                 f"{word} {'to' if word == 'offload' else 'through'} {via[0]}"
                 if len(via) == 1
                 else f"{word} via {', '.join(via)}"
             )
+            out.append(route + (f", product through {', '.join(then)}" if then else ""))
         else:
             out.append("onboard" if decision == "onboard" else "raw down")
     return pd.Series(out, index=workloads.capture_id.to_numpy(), name="route")

@@ -154,16 +154,17 @@ def compare(
 
 
 MULTI_HOP = (
-    "its routes took captures across more than one inter-satellite link; the bound's programme has routes of "
-    "one laser hop, so it is no bound on this run and is left out (NaN)"
+    "its routes took captures (or their products) across more than one inter-satellite link; the bound's "
+    "programme has routes of one laser hop each way, so it is no bound on this run and is left out (NaN)"
 )
 
 
 def _multi_hop(isl_transfers) -> bool:
-    """Did any capture cross inter-satellite links from more than one satellite (a route of several hops)?"""
+    """Did any capture's raw data, or its product, cross inter-satellite links from more than one satellite (a
+    route of several hops each way)?"""
     if not len(isl_transfers):
         return False
-    return bool((isl_transfers.groupby("capture_id")["satellite"].nunique() > 1).any())
+    return bool((isl_transfers.groupby(["capture_id", "kind"])["satellite"].nunique() > 1).any())
 
 
 def upper_bound(scenario, *, seed=None, time_limit_s=120.0) -> dict:

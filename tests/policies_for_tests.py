@@ -103,12 +103,12 @@ class OfflineSnoop(Snoop):
 
 class RouteOf(BasePolicy):
     """Satellite 0's captures (every satellite's with ``everyone``) take the route ``relay(*via)`` (``compute:
-    ground``) or ``offload(*via)`` (``compute: onboard``); the others go down raw."""
+    ground``) or ``offload(*via, product_via=then)`` (``compute: onboard``); the others go down raw."""
 
-    def __init__(self, via=(1,), compute="ground", everyone=False):
+    def __init__(self, via=(1,), compute="ground", everyone=False, then=()):
         from spaceground.policies import offload, relay
 
-        self.route = (relay if compute == "ground" else offload)(*via)
+        self.route = relay(*via) if compute == "ground" else offload(*via, product_via=tuple(then))
         self.everyone = bool(everyone)
 
     def on_capture(self, view):

@@ -91,3 +91,20 @@ def test_a_planning_policy_sees_the_rate_steps_of_a_window():
     assert tl.bytes_between(0.0, 1000.0) == pytest.approx(one.capacity_bytes()[0])
     t, station = tl.time_to_send(150.0, 700e6)
     assert t == pytest.approx(280.0) and station == 0  # 500 MB by 200 s, 200 MB more at 2.5 MB/s
+
+
+def test_take_keeps_each_window_s_rate_profile():
+    # Four windows with 2, 1, 3 and 1 rate steps; a selection in any order (repeats too) keeps each one's steps.
+    table = LinkWindows(
+        ["downlink"] * 4, [0, 0, 1, 1], [0, 1, 0, 1], [0, 10, 20, 30], [5, 15, 25, 35],
+        [0, 2, 10, 20, 22, 24, 30], [1, 2, 3, 4, 5, 6, 7], [0, 2, 3, 6, 7],
+    )  # fmt: skip
+    for rows, rates, bounds in (
+        ([3, 0, 2], [7, 1, 2, 4, 5, 6], [0, 1, 3, 6]),
+        ([2, 2], [4, 5, 6, 4, 5, 6], [0, 3, 6]),
+        ([1], [3], [0, 1]),
+        ([], [], [0]),
+    ):
+        part = table.take(rows)
+        assert part.rate_bps.tolist() == rates and part.profile_start.tolist() == bounds
+        assert part.start_s.tolist() == [table.start_s[r] for r in rows]

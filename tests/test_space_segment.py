@@ -205,8 +205,19 @@ def _outputs_show_the_laser_sessions(res, loaded, tmp_path, route_words):
     bars = [p for c in fig.axes[0].collections if c.get_gid() == "laser" for p in c.get_paths()]
     assert len(bars) == len(x) > 0
     matplotlib.pyplot.close(fig)
-    lasers = [p for p in build_czml(res) if p["id"].startswith("laser/")]
+    # On the map (all day): the sessions, between their sub-satellite points at their start.
     merged = sessions(x, peer="to_satellite")
+    tracks = sc["tracks"]
+    ns = plotting._utc_ns
+    early = merged[ns(merged.start_utc) <= ns(tracks.time_utc).max()]
+    fig = plotting.ground_map(tracks, sc["stations"], sc["datacenters"], sc["backhaul"], hours=24, isl_transfers=x)
+    lines = [seg for c in fig.axes[0].collections if c.get_gid() == "laser" for seg in c.get_segments()]
+    assert 0 < len(lines) <= len(early)
+    mine = tracks[tracks.satellite == early.satellite.iloc[0]]
+    i = int(np.searchsorted(ns(mine.time_utc), ns([early.start_utc.iloc[0]])[0]))
+    assert any(abs(seg[0][0] - mine.lon_deg.iloc[i]) < 1e-9 for seg in lines)
+    matplotlib.pyplot.close(fig)
+    lasers = [p for p in build_czml(res) if p["id"].startswith("laser/")]
     assert len(lasers) == len(merged) > 0 and len(merged) <= len(x)
     assert np.isclose(merged.bytes.sum(), x.bytes.sum())
     first = json.dumps(lasers[0])
@@ -359,3 +370,65 @@ def test_each_laser_terminal_serves_one_session_at_a_time():
         crossed[terminals] = x.groupby("capture_id").end_utc.max()
     both = crossed[1].index.intersection(crossed[2].index)
     assert len(crossed[2]) >= len(crossed[1]) and (crossed[2][both] <= crossed[1][both]).mean() > 0.5
+
+
+def test_a_product_computed_in_orbit_comes_down_through_a_relay(tmp_path):
+    # Satellite 0's scenes cross to SCS-01 A (index 2), are computed there, and their products cross on to relay
+    # 3 and come down its feeder link to Harwell or Weilheim.
+    text = _computing_and_relays().replace(
+        "params: {via: [2], compute: ground}", "params: {via: [2], compute: onboard, then: [3]}"
+    )
+    loaded = parse_scenario(text, "relay.yaml", ROOT).with_overrides(allow_code=True)
+    model, _ = prepare(loaded)
+    assert model.roles == ("imaging", "imaging", "computing", "relay", "relay")
+    first, relay = model.constellation[0].name, model.constellation[3].name
+    res = run_scenario(loaded)
+    w, x = res.workloads, res.isl_transfers
+    done = w[(w.satellite == first) & (w.status == "delivered")]
+    assert len(done) > 0 and (done.compute_satellite == "SCS-01 A").all()
+    assert done.station.isin(["HARWELL", "WEILHEIM"]).all()
+    raw, product = x[x.kind == "raw"], x[x.kind == "product"]
+    assert set(zip(raw.satellite, raw.to_satellite)) == {(first, "SCS-01 A")}
+    assert set(zip(product.satellite, product.to_satellite)) == {("SCS-01 A", relay)}
+    # Each delivered product crossed whole after its job ended, and came down whole from the relay.
+    sent = product.groupby("capture_id").bytes.sum().reindex(done.capture_id).to_numpy()
+    assert np.allclose(sent, done.product_bytes.to_numpy())
+    first = product.groupby("capture_id").start_utc.min().reindex(done.capture_id).to_numpy()
+    assert (first >= done.onboard_end_utc.to_numpy()).all()
+    d = res.downlinks[res.downlinks.capture_id.isin(done.capture_id)]
+    assert (d.satellite == relay).all() and (d.kind == "product").all()
+    check_invariants(res)
+    check_exclusivity(res, model)
+    assert (routes_of(w, x)[done.capture_id] == f"offload to SCS-01 A, product through {relay}").all()
+
+
+def _computing_and_relays():
+    """RELAYS with the computing satellite SCS-01 A (index 2) reaching the relays too."""
+    return RELAYS.replace(
+        "space_segment:\n",
+        "space_segment:\n  computing:\n    tle: constellations/space_segment_2025-10-03.tle\n"
+        '    select: ["SCS-01 A"]\n    hardware: {compute_tops: 744, solar_w: 1200, battery_wh: 2400, bus_w: 100,'
+        " compute_busy_w: 250, storage_gb: 30000}\n    laser: {rate_gbps: 10, max_range_km: 45000}\n",
+    )
+
+
+def test_value_greedy_and_milp_optimal_send_products_down_through_a_relay():
+    # With 1 TOPS onboard, scenes go to SCS-01 A; its products reach the ground sooner through a relay than
+    # down its own contacts. value-greedy takes that route; milp-optimal plans it and carries its plan out;
+    # the LP bound (which has these paths) lies above both.
+    from spaceground.api import compare
+
+    text = _computing_and_relays().replace(
+        "default: {solar_w: 200, battery_wh: 400, downlink_mbps: 520}",
+        "default: {solar_w: 200, battery_wh: 400, downlink_mbps: 520, compute_tops: 1}",
+    )
+    loaded = parse_scenario(text, "relay.yaml", ROOT)
+    for policy in ("value-greedy", "milp-optimal"):
+        res = run_scenario(loaded, policy=policy)
+        routes = routes_of(res.workloads, res.isl_transfers)
+        assert routes.str.contains("product through").sum() > 0, policy
+        check_invariants(res)
+        if policy == "milp-optimal":
+            assert res.metrics["value_delivered"] >= 0.99 * res.metrics["planned_value"]
+    table = compare(loaded, ["value-greedy", "milp-optimal"])
+    assert np.isfinite(table.value_bound.iloc[0]) and (table.net_value <= table.value_bound + 1e-6).all()

@@ -34,7 +34,8 @@ Rules the engine enforces, whatever the policy decides:
   satellite's storage for an inter-satellite window to the next one, crosses it (the
   sender's battery pays ``laser_w`` for each session while it sends; each of a satellite's
   laser terminals serves one session at a time, at either end), is stored there, and goes on: another hop, the computer
-  there, or its downlink (see :mod:`.crossing`).
+  there, or its downlink (see :mod:`.crossing`). A product whose route has ``then`` hops crosses them the
+  same way after the computer and goes down from the last.
 * **Backhaul**: a transfer takes latency plus size over bandwidth, concurrent
   transfers sharing the link equally (processor sharing).
 * **Data centres**: FIFO over ``servers`` servers of ``capacity / servers`` TOPS, as many

@@ -11,8 +11,9 @@ from .clock import EPS_S, _sleep
 
 
 class CrossingMixin:
-    """Items crossing inter-satellite links: queued at the sender, sent in the order queued through a window to
-    their next satellite, stored there, then on along their route (:meth:`OnboardMixin._at_node`).
+    """Items crossing inter-satellite links (raw captures along a route's ``via``, products along its ``then``):
+    queued at the sender, sent in the order queued through a window to their next satellite, stored there, then
+    on along their route (:meth:`OnboardMixin._at_node`, :meth:`OnboardMixin._product_at_node`).
 
     Rules: each of a satellite's laser terminals serves one session at a time, sending or receiving (a session
     takes a free terminal at both ends; a sender has one session to a receiver at most, and as many at once as it
@@ -22,10 +23,12 @@ class CrossingMixin:
     on in the next one.
     """
 
-    def _queue_crossing(self, sat, cid, to, hop):
+    def _queue_crossing(self, sat, cid, to, hop, kind=RAW):
+        """Queue ``cid``'s raw data (or, ``kind`` PRODUCT, its product) on ``sat`` to cross to satellite ``to``,
+        the ``hop``-th satellite of its route's ``via`` (or ``then``)."""
         W = self.records.workloads
-        raw = W.raw_bytes[cid]
-        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": raw, "remaining": raw}
+        nbytes = W.raw_bytes[cid] if kind == RAW else W.product_bytes[cid]
+        sat.crossing_queue[cid] = {"to": to, "hop": hop, "bytes": nbytes, "remaining": nbytes, "kind": kind}
         W.status[cid] = QUEUED_CROSSING
         sat.crossing_added.fire()
 
@@ -123,17 +126,21 @@ class CrossingMixin:
         """Write ``sent`` bytes of ``item`` over [t0, now]; a whole item leaves ``sat`` and is stored on ``rx``."""
         item["remaining"] = remaining = item["remaining"] - sent
         if now > t0:
-            self.records.crossings.extend((sat.index, rx.index, cid, RAW, t0, now, sent))
+            self.records.crossings.extend((sat.index, rx.index, cid, item["kind"], t0, now, sent))
         if remaining > 1e-6:
             return
         del sat.crossing_queue[cid]
         sat.free(item["bytes"], now)
         rx.advance(now)
+        what = "raw capture" if item["kind"] == RAW else "product"
         if rx.storage_used + item["bytes"] > rx.hw.storage_bytes:
-            self.records.workloads.drop(cid, f"storage full on {rx.name}: the raw capture crossed to it")
+            self.records.workloads.drop(cid, f"storage full on {rx.name}: the {what} crossed to it")
             return
         rx.store(item["bytes"])
-        self._at_node(rx, cid, item["hop"])
+        if item["kind"] == RAW:
+            self._at_node(rx, cid, item["hop"])
+        else:
+            self._product_at_node(rx, cid, item["hop"])
 
     def _close_crossing_at_end(self, sat):
         """Record the inter-satellite transfer under way up to the span end, like a downlink cut by it."""

@@ -17,6 +17,7 @@ from ..records import (
     DECISION_CODE,
     DROP_BATTERY,
     DROP_STORAGE,
+    PRODUCT,
     QUEUED_DOWNLINK,
     QUEUED_ONBOARD,
 )
@@ -130,6 +131,16 @@ class OnboardMixin:
         else:
             self._queue_downlink(sat, cid, "raw", W.raw_bytes[cid])
 
+    def _product_at_node(self, sat, cid, hop):
+        """The product of ``cid`` is stored on ``sat``, ``hop`` satellites along its route's ``then``: send it on
+        to the next of them, or down from here."""
+        W = self.records.workloads
+        then = W.route[cid].then
+        if hop < len(then):
+            self._queue_crossing(sat, cid, then[hop], hop + 1, PRODUCT)
+        else:
+            self._queue_downlink(sat, cid, "product", W.product_bytes[cid])
+
     def _queue_downlink(self, sat, cid, kind, nbytes):
         W = self.records.workloads
         deadline = W.deadline_s[cid]
@@ -219,7 +230,7 @@ class OnboardMixin:
                 W.onboard_end_s[cid] = env.now
                 sat.free(W.raw_bytes[cid])
                 sat.store(W.product_bytes[cid])
-                self._queue_downlink(sat, cid, "product", W.product_bytes[cid])
+                self._product_at_node(sat, cid, 0)
 
     def _recheck_s(self, view):
         """The policy's ``compute_recheck_s``: seconds until ``may_compute`` may answer otherwise (> 0)."""

@@ -84,9 +84,8 @@ class MilpOptimal(PlanningPolicy):
             for r in plan.captures.itertuples(index=False):
                 p = self.chosen.get(int(r.capture_id))
                 # The job runs where the plan computes it: onboard, or on the computing satellite it is sent to.
-                tops = plan.satellites[
-                    p[1] if p is not None and p[0] == "offload" else int(r.sat)
-                ].hardware.compute_tops
+                where = p[5] if p is not None and p[5] >= 0 else int(r.sat)
+                tops = plan.satellites[where].hardware.compute_tops
                 if tops > 0:
                     self._run_s[int(r.capture_id)] = float(r.compute_top) / tops
             shares = {}
@@ -149,10 +148,12 @@ class MilpOptimal(PlanningPolicy):
         if self.fallback is not None:
             return self.fallback.next_onboard_job(sat)
         aos = self.plan.satellites[sat.index].window_aos_s
+        links = self.plan.links
 
         def key(job):
             p = self.chosen.get(job.capture_id)
-            window = aos[p[2]] if p is not None else math.inf
+            # When the product leaves: its window here, or the laser window to its relay.
+            window = math.inf if p is None else links.start_s[p[6]] if p[0] == "offload-relay" else aos[p[2]]
             return (self._left_s(sat, job) <= 1e-6, window, job.deadline_s, job.capture_id)
 
         return min(sat.onboard_queue, key=key).capture_id
@@ -166,6 +167,8 @@ class MilpOptimal(PlanningPolicy):
         kind = plan[0]
         if kind == "offload":
             return offload(plan[1])
+        if kind == "offload-relay":
+            return offload(plan[5], product_via=(plan[1],))
         if kind == "relay":
             return relay(plan[1])
         return ONBOARD if kind == "onboard" else GROUND

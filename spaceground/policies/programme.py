@@ -7,8 +7,9 @@ and, relaxed, an upper bound on what any policy can earn.
 
 Decisions, one binary per *path* of a capture: raw in contact window ``j`` to data
 centre ``d``, or onboard and the product in window ``j``; through the space segment, across laser
-window ``w`` to a computing satellite, computed there and the product down its window ``j``, or across
-``w`` to a data relay and down its feeder window ``j`` to data centre ``d``; none of them is a drop. A path
+window ``w`` to a computing satellite, computed there and the product down its window ``j`` (or across a
+second laser window to a data relay and down its feeder window ``j``), or across ``w`` to a data relay and
+down its feeder window ``j`` to data centre ``d``; none of them is a drop. A path
 exists only if it could meet the deadline at the earliest (downlink from the later of
 window start and the moment the data is ready, backhaul at full rate, no queue).
 Continuous variables: the minutes of each window *cell* used for transmission (cells
@@ -83,11 +84,14 @@ class Formulation:
     lo: np.ndarray
     hi: np.ndarray
     integrality: np.ndarray
-    # (capture_id, kind, sat, window, datacenter, laser row) of each binary, in variable order: kind "raw" (down
-    # window ``window`` of ``sat``, the capturing one, to ``datacenter``), "onboard" (computed on ``sat``, the
-    # product down its window), "offload" (across laser row ``laser row`` to computing satellite ``sat``, computed
-    # there, the product down its window) or "relay" (across the laser row to relay ``sat``, down its feeder
-    # window to ``datacenter``); -1 where a field does not apply.
+    # (capture_id, kind, sat, window, datacenter, laser row, computer, product's laser row) of each binary, in
+    # variable order: kind "raw" (down window ``window`` of ``sat``, the capturing one, to ``datacenter``),
+    # "onboard" (computed on ``sat``, the product down its window), "offload" (across laser row ``laser row`` to
+    # computing satellite ``sat``, computed there, the product down its window), "offload-relay" (across ``laser
+    # row`` to the computing satellite ``computer``, computed there, the product across ``product's laser row``
+    # to relay ``sat`` and down its feeder window) or "relay" (across the laser row to relay ``sat``, down its
+    # feeder window to ``datacenter``); ``computer`` is the satellite computing it (-1: a data centre); -1 where
+    # a field does not apply.
     paths: list
     n_captures: int
     stats: dict = field(default_factory=dict)
@@ -155,7 +159,8 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     jobs = {}  # (capture id, computing sat) -> [(var, due_s: done by, release_s: computing may start)]
     compute_rows = {}  # (capture id, computing sat) -> (t: earliest start, deadline, run_s, extra Wh, released)
     L = plan.links
-    to_computing, to_relay = _laser_targets(plan)
+    to_computing, to_relay, from_computing = _laser_targets(plan)
+    due_cuts = {}  # computing sat -> when a job whose product goes to a relay must be done
 
     def to_ground(kind, cid, row, k, j, ready_s, deadline, start_s, raw, laser_row):
         """The paths of ``row``'s raw data down window ``j`` of satellite ``k`` (from ``start_s``) to each data
@@ -177,7 +182,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                 + ob.carbon_weight_per_kg * kwh * dc.carbon_g_per_kwh.value_at(down) / 1e3
             )
             v = B.var(-(float(row.value) - cost), 0, 1, True)
-            paths.append((cid, kind, k, j, d, laser_row))
+            paths.append((cid, kind, k, j, d, laser_row, -1, -1))
             out.append(v)
             window_paths.setdefault((k, j), []).append((v, ready_s, raw / GB, deadline - after_down))
             dc_top[d].append((v, row.compute_top))
@@ -199,7 +204,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             if max(aos[j], ready) + links.time_to_send(j, max(aos[j], ready), product) > deadline:
                 continue
             v = B.var(-(float(row.value) - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
-            paths.append((cid, kind, k, j, -1, laser_row))
+            paths.append((cid, kind, k, j, -1, laser_row, k, -1))
             out.append(v)
             # The job is done by the window's close (bound); executable: by its start, or, when the job
             # cannot be done by then, in time to send the product before the close.
@@ -208,10 +213,34 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                 due = aos[j] if ready <= aos[j] else los[j] - links.time_to_send(j, ready, product)
             jobs.setdefault((cid, k), []).append((v, due, release_s))
             window_paths.setdefault((k, j), []).append((v, ready, product / GB, deadline))
+        # Offloaded, the product may also cross a laser window w2 to a data relay and go down its feeder link.
+        for r, rows in from_computing.get(k, {}).items() if kind == "offload" else ():
+            sr = plan.satellites[r]
+            feeder = plan_links(sr)
+            for w2, across in _crossings(L, rows, ready, product, deadline):
+                # Done in time to send the product before w2 closes (executable: by its start if it can be).
+                due = L.end_s[w2] - (across - max(ready, L.start_s[w2]))
+                if executable and ready <= L.start_s[w2]:
+                    due = L.start_s[w2]
+                due_cuts.setdefault(k, set()).add(due)  # (energy intervals are cut there: done-by rows are exact)
+                for j in range(len(sr.window_aos_s)):
+                    a, b = sr.window_aos_s[j], sr.window_los_s[j]
+                    if (
+                        b <= across
+                        or a >= deadline
+                        or max(a, across) + feeder.time_to_send(j, max(a, across), product) > deadline
+                    ):
+                        continue
+                    v = B.var(-(float(row.value) - ob.onboard_energy_weight_per_wh * energy_wh), 0, 1, True)
+                    paths.append((cid, "offload-relay", r, j, -1, laser_row, k, w2))
+                    out.append(v)
+                    jobs.setdefault((cid, k), []).append((v, due, release_s))
+                    laser_paths.setdefault(w2, []).append((v, ready, product / GB, L.end_s[w2]))
+                    window_paths.setdefault((r, j), []).append((v, across, product / GB, deadline))
         if out:
             t0, *rest = compute_rows.get((cid, k), (release_s,))
             extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
-            compute_rows[(cid, k)] = (min(t0, release_s), deadline, run_s, extra_wh, kind == "offload")
+            compute_rows[(cid, k)] = (min(t0, release_s), deadline, run_s, extra_wh, kind != "onboard")
         return out
 
     for k, sp in enumerate(plan.satellites):
@@ -232,23 +261,14 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             # Through the space segment: raw across one laser window, computed on a computing satellite or sent
             # down a relay's feeder link (an item crosses within one window, like a downlink).
             for c, rows in to_computing.get(k, {}).items() if bool(row.onboard_allowed) else ():
-                for w in rows:
-                    if L.start_s[w] >= deadline:
-                        break
-                    across = _across_s(L, w, t, raw)
-                    if across < deadline:
-                        n = len(mine)
-                        mine += computed_on("offload", cid, row, c, across, deadline, product, w)
-                        if len(mine) > n:
-                            laser_paths.setdefault(w, []).extend((v, t, raw / GB, L.end_s[w]) for v in mine[n:])
+                for w, across in _crossings(L, rows, t, raw, deadline):
+                    n = len(mine)
+                    mine += computed_on("offload", cid, row, c, across, deadline, product, w)
+                    if len(mine) > n:
+                        laser_paths.setdefault(w, []).extend((v, t, raw / GB, L.end_s[w]) for v in mine[n:])
             for r, rows in to_relay.get(k, {}).items():
                 sr = plan.satellites[r]
-                for w in rows:
-                    if L.start_s[w] >= deadline:
-                        break
-                    across = _across_s(L, w, t, raw)
-                    if not across < deadline:
-                        continue
+                for w, across in _crossings(L, rows, t, raw, deadline):
                     n = len(mine)
                     for j in range(len(sr.window_aos_s)):
                         if sr.window_los_s[j] <= across or sr.window_aos_s[j] >= deadline:
@@ -279,7 +299,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             sp,
             span,
             [float(r.time_s) for r in sat_caps[k]] if executable else (),
-            terminal_bounds.get(k, ()),
+            [*terminal_bounds.get(k, ()), *due_cuts.get(k, ())],
         )
         for k, sp in enumerate(plan.satellites)
     ]
@@ -405,7 +425,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
         held = []  # (var, from_s, until_s, GB); binaries come first, so a path's index is its variable
         lookup = {int(r.capture_id): r for r in rows}
         # (Held on the capturing satellite only: what crosses to another one is held there until it is across.)
-        for idx, (cid, kind, _, j, _, w) in enumerate(paths):
+        for idx, (cid, kind, _, j, _, w, _, _) in enumerate(paths):
             r = lookup.get(cid)
             if r is None:
                 continue
@@ -454,18 +474,21 @@ MAX_WINDOW_ROWS = 2000
 
 
 def _laser_targets(plan):
-    """The laser windows a capture's raw data may take, by sender: ({sender: {computing sat: rows}}, {sender:
-    {relay: rows}}), rows by start (empty without a space segment)."""
+    """The laser windows a capture's raw data may take, by sender, and its product from a computing satellite:
+    ({sender: {computing sat: rows}}, {sender: {relay: rows}}, {computing sat: {relay: rows}}), rows by start
+    (empty without a space segment)."""
     role = [sp.role for sp in plan.satellites]
-    to_computing, to_relay = {}, {}
+    to_computing, to_relay, from_computing = {}, {}, {}
     for (a, b), rows in laser_rows(plan).items():
+        if role[a] == "computing" and role[b] == "relay":
+            from_computing.setdefault(a, {})[b] = rows
         if role[a] != "imaging":
             continue
         if role[b] == "computing" and plan.satellites[b].hardware.compute_tops > 0:
             to_computing.setdefault(a, {})[b] = rows
         elif role[b] == "relay":
             to_relay.setdefault(a, {})[b] = rows
-    return to_computing, to_relay
+    return to_computing, to_relay, from_computing
 
 
 def _across_s(links, row, t_s, nbytes):
@@ -474,6 +497,17 @@ def _across_s(links, row, t_s, nbytes):
     if start >= end or links.capacity_between(row, start, end) < nbytes:
         return math.inf
     return start + links.time_to_send(row, start, nbytes)
+
+
+def _crossings(links, rows, t_s, nbytes, deadline_s):
+    """(row, when across) of each laser window of ``rows`` (by start) that ``nbytes`` sent from ``t_s`` cross
+    alone before ``deadline_s``."""
+    for w in rows:
+        if links.start_s[w] >= deadline_s:
+            break
+        across = _across_s(links, w, t_s, nbytes)
+        if across < deadline_s:
+            yield w, across
 
 
 def _window_rows(B, links, row, a, b, users, cut_sets, executable):
@@ -579,7 +613,7 @@ class Solution:
     objective: float  # value of the best integer plan (relaxation: of the LP), value units
     bound: float  # proven upper bound on the objective
     gap: float  # (bound - objective) / |bound|
-    chosen: dict  # capture id -> (kind, sat, window, datacenter, laser row): as in Formulation.paths
+    chosen: dict  # capture id -> (kind, sat, window, datacenter, laser row, computer, product's laser row): paths
     solve_s: float
     x: object = None  # the solution vector
 
@@ -605,9 +639,9 @@ def solve(form: Formulation, time_limit_s=60.0, mip_rel_gap=1e-4, relax=False) -
     bound = -float(dual) if dual is not None and np.isfinite(dual) else objective
     bound = max(bound, objective)
     chosen = {}
-    for i, (cid, kind, k, j, d, w) in enumerate(form.paths):
+    for i, (cid, kind, k, j, d, w, computer, w2) in enumerate(form.paths):
         if x[i] > 0.5:
-            chosen[cid] = (kind, k, j, d, w)
+            chosen[cid] = (kind, k, j, d, w, computer, w2)
     gap = (bound - objective) / abs(bound) if bound else 0.0
     return Solution(status, objective, bound, gap, chosen, elapsed, x)
 

@@ -66,7 +66,7 @@ class SpaceRoutes:
             if b in to_computing:
                 self._to_computing.setdefault(a, []).extend(rows)
         self._fastest_Bps = {}  # each sender's fastest laser rate to a computing satellite [bytes/s]
-        fastest = np.maximum.reduceat(links.rate_bps, links.profile_start[:-1]) if len(links) else np.zeros(0)
+        fastest = np.maximum.reduceat(links.rate_bps, links.profile_start[:-1]) if self._to_computing else None
         for a, rows in self._to_computing.items():
             rows.sort(key=lambda r: links.start_s[r])
             self._to_computing[a] = (rows, links.start_s[rows].tolist())
@@ -85,25 +85,32 @@ class SpaceRoutes:
         """(landing time, relay, when the raw data is across to it) of the best route through a data relay: the
         raw data across the first laser windows to a relay, then down its feeder link behind the raw data this
         policy sent it; (inf, None, inf) if no relay lands it by the deadline."""
+        return self._relay_landing(sat.index, view.now_s, view.raw_bytes, view.deadline_s)
+
+    def _relay_landing(self, sender, t_s, nbytes, deadline_s):
+        """(landing time, relay, when the bytes are across to it) of ``nbytes`` on ``sender`` at ``t_s`` sent down
+        through the relay that lands them first, behind what this policy sent down its feeder link; (inf, None,
+        inf) if none lands them by ``deadline_s``."""
         best, best_j, best_x = math.inf, None, math.inf
         links = self.plan.links
         for j, busy in self._feeder_busy_until.items():
-            rows = self._lasers.get((sat.index, j))
+            rows = self._lasers.get((sender, j))
             if not rows:
                 continue
-            t_x = crossing_end_s(links, rows, view.now_s, view.raw_bytes, self._laser_ends[(sat.index, j)])
-            if not t_x < view.deadline_s:
+            t_x = crossing_end_s(links, rows, t_s, nbytes, self._laser_ends[(sender, j)])
+            if not t_x < deadline_s:
                 continue
-            t_d = self.tl[j].time_to_send(max(t_x, busy), view.raw_bytes)[0]
-            if t_d <= view.deadline_s and t_d < best:
+            t_d = self.tl[j].time_to_send(max(t_x, busy), nbytes)[0]
+            if t_d <= deadline_s and t_d < best:
                 best, best_j, best_x = t_d, j, t_x
         return best, best_j, best_x
 
-    def relayed(self, j, view, t_cross_s):
-        """Book the raw data of ``view``, across by ``t_cross_s``, on relay ``j``'s feeder link (for the next
-        :meth:`relay_route`)."""
+    def relayed(self, j, view, t_cross_s, nbytes=None):
+        """Book the raw data of ``view`` (or ``nbytes``: its product), across by ``t_cross_s``, on relay ``j``'s
+        feeder link (for the next :meth:`relay_route`)."""
         busy = self._feeder_busy_until[j]
-        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_cross_s, busy), view.raw_bytes)[0]
+        size = view.raw_bytes if nbytes is None else nbytes
+        self._feeder_busy_until[j] = self.tl[j].time_to_send(max(t_cross_s, busy), size)[0]
 
     def offload_route(self, view, sat):
         """(finish time, computing satellite, when the raw data is across to it) of the best route through the
@@ -187,11 +194,19 @@ class SpaceRoutes:
 
     def offload_to(self, view, sat):
         """``offload(j)`` to the computing satellite of :meth:`offload_route`, its work booked; None if none
-        delivers by the deadline."""
-        _, j, t_x = self.offload_route(view, sat)
+        delivers by the deadline. The product then goes down through the data relay that lands it first
+        (``offload(j, product_via=(r,))``, booked on its feeder link) when that is sooner than ``j``'s own
+        contacts."""
+        t_p, j, t_x = self.offload_route(view, sat)
         if j is None:
             return None
         self.sent_to(j, view, t_x)
+        if self._feeder_busy_until:
+            t_c = self._sent_busy_until[j]  # when the job is done there
+            t_land, r, t_x2 = self._relay_landing(j, t_c, view.product_bytes, view.deadline_s)
+            if r is not None and t_land < t_p:
+                self.relayed(r, view, t_x2, view.product_bytes)
+                return offload(j, product_via=(r,))
         return offload(j)
 
     def sent_to(self, j, view, t_cross_s):
