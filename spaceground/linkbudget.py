@@ -1,0 +1,134 @@
+"""Link budgets: free-space loss, the Es/N0 a radio delivers to a receiver, and the DVB-S2 MODCOD (and so the rate)
+that Es/N0 supports, with the times along a pass where the MODCOD changes.
+
+Pure functions of numbers and arrays; SI units, decibels where a name says ``_db``.
+
+The budget (clear sky; atmospheric losses enter as ``losses_db``):
+
+    C/N0 [dB-Hz] = EIRP [dBW] - FSL [dB] - losses [dB] + G/T [dB/K] - 10 log10(k) [dBW/(K Hz)]
+    Es/N0 [dB]   = C/N0 - 10 log10(symbol rate)
+    FSL [dB]     = 20 log10(4 pi d f / c)
+
+A MODCOD is usable where Es/N0 is at or above its threshold plus the margin; adaptive coding and modulation
+(ACM) runs the most efficient usable one, so the rate is its spectral efficiency times the symbol rate. As
+Es/N0 falls monotonically with range, each threshold is a range, and the MODCOD steps along a pass where the
+slant range crosses those ranges: :func:`range_crossings_s` finds them by root finding on the range, not by
+sampling.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SPEED_OF_LIGHT_M_S = 299_792_458.0  # exact (SI)
+BOLTZMANN_J_PER_K = 1.380649e-23  # exact (SI 2019)
+BOLTZMANN_DBW_PER_K_HZ = 10.0 * math.log10(BOLTZMANN_J_PER_K)  # -228.5991
+
+# DVB-S2 MODCODs for normal frames (64,800 bits), no pilots: (name, ideal Es/N0 for quasi-error-free
+# reception on AWGN [dB], spectral efficiency [bit/symbol]). ETSI EN 302 307-1 V1.4.1 (2014), Table 13.
+DVBS2_MODCODS = (
+    ("QPSK 1/4", -2.35, 0.490243),
+    ("QPSK 1/3", -1.24, 0.656448),
+    ("QPSK 2/5", -0.30, 0.789412),
+    ("QPSK 1/2", 1.00, 0.988858),
+    ("QPSK 3/5", 2.23, 1.188304),
+    ("QPSK 2/3", 3.10, 1.322253),
+    ("QPSK 3/4", 4.03, 1.487473),
+    ("QPSK 4/5", 4.68, 1.587196),
+    ("QPSK 5/6", 5.18, 1.654663),
+    ("QPSK 8/9", 6.20, 1.766451),
+    ("QPSK 9/10", 6.42, 1.788612),
+    ("8PSK 3/5", 5.50, 1.779991),
+    ("8PSK 2/3", 6.62, 1.980636),
+    ("8PSK 3/4", 7.91, 2.228124),
+    ("8PSK 5/6", 9.35, 2.478562),
+    ("8PSK 8/9", 10.69, 2.646012),
+    ("8PSK 9/10", 10.98, 2.679207),
+    ("16APSK 2/3", 8.97, 2.637201),
+    ("16APSK 3/4", 10.21, 2.966728),
+    ("16APSK 4/5", 11.03, 3.165623),
+    ("16APSK 5/6", 11.61, 3.300184),
+    ("16APSK 8/9", 12.89, 3.523143),
+    ("16APSK 9/10", 13.13, 3.567342),
+    ("32APSK 3/4", 12.73, 3.703295),
+    ("32APSK 4/5", 13.64, 3.951571),
+    ("32APSK 5/6", 14.28, 4.119540),
+    ("32APSK 8/9", 15.69, 4.397854),
+    ("32APSK 9/10", 16.05, 4.453027),
+)
+
+
+def free_space_loss_db(range_m, frequency_hz):
+    """Free-space path loss 20 log10(4 pi d f / c) [dB]."""
+    return 20.0 * np.log10(4.0 * math.pi * np.asarray(range_m, dtype=float) * float(frequency_hz) / SPEED_OF_LIGHT_M_S)
+
+
+def esn0_db(eirp_dbw, range_m, frequency_hz, gt_db_per_k, symbol_rate_baud, losses_db=0.0):
+    """Es/N0 at the receiver [dB] of a transmitter of ``eirp_dbw`` at ``range_m`` (module docstring)."""
+    cn0 = eirp_dbw - free_space_loss_db(range_m, frequency_hz) - losses_db + gt_db_per_k - BOLTZMANN_DBW_PER_K_HZ
+    return cn0 - 10.0 * math.log10(float(symbol_rate_baud))
+
+
+def acm_ladder(modcods=DVBS2_MODCODS, margin_db=0.0):
+    """The MODCODs ACM uses, as (thresholds [dB], spectral efficiencies [bit/symbol], names), both ascending:
+    the table less every MODCOD that needs more Es/N0 than one at least as efficient (never chosen); each
+    threshold includes ``margin_db``."""
+    rows = sorted(modcods, key=lambda m: (m[1], -m[2]))
+    kept = []
+    for name, threshold, efficiency in rows:
+        if kept and efficiency <= kept[-1][2]:
+            continue
+        kept.append((name, threshold, efficiency))
+    return (
+        np.array([t + margin_db for _, t, _ in kept]),
+        np.array([e for _, _, e in kept]),
+        tuple(n for n, _, _ in kept),
+    )
+
+
+def acm_rate_bps(esn0, symbol_rate_baud, ladder):
+    """The rate ACM runs at ``esn0`` [dB]: the most efficient usable MODCOD's efficiency x the symbol rate
+    (0 below the lowest threshold). ``ladder``: :func:`acm_ladder`."""
+    thresholds, efficiency, _ = ladder
+    i = np.searchsorted(thresholds, np.asarray(esn0, dtype=float), side="right") - 1
+    return np.where(i >= 0, efficiency[np.maximum(i, 0)] * float(symbol_rate_baud), 0.0)
+
+
+def threshold_ranges_m(eirp_dbw, frequency_hz, gt_db_per_k, symbol_rate_baud, thresholds_db, losses_db=0.0):
+    """The slant range at which Es/N0 equals each threshold [m] (Es/N0 falls as 20 log10 of the range)."""
+    at_1m = esn0_db(eirp_dbw, 1.0, frequency_hz, gt_db_per_k, symbol_rate_baud, losses_db)
+    return 10.0 ** ((at_1m - np.asarray(thresholds_db, dtype=float)) / 20.0)
+
+
+def range_crossings_s(range_m, t0_s, t1_s, target_m, tol_s=1e-3):
+    """Times in [t0, t1] where ``range_m(t)`` (a callable, monotone on the interval) equals ``target_m``: each
+    target's crossing by bisection to ``tol_s`` on the bracketing sign change, NaN where it is not crossed.
+    Call it on each side of a pass's closest approach."""
+    targets = np.atleast_1d(np.asarray(target_m, dtype=float))
+    r0, r1 = float(range_m(t0_s)), float(range_m(t1_s))
+    out = np.full(len(targets), np.nan)
+    lo_t = np.full(len(targets), float(t0_s))
+    hi_t = np.full(len(targets), float(t1_s))
+    inside = (np.minimum(r0, r1) <= targets) & (targets <= np.maximum(r0, r1))
+    if not inside.any():
+        return out
+    rising = r1 >= r0
+    steps = max(1, math.ceil(math.log2(max(t1_s - t0_s, tol_s) / tol_s)))
+    for _ in range(steps):
+        mid = 0.5 * (lo_t + hi_t)
+        r_mid = np.array([float(range_m(t)) for t in mid[inside]])
+        below = r_mid < targets[inside]  # not yet at the target range (rising) / past it (falling)
+        move_lo = below if rising else ~below
+        lo_t[inside] = np.where(move_lo, mid[inside], lo_t[inside])
+        hi_t[inside] = np.where(move_lo, hi_t[inside], mid[inside])
+    out[inside] = 0.5 * (lo_t[inside] + hi_t[inside])
+    return out
+
+
+def slant_range_m(elevation_rad, orbit_radius_m, earth_radius_m):
+    """Slant range from a station on a sphere of ``earth_radius_m`` to a satellite at ``orbit_radius_m`` seen at
+    ``elevation_rad`` [m] (the law of cosines in the station-centre-satellite triangle)."""
+    e = np.asarray(elevation_rad, dtype=float)
+    return np.sqrt(orbit_radius_m**2 - (earth_radius_m * np.cos(e)) ** 2) - earth_radius_m * np.sin(e)
