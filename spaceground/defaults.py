@@ -32,6 +32,12 @@ SATELLITE = {
     # Laser terminal while sending over an inter-satellite link: assumption, tens of watts for a LEO
     # optical terminal (no published figure for the Three-Body terminals; rate 100 Gbit/s, ref #54).
     "laser_w": 50.0,
+    # The radio's link budget, for adaptive coding and modulation (DVB-S2 ACM, ETSI EN 302 307-1): none by
+    # default, and the downlink then runs at the constant downlink_mbps. X-band EO downlinks use the EESS
+    # allocation 8,025-8,400 MHz (ITU Radio Regulations, Article 5); 8.1 GHz is its lower middle.
+    "eirp_dbw": None,
+    "downlink_ghz": 8.1,
+    "symbol_rate_mbaud": None,
 }
 
 # --- laser inter-satellite terminals (a satellite's terminal: one session at a time)
@@ -58,6 +64,10 @@ GRAZING_HEIGHT_KM = 80.0
 
 # --- ground stations
 STATION = {
+    # Link budget at a station (used where a satellite's radio gives eirp_dbw): atmospheric and pointing losses
+    # in clear sky at X-band, and the margin ACM keeps above each MODCOD's threshold (both assumptions, 1 dB).
+    "losses_db": 1.0,
+    "acm_margin_db": 1.0,
     "antennas": 1,
     # 10 deg mask: common practice and the gsopt simulation default (ref #55).
     "min_elevation_deg": 10.0,

@@ -103,28 +103,60 @@ def threshold_ranges_m(eirp_dbw, frequency_hz, gt_db_per_k, symbol_rate_baud, th
 
 
 def range_crossings_s(range_m, t0_s, t1_s, target_m, tol_s=1e-3):
-    """Times in [t0, t1] where ``range_m(t)`` (a callable, monotone on the interval) equals ``target_m``: each
-    target's crossing by bisection to ``tol_s`` on the bracketing sign change, NaN where it is not crossed.
-    Call it on each side of a pass's closest approach."""
+    """Times in [t0, t1] where ``range_m(t)`` (vectorised: an array of times in, ranges out; monotone on the
+    interval) equals ``target_m``: each target's crossing by bisection to ``tol_s`` on the bracketing sign
+    change, all targets at once, NaN where it is not crossed. Call it on each side of a pass's closest approach."""
     targets = np.atleast_1d(np.asarray(target_m, dtype=float))
-    r0, r1 = float(range_m(t0_s)), float(range_m(t1_s))
+    r0, r1 = (float(x) for x in range_m(np.array([t0_s, t1_s], dtype=float)))
     out = np.full(len(targets), np.nan)
-    lo_t = np.full(len(targets), float(t0_s))
-    hi_t = np.full(len(targets), float(t1_s))
     inside = (np.minimum(r0, r1) <= targets) & (targets <= np.maximum(r0, r1))
     if not inside.any():
         return out
+    want = targets[inside]
+    lo = np.full(len(want), float(t0_s))
+    hi = np.full(len(want), float(t1_s))
     rising = r1 >= r0
-    steps = max(1, math.ceil(math.log2(max(t1_s - t0_s, tol_s) / tol_s)))
-    for _ in range(steps):
-        mid = 0.5 * (lo_t + hi_t)
-        r_mid = np.array([float(range_m(t)) for t in mid[inside]])
-        below = r_mid < targets[inside]  # not yet at the target range (rising) / past it (falling)
+    for _ in range(max(1, math.ceil(math.log2(max(t1_s - t0_s, tol_s) / tol_s)))):
+        mid = 0.5 * (lo + hi)
+        below = np.asarray(range_m(mid), dtype=float) < want  # short of the target range
         move_lo = below if rising else ~below
-        lo_t[inside] = np.where(move_lo, mid[inside], lo_t[inside])
-        hi_t[inside] = np.where(move_lo, hi_t[inside], mid[inside])
-    out[inside] = 0.5 * (lo_t[inside] + hi_t[inside])
+        lo = np.where(move_lo, mid, lo)
+        hi = np.where(move_lo, hi, mid)
+    out[inside] = 0.5 * (lo + hi)
     return out
+
+
+def closest_approach_s(range_m, t0_s, t1_s, tol_s=1e-3):
+    """When ``range_m`` (vectorised, with one minimum on [t0, t1], as a pass has) is least, by golden-section
+    search to ``tol_s``."""
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    a, b = float(t0_s), float(t1_s)
+    while b - a > tol_s:
+        c, d = b - g * (b - a), a + g * (b - a)
+        rc, rd = range_m(np.array([c, d]))
+        if rc <= rd:
+            b = d
+        else:
+            a = c
+    return 0.5 * (a + b)
+
+
+def acm_steps(range_m, start_s, end_s, rate_of_range_bps, threshold_ranges, tol_s=1e-3):
+    """The piecewise-constant ACM rate of a pass from ``start_s`` to ``end_s``: (step starts [s], rates [bit/s]),
+    the first step at ``start_s``. Steps fall where the slant range crosses a threshold range (found on each
+    side of the closest approach); each step's rate is ``rate_of_range_bps`` at its middle; equal neighbours
+    merge."""
+    tca = closest_approach_s(range_m, start_s, end_s, tol_s)
+    cuts = [start_s]
+    for a, b in ((start_s, tca), (tca, end_s)):
+        if b - a > tol_s:
+            found = range_crossings_s(range_m, a, b, threshold_ranges, tol_s)
+            cuts += [float(x) for x in found if np.isfinite(x) and start_s + tol_s < x < end_s - tol_s]
+    cuts = np.unique(np.asarray(cuts, dtype=float))
+    ends = np.r_[cuts[1:], end_s]
+    rates = np.asarray(rate_of_range_bps(range_m(0.5 * (cuts + ends))), dtype=float)
+    keep = np.r_[True, rates[1:] != rates[:-1]]
+    return cuts[keep], rates[keep]
 
 
 def slant_range_m(elevation_rad, orbit_radius_m, earth_radius_m):

@@ -47,6 +47,9 @@ class SatelliteHardware:
     tx_w: float
     laser_w: float
     profile: str
+    eirp_dbw: float | None = None  # the radio's link budget (None: the constant downlink_bps)
+    downlink_hz: float = 8.1e9
+    symbol_rate_baud: float | None = None
 
     @classmethod
     def from_spec(cls, hw, profile=""):
@@ -65,6 +68,9 @@ class SatelliteHardware:
             tx_w=hw.tx_w,
             laser_w=hw.laser_w,
             profile=profile,
+            eirp_dbw=hw.eirp_dbw,
+            downlink_hz=hw.downlink_ghz * 1e9,
+            symbol_rate_baud=None if hw.symbol_rate_mbaud is None else hw.symbol_rate_mbaud * 1e6,
         )
 
 
@@ -73,6 +79,9 @@ class GroundStation:
     station: Station
     antennas: int
     max_rate_bps: float  # inf when uncapped
+    gt_db_per_k: float | None = None  # receive G/T (None: no link budget at this station)
+    losses_db: float = 1.0
+    acm_margin_db: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,12 @@ def resolve(loaded) -> Model:
             raise loaded.error(
                 ("satellites",), f"{sat.name}: initial_soc {spec.initial_soc} is not above min_soc {spec.min_soc}"
             )
+        if spec.eirp_dbw is not None and spec.symbol_rate_mbaud is None:
+            raise loaded.error(
+                ("satellites",),
+                f"{sat.name} ({label} hardware): eirp_dbw is given but symbol_rate_mbaud is not; give the radio's "
+                "symbol rate [Mbaud] beside its EIRP (or leave eirp_dbw out for the constant downlink_mbps)",
+            )
         hardware.append(SatelliteHardware.from_spec(spec, label))
     for i, profile in enumerate(sc.satellites.profiles):
         if i not in used_profiles:
@@ -277,7 +292,7 @@ def resolve(loaded) -> Model:
         else:
             site = Station(st.id, st.lat_deg, st.lon_deg, st.alt_m, st.min_elevation_deg, st.id)
         cap = st.max_downlink_mbps * 1e6 if st.max_downlink_mbps else np.inf
-        stations.append(GroundStation(site, st.antennas, cap))
+        stations.append(GroundStation(site, st.antennas, cap, st.gt_db_per_k, st.losses_db, st.acm_margin_db))
 
     relay_terminals = frozenset()
     if space is not None and space.relays is not None and space.links.to_relay:

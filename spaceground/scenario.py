@@ -138,6 +138,13 @@ _HARDWARE_FIELDS = {
     "downlink_mbps": (Positive, "radio downlink rate [Mbit/s]"),
     "tx_w": (NonNegative, "radio power while transmitting [W]"),
     "laser_w": (NonNegative, "laser terminal power while sending over an inter-satellite link [W]"),
+    "eirp_dbw": (
+        Annotated[float, NoBool, Field(ge=-30, le=90)] | None,
+        "radio EIRP [dBW]: with a station's gt_db_per_k the downlink runs DVB-S2 ACM along each pass "
+        "(none: the constant downlink_mbps)",
+    ),
+    "downlink_ghz": (Annotated[float, NoBool, Field(gt=0.1, le=100)], "downlink carrier frequency [GHz]"),
+    "symbol_rate_mbaud": (Positive | None, "radio symbol rate [Mbaud] (with eirp_dbw)"),
 }
 
 Hardware = create_model(
@@ -260,6 +267,13 @@ class StationSpec(_Model):
         defaults.STATION["min_elevation_deg"], ge=-5, le=89, description="mask [deg]"
     )
     max_downlink_mbps: Positive | None = Field(None, description="receive-chain cap on the link rate [Mbit/s]")
+    gt_db_per_k: Annotated[float, NoBool] | None = Field(
+        None, ge=-30, le=70, description="receive G/T [dB/K]: with a radio's eirp_dbw, ACM link budgets"
+    )
+    losses_db: NonNegative = Field(defaults.STATION["losses_db"], description="atmospheric and pointing losses [dB]")
+    acm_margin_db: NonNegative = Field(
+        defaults.STATION["acm_margin_db"], description="margin ACM keeps above each MODCOD's threshold [dB]"
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self):

@@ -126,7 +126,54 @@ def _windows(model, geo):
     radio = np.array([hw.downlink_bps for hw in model.hardware])
     station_cap = np.array([g.max_rate_bps for g in model.stations])
     rate = downlink_rate_bps(radio[sat[order]], station_cap[st[order]]) if order.size else np.zeros(0)
-    return LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
+    table = LinkWindows.constant("downlink", sat[order], st[order], aos[order], los[order], rate)
+    if any(hw.eirp_dbw is not None for hw in model.hardware):
+        table = _acm_profiles(model, table)
+    return table
+
+
+def _acm_profiles(model, table):
+    """The downlink table with each window whose radio has a link budget (``eirp_dbw``) at a station with a G/T
+    stepping through the DVB-S2 MODCODs along the pass (:func:`spaceground.linkbudget.acm_steps` on the exact
+    slant range), capped by the station's receive chain; the other windows keep their constant rate."""
+    from .frames import geodetic_to_itrf_m
+    from .geometry import _Propagator
+    from .linkbudget import acm_ladder, acm_rate_bps, acm_steps, esn0_db, threshold_ranges_m
+
+    orientation = EarthOrientation(model.span)
+    propagate = _Propagator(model.constellation, model.span, orientation)
+    sites = [geodetic_to_itrf_m(g.station.lat_deg, g.station.lon_deg, g.station.alt_m)[0] for g in model.stations]
+    starts, rates, first = [], [], [0]
+    for w in range(len(table)):
+        k, s = int(table.sender[w]), int(table.receiver[w])
+        hw, g = model.hardware[k], model.stations[s]
+        a, b = float(table.start_s[w]), float(table.end_s[w])
+        if hw.eirp_dbw is None or g.gt_db_per_k is None or b - a < 1e-3:
+            starts.append(a), rates.append(float(table.rate_bps[table.profile_start[w]]))
+            first.append(len(starts))
+            continue
+        site = np.asarray(sites[s], dtype=float).reshape(3)
+
+        def slant_m(t, k=k, site=site):
+            t = np.atleast_1d(np.asarray(t, dtype=float))
+            r, _ = propagate.itrf(np.full(len(t), k), t)
+            return np.linalg.norm(np.asarray(r).reshape(-1, 3) - site, axis=1)
+
+        budget = (hw.eirp_dbw, hw.downlink_hz, g.gt_db_per_k, hw.symbol_rate_baud)
+        ladder = acm_ladder(margin_db=g.acm_margin_db)
+        ranges = threshold_ranges_m(*budget, ladder[0], g.losses_db)
+
+        def rate_bps(r_m, budget=budget, ladder=ladder, g=g):
+            es = esn0_db(budget[0], r_m, budget[1], budget[2], budget[3], g.losses_db)
+            return np.minimum(acm_rate_bps(es, budget[3], ladder), g.max_rate_bps)
+
+        t_steps, r_steps = acm_steps(slant_m, a, b, rate_bps, ranges)
+        starts += t_steps.tolist()
+        rates += r_steps.tolist()
+        first.append(len(starts))
+    return LinkWindows(
+        table.kind, table.sender, table.receiver, table.start_s, table.end_s, starts, rates, np.asarray(first)
+    )
 
 
 def _laser_windows(model):

@@ -10,6 +10,8 @@ from spaceground.linkbudget import (
     DVBS2_MODCODS,
     acm_ladder,
     acm_rate_bps,
+    acm_steps,
+    closest_approach_s,
     esn0_db,
     free_space_loss_db,
     range_crossings_s,
@@ -60,7 +62,7 @@ def test_slant_range_at_the_zenith_and_the_horizon():
 
 def _straight_pass(closest_m=800e3, speed_m_s=7000.0):
     """A straight-line pass: range sqrt(d0^2 + (v t)^2), closest at t = 0 (analytic crossings)."""
-    return lambda t: math.hypot(closest_m, speed_m_s * t), closest_m, speed_m_s
+    return lambda t: np.hypot(closest_m, speed_m_s * np.asarray(t, dtype=float)), closest_m, speed_m_s
 
 
 # An X-band radio and station: 18 dBW EIRP, 2 dB of losses, G/T 30 dB/K, 150 Mbaud; ACM with a 1 dB margin.
@@ -104,3 +106,84 @@ def test_a_pass_s_capacity_is_the_integral_of_its_acm_profile():
     t = np.arange(-HALF_S, HALF_S, 0.01) + 0.005
     brute = sum(_rate_bps(rng(x)) for x in t) * 0.01 / 8.0
     assert window.capacity_between(0, -HALF_S, HALF_S) == pytest.approx(brute, rel=2e-4)
+
+
+def test_acm_steps_on_a_straight_pass_and_its_closest_approach():
+    rng, _, _ = _straight_pass()
+    assert closest_approach_s(rng, -HALF_S, HALF_S, 1e-4) == pytest.approx(0.0, abs=1e-3)
+    starts, rates = acm_steps(rng, -HALF_S, HALF_S, lambda r: np.vectorize(_rate_bps)(r), RANGES_M)
+    # Symmetric about the closest approach, rising then falling, one step per threshold crossed each way.
+    assert starts[0] == -HALF_S and np.all(np.diff(starts) > 0)
+    peak = int(np.argmax(rates))
+    assert np.all(np.diff(rates[: peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+    crossed = int(((RANGES_M > 800e3) & (RANGES_M < rng(HALF_S))).sum())
+    assert len(starts) == 2 * crossed + 1
+
+
+# --- a run's downlink windows with link budgets -------------------------------------------------------------
+ACM_EIRP_DBW, ACM_BAUD, ACM_GT = 12.0, 75e6, 31.0
+
+
+def _acm_quickstart(extra_default="    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n"):
+    import os
+
+    from spaceground.scenario import parse_scenario
+
+    from .conftest import ROOT
+
+    path = os.path.join(ROOT, "scenarios", "quickstart.yaml")
+    text = (
+        open(path)
+        .read()
+        .replace("  default:\n    battery_wh: 80\n", "  default:\n    battery_wh: 80\n" + extra_default)
+    )
+    for sid in ("SVALBARD, antennas: 2", "KIRUNA", "KASHI", "SANYA"):
+        text = text.replace("{id: " + sid + "}", "{id: " + sid + ", gt_db_per_k: 31}")
+    return parse_scenario(text, path, os.path.dirname(path))
+
+
+def test_downlink_windows_step_through_the_modcods_where_skyfield_s_range_crosses_each_threshold():
+    # Every step of every ACM window, against the slant range Skyfield computes alone (its own SGP4, frames
+    # and topocentric code): the range there is within one second's range change of a threshold range, and
+    # each window's capacity is its ACM rate (from Skyfield's range) integrated every second.
+    from skyfield.api import EarthSatellite, wgs84
+
+    from spaceground.simulate import prepare
+    from spaceground.timebase import timescale
+
+    model, inputs = prepare(_acm_quickstart())
+    links = inputs.links
+    ladder = acm_ladder(margin_db=1.0)
+    ranges = threshold_ranges_m(ACM_EIRP_DBW, 8.1e9, ACM_GT, ACM_BAUD, ladder[0], 1.0)
+    ts = timescale()
+    rows = np.flatnonzero(links.kind == "downlink")
+    assert np.mean(np.diff(links.profile_start)[rows]) > 3  # the windows step
+    checked = 0
+    for w in rows[:: max(1, len(rows) // 12)]:
+        sat, st = model.constellation[int(links.sender[w])], model.stations[int(links.receiver[w])].station
+        es = EarthSatellite(sat.line1, sat.line2, sat.name, ts)
+        topos = wgs84.latlon(st.lat_deg, st.lon_deg, st.alt_m)
+
+        def sky_range_m(t_s, es=es, topos=topos):
+            times = ts.from_datetimes(model.span.datetimes(np.atleast_1d(t_s)).to_pydatetime())
+            return (es - topos).at(times).distance().m
+
+        lo, hi = links.profile_start[w], links.profile_start[w + 1]
+        for t in links.rate_start_s[lo + 1 : hi]:
+            r, r_next = sky_range_m([t, t + 1.0])
+            assert np.min(np.abs(ranges - r)) <= abs(r_next - r) + 1.0, (w, t)
+            checked += 1
+        a, b = links.start_s[w], links.end_s[w]
+        t = np.arange(a, b, 1.0) + 0.5
+        es_db = esn0_db(ACM_EIRP_DBW, sky_range_m(t), 8.1e9, ACM_GT, ACM_BAUD, 1.0)
+        brute = float(np.sum(acm_rate_bps(es_db, ACM_BAUD, ladder))) / 8.0 * (b - a) / len(t)
+        assert links.capacity_between(w, a, b) == pytest.approx(brute, rel=5e-3)
+    assert checked > 20
+
+
+def test_a_radio_with_an_eirp_needs_its_symbol_rate():
+    from spaceground.scenario import ScenarioError
+    from spaceground.simulate import prepare
+
+    with pytest.raises(ScenarioError, match=r"eirp_dbw is given but symbol_rate_mbaud is not"):
+        prepare(_acm_quickstart("    eirp_dbw: 12\n"))
