@@ -124,7 +124,7 @@ def test_acm_steps_on_a_straight_pass_and_its_closest_approach():
 ACM_EIRP_DBW, ACM_BAUD, ACM_GT = 12.0, 75e6, 31.0
 
 
-def _acm_quickstart(extra_default="    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n"):
+def _acm_quickstart(extra_default="    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n", kiruna_cap_mbps=None):
     import os
 
     from spaceground.scenario import parse_scenario
@@ -139,6 +139,10 @@ def _acm_quickstart(extra_default="    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n
     )
     for sid in ("SVALBARD, antennas: 2", "KIRUNA", "KASHI", "SANYA"):
         text = text.replace("{id: " + sid + "}", "{id: " + sid + ", gt_db_per_k: 31}")
+    if kiruna_cap_mbps is not None:
+        text = text.replace(
+            "{id: KIRUNA, gt_db_per_k: 31}", f"{{id: KIRUNA, gt_db_per_k: 31, max_downlink_mbps: {kiruna_cap_mbps}}}"
+        )
     return parse_scenario(text, path, os.path.dirname(path))
 
 
@@ -187,3 +191,31 @@ def test_a_radio_with_an_eirp_needs_its_symbol_rate():
 
     with pytest.raises(ScenarioError, match=r"eirp_dbw is given but symbol_rate_mbaud is not"):
         prepare(_acm_quickstart("    eirp_dbw: 12\n"))
+
+
+def test_a_station_s_receive_chain_caps_the_acm_rate():
+    # Kiruna's receive chain takes 280 Mbit/s at most: its passes step up to that cap and stay there, while
+    # the other stations' passes reach the top MODCOD (4.453 bit/symbol x 75 Mbaud = 334 Mbit/s).
+    from spaceground.simulate import prepare
+
+    model, inputs = prepare(_acm_quickstart(kiruna_cap_mbps=280))
+    links = inputs.links
+    kiruna = [i for i, g in enumerate(model.stations) if g.station.station_id == "KIRUNA"][0]
+    top = 4.453027 * 75e6
+    for w in np.flatnonzero(links.kind == "downlink"):
+        rates = links.rate_bps[links.profile_start[w] : links.profile_start[w + 1]]
+        if links.receiver[w] == kiruna:
+            assert rates.max() <= 280e6 + 1e-6
+        else:
+            assert rates.max() <= top + 1e-6
+    at_kiruna = links.receiver == kiruna
+    capped = [
+        links.rate_bps[links.profile_start[w] : links.profile_start[w + 1]].max()
+        for w in np.flatnonzero(at_kiruna & (links.kind == "downlink"))
+    ]
+    assert max(capped) == pytest.approx(280e6)
+    others = [
+        links.rate_bps[links.profile_start[w] : links.profile_start[w + 1]].max()
+        for w in np.flatnonzero(~at_kiruna & (links.kind == "downlink"))
+    ]
+    assert max(others) == pytest.approx(top)
