@@ -66,7 +66,7 @@ import numpy as np
 from ..power import ShadowPlan, energy_floor_j
 from .lp import solve_milp
 from .planning import plan_links
-from .space_routes import laser_rows
+from .space_routes import laser_targets
 
 GB = 1e9
 MIN = 60.0
@@ -155,11 +155,11 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
     for row in caps.itertuples(index=False):
         sat_caps[int(row.sat)].append(row)
     window_paths = {}  # (sat, window) -> [(var, ready_s, GB, due_s: when it must be down by)]
-    laser_paths = {}  # laser row -> [(var, ready_s, GB, due_s)]: raw data crossing it
+    laser_paths = {}  # laser row -> [(var, ready_s, GB, due_s)]: raw data (or a product) crossing it
     jobs = {}  # (capture id, computing sat) -> [(var, due_s: done by, release_s: computing may start)]
-    compute_rows = {}  # (capture id, computing sat) -> (t: earliest start, deadline, run_s, extra Wh, released)
+    compute_rows = {}  # (capture id, computing sat) -> (t: earliest start, deadline, run_s, extra Wh, offloaded)
     L = plan.links
-    to_computing, to_relay, from_computing = _laser_targets(plan)
+    to_computing, to_relay, from_computing = laser_targets(plan)
     due_cuts = {}  # computing sat -> when a job whose product goes to a relay must be done
 
     def to_ground(kind, cid, row, k, j, ready_s, deadline, start_s, raw, laser_row):
@@ -238,7 +238,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
                     laser_paths.setdefault(w2, []).append((v, ready, product / GB, L.end_s[w2]))
                     window_paths.setdefault((r, j), []).append((v, across, product / GB, deadline))
         if out:
-            t0, *rest = compute_rows.get((cid, k), (release_s,))
+            t0 = compute_rows.get((cid, k), (release_s,))[0]
             extra_wh = (hw.compute_busy_w - hw.compute_idle_w) * run_s / WH
             compute_rows[(cid, k)] = (min(t0, release_s), deadline, run_s, extra_wh, kind != "onboard")
         return out
@@ -471,24 +471,6 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
 
 # Capacity rows of one window above which only the rows linear in its users are written (see _window_rows).
 MAX_WINDOW_ROWS = 2000
-
-
-def _laser_targets(plan):
-    """The laser windows a capture's raw data may take, by sender, and its product from a computing satellite:
-    ({sender: {computing sat: rows}}, {sender: {relay: rows}}, {computing sat: {relay: rows}}), rows by start
-    (empty without a space segment)."""
-    role = [sp.role for sp in plan.satellites]
-    to_computing, to_relay, from_computing = {}, {}, {}
-    for (a, b), rows in laser_rows(plan).items():
-        if role[a] == "computing" and role[b] == "relay":
-            from_computing.setdefault(a, {})[b] = rows
-        if role[a] != "imaging":
-            continue
-        if role[b] == "computing" and plan.satellites[b].hardware.compute_tops > 0:
-            to_computing.setdefault(a, {})[b] = rows
-        elif role[b] == "relay":
-            to_relay.setdefault(a, {})[b] = rows
-    return to_computing, to_relay, from_computing
 
 
 def _across_s(links, row, t_s, nbytes):

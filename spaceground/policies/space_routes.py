@@ -30,6 +30,24 @@ def laser_rows(plan):
     return out
 
 
+def laser_targets(plan):
+    """The laser windows a capture's raw data may take, by sender, and its product from a computing satellite:
+    ({sender: {computing sat: rows}}, {sender: {relay: rows}}, {computing sat: {relay: rows}}), rows by start
+    (empty without a space segment)."""
+    role = [sp.role for sp in plan.satellites]
+    to_computing, to_relay, from_computing = {}, {}, {}
+    for (a, b), rows in laser_rows(plan).items():
+        if role[a] == "computing" and role[b] == "relay":
+            from_computing.setdefault(a, {})[b] = rows
+        if role[a] != "imaging":
+            continue
+        if role[b] == "computing" and plan.satellites[b].hardware.compute_tops > 0:
+            to_computing.setdefault(a, {})[b] = rows
+        elif role[b] == "relay":
+            to_relay.setdefault(a, {})[b] = rows
+    return to_computing, to_relay, from_computing
+
+
 def crossing_end_s(links, rows, now_s, nbytes, ends=None):
     """When ``nbytes`` sent from ``now_s`` over the windows ``rows`` (one pair's, by start: they do not
     overlap, so their ends are in order too, ``ends`` if given) would be across, continuing in the next
@@ -59,12 +77,11 @@ class SpaceRoutes:
         self._lasers = laser_rows(plan)
         links = plan.links
         self._laser_ends = {pair: links.end_s[rows].tolist() for pair, rows in self._lasers.items()}
-        # Each sender's windows to computing satellites, by start (for a scan that stops at the best so far).
-        to_computing = {s.index for s in plan.satellites if s.role == "computing"}
-        self._to_computing = {}
-        for (a, b), rows in self._lasers.items():
-            if b in to_computing:
-                self._to_computing.setdefault(a, []).extend(rows)
+        # Each imaging satellite's windows to computing satellites, by start (for a scan that stops at the best so
+        # far).
+        self._to_computing = {
+            a: [r for rows in by_receiver.values() for r in rows] for a, by_receiver in laser_targets(plan)[0].items()
+        }
         self._fastest_Bps = {}  # each sender's fastest laser rate to a computing satellite [bytes/s]
         fastest = np.maximum.reduceat(links.rate_bps, links.profile_start[:-1]) if self._to_computing else None
         for a, rows in self._to_computing.items():
@@ -120,11 +137,11 @@ class SpaceRoutes:
         index).
 
         The computing satellites with a window open now are tried in the order of a lower bound on their
-        finish (the product sent from the moment the job could end at the earliest, with no crossing and in
-        sunlight), and the search stops at the first bound past the best finish found; then those whose next
-        window opens later, in that order, up to a window opening after the best finish (a route is never done
-        before its window opens). The bounds only skip what could not be better, so the answer is the one of
-        trying every computing satellite."""
+        finish (the raw data across at the sender's fastest rate, the job run from then at full speed, the
+        product sent as soon as it is done), and the search stops at the first bound past the best finish
+        found; then those whose next window opens later, in that order, up to a window opening after the best
+        finish (a route is never done before its window opens). The bounds only skip what could not be
+        better, so the answer is the one of trying every computing satellite."""
         found = self._to_computing.get(sat.index) if view.onboard_allowed else None
         if not found:
             return math.inf, None, math.inf
