@@ -28,3 +28,6 @@ SGP4_WGS72_MU_M3_S2 = 3.986008e14
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0
 ARCSEC_TO_RAD = 4.84813681109536e-06  # pi / (180 * 3600)
+
+# The Celsius zero on the kelvin scale (SI Brochure, 9th edition 2019, section 2.3.1).
+ZERO_CELSIUS_K = 273.15

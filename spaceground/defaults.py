@@ -38,6 +38,22 @@ SATELLITE = {
     "eirp_dbw": None,
     "downlink_ghz": 8.1,
     "symbol_rate_mbaud": None,
+    # Heat: a lumped thermal node of the whole satellite, off unless heat_capacity_j_per_k is given. The values
+    # below describe a 6U smallsat: about 10 kg of mostly aluminium (specific heat 897 J/(kg K), CRC Handbook of
+    # Chemistry and Physics) gives 9,000 J/K; 0.1 m2 of radiator at emissivity 0.85 (white paint, 0.85-0.90:
+    # Gilmore, Spacecraft Thermal Control Handbook, 2nd ed. 2002, appendix A); it absorbs 30 W in full sun
+    # (about 0.08 m2 facing the Sun at absorptance 0.3 of the 1,361 W/m2 solar constant (ref #40), with the
+    # albedo) and 6 W of Earth infrared (237 W/m2, Gilmore table 2.3, at a view factor of 0.3 to 0.1 m2 at
+    # emissivity 0.85). Electronics run from about -20 to +60 degC (a common unit qualification range: ECSS-E-
+    # ST-31C's design margins around it); the computer stops at 60 degC and resumes at 50 degC (assumption).
+    "heat_capacity_j_per_k": None,
+    "radiator_m2": 0.1,
+    "emissivity": 0.85,
+    "absorbed_sun_w": 30.0,
+    "absorbed_earth_w": 6.0,
+    "initial_c": 20.0,
+    "throttle_c": 50.0,
+    "limit_c": 60.0,
 }
 
 # --- laser inter-satellite terminals (a satellite's terminal: one session at a time)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import ZERO_CELSIUS_K
 from .datacenters import StepSeries
 from .errors import InputError, SelectionError
 from .intersat import RANGE_FLOOR_MARGIN_M, orbit_radii_m, range_floor_m
@@ -50,6 +51,26 @@ class SatelliteHardware:
     eirp_dbw: float | None = None  # the radio's link budget (None: the constant downlink_bps)
     downlink_hz: float = 8.1e9
     symbol_rate_baud: float | None = None
+    # The lumped thermal node (spaceground.thermal): None: no thermal model.
+    heat_capacity_j_per_k: float | None = None
+    radiator_m2: float = 0.1
+    emissivity: float = 0.85
+    absorbed_sun_w: float = 0.0
+    absorbed_earth_w: float = 0.0
+    initial_k: float = 293.15
+    throttle_k: float = 323.15
+    limit_k: float = 333.15
+
+    @property
+    def thermal(self) -> bool:
+        """Whether the satellite's temperature is followed (and its computer throttles)."""
+        return self.heat_capacity_j_per_k is not None
+
+    @property
+    def node(self) -> tuple:
+        """(heat capacity [J/K], emissivity, radiator [m2]): the thermal node's constants, in the order the
+        functions of :mod:`spaceground.thermal` take them."""
+        return (self.heat_capacity_j_per_k, self.emissivity, self.radiator_m2)
 
     @classmethod
     def from_spec(cls, hw, profile=""):
@@ -71,6 +92,14 @@ class SatelliteHardware:
             eirp_dbw=hw.eirp_dbw,
             downlink_hz=hw.downlink_ghz * 1e9,
             symbol_rate_baud=None if hw.symbol_rate_mbaud is None else hw.symbol_rate_mbaud * 1e6,
+            heat_capacity_j_per_k=hw.heat_capacity_j_per_k,
+            radiator_m2=hw.radiator_m2,
+            emissivity=hw.emissivity,
+            absorbed_sun_w=hw.absorbed_sun_w,
+            absorbed_earth_w=hw.absorbed_earth_w,
+            initial_k=hw.initial_c + ZERO_CELSIUS_K,
+            throttle_k=hw.throttle_c + ZERO_CELSIUS_K,
+            limit_k=hw.limit_c + ZERO_CELSIUS_K,
         )
 
 
@@ -269,6 +298,18 @@ def resolve(loaded) -> Model:
                 ("satellites",),
                 f"{sat.name} ({label} hardware): eirp_dbw is given but symbol_rate_mbaud is not; give the radio's "
                 "symbol rate [Mbaud] beside its EIRP (or leave eirp_dbw out for the constant downlink_mbps)",
+            )
+        if spec.heat_capacity_j_per_k is not None and not spec.initial_c < spec.limit_c:
+            raise loaded.error(
+                ("satellites",),
+                f"{sat.name} ({label} hardware): initial_c {spec.initial_c} is not below limit_c {spec.limit_c}; "
+                "start the thermal node below the temperature at which its computer stops",
+            )
+        if spec.heat_capacity_j_per_k is not None and not spec.throttle_c < spec.limit_c:
+            raise loaded.error(
+                ("satellites",),
+                f"{sat.name} ({label} hardware): throttle_c {spec.throttle_c} is not below limit_c {spec.limit_c}; "
+                "the computer stops at limit_c and resumes once cooled to throttle_c",
             )
         hardware.append(SatelliteHardware.from_spec(spec, label))
     for i, profile in enumerate(sc.satellites.profiles):

@@ -25,6 +25,9 @@ CONTACT_FIELDS = ("sat", "station", "window", "start_s", "end_s", "bytes")  # on
 DC_JOB_FIELDS = ("dc", "capture_id", "queued_s", "start_s", "end_s", "energy_j", "cost_cny", "carbon_g")
 TRANSFER_FIELDS = ("station", "dc", "capture_id", "start_s", "end_s", "bytes")
 CROSSING_FIELDS = ("sender", "receiver", "capture_id", "kind", "start_s", "end_s", "bytes")  # inter-satellite
+# A satellite's thermal node (only satellites with a thermal model): its temperature, and 1 while its computer is
+# stopped by heat (from reaching the limit until cooled to the throttle temperature), else 0.
+TEMPERATURE_FIELDS = ("sat", "time_s", "temperature_k", "throttled")
 TEXT_FIELDS = ("kind",)
 KINDS = ("raw", "product")  # the values of a ``kind`` field, written as their index
 RAW, PRODUCT = 0.0, 1.0
@@ -137,6 +140,7 @@ class Records:
     dc_jobs: array = field(default_factory=_log)  # DC_JOB_FIELDS
     transfers: array = field(default_factory=_log)  # TRANSFER_FIELDS
     crossings: array = field(default_factory=_log)  # CROSSING_FIELDS
+    temperatures: array = field(default_factory=_log)  # TEMPERATURE_FIELDS
 
     def take(self, name):
         """The log (or the workload columns) ``name``, which the records then no longer hold: the results layer

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .atomic import RUN_MARKER, atomic_folder
+from .constants import ZERO_CELSIUS_K
 from .errors import InputError
 from .links import downlink_rows
 from .records import (
@@ -55,6 +56,7 @@ from .records import (
     ENERGY_FIELDS,
     KINDS,
     STATUSES,
+    TEMPERATURE_FIELDS,
     TRANSFER_FIELDS,
     WORKLOAD_TIMES,
     record_columns,
@@ -63,8 +65,21 @@ from .scene import SCENE_TABLES, scene_tables
 from .workloads import CLOUD_COLUMN
 
 _ARROW_TEXT = int(pd.__version__.split(".")[0]) >= 3  # pandas 3 keeps text as Arrow strings ("str")
-TABLES = ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers", "isl_transfers")
-_ADDED_LATER = ("isl_transfers",)  # tables an older run folder may lack (read as empty)
+TABLES = (
+    "workloads",
+    "contacts",
+    "downlinks",
+    "energy",
+    "datacenter_jobs",
+    "transfers",
+    "isl_transfers",
+    "temperatures",
+)
+# Tables an older run folder may lack (read as empty, with these columns).
+_ADDED_LATER = {
+    "isl_transfers": ["satellite", "to_satellite", "capture_id", "kind", "start_utc", "end_utc", "bytes"],
+    "temperatures": ["satellite", "time_utc", "temperature_c", "throttled"],
+}
 
 
 @dataclass
@@ -78,6 +93,7 @@ class Results:
     datacenter_jobs: pd.DataFrame
     transfers: pd.DataFrame
     isl_transfers: pd.DataFrame  # raw data crossing inter-satellite links, one row per piece sent
+    temperatures: pd.DataFrame  # the thermal nodes of satellites with a thermal model, one row per state change
     metrics: dict
     run_info: dict = field(default_factory=dict)
     scene: dict = field(default_factory=dict)  # the setting: see spaceground.scene
@@ -256,6 +272,16 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     del e
     x = record_columns(records.take("crossings"), CROSSING_FIELDS)
     isl_transfers = _pieces_table(span, x, ("satellite", names, "sender"), ("to_satellite", names, "receiver"))
+    h = record_columns(records.take("temperatures"), TEMPERATURE_FIELDS)
+    temperatures = pd.DataFrame(
+        {
+            "satellite": _named(names, h["sat"]),
+            "time_utc": _times(span, h["time_s"]),
+            "temperature_c": h["temperature_k"] - ZERO_CELSIUS_K,
+            "throttled": h["throttled"] > 0.5,
+        },
+        copy=False,
+    )
     res = Results(
         workloads,
         contacts,
@@ -264,6 +290,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
         datacenter_jobs,
         transfers,
         isl_transfers,
+        temperatures,
         {},
         run_info or {},
         scene_tables(model, inputs) if scene else {},
@@ -416,7 +443,20 @@ def compute_metrics(res: Results, model) -> dict:
         "contact_utilisation": float(contacts.bytes.sum() / contacts.capacity_bytes.sum())
         if contacts.capacity_bytes.sum() > 0
         else 0.0,
+        "max_temperature_c": float(res.temperatures.temperature_c.max()) if len(res.temperatures) else float("nan"),
+        "throttled_h": _throttled_s(res.temperatures, model.span.end) / 3600.0,
     }
+
+
+def _throttled_s(temperatures, end_utc) -> float:
+    """Seconds the satellites' computers were stopped by heat, summed over satellites: each row of the temperature
+    table holds until the satellite's next row (its last until ``end_utc``)."""
+    if not len(temperatures):
+        return 0.0
+    t = temperatures.sort_values(["satellite", "time_utc"], kind="stable")
+    nxt = t.groupby("satellite").time_utc.shift(-1).fillna(pd.Timestamp(end_utc))
+    held = (nxt - t.time_utc).dt.total_seconds()
+    return float(held[t.throttled.to_numpy(bool)].sum())
 
 
 def plan_metrics(metrics, policy_report) -> dict:
@@ -496,9 +536,7 @@ def read_run(folder) -> Results:
         if name not in _ADDED_LATER or os.path.exists(os.path.join(folder, f"{name}.parquet"))
     }
     for name in set(_ADDED_LATER) - set(tables):  # a folder written before the table existed: none of its rows
-        tables[name] = pd.DataFrame(
-            columns=["satellite", "to_satellite", "capture_id", "kind", "start_utc", "end_utc", "bytes"]
-        )
+        tables[name] = pd.DataFrame(columns=_ADDED_LATER[name])
     metrics = read_json(folder, "metrics.json")
     info = read_json(folder, RUN_MARKER)
     scene = {}

@@ -145,6 +145,24 @@ _HARDWARE_FIELDS = {
     ),
     "downlink_ghz": (Annotated[float, NoBool, Field(gt=0.1, le=100)], "downlink carrier frequency [GHz]"),
     "symbol_rate_mbaud": (Positive | None, "radio symbol rate [Mbaud] (with eirp_dbw)"),
+    "heat_capacity_j_per_k": (
+        Positive | None,
+        "heat capacity of the satellite's lumped thermal node [J/K]: with it the node's temperature is followed "
+        "and the onboard computer throttles between throttle_c and limit_c (none: no thermal model)",
+    ),
+    "radiator_m2": (Positive, "radiating area of the thermal node [m2]"),
+    "emissivity": (Annotated[float, NoBool, Field(gt=0, le=1)], "infrared emissivity of the radiator [0-1]"),
+    "absorbed_sun_w": (NonNegative, "sunlight and albedo the node absorbs in full sun [W]"),
+    "absorbed_earth_w": (NonNegative, "Earth infrared the node absorbs, in sunlight and shadow [W]"),
+    "initial_c": (Annotated[float, NoBool, Field(ge=-150, le=150)], "node temperature at the span start [degC]"),
+    "throttle_c": (
+        Annotated[float, NoBool, Field(ge=-150, le=150)],
+        "a computer stopped at limit_c resumes once the node has cooled to this [degC]",
+    ),
+    "limit_c": (
+        Annotated[float, NoBool, Field(ge=-150, le=150)],
+        "the onboard computer stops when the node reaches this [degC]",
+    ),
 }
 
 Hardware = create_model(

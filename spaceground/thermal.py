@@ -51,26 +51,56 @@ def time_to_reach_s(from_k, to_k, heat_w, heat_capacity_j_per_k, emissivity, rad
 
 
 def temperature_after_k(from_k, dt_s, heat_w, heat_capacity_j_per_k, emissivity, radiator_m2):
-    """The node's temperature ``dt_s`` after ``from_k`` under constant ``heat_w`` [K] (exact to 1e-9 K: the
-    closed-form time inverted by bisection between ``from_k`` and the equilibrium)."""
+    """The node's temperature ``dt_s`` after ``from_k`` under constant ``heat_w`` [K]: the closed-form time
+    inverted by Newton's method on t(T) = dt, kept inside the bracket between ``from_k`` and the equilibrium
+    (bisection where a step leaves it); exact to 1e-9 K."""
     if dt_s <= 0:
         return from_k
-    args = (heat_w, heat_capacity_j_per_k, emissivity, radiator_m2)
+    k = emissivity * STEFAN_BOLTZMANN_W_M2_K4 * radiator_m2 / heat_capacity_j_per_k  # [1/(K^3 s)]
     if heat_w <= 0:
-        k = emissivity * STEFAN_BOLTZMANN_W_M2_K4 * radiator_m2 / heat_capacity_j_per_k
         return (from_k**-3 + 3.0 * k * dt_s) ** (-1.0 / 3.0)
     a = equilibrium_k(heat_w, emissivity, radiator_m2)
     if from_k == a:
         return a
-    lo, hi = (from_k, a) if from_k < a else (a, from_k)
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        reached = time_to_reach_s(from_k, mid, *args) <= dt_s
-        # Heating: a temperature reached in time lies behind the answer; cooling: ahead of it.
-        if reached == (from_k < a):
-            lo = mid
+    heating = from_k < a
+    lo, hi = (from_k, a) if heating else (a, from_k)
+    c_a = 4.0 * a**3 * k
+    f0 = _f(from_k, a)
+    # A first guess from the rate at the start, inside the bracket.
+    t_k = from_k + dt_s * (heat_w / heat_capacity_j_per_k - k * from_k**4)
+    if not lo < t_k < hi:
+        t_k = 0.5 * (lo + hi)
+    for _ in range(100):
+        g = (_f(t_k, a) - f0) / c_a - dt_s  # time to t_k less dt: negative while t_k is short of the answer
+        if (g < 0) == heating:
+            lo = t_k
         else:
-            hi = mid
+            hi = t_k
+        slope = 1.0 / (k * (a**4 - t_k**4))  # dt/dT [s/K]; the sign of (a - T)
+        step = t_k - g / slope
+        if abs(step - t_k) < 1e-10:
+            return step
+        t_k = step if lo < step < hi else 0.5 * (lo + hi)
         if hi - lo < 1e-9:
             break
-    return 0.5 * (lo + hi)
+    return t_k
+
+
+def heat_in_w(sunlit_fraction, absorbed_sun_w, absorbed_earth_w, dissipated_w):
+    """The heat into the node [W]: sunlight absorbed in proportion to the sunlit fraction (with the albedo),
+    the Earth's infrared (sunlit or not) and the electrical power dissipated aboard (every load ends as heat)."""
+    return absorbed_sun_w * sunlit_fraction + absorbed_earth_w + dissipated_w
+
+
+def throttle_duty(busy_w, idle_w, throttle_k, limit_k, heat_capacity_j_per_k, emissivity, radiator_m2):
+    """The share of the time a computer throttled between two temperatures runs, once the node cycles in that
+    band: busy (heat ``busy_w``) from ``throttle_k`` up to ``limit_k``, idle (``idle_w``) back down. 1 if the
+    busy node never reaches the limit; 0 if the idle node never cools to the throttle temperature."""
+    args = (heat_capacity_j_per_k, emissivity, radiator_m2)
+    up = time_to_reach_s(throttle_k, limit_k, busy_w, *args)
+    if math.isinf(up):
+        return 1.0
+    down = time_to_reach_s(limit_k, throttle_k, idle_w, *args)
+    if math.isinf(down):
+        return 0.0
+    return up / (up + down)

@@ -13,7 +13,7 @@ from spaceground.api import compare
 from spaceground.engine import Engine
 from spaceground.policies import available
 from spaceground.policies.milp import upper_bound
-from spaceground.results import build_results
+from spaceground.results import TABLES, build_results
 from spaceground.scenario import load_scenario, parse_scenario
 from spaceground.simulate import execute, prepare, reseed
 
@@ -218,6 +218,6 @@ def test_downlink_runs_write_what_the_item_by_item_loop_writes(scenario, monkeyp
         monkeypatch.setattr(DownlinkMixin, "send_in_runs", False)
         items = build_results(model, inputs, *execute(model, inputs, policy), scene=False)
         monkeypatch.setattr(DownlinkMixin, "send_in_runs", True)
-        for name in ("workloads", "contacts", "downlinks", "energy", "datacenter_jobs", "transfers", "isl_transfers"):
+        for name in TABLES:
             pd.testing.assert_frame_equal(getattr(runs, name), getattr(items, name), obj=f"{policy}: {name}")
     assert seen["runs"] > 100 and seen["long"] > 10 and seen["put_back"] > 10, seen

@@ -200,6 +200,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             onboard_running=sat.onboard_running,
             hardware=sat.hw,
             compute_busy_s=sat.compute_busy_s + (now - sat.computing[1] if sat.computing else 0.0),
+            temperature_k=sat.temperature_k if sat.thermal else math.nan,
+            throttled=sat.hot,
         )
 
     @staticmethod

@@ -183,6 +183,8 @@ class OnboardMixin:
                 )
                 busy = sat.compute_w == sat.hw.compute_busy_w
                 safe = sat.safe_time(0.0 if busy else extra, env.now)
+                energy_short = safe <= EPS_S
+                safe = min(safe, sat.heat_safe_s(0.0 if busy else extra))  # the node's limit (spaceground.thermal)
                 held, recheck = False, math.inf
                 if safe > EPS_S and self._may_compute is not None:
                     view = self._sat_view(sat)
@@ -193,8 +195,14 @@ class OnboardMixin:
                         safe = 0.0  # the policy holds onboard work back until the power situation changes
                 if safe <= EPS_S:
                     sat.set_compute(sat.hw.compute_idle_w)
-                    # At the floor while the array charges the battery: resume when it can run a while.
-                    wake_s = recheck if held else sat.recharge_s(extra, remaining / tops)
+                    # At the floor while the array charges the battery: resume when it can run a while; stopped by
+                    # heat: once the node has cooled to the throttle temperature (both: the later).
+                    if held:
+                        wake_s = recheck
+                    else:
+                        wake_s = sat.cool_s()
+                        if energy_short:
+                            wake_s = max(wake_s, sat.recharge_s(extra, remaining / tops))
                     if picks:
                         # A policy that picks the jobs may pick again when the power changes: this one
                         # waits with the work it has left, and need not be the one resumed.

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 from ..power import FULL_SUN, ShadowPlan, battery_after_j, energy_floor_j
+from ..thermal import heat_in_w, temperature_after_k, time_to_reach_s
 from .clock import DUTY_CYCLE_S, EPS_J, EPS_S, _Signal
 from .runs import RUN_MIN
+
+EPS_K = 1e-6  # a node this close to a temperature is at it [K]
 
 
 class Satellite:
@@ -50,6 +53,12 @@ class Satellite:
         self.power_changed = _Signal(env)
         self.data_added = _Signal(env)
         self.shadows = ShadowPlan(self.seg_t, self.seg_f, end_s)  # the shadow ahead, for the energy floor
+        # The thermal node (spaceground.thermal), if the hardware has one: its temperature now, and whether the
+        # computer is stopped by heat (from the limit until the node has cooled to the throttle temperature).
+        self.thermal = hw.thermal
+        self.temperature_k = hw.initial_k
+        self.hot = False
+        self._write_temperature = records.temperatures.extend
         self._record()
 
     # --- power -----------------------------------------------------------------------
@@ -59,6 +68,10 @@ class Satellite:
         dt = now - self.t_last
         if dt <= 0:
             return
+        cooled = False
+        if self.thermal:
+            self.temperature_k = temperature_after_k(self.temperature_k, dt, self.heat_w(), *self.hw.node)
+            cooled = self.hot and self.temperature_k <= self.hw.throttle_k + EPS_K
         self.energy_j, gen, load, curtailed, unserved = battery_after_j(
             self.energy_j, self.solar_now_w, self.load_w, dt, self.battery_j
         )
@@ -69,6 +82,9 @@ class Satellite:
         elif unserved:
             self.unserved_j += unserved
         self.t_last = now
+        if cooled:  # cooled to the throttle temperature: the computer may run again
+            self.hot = False
+            self._record()
 
     def set_compute(self, watts):
         if self.compute_w != watts:
@@ -126,6 +142,40 @@ class Satellite:
             return math.inf
         return margin / -net
 
+    # --- heat ------------------------------------------------------------------------
+    def heat_w(self, extra_w=0.0):
+        """Heat into the thermal node now, with ``extra_w`` more load [W]."""
+        hw = self.hw
+        return heat_in_w(self.fraction, hw.absorbed_sun_w, hw.absorbed_earth_w, self.load_w + extra_w)
+
+    def heat_safe_s(self, extra_w):
+        """Seconds the computer may run (the current loads plus ``extra_w``) before the node reaches its limit: 0
+        while the computer is stopped by heat (it then stays stopped until the node has cooled to the throttle
+        temperature); inf without a thermal model or below an equilibrium short of the limit. The node must have
+        been advanced to now."""
+        if not self.thermal:
+            return math.inf
+        if self.hot:
+            return 0.0
+        limit = self.hw.limit_k
+        s = (
+            0.0
+            if self.temperature_k >= limit - EPS_K
+            else time_to_reach_s(self.temperature_k, limit, self.heat_w(extra_w), *self.hw.node)
+        )
+        if s <= EPS_S:  # at the limit: the computer stops until the node has cooled
+            self.hot = True
+            self._record()
+            return 0.0
+        return s
+
+    def cool_s(self):
+        """Seconds until the node, at the current loads, has cooled to the throttle temperature (0 if the
+        computer is not stopped by heat; inf if it never cools that far under these loads)."""
+        if not self.hot:
+            return 0.0
+        return max(EPS_S, time_to_reach_s(self.temperature_k, self.hw.throttle_k, self.heat_w(), *self.hw.node))
+
     def recharge_s(self, extra_w, run_s):
         """Seconds until the battery, charging at the current loads, holds enough above its floor to
         run ``extra_w`` more for ``min(run_s, DUTY_CYCLE_S)`` (inf if it is not charging or never
@@ -163,6 +213,8 @@ class Satellite:
                 self.storage_used,
             )
         )
+        if self.thermal:
+            self._write_temperature((self.index, self.t_last, self.temperature_k, 1.0 if self.hot else 0.0))
 
     def store(self, nbytes):
         self.advance()

@@ -223,7 +223,14 @@ class Lookahead(PlanningPolicy):
         now = sat.now_s
 
         def late(job, work_s):
-            t_c = onboard_finish_s(tl, now, sat.energy_j - self.radio_due_j(sat, now, job.deadline_s), work_s)
+            t_c = onboard_finish_s(
+                tl,
+                now,
+                sat.energy_j - self.radio_due_j(sat, now, job.deadline_s),
+                work_s,
+                temperature_k=sat.temperature_k,
+                throttled=sat.throttled,
+            )
             return tl.time_to_send(t_c, job.product_bytes)[0] > job.deadline_s
 
         kept, _ = yield_until_in_time(

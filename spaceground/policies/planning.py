@@ -16,6 +16,7 @@ import numpy as np
 
 from ..links import LinkWindows
 from ..power import FULL_SUN, ShadowPlan, energy_floor_j
+from ..thermal import heat_in_w, temperature_after_k, throttle_duty, time_to_reach_s
 from . import BasePolicy
 from .space_routes import SpaceRoutes
 
@@ -147,6 +148,17 @@ class SatelliteTimeline:
         i = max(bisect_right(self._seg_t, t) - 1, 0)
         return self._solar_cum[i] + self._seg_f[i] * (t - self._seg_t[i])
 
+    def sustained_duty(self, sunlit_fraction):
+        """The share of the time the computer runs at ``sunlit_fraction`` once its thermal node cycles between the
+        throttle and limit temperatures (1 without a thermal model): :func:`~spaceground.thermal.throttle_duty`
+        with the bus and the idle or busy computer as the dissipation."""
+        hw = self.hw
+        if not hw.thermal:
+            return 1.0
+        q_idle = heat_in_w(sunlit_fraction, hw.absorbed_sun_w, hw.absorbed_earth_w, hw.bus_w + hw.compute_idle_w)
+        q_busy = q_idle + hw.compute_busy_w - hw.compute_idle_w
+        return throttle_duty(q_busy, q_idle, hw.throttle_k, hw.limit_k, *hw.node)
+
     def floor_j(self, t_s):
         """The engine's energy floor at ``t_s``: the reserve plus the bus through the shadow ahead [J]."""
         return energy_floor_j(self.hw.reserve_j, self.hw.bus_w, self.shadows.ahead_s(t_s))
@@ -226,8 +238,12 @@ def choose_datacenter(view, objective, prefer=None):
     return best if best is not None else fastest
 
 
-def sunlit_time_after(timeline, t0_s, seconds):
-    """Earliest time by which ``seconds`` of full sunlight have passed from ``t0`` (inf if not in the span)."""
+def sunlit_time_after(timeline, t0_s, seconds, heat=False):
+    """Earliest time by which ``seconds`` of full sunlight have passed from ``t0`` (inf if not in the span). With
+    ``heat``, ``seconds`` of computing in sunlight at the share of the time the thermal node lets the computer run
+    there once it cycles between its throttle and limit temperatures (:func:`~spaceground.thermal.throttle_duty`;
+    a hardware without a thermal model runs all the time): the sustained pace, for work whose node's temperature
+    the policy does not see."""
     if seconds <= 0:
         return t0_s
     t, f = timeline._seg_t, timeline._seg_f
@@ -236,9 +252,10 @@ def sunlit_time_after(timeline, t0_s, seconds):
     while i < len(t):
         end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
         if f[i] >= FULL_SUN:
-            if now + left <= end:
-                return now + left
-            left -= max(0.0, end - now)
+            pace = timeline.sustained_duty(f[i]) if heat else 1.0
+            if pace > 0 and now + left / pace <= end:
+                return now + left / pace
+            left -= pace * max(0.0, end - now)
         now = end
         i += 1
     return math.inf
@@ -433,10 +450,11 @@ class PlanningPolicy(SpaceRoutes, BasePolicy):
         # The transmitter's energy for what is queued comes first (see radio_energy_first).
         tx_j = self.radio_due_j(sat, view.now_s, view.deadline_s)
         shadow_min_j = self.shadow_min_soc * hw.battery_j
-        t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j)
+        heat = {"temperature_k": sat.temperature_k, "throttled": sat.throttled}
+        t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, shadow_min_j, **heat)
         t_p = self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s) if math.isfinite(t_c) else math.inf
         if t_p > view.deadline_s and shadow_min_j > 0:  # too late in sunlight: an urgent job runs in shadow too
-            t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s)
+            t_c = onboard_finish_s(tl, view.now_s, sat.energy_j - margin_j - tx_j, ahead_s + run_s, **heat)
             t_p = (
                 self.downlink_end(view, sat, view.product_bytes, t_c, view.deadline_s)
                 if math.isfinite(t_c)
@@ -555,14 +573,19 @@ class PlanningPolicy(SpaceRoutes, BasePolicy):
         return sat.energy_j - tl.floor_max_j(now, until) + tl.surplus_j(now, until) - extra * run >= need
 
 
-def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
-    """When ``work_s`` seconds of onboard computing started at ``t0`` would be done, given energy.
+def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0, temperature_k=math.nan, throttled=False):
+    """When ``work_s`` seconds of onboard computing started at ``t0`` would be done, given energy and heat.
 
-    A fluid model of the engine's rule: the computer runs while the battery is above its
+    A fluid model of the engine's rules: the computer runs while the battery is above its
     floor (reserve plus the bus through the shadow ahead); at the floor in sunlight it
     runs the share of the time the array's surplus pays for, and in shadow not at all.
     The battery is clamped at full. In shadow the computer runs only above ``shadow_min_j``
-    (a policy that holds onboard work to sunlight). ``inf`` if the span ends first.
+    (a policy that holds onboard work to sunlight). With a thermal node (the hardware's, at
+    ``temperature_k`` now; ``throttled``: stopped by heat) the computer runs at full speed until the node
+    reaches its limit, then the share of the time :func:`~spaceground.thermal.throttle_duty` gives (the engine
+    stops it at the limit and resumes it at the throttle temperature: on average that share), with the bus and the
+    idle or busy computer as the node's dissipation (the transmitter's is left out). ``inf`` if the span ends
+    first.
     """
     hw = timeline.hw
     extra = hw.compute_busy_w - hw.compute_idle_w
@@ -571,26 +594,45 @@ def onboard_finish_s(timeline, t0_s, energy_j, work_s, shadow_min_j=0.0):
     now, e, left = t0_s, energy_j, work_s
     if left <= 0:
         return t0_s
+    heat = hw.thermal and temperature_k == temperature_k
+    temp_k, hot = temperature_k, throttled
     while i < len(t):
         end = t[i + 1] if i + 1 < len(t) else timeline.duration_s
         p_idle = hw.solar_w * f[i] - hw.bus_w - hw.compute_idle_w
         floor = timeline.floor_j(now)
         if f[i] < FULL_SUN:
             floor = max(floor, shadow_min_j)
+        duty_heat, q_idle = 1.0, 0.0
+        if heat:
+            q_idle = heat_in_w(f[i], hw.absorbed_sun_w, hw.absorbed_earth_w, hw.bus_w + hw.compute_idle_w)
+            duty_heat = throttle_duty(q_idle + extra, q_idle, hw.throttle_k, hw.limit_k, *hw.node)
+            if duty_heat >= 1.0:  # the busy node stays short of its limit here: it runs at full speed
+                hot = False
         while now < end - 1e-9 and left > 0:
-            p_busy = p_idle - extra
-            if e > floor + 1e-6:  # run at full speed until done, the floor, or the segment end
+            if heat and not hot and duty_heat < 1.0 and temp_k >= hw.limit_k - 1e-6:
+                hot = True  # at the limit, where the busy node would go beyond it: it cycles in the band
+            speed = duty_heat if hot else 1.0  # the share of the time heat lets it run
+            p_busy = p_idle - extra * speed
+            if e > floor + 1e-6:  # run (at that share) until done, the floor, the limit or the segment end
                 dt = end - now if p_busy >= 0 else min(end - now, (e - floor) / -p_busy)
-                dt = min(dt, left)
+                dt = min(dt, left / speed) if speed > 0 else dt
+                if heat and not hot:
+                    if duty_heat < 1.0:
+                        dt = min(dt, time_to_reach_s(temp_k, hw.limit_k, q_idle + extra, *hw.node))
+                    temp_k = temperature_after_k(temp_k, dt, q_idle + extra, *hw.node)
                 e = min(e + p_busy * dt, hw.battery_j)
                 now += dt
-                left -= dt
+                left -= speed * dt
             elif p_idle > 0:  # at the floor in sunlight: run the share the surplus pays for
-                duty = min(1.0, p_idle / extra) if extra > 0 else 1.0
-                dt = min(end - now, left / duty)
+                duty = min(speed, p_idle / extra) if extra > 0 else speed
+                dt = end - now if duty <= 0 else min(end - now, left / duty)
+                if heat and not hot:
+                    temp_k = temperature_after_k(temp_k, dt, q_idle + extra * duty, *hw.node)
                 left -= duty * dt
                 now += dt
             else:
+                if heat and not hot:
+                    temp_k = temperature_after_k(temp_k, end - now, q_idle, *hw.node)
                 now = end
         if left <= 1e-9:
             return now

@@ -205,7 +205,9 @@ class SpaceRoutes:
         t_x = crossing_end_s(self.plan.links, self._lasers[pair], view.now_s, view.raw_bytes, self._laser_ends[pair])
         if not t_x < view.deadline_s:
             return math.inf, math.inf, math.inf
-        t_c = self._sunlit_after(tl, max(t_x, self._sent_busy_until[j]), view.compute_top / tl.hw.compute_tops)
+        t_c = self._sunlit_after(
+            tl, max(t_x, self._sent_busy_until[j]), view.compute_top / tl.hw.compute_tops, heat=True
+        )
         t_p = tl.time_to_send(t_c, view.product_bytes)[0] if math.isfinite(t_c) else math.inf
         return (t_p, j, t_x) if t_p <= view.deadline_s else (math.inf, math.inf, math.inf)
 
@@ -230,4 +232,4 @@ class SpaceRoutes:
         """Book the job of ``view`` on computing satellite ``j`` (for the next :meth:`offload_route`)."""
         tl = self.tl[j]
         start = max(t_cross_s, self._sent_busy_until[j])
-        self._sent_busy_until[j] = self._sunlit_after(tl, start, view.compute_top / tl.hw.compute_tops)
+        self._sent_busy_until[j] = self._sunlit_after(tl, start, view.compute_top / tl.hw.compute_tops, heat=True)

@@ -23,6 +23,8 @@ class SatelliteView(NamedTuple):
     onboard_running: object = None  # OnboardJob on the computer now (run_s: what is left), or None
     hardware: object = None  # spaceground.model.SatelliteHardware (SI units): compute_tops, downlink_bps, tx_w, ...
     compute_busy_s: float = 0.0  # seconds the onboard computer has run busy since the span start (up to now)
+    temperature_k: float = float("nan")  # the thermal node's temperature now (NaN without a thermal model)
+    throttled: bool = False  # the computer is stopped by heat until the node cools to hardware.throttle_k
 
 
 class DataCenterView(NamedTuple):
