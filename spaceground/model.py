@@ -254,7 +254,7 @@ def resolve(loaded) -> Model:
     constellation = _constellation(loaded, sc.constellation, ("constellation",))
     n_imaging = len(constellation)
     space = sc.space_segment
-    base = Hardware(**sc.satellites.default.model_dump(exclude_none=True))
+    base = Hardware(**sc.satellites.default.expanded())
     roles, lasers, bases = ["imaging"] * n_imaging, [], [base] * n_imaging
     if space is not None:
         lasers = [space.imaging_laser] * n_imaging
@@ -275,7 +275,7 @@ def resolve(loaded) -> Model:
             constellation = Constellation([*constellation, *sats])
             roles += [role] * len(sats)
             lasers += [group.laser] * len(sats)
-            bases += [Hardware(**{**base.model_dump(), **group.hardware.model_dump(exclude_none=True)})] * len(sats)
+            bases += [Hardware(**{**base.model_dump(), **group.hardware.expanded()})] * len(sats)
 
     used_profiles = set()
     hardware = []
@@ -283,10 +283,8 @@ def resolve(loaded) -> Model:
         spec, label = bases[k], "default" if roles[k] == "imaging" else roles[k]
         for i, profile in enumerate(sc.satellites.profiles):
             if _matches(sat, profile.match):
-                spec = Hardware(
-                    **{**spec.model_dump(), **profile.model_dump(exclude_none=True, exclude={"match", "name"})}
-                )
-                label = profile.name or f"profile {i}"
+                spec = Hardware(**{**spec.model_dump(), **profile.expanded()})
+                label = profile.name or profile.preset or f"profile {i}"
                 used_profiles.add(i)
                 break
         if spec.min_soc >= spec.initial_soc:

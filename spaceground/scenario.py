@@ -11,9 +11,11 @@ in :mod:`spaceground.defaults`; ``docs/scenario-format.md`` documents every key.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import os
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -173,10 +175,92 @@ Hardware = create_model(
         name: (typ, Field(defaults.SATELLITE[name], description=desc)) for name, (typ, desc) in _HARDWARE_FIELDS.items()
     },
 )
+
+
+@functools.cache
+def hardware_catalogue() -> dict:
+    """The package's hardware catalogue (``spaceground/data/hardware.yaml``): ``satellites`` (presets: ``name``,
+    ``values`` by hardware key, ``sources`` by key) and ``accelerators`` (``name``, ``points``: the published
+    (``power_w``, ``tops``) pairs, ``idle_w``, ``sources``)."""
+    import yaml
+
+    with resources.files("spaceground").joinpath("data/hardware.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def accelerator_tops(name, power_cap_w=None) -> tuple:
+    """(throughput [TOPS], busy power [W], idle power [W]) of catalogue accelerator ``name`` at ``power_cap_w``
+    (its highest published point if None): between two published points on the straight line joining them. A cap
+    outside the published points raises ValueError naming them."""
+    acc = hardware_catalogue()["accelerators"][name]
+    points = sorted((float(p["power_w"]), float(p["tops"])) for p in acc["points"])
+    if power_cap_w is None:
+        power_w, tops = points[-1]
+        return tops, power_w, float(acc["idle_w"])
+    for (w0, t0), (w1, t1) in zip(points, points[1:]):
+        if w0 <= power_cap_w <= w1:
+            return t0 + (t1 - t0) * (power_cap_w - w0) / (w1 - w0), float(power_cap_w), float(acc["idle_w"])
+    for w, t in points:
+        if power_cap_w == w:
+            return t, w, float(acc["idle_w"])
+    caps = ", ".join(f"{w:g} W ({t:g} TOPS)" for w, t in points)
+    span = f"between {points[0][0]:g} and {points[-1][0]:g} W" if len(points) > 1 else f"{points[0][0]:g} W"
+    raise ValueError(
+        f"power_cap_w {power_cap_w:g} is outside the published points of {name} ({caps}); give a cap {span}"
+    )
+
+
+def _in_catalogue(part, what):
+    def check(value):
+        names = list(hardware_catalogue()[part])
+        if value is not None and value not in names:
+            close = difflib.get_close_matches(str(value), names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"{value!r} is not {what} of the hardware catalogue; {hint}known: {', '.join(names)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+class _HardwareBlock(_Model):
+    """A block of hardware keys, with a preset from the catalogue."""
+
+    preset: Annotated[str | None, _in_catalogue("satellites", "a satellite preset")] = Field(
+        None, description="a satellite preset of the hardware catalogue (spaceground/data/hardware.yaml)"
+    )
+    accelerator: Annotated[str | None, _in_catalogue("accelerators", "an accelerator")] = Field(
+        None, description="an onboard accelerator of the catalogue: sets compute_tops, compute_busy_w, compute_idle_w"
+    )
+    power_cap_w: Positive | None = Field(
+        None, description="the accelerator's power cap [W] (default: its highest published point)"
+    )
+
+    @model_validator(mode="after")
+    def _accelerator_cap(self):
+        if self.power_cap_w is not None and self.accelerator is None:
+            raise ValueError("power_cap_w is given without an accelerator; name the accelerator it caps")
+        if self.accelerator is not None:
+            accelerator_tops(self.accelerator, self.power_cap_w)  # a cap outside its published points is refused
+        return self
+
+    def expanded(self) -> dict:
+        """The hardware keys this block sets: its preset's values, then its accelerator's (at its power cap), then
+        its own keys (each overrides the one before)."""
+        out = {}
+        if self.preset is not None:
+            out.update(hardware_catalogue()["satellites"][self.preset]["values"])
+        if self.accelerator is not None:
+            tops, busy_w, idle_w = accelerator_tops(self.accelerator, self.power_cap_w)
+            out.update(compute_tops=tops, compute_busy_w=busy_w, compute_idle_w=idle_w)
+        out.update(self.model_dump(exclude_none=True, include=set(_HARDWARE_FIELDS)))
+        return out
+
+
 HardwareOverride = create_model(
     "HardwareOverride",
-    __base__=_Model,
-    __doc__="Satellite hardware fields to change; those left out keep their defaults.",
+    __base__=_HardwareBlock,
+    __doc__="Satellite hardware fields to change (a catalogue preset, an accelerator, keys); those left out keep "
+    "their defaults.",
     **{name: (typ | None, Field(None, description=desc)) for name, (typ, desc) in _HARDWARE_FIELDS.items()},
 )
 
