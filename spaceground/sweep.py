@@ -45,7 +45,7 @@ import pandas as pd
 from .atomic import atomic_path, write_text
 from .cache import GeometryCache, default_cache_dir, geometry_key
 from .errors import InputError, SpacegroundError
-from .scenario import read_yaml, write_yaml
+from .scenario import hardware_catalogue, read_yaml, write_yaml
 from .textfiles import read_text_file
 
 MAX_RUNS = 100_000  # runs in one sweep (variants x seeds); more is not a study one means to start at once
@@ -330,10 +330,20 @@ def _overridden_by(sweep, key):
     parts = str(key).split(".")
     if parts[:2] != ["satellites", "default"] or len(parts) != 3:
         return ""
-    profiles = [p for p in (get_path(sweep.base, "satellites.profiles") or []) if isinstance(p, dict) and parts[2] in p]
+    presets = hardware_catalogue()["satellites"]
+
+    def value(p):  # what the profile sets the key to: its own value, else its catalogue preset's
+        if parts[2] in p:
+            return p[parts[2]]
+        return presets.get(p.get("preset"), {}).get("values", {}).get(parts[2])
+
+    profiles = [p for p in (get_path(sweep.base, "satellites.profiles") or []) if isinstance(p, dict)]
+    profiles = [p for p in profiles if value(p) is not None]
     if not profiles:
         return ""
-    names = ", ".join(f"{p.get('name') or p.get('match')!s} ({parts[2]}: {p[parts[2]]})" for p in profiles)
+    names = ", ".join(
+        f"{p.get('name') or p.get('preset') or p.get('match')!s} ({parts[2]}: {value(p)})" for p in profiles
+    )
     return (
         f": every selected satellite takes {parts[2]} from a profile that sets it ({names}); vary "
         f"satellites.profiles.<name>.{parts[2]} instead"

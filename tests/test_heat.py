@@ -210,3 +210,46 @@ def test_a_thermal_node_with_its_temperatures_in_the_wrong_order_is_refused(extr
     with pytest.raises(ScenarioError, match=words) as err:
         prepare(tiny(hardware=f"heat_capacity_j_per_k: 9000, {extra}"))
     assert "tiny.yaml" in str(err.value) and "SENTINEL-2A" in str(err.value)
+
+
+def test_the_sunlight_only_estimate_with_heat_by_hand():
+    # Sunlit for 20,000 s, then shadow. From the throttle temperature: full speed to the limit (t_up), then the
+    # duty; in shadow nothing (the work waits for sunlight). Without a temperature: the duty from the start.
+    from spaceground.policies.planning import SatelliteTimeline, sunlit_time_after
+
+    from .test_policies import hardware, plan
+
+    hw = hardware(
+        solar_w=400.0,
+        battery_j=2000 * 3600.0,
+        bus_w=BUS_W,
+        compute_busy_w=BUSY_W,
+        heat_capacity_j_per_k=C_J_PER_K,
+        radiator_m2=RADIATOR_M2,
+        emissivity=EMISSIVITY,
+        absorbed_sun_w=SUN_W,
+        absorbed_earth_w=EARTH_W,
+        throttle_k=THROTTLE_C + ZERO_CELSIUS_K,
+        limit_k=LIMIT_C + ZERO_CELSIUS_K,
+    )
+    segments = ((0.0, 20_000.0, 30_000.0), (1.0, 0.0, 1.0))
+    tl = SatelliteTimeline(plan([(100.0, 200.0)], hw=hw, segments=segments, duration_s=90_000.0).satellites[0], 9e4)
+    lo, hi = THROTTLE_C + ZERO_CELSIUS_K, LIMIT_C + ZERO_CELSIUS_K
+    q_idle = SUN_W + EARTH_W + BUS_W
+    t_up = time_to_reach_s(lo, hi, q_idle + BUSY_W, C_J_PER_K, EMISSIVITY, RADIATOR_M2)
+    t_down = time_to_reach_s(hi, lo, q_idle, C_J_PER_K, EMISSIVITY, RADIATOR_M2)
+    duty = t_up / (t_up + t_down)
+    assert sunlit_time_after(tl, 0.0, 0.5 * t_up, heat=True, temperature_k=lo) == pytest.approx(0.5 * t_up)
+    work = t_up + 0.2 * duty * (20_000.0 - t_up)
+    assert sunlit_time_after(tl, 0.0, work, heat=True, temperature_k=lo) == pytest.approx(
+        t_up + 0.2 * (20_000.0 - t_up)
+    )
+    assert sunlit_time_after(tl, 0.0, 1000.0, heat=True) == pytest.approx(1000.0 / duty)  # the sustained pace
+    assert sunlit_time_after(tl, 0.0, 1000.0) == pytest.approx(1000.0)  # heat left out
+    # Work left at the shadow waits for the sunlight after it; the node, stopped at the limit, cools in the
+    # 10,000 s of shadow below the throttle temperature and runs at full speed again.
+    left = 0.5 * t_up
+    done_in_sun = duty * 20_000.0
+    assert sunlit_time_after(tl, 0.0, done_in_sun + left, heat=True, throttled=True, temperature_k=hi) == (
+        pytest.approx(30_000.0 + left)
+    )

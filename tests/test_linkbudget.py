@@ -132,11 +132,7 @@ def _acm_quickstart(extra_default="    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n
     from .conftest import ROOT
 
     path = os.path.join(ROOT, "scenarios", "quickstart.yaml")
-    text = (
-        open(path)
-        .read()
-        .replace("  default:\n    battery_wh: 80\n", "  default:\n    battery_wh: 80\n" + extra_default)
-    )
+    text = open(path).read().replace("  default:\n", "  default:\n" + extra_default, 1)
     for sid in ("SVALBARD, antennas: 2", "KIRUNA", "KASHI", "SANYA"):
         text = text.replace("{id: " + sid + "}", "{id: " + sid + ", gt_db_per_k: 31}")
     if kiruna_cap_mbps is not None:

@@ -32,8 +32,9 @@ def test_quickstart_is_valid_and_resolves():
     assert model.stations[0].antennas == 2
     flock = [hw for s, hw in zip(model.constellation, model.hardware) if s.name.startswith("FLOCK")]
     assert flock and all(hw.battery_j == 40 * 3600 and hw.profile == "3U dove" for hw in flock)
-    s2 = model.hardware[0]
-    assert s2.battery_j == 80 * 3600 and s2.reserve_j == pytest.approx(0.6 * 80 * 3600)
+    s2 = model.hardware[0]  # the catalogue's Sentinel-2 with the default block's Jetson Orin NX at 25 W
+    assert s2.battery_j == 2800 * 3600 and s2.reserve_j == pytest.approx(0.6 * 2800 * 3600)
+    assert (s2.compute_tops, s2.compute_busy_w, s2.profile) == (100.0, 25.0, "sentinel-2")
     # Backhaul latency from fibre distance: great circle x 1.5 x 4.9 us/km (spherical law of cosines here).
     kashi, ningxia = 2, 1
     p1, l1, p2, l2 = map(math.radians, (39.47, 75.99, 37.51, 105.19))
@@ -46,9 +47,9 @@ def test_quickstart_is_valid_and_resolves():
     "old, new, message",
     [
         (
-            "battery_wh: 80",
-            "batery_wh: 80",
-            r"line LINE: satellites\.default\.batery_wh: unknown key; did you mean 'battery_wh'\?",
+            "power_cap_w: 25",
+            "power_cap: 25",
+            r"line LINE: satellites\.default\.power_cap: unknown key; did you mean 'power_cap_w'\?",
         ),
         ("antennas: 2", "antennas: 0", r"line LINE: stations\.0\.antennas: Input should be greater than or equal to 1"),
         ("pue: 1.15", "pue: 0.9", r"line LINE: datacenters\.1\.pue: Input should be greater than or equal to 1"),
@@ -73,9 +74,9 @@ def test_quickstart_is_valid_and_resolves():
         ("seed: 1", "seed: 2\nseed: 1", r"line LINE\+1: seed: key given twice"),
         ("  - {id: KASHI}", "  - {id: KASHI}\n  - {id: KASHI}", r"station 'KASHI' is defined twice"),
         (
-            "compute_busy_w: 15",
-            "compute_busy_w: fast",
-            r"line LINE: satellites\.profiles\.0\.compute_busy_w: Input should be a valid number",
+            "power_cap_w: 15",
+            "power_cap_w: fast",
+            r"line LINE: satellites\.profiles\.3\.power_cap_w: Input should be a valid number",
         ),
     ],
 )
@@ -89,16 +90,19 @@ def test_model_errors_name_line_and_key(old, new, message):
 
 
 def test_every_problem_is_reported_at_once():
-    text = TEXT.replace("battery_wh: 80", "batery_wh: 80").replace("antennas: 2", "antennas: 0")
+    text = TEXT.replace("power_cap_w: 25", "power_cap: 25").replace("antennas: 2", "antennas: 0")
     msg = problems(text)
-    assert "2 problems" in msg and "batery_wh" in msg and "antennas" in msg
+    assert "2 problems" in msg and "power_cap" in msg and "antennas" in msg
 
 
 def test_malformed_yaml_names_line_and_column():
     line = TEXT[: TEXT.index("  select: [")].count("\n") + 1
     msg = problems(TEXT.replace("  select: [", "  select: [[", 1))
     found = re.search(r"line (\d+), column \d+: not valid YAML", msg)
-    assert found and line <= int(found.group(1)) <= line + 3  # where the parser notices, just after
+    # Where the parser notices: at the next key after the line (comments and blank lines between do not count).
+    lines = TEXT.splitlines()
+    next_key = next(k for k in range(line, len(lines)) if lines[k].strip() and not lines[k].lstrip().startswith("#"))
+    assert found and line <= int(found.group(1)) <= next_key + 1
 
 
 def test_cross_references_are_checked():
@@ -117,7 +121,7 @@ def test_resolution_errors(tmp_path):
     text = TEXT.replace('"FLOCK 4G-*"]', '"FLOCKK*"]')
     assert "constellation.select: selection 'FLOCKK*' matches no satellite" in problems(text)
     text = TEXT.replace('- match: ["FLOCK*"]', '- match: ["DOVE*"]')
-    assert "satellites.profiles.0.match: ['DOVE*'] matches no satellite" in problems(text)
+    assert "satellites.profiles.3.match: ['DOVE*'] matches no satellite" in problems(text)
     text = TEXT.replace("{id: KIRUNA}", "{id: ATLANTIS}")
     assert "stations.1.id: 'ATLANTIS' is not in the station catalogue; give lat_deg and lon_deg" in problems(text)
     text = TEXT.replace("price_cny_per_kwh: 0.4", "price_cny_per_kwh: {csv: prices.csv, value_column: cny}")

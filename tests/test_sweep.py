@@ -56,7 +56,7 @@ def small_sweep(tmp_path, **extra):
             "name": "small",
             "grid": {
                 "duration_h": [6],
-                "satellites.default.battery_wh": [40, 160],
+                "satellites.profiles.3U dove.battery_wh": [20, 80],
                 "policy.name": ["ground-only", "lookahead"],
             },
             "variants": [{"duration_h": 3, "policy.name": "onboard-first"}],
@@ -113,9 +113,9 @@ def test_sweep_on_a_local_cluster_equals_runs_one_by_one(tmp_path, client):
     cache = str(tmp_path / "cache")
     table = run_sweep(path, output=str(tmp_path / "out"), cache_dir=cache, client=client, progress=False)
     assert len(table) == (2 * 2 + 1) * 2 and (table.status == "done").all() and table.ran.all()
-    assert set(table.columns) >= {"duration_h", "satellites.default.battery_wh", "policy.name", *METRICS}
+    assert set(table.columns) >= {"duration_h", "satellites.profiles.3U dove.battery_wh", "policy.name", *METRICS}
     # The variant that leaves the battery alone shows the base scenario's value.
-    assert table[table.variant == 4]["satellites.default.battery_wh"].eq(80).all()
+    assert table[table.variant == 4]["satellites.profiles.3U dove.battery_wh"].eq(40).all()
     for v in build_variants(load_sweep(path)):
         alone = run_scenario(v.loaded()).metrics
         row = table[(table.variant == v.index) & (table.seed == v.seed)].iloc[0]
@@ -290,29 +290,18 @@ def test_a_sweep_reruns_a_variant_whose_tle_file_changed(tmp_path, client):
 
 
 def test_a_varied_key_that_a_profile_overrides_everywhere_is_refused(tmp_path):
-    # Only Doves selected: every satellite takes battery_wh from the '3U dove' profile.
-    path = write(
-        tmp_path / "flat.yaml",
-        {
-            "base": QUICKSTART,
-            "grid": {"constellation.select": [["FLOCK 4G-*"]], "satellites.default.battery_wh": [40, 160]},
-        },
-    )
+    # Every satellite of the quickstart takes battery_wh from a profile: a catalogue preset (Sentinel-2,
+    # Landsat 8 and 9) or the '3U dove' profile's own key.
+    path = write(tmp_path / "flat.yaml", {"base": QUICKSTART, "grid": {"satellites.default.battery_wh": [40, 160]}})
     with pytest.raises(SweepError) as err:
         build_variants(load_sweep(path))
     text = str(err.value)
     assert "satellites.default.battery_wh: its values ['160', '40'] change nothing the run uses" in text
+    assert "sentinel-2 (battery_wh: 2800)" in text and "landsat-8 (battery_wh: 3500)" in text
     assert "3U dove (battery_wh: 40)" in text and "vary satellites.profiles.<name>.battery_wh instead" in text
-    # With Sentinel-2 in the selection the default battery is flown by some satellite: accepted.
+    # The Doves' own battery is flown: accepted.
     path = write(
-        tmp_path / "ok.yaml",
-        {
-            "base": QUICKSTART,
-            "grid": {
-                "constellation.select": [["FLOCK 4G-*", "SENTINEL-2A"]],
-                "satellites.default.battery_wh": [40, 160],
-            },
-        },
+        tmp_path / "ok.yaml", {"base": QUICKSTART, "grid": {"satellites.profiles.3U dove.battery_wh": [40, 160]}}
     )
     assert len(build_variants(load_sweep(path))) == 2
 
@@ -326,9 +315,9 @@ def test_the_bundled_sweep_answers_its_question():
             "value_delivered"
         ]
         for v in variants
-        if v.params["satellites.profiles.3U dove.battery_wh"] in (20, 80)
+        if v.params["satellites.profiles.3U dove.battery_wh"] in (10, 40)
     }
-    assert values[80] > values[20] + 10
+    assert values[40] > values[10] + 10
 
 
 KILLER = """

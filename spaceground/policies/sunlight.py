@@ -28,7 +28,14 @@ class SunlightAware(Lookahead):
         if not view.onboard_allowed or hw.compute_tops <= 0:
             return math.inf, 0.0
         run_s = view.compute_top / hw.compute_tops
-        t_c = sunlit_time_after(tl, view.now_s, sat.compute_backlog_s + run_s, heat=True)
+        t_c = sunlit_time_after(
+            tl,
+            view.now_s,
+            sat.compute_backlog_s + run_s,
+            heat=True,
+            temperature_k=sat.temperature_k,
+            throttled=sat.throttled,
+        )
         if not math.isfinite(t_c):
             return math.inf, 0.0
         left = max(0.0, ahead_bytes - tl.bytes_between(view.now_s, t_c))
