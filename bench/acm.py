@@ -1,5 +1,6 @@
 """Adaptive coding and modulation on the quickstart: contact capacity per pass and the onboard-versus-ground
-decision, with the constant 160 Mbit/s radio against DVB-S2 ACM link budgets.
+decision, with the satellites' constant catalogue rates (Sentinel-2 560, Landsat 384, Dove 160 Mbit/s) against
+DVB-S2 ACM link budgets.
 
     python bench/acm.py
 
@@ -30,7 +31,9 @@ def scenario(radio=""):
     """The quickstart, with ``radio`` (hardware lines) added to every satellite and G/T at every station."""
     text = open(PATH).read()
     if radio:
-        text = text.replace("  default:\n    battery_wh: 80\n", "  default:\n    battery_wh: 80\n" + radio)
+        if "  default:\n" not in text:
+            raise SystemExit(f"{PATH}: no satellites.default block to add the radio to")
+        text = text.replace("  default:\n", "  default:\n" + radio, 1)
         for sid in ("SVALBARD, antennas: 2", "KIRUNA", "KASHI", "SANYA"):
             text = text.replace("{id: " + sid + "}", "{id: " + sid + ", gt_db_per_k: 31}")
     return parse_scenario(text, PATH, os.path.dirname(PATH))
@@ -39,7 +42,7 @@ def scenario(radio=""):
 def main():
     warnings.simplefilter("ignore")
     cases = (
-        ("constant 160 Mbit/s", ""),
+        ("constant (catalogue rates)", ""),
         ("ACM, 12 dBW", "    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n"),
         ("ACM, 6 dBW", "    eirp_dbw: 6\n    symbol_rate_mbaud: 75\n"),
     )
