@@ -46,6 +46,8 @@ SATELLITE = {
     # albedo) and 6 W of Earth infrared (237 W/m2, Gilmore table 2.3, at a view factor of 0.3 to 0.1 m2 at
     # emissivity 0.85). Electronics run from about -20 to +60 degC (a common unit qualification range: ECSS-E-
     # ST-31C's design margins around it); the computer stops at 60 degC and resumes at 50 degC (assumption).
+    # No optical downlink terminal by default (TBIRD, a 6U, carried 200 Gbit/s: ref #52).
+    "optical_gbps": None,
     "heat_capacity_j_per_k": None,
     "radiator_m2": 0.1,
     "emissivity": 0.85,
@@ -88,6 +90,11 @@ STATION = {
     # 10 deg mask: common practice and the gsopt simulation default (ref #55).
     "min_elevation_deg": 10.0,
 }
+
+# An optical ground station's terminal: TBIRD's 200 Gbit/s into a 1 m telescope (MIT LL / NASA, SPIE 13133,
+# 2024; ref #52). A pass is blocked above half cloud cover (assumption: a laser link needs a clear line of sight;
+# a half-covered sky is taken as blocked for the whole pass).
+OPTICAL_STATION = {"rate_gbps": 200.0, "max_cloud_cover": 0.5}
 
 # --- data centres (China figures; see the scenario files for per-site values)
 DATACENTER = {

@@ -51,6 +51,7 @@ class SatelliteHardware:
     eirp_dbw: float | None = None  # the radio's link budget (None: the constant downlink_bps)
     downlink_hz: float = 8.1e9
     symbol_rate_baud: float | None = None
+    optical_bps: float | None = None  # an optical downlink terminal (None: RF only)
     # The lumped thermal node (spaceground.thermal): None: no thermal model.
     heat_capacity_j_per_k: float | None = None
     radiator_m2: float = 0.1
@@ -92,6 +93,7 @@ class SatelliteHardware:
             eirp_dbw=hw.eirp_dbw,
             downlink_hz=hw.downlink_ghz * 1e9,
             symbol_rate_baud=None if hw.symbol_rate_mbaud is None else hw.symbol_rate_mbaud * 1e6,
+            optical_bps=None if hw.optical_gbps is None else hw.optical_gbps * 1e9,
             heat_capacity_j_per_k=hw.heat_capacity_j_per_k,
             radiator_m2=hw.radiator_m2,
             emissivity=hw.emissivity,
@@ -111,6 +113,20 @@ class GroundStation:
     gt_db_per_k: float | None = None  # receive G/T (None: no link budget at this station)
     losses_db: float = 1.0
     acm_margin_db: float = 1.0
+    optical: OpticalStation | None = None  # an optical downlink terminal
+
+
+@dataclass(frozen=True)
+class OpticalStation:
+    """A station's optical terminal in SI units: a pass is clear at ``clear_p`` (a seeded draw) or when the
+    ``cover`` series at its middle is at most ``max_cover`` (the policies see ``forecast`` instead)."""
+
+    rate_bps: float
+    clear_p: float | None
+    cover: StepSeries | None
+    forecast: StepSeries | None
+    max_cover: float
+    rf_fallback: bool
 
 
 @dataclass(frozen=True)
@@ -331,7 +347,17 @@ def resolve(loaded) -> Model:
         else:
             site = Station(st.id, st.lat_deg, st.lon_deg, st.alt_m, st.min_elevation_deg, st.id)
         cap = st.max_downlink_mbps * 1e6 if st.max_downlink_mbps else np.inf
-        stations.append(GroundStation(site, st.antennas, cap, st.gt_db_per_k, st.losses_db, st.acm_margin_db))
+        optical = None
+        if st.optical is not None:
+            o = st.optical
+            series = [
+                None if c is None else _series(c, loaded, ("stations", i, "optical", key), span)
+                for c, key in ((o.cloud_cover, "cloud_cover"), (o.forecast_cloud_cover, "forecast_cloud_cover"))
+            ]
+            optical = OpticalStation(
+                o.rate_gbps * 1e9, o.clear_sky_probability, *series, o.max_cloud_cover, o.rf_fallback
+            )
+        stations.append(GroundStation(site, st.antennas, cap, st.gt_db_per_k, st.losses_db, st.acm_margin_db, optical))
 
     relay_terminals = frozenset()
     if space is not None and space.relays is not None and space.links.to_relay:

@@ -147,6 +147,11 @@ _HARDWARE_FIELDS = {
     ),
     "downlink_ghz": (Annotated[float, NoBool, Field(gt=0.1, le=100)], "downlink carrier frequency [GHz]"),
     "symbol_rate_mbaud": (Positive | None, "radio symbol rate [Mbaud] (with eirp_dbw)"),
+    "optical_gbps": (
+        Positive | None,
+        "the satellite's optical downlink terminal [Gbit/s]: with a station's optical terminal, a clear pass runs "
+        "at the lower of the two rates (none: RF only)",
+    ),
     "heat_capacity_j_per_k": (
         Positive | None,
         "heat capacity of the satellite's lumped thermal node [J/K]: with it the node's temperature is followed "
@@ -359,6 +364,45 @@ class SpaceSegment(_Model):
 
 
 # --- ground segment ---------------------------------------------------------------------
+class OpticalTerminal(_Model):
+    """A station's optical (laser) downlink terminal: a pass under cloud carries nothing optical. The truth of
+    each pass is a seeded draw at ``clear_sky_probability`` (policies see that probability: the expected rate)
+    or the ``cloud_cover`` series at the pass's middle (policies see ``forecast_cloud_cover`` there)."""
+
+    rate_gbps: Positive = Field(
+        defaults.OPTICAL_STATION["rate_gbps"], description="the terminal's receive rate [Gbit/s]"
+    )
+    clear_sky_probability: Fraction | None = Field(
+        None, description="chance that a pass is clear (a seeded draw per pass; policies see the chance)"
+    )
+    cloud_cover: CsvSeries | None = Field(None, description="cloud cover over the site [0-1], the truth")
+    forecast_cloud_cover: CsvSeries | None = Field(
+        None, description="the cloud cover forecast an operator has, which policies see (with cloud_cover)"
+    )
+    max_cloud_cover: Fraction = Field(
+        defaults.OPTICAL_STATION["max_cloud_cover"], description="a pass at more cover than this is blocked"
+    )
+    rf_fallback: bool = Field(
+        True, description="the station also receives RF: a blocked pass (or a satellite without optics) uses it"
+    )
+
+    @model_validator(mode="after")
+    def _one_cloud_model(self):
+        if (self.clear_sky_probability is None) == (self.cloud_cover is None):
+            raise ValueError(
+                "give the clouds one way: clear_sky_probability (a seeded draw per pass) or cloud_cover (a CSV "
+                "series, with forecast_cloud_cover for the policies)"
+            )
+        if self.cloud_cover is not None and self.forecast_cloud_cover is None:
+            raise ValueError(
+                "cloud_cover is the truth of each pass; give forecast_cloud_cover too (the forecast an operator "
+                "would have, which the policies see: the same series for a perfect forecast)"
+            )
+        if self.clear_sky_probability is not None and self.forecast_cloud_cover is not None:
+            raise ValueError("forecast_cloud_cover goes with cloud_cover, not with clear_sky_probability")
+        return self
+
+
 class StationSpec(_Model):
     id: str = Field(description="station id; a catalogue id needs no coordinates")
     lat_deg: Annotated[float, NoBool] | None = Field(None, ge=-90, le=90, description="geodetic latitude [deg]")
@@ -375,6 +419,9 @@ class StationSpec(_Model):
     losses_db: NonNegative = Field(defaults.STATION["losses_db"], description="atmospheric and pointing losses [dB]")
     acm_margin_db: NonNegative = Field(
         defaults.STATION["acm_margin_db"], description="margin ACM keeps above each MODCOD's threshold [dB]"
+    )
+    optical: OpticalTerminal | None = Field(
+        None, description="an optical downlink terminal (with a satellite's optical_gbps), blocked by cloud"
     )
 
     @model_validator(mode="after")
@@ -893,6 +940,9 @@ class LoadedScenario:
             for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh, dc.available_power_kw):
                 if isinstance(series, CsvSeries):
                     files.add(series.csv)
+        for st in self.model.stations:
+            if st.optical is not None:
+                files |= {c.csv for c in (st.optical.cloud_cover, st.optical.forecast_cloud_cover) if c is not None}
         source = policy_source_file(self.model.policy.name, self.base_dir)
         if source is not None:
             files.add(source)

@@ -42,6 +42,10 @@ class Inputs:
     links: object  # spaceground.links.LinkWindows: every link window of the run (downlinks by satellite, start)
     captures: pd.DataFrame
     stage_s: dict
+    # The same windows at the rates the policies expect (optical passes under a cloud forecast), or None when
+    # the policies see the truth (``links``).
+    forecast_links: object = None
+    rf_links: object = None  # the downlink windows before the clouds (a reseed draws the optical passes again)
 
 
 def _rows_by_satellite(sat, n, order):
@@ -174,6 +178,52 @@ def _acm_profiles(model, table):
     return LinkWindows(
         table.kind, table.sender, table.receiver, table.start_s, table.end_s, starts, rates, np.asarray(first)
     )
+
+
+OPTICAL_DRAWS = 0x0C10D  # the stream of the per-pass cloud draws (beside the scenario's seed)
+
+
+def _optical_links(model, table):
+    """(truth, forecast): the downlink table with each window of a satellite with an optical terminal at a station
+    with one made optical where the pass is clear, at the lower of the two terminals' rates, and left to the
+    station's RF (or nothing, without an RF fallback) where it is blocked. Clear in truth: a seeded draw at the
+    station's clear-sky probability (one draw per window, in table order), or the cloud cover at the pass's
+    middle at most ``max_cover``. The forecast the policies see: the expected rate at that probability, or the
+    forecast series at the pass's middle. A station without an RF fallback hears nothing from a satellite
+    without an optical terminal. None for the forecast when no station is optical."""
+    stations, hardware = model.stations, model.hardware
+    if not any(g.optical is not None for g in stations):
+        return table, None
+    draws = np.random.default_rng([int(model.seed), OPTICAL_DRAWS]).random(len(table))
+    first = table.profile_start
+    truth, forecast = ([], [], [0]), ([], [], [0])
+
+    def put(out, steps):
+        out[0].extend(t for t, _ in steps), out[1].extend(r for _, r in steps), out[2].append(len(out[0]))
+
+    for w in range(len(table)):
+        rf = list(zip(table.rate_start_s[first[w] : first[w + 1]].tolist(), table.rate_bps[first[w] : first[w + 1]]))
+        o, sat_bps = stations[int(table.receiver[w])].optical, hardware[int(table.sender[w])].optical_bps
+        a, b = float(table.start_s[w]), float(table.end_s[w])
+        blocked = rf if o is None or o.rf_fallback else [(a, 0.0)]  # an optical-only station hears no RF
+        if o is None or sat_bps is None:
+            put(truth, blocked), put(forecast, blocked)
+            continue
+        optical_bps = min(sat_bps, o.rate_bps)
+        mid = 0.5 * (a + b)
+        if o.clear_p is not None:
+            clear = draws[w] < o.clear_p
+            expected = [(t, o.clear_p * optical_bps + (1.0 - o.clear_p) * r) for t, r in blocked]
+        else:
+            clear = o.cover.value_at(mid) <= o.max_cover
+            expected = [(a, optical_bps)] if o.forecast.value_at(mid) <= o.max_cover else blocked
+        put(truth, [(a, optical_bps)] if clear else blocked)
+        put(forecast, expected)
+    tables = [
+        LinkWindows(table.kind, table.sender, table.receiver, table.start_s, table.end_s, t, r, np.asarray(f))
+        for t, r, f in (truth, forecast)
+    ]
+    return tables[0], tables[1]
 
 
 def _laser_windows(model):
@@ -331,17 +381,25 @@ def prepare(loaded, progress=None, cache=None) -> tuple:
     orientation = EarthOrientation(model.span)
     segments = _segments(model, geo, orientation)
     _check_power_budget(loaded, model, segments)
-    links = _windows(model, geo)
+    rf_links = _windows(model, geo)
     stage["illumination_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     lasers = _laser_windows(model)
     if lasers is not None:
-        links = LinkWindows.concat([links, lasers])
         stage["laser_links_s"] = time.perf_counter() - t0
+    links, forecast = _with_lasers(_optical_links(model, rf_links), lasers)
     t0 = time.perf_counter()
     captures = _captures(model, orientation, cache=cache)
     stage["workloads_s"] = time.perf_counter() - t0
-    return model, Inputs(geo, segments, links, captures, stage)
+    return model, Inputs(geo, segments, links, captures, stage, forecast, rf_links)
+
+
+def _with_lasers(downlinks, lasers):
+    """(truth, forecast) link tables: the downlink tables of :func:`_optical_links` with the laser rows after."""
+    truth, forecast = downlinks
+    if lasers is None:
+        return truth, forecast
+    return LinkWindows.concat([truth, lasers]), None if forecast is None else LinkWindows.concat([forecast, lasers])
 
 
 def reseed(model, inputs, seed):
@@ -352,7 +410,12 @@ def reseed(model, inputs, seed):
     model = replace(model, seed=int(seed))
     captures = _captures(model, EarthOrientation(model.span))
     stage = {**inputs.stage_s, "workloads_s": time.perf_counter() - t0}
-    return model, replace(inputs, captures=captures, stage_s=stage)
+    inputs = replace(inputs, captures=captures, stage_s=stage)
+    if inputs.forecast_links is not None and inputs.rf_links is not None:  # the seed draws the clouds too
+        lasers = inputs.links.take(np.flatnonzero(inputs.links.kind != "downlink"))
+        links, forecast = _with_lasers(_optical_links(model, inputs.rf_links), lasers if len(lasers) else None)
+        inputs = replace(inputs, links=links, forecast_links=forecast)
+    return model, inputs
 
 
 def _without(model, keep):

@@ -25,6 +25,7 @@ SCENARIOS = [
     "energy-constrained-region",
     "three-body-computing-constellation",
     "sentinel-edrs-relay",
+    "optical-ground-network",
 ]
 
 

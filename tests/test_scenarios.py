@@ -28,6 +28,7 @@ SEED_SCENARIOS = [
     "energy-constrained-region",
     "three-body-computing-constellation",
     "sentinel-edrs-relay",
+    "optical-ground-network",
 ]
 POLICIES = available()
 

@@ -79,7 +79,10 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         first = lw.first_rows(n)
         self._first_row = first.tolist()
         self._aos, self._los, self._sta, self._longest, self._suffix = [], [], [], [], []
-        capacity = lw.capacity_bytes()
+        # What the windows ahead will carry, as the policies know it: the forecast (clouds over optical stations)
+        # where the run has one; a pass already open shows its true rate.
+        seen = lw if inputs.forecast_links is None else downlink_rows(inputs.forecast_links)
+        capacity = seen.capacity_bytes()
         for k in range(n):
             rows = slice(first[k], first[k + 1])
             self._aos.append(lw.start_s[rows].tolist())
@@ -125,7 +128,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
         cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
         engine. ``captures``: include the run's captures (the future), for offline planners only."""
-        links = downlink_rows(inputs.links)
+        known = inputs.links if inputs.forecast_links is None else inputs.forecast_links  # the policies' forecast
+        links = downlink_rows(known)
         first = links.first_rows(len(model.constellation))
         sats = tuple(
             SatellitePlan(
@@ -156,7 +160,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             model.workloads,
             inputs.captures.copy() if captures else None,
             model.objective,
-            inputs.links,
+            known,
         )
 
     # --- driver ----------------------------------------------------------------------------

@@ -26,11 +26,12 @@ class DownlinkMixin:
         return self._suffix[k][hi] + partial
 
     def _open_windows(self, k, now):
-        """Windows of satellite ``k`` open at ``now`` and the next start after it."""
-        aos, los = self._aos[k], self._los[k]
+        """Windows of satellite ``k`` open at ``now`` and the next start after it (a window carrying nothing now,
+        an optical pass under cloud with no RF, is not open: no station locks on to it)."""
+        aos, los, first, lw = self._aos[k], self._los[k], self._first_row[k], self.link_windows
         hi = bisect_right(aos, now + EPS_S)
         lo = bisect_left(aos, now - self._longest[k] - EPS_S)
-        open_w = [w for w in range(lo, hi) if los[w] > now + EPS_S]
+        open_w = [w for w in range(lo, hi) if los[w] > now + EPS_S and lw.rate_at(first + w, now) > 0.0]
         return open_w, (aos[hi] if hi < len(aos) else math.inf)
 
     def _downlink_manager(self, sat):
