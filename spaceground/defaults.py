@@ -86,6 +86,9 @@ STATION = {
     # in clear sky at X-band, and the margin ACM keeps above each MODCOD's threshold (both assumptions, 1 dB).
     "losses_db": 1.0,
     "acm_margin_db": 1.0,
+    # Receive dish for ITU-R scintillation (with availability_percent): 7.3 m, within the 4.5-7.6 m X-band dishes
+    # of Planet's ground network (Devaraj et al., SSC17-VII-02, ref #47).
+    "antenna_m": 7.3,
     "antennas": 1,
     # 10 deg mask: common practice and the gsopt simulation default (ref #55).
     "min_elevation_deg": 10.0,

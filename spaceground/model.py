@@ -114,6 +114,8 @@ class GroundStation:
     losses_db: float = 1.0
     acm_margin_db: float = 1.0
     optical: OpticalStation | None = None  # an optical downlink terminal
+    exceedance_percent: float | None = None  # ITU-R attenuation exceeded this share of a year (None: none)
+    antenna_m: float = 7.3
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,20 @@ def resolve(loaded) -> Model:
             optical = OpticalStation(
                 o.rate_gbps * 1e9, o.clear_sky_probability, *series, o.max_cloud_cover, o.rf_fallback
             )
-        stations.append(GroundStation(site, st.antennas, cap, st.gt_db_per_k, st.losses_db, st.acm_margin_db, optical))
+        exceedance = None if st.availability_percent is None else 100.0 - st.availability_percent
+        stations.append(
+            GroundStation(
+                site,
+                st.antennas,
+                cap,
+                st.gt_db_per_k,
+                st.losses_db,
+                st.acm_margin_db,
+                optical,
+                exceedance,
+                st.antenna_m,
+            )
+        )
 
     relay_terminals = frozenset()
     if space is not None and space.relays is not None and space.links.to_relay:

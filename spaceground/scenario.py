@@ -423,11 +423,28 @@ class StationSpec(_Model):
     optical: OpticalTerminal | None = Field(
         None, description="an optical downlink terminal (with a satellite's optical_gbps), blocked by cloud"
     )
+    availability_percent: Annotated[float, NoBool] | None = Field(
+        None,
+        ge=50,
+        lt=100,
+        description="with a link budget: the share of an average year the link holds against the ITU-R "
+        "attenuation of gases, clouds, rain and scintillation at the site [%] (none: losses_db only)",
+    )
+    antenna_m: Positive = Field(
+        defaults.STATION["antenna_m"], description="receive antenna diameter [m] (for ITU-R scintillation)"
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self):
         if (self.lat_deg is None) != (self.lon_deg is None):
             raise ValueError("give both lat_deg and lon_deg, or neither (to take them from the catalogue)")
+        if self.availability_percent is not None and self.gt_db_per_k is None:
+            raise ValueError("availability_percent is for a link budget: give the station's gt_db_per_k too")
+        if self.availability_percent is not None and self.min_elevation_deg < 5:
+            raise ValueError(
+                f"min_elevation_deg {self.min_elevation_deg:g} is below 5 deg, where the ITU-R slant-path "
+                "attenuation of availability_percent holds; raise the mask to 5 deg or more"
+            )
         return self
 
 

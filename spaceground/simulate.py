@@ -147,6 +147,7 @@ def _acm_profiles(model, table):
     orientation = EarthOrientation(model.span)
     propagate = _Propagator(model.constellation, model.span, orientation)
     sites = [geodetic_to_itrf_m(g.station.lat_deg, g.station.lon_deg, g.station.alt_m)[0] for g in model.stations]
+    atmospheres = {}  # (station, frequency) -> SlantAttenuation, for stations with availability_percent
     starts, rates, first = [], [], [0]
     for w in range(len(table)):
         k, s = int(table.sender[w]), int(table.receiver[w])
@@ -157,11 +158,26 @@ def _acm_profiles(model, table):
             first.append(len(starts))
             continue
         site = np.asarray(sites[s], dtype=float).reshape(3)
+        air = None
+        if g.exceedance_percent is not None:
+            key = (s, hw.downlink_hz)
+            if key not in atmospheres:
+                atmospheres[key] = _slant_attenuation(g, hw.downlink_hz)
+            air = atmospheres[key]
+        lat, lon = np.radians(g.station.lat_deg), np.radians(g.station.lon_deg)
+        up = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])  # the geodetic normal
 
-        def slant_m(t, k=k, site=site):
+        def slant_m(t, k=k, site=site, air=air, up=up):
+            """The slant range along the pass; with ITU-R attenuation, the range that loses as much in clear
+            sky (spaceground.atmosphere)."""
             t = np.atleast_1d(np.asarray(t, dtype=float))
             r, _ = propagate.itrf(np.full(len(t), k), t)
-            return np.linalg.norm(np.asarray(r).reshape(-1, 3) - site, axis=1)
+            los = np.asarray(r).reshape(-1, 3) - site
+            rng = np.linalg.norm(los, axis=1)
+            if air is None:
+                return rng
+            elevation_deg = np.degrees(np.arcsin(np.clip(los @ up / rng, -1.0, 1.0)))
+            return air.effective_range_m(rng, elevation_deg)
 
         budget = (hw.eirp_dbw, hw.downlink_hz, g.gt_db_per_k, hw.symbol_rate_baud)
         ladder = acm_ladder(margin_db=g.acm_margin_db)
@@ -224,6 +240,28 @@ def _optical_links(model, table):
         for t, r, f in (truth, forecast)
     ]
     return tables[0], tables[1]
+
+
+def _slant_attenuation(station, frequency_hz):
+    """The ITU-R attenuation of ``station`` (a model GroundStation with ``exceedance_percent``) against elevation."""
+    site = station.station
+    try:
+        from .atmosphere import SlantAttenuation
+
+        return SlantAttenuation(
+            site.lat_deg,
+            site.lon_deg,
+            frequency_hz,
+            station.exceedance_percent,
+            station.antenna_m,
+            site.min_elevation_deg,
+        )
+    except ImportError:
+        raise InputError(
+            f"station {site.station_id}: availability_percent needs the ITU-R models of the itur package, which "
+            "is not installed; install it with: pip install 'spaceground[atmosphere]' (or leave "
+            "availability_percent out for losses_db only)"
+        ) from None
 
 
 def _laser_windows(model):
