@@ -85,7 +85,7 @@ def compare(
     for seed in seeds:
         model, inputs = reseed(model0, inputs0, seed) if seed != model0.seed else (model0, inputs0)
         value_bound = float("nan")
-        plan = Engine.plan(model, inputs) if bound else None
+        plan = Engine.plan(model, inputs, truth=True) if bound else None
         if bound:
             form = formulate(plan)
             if form.stats["binaries"] <= max_bound_binaries:
@@ -173,4 +173,4 @@ def upper_bound(scenario, *, seed=None, time_limit_s=120.0) -> dict:
 
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     model, inputs = prepare(loaded.with_overrides(seed=seed))
-    return lp_bound(Engine.plan(model, inputs), time_limit_s=time_limit_s)
+    return lp_bound(Engine.plan(model, inputs, truth=True), time_limit_s=time_limit_s)

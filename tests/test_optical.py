@@ -162,3 +162,16 @@ def test_an_optical_only_station_hears_nothing_from_a_satellite_without_optics()
     assert at_svalbard.any()
     assert np.allclose(lw.rate_bps[lw.profile_start[np.flatnonzero(at_svalbard)]], 0.0)
     assert np.allclose(lw.rate_bps[lw.profile_start[np.flatnonzero(s2 & (lw.receiver == 1))]], RF_BPS)  # Kiruna
+
+
+def test_the_bound_plans_on_the_drawn_sky_and_the_policies_on_the_forecast():
+    model, inputs = _prepared("{clear_sky_probability: 0.6}")
+    seen = Engine.plan(model, inputs, captures=False)
+    drawn = Engine.plan(model, inputs, captures=False, truth=True)
+    assert seen.links is inputs.forecast_links and drawn.links is inputs.links
+    for a, b in zip(seen.satellites, drawn.satellites):
+        truth = downlink_rows(inputs.links)
+        rows = np.flatnonzero(truth.sender == a.index)
+        assert b.window_rate_bps == tuple(truth.rate_bps[truth.profile_start[rows]].tolist())
+        if a.name.startswith("FLOCK"):
+            assert a.window_rate_bps != b.window_rate_bps

@@ -37,7 +37,7 @@ POLICIES = available()
 def scenario_runs(request):
     loaded = load_scenario(os.path.join(ROOT, "scenarios", f"{request.param}.yaml"))
     model, inputs = prepare(loaded)
-    bound = upper_bound(Engine.plan(model, inputs))["bound"]
+    bound = upper_bound(Engine.plan(model, inputs, truth=True))["bound"]
     runs = {}
     for name in POLICIES:
         params = model.policy_params if name == model.policy_name else {}

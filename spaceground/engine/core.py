@@ -124,11 +124,13 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             start(self.plan(model, inputs, captures=bool(getattr(policy, "offline_planner", False))))
 
     @staticmethod
-    def plan(model, inputs, captures=True):
+    def plan(model, inputs, captures=True, truth=False):
         """The :class:`~spaceground.policies.views.Plan` a policy's ``start`` receives, read-only: its arrays
         cannot be written and the capture table is a copy, so nothing a policy does to it reaches the
-        engine. ``captures``: include the run's captures (the future), for offline planners only."""
-        known = inputs.links if inputs.forecast_links is None else inputs.forecast_links  # the policies' forecast
+        engine. ``captures``: include the run's captures (the future), for offline planners only. The link
+        windows are the forecast the policies know (clouds over optical stations), or with ``truth`` what the
+        run plays (for the LP bound: a bound with hindsight of the sky, as of the captures)."""
+        known = inputs.links if truth or inputs.forecast_links is None else inputs.forecast_links
         links = downlink_rows(known)
         first = links.first_rows(len(model.constellation))
         sats = tuple(
