@@ -215,3 +215,22 @@ def test_a_station_s_receive_chain_caps_the_acm_rate():
         for w in np.flatnonzero(~at_kiruna & (links.kind == "downlink"))
     ]
     assert max(others) == pytest.approx(top)
+
+
+def test_landsat_8_s_published_rate_from_its_published_modulation_and_code():
+    # Landsat 8 sends 384 Mbit/s in the 375 MHz X-band allocation with the rate-7/8 LDPC code (8160, 7136) on
+    # OQPSK at 440 Msymbols/s of coded bits, i.e. 220 Mbaud (Mah et al., ITC 2012; Gal-Edd and Cheuvront, NASA
+    # LDCM "Optimizing X-band usage"). The rate rule of the ladder (spectral efficiency x symbol rate) gives it
+    # within 0.3 %, and the catalogue's landsat-8 preset carries it; the nearest DVB-S2 MODCOD (QPSK 8/9) needs
+    # 217.4 Mbaud for the same rate.
+    from spaceground.scenario import hardware_catalogue
+
+    efficiency = 2.0 * 7136 / 8160  # OQPSK: 2 bits a symbol, times the code rate
+    ladder = (np.array([0.0]), np.array([efficiency]), ("OQPSK LDPC 7/8",))
+    rate = float(acm_rate_bps(np.array([10.0]), 220e6, ladder)[0])
+    assert rate == pytest.approx(384e6, rel=3e-3)
+    assert hardware_catalogue()["satellites"]["landsat-8"]["values"]["downlink_mbps"] == pytest.approx(
+        rate / 1e6, rel=3e-3
+    )
+    qpsk_89 = next(m for m in DVBS2_MODCODS if m[0] == "QPSK 8/9")
+    assert 384e6 / qpsk_89[2] == pytest.approx(217.4e6, rel=1e-3)
