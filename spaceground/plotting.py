@@ -37,6 +37,7 @@ FIGURES = (
     "station_timeline",
     "satellite_timeline",
     "battery_storage",
+    "temperatures",
     "latency_cdf",
     "where_work_ran",
     "datacenter_load",
@@ -285,6 +286,45 @@ def battery_storage(energy, satellites, eclipses, colours=None, names=None, fig=
     ax_sto.set_ylabel("storage used (%)")
     ax_sto.set_ylim(bottom=0)
     _utc_axis(ax_sto)
+    return fig
+
+
+def temperatures(temperatures, satellites, eclipses, colours=None, names=None, fig=None, limit=6):
+    """The thermal node of each satellite that has one over time, with its limit (dashed: the computer stops
+    there) and throttle temperature (dotted: it resumes there); the stretches stopped by heat drawn thick.
+
+    Eclipses of the first satellite shown are shaded. ``names`` picks the satellites (default: the first
+    ``limit`` with a thermal node, hottest first)."""
+    colours = colours or satellite_colours(satellites.satellite)
+    if names is None:
+        hottest = temperatures.groupby("satellite").temperature_c.max().sort_values(ascending=False)
+        names = list(hottest.index[:limit])
+    names = list(names)
+    fig = _figure(fig, (10, 4.2))
+    ax = fig.subplots()
+    info = satellites.set_index("satellite")
+    for name in names:
+        h = temperatures[temperatures.satellite == name]
+        t, temp = _num(h.time_utc), h.temperature_c.to_numpy(float)
+        ax.plot(t, temp, color=colours[name], linewidth=1.1, label=name, gid=f"temperature:{name}")
+        stopped = np.ma.masked_where(~h.throttled.to_numpy(bool), temp)
+        ax.plot(t, stopped, color=colours[name], linewidth=3.0, alpha=0.6)
+        ax.axhline(info.loc[name, "limit_c"], color=colours[name], linestyle="--", linewidth=0.8)
+        ax.axhline(info.loc[name, "throttle_c"], color=colours[name], linestyle=":", linewidth=0.8)
+    if names:
+        ecl = eclipses[(eclipses.satellite == names[0]) & (eclipses.kind == "umbra")]
+        for a, b in zip(_num(ecl.start_utc), _num(ecl.end_utc)):
+            ax.axvspan(a, b, color=SHADOW, alpha=0.2, linewidth=0)
+    ax.set_ylabel("temperature (degC)")
+    shown = f"{len(names)} of {temperatures.satellite.nunique()} satellites, hottest first" if names else ""
+    ax.set_title(
+        "Thermal node (dashed: limit, the computer stops; dotted: it resumes; thick: stopped by heat); "
+        f"shaded: umbra of {names[0]}; {shown}"
+        if names
+        else "Thermal node"
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="satellite")
+    _utc_axis(ax)
     return fig
 
 
@@ -597,6 +637,7 @@ def figures_of(folder, only=None) -> dict:
         "battery_storage": lambda: battery_storage(
             res.energy, sc["satellites"], sc["eclipses"], colours, names=_busiest(w, sc["satellites"].satellite, 6)
         ),
+        "temperatures": lambda: temperatures(res.temperatures, sc["satellites"], sc["eclipses"], colours),
         "latency_cdf": lambda: latency_cdf(_latency_of_run(res)),
         "where_work_ran": lambda: where_work_ran(w),
         "datacenter_load": lambda: datacenter_load(res.datacenter_jobs, sc["tariffs"], sc["datacenters"]),
@@ -605,6 +646,8 @@ def figures_of(folder, only=None) -> dict:
         ),
     }
     for name in wanted:
+        if name == "temperatures" and (not len(res.temperatures) or "limit_c" not in sc["satellites"]):
+            continue  # no satellite of the run has a thermal node
         if name in draw:
             out[name] = draw[name]()
     return out

@@ -34,6 +34,7 @@ CAPTIONS = {
     "station_timeline": "Contact windows per station antenna and the downlinks inside them.",
     "satellite_timeline": "Per satellite: captures, onboard jobs, downlinks and eclipses.",
     "battery_storage": "Battery state of charge against each reserve, and storage fill.",
+    "temperatures": "Thermal node of each satellite with one, against the limit where its computer stops.",
     "latency_cdf": "Time from capture to product on the ground, with the deadlines.",
     "where_work_ran": "Where the delivered work ran, with its energy, cost and carbon.",
     "datacenter_load": "Data-centre load and queue against price and grid carbon intensity.",

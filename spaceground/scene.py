@@ -5,7 +5,7 @@ The engine's records say what happened; these tables say to whom and where, so t
 work from a run folder alone (see ``ARCHITECTURE.md``: they read DataFrames only).
 
 ``satellites``   ``satellite, norad_id, profile, period_min, battery_wh, reserve_wh,
-                 storage_bytes, solar_w``
+                 storage_bytes, solar_w, throttle_c, limit_c`` (the last two NaN without a thermal node)
 ``stations``     ``station, name, lat_deg, lon_deg, alt_m, antennas, min_elevation_deg``
 ``datacenters``  ``datacenter, name, lat_deg, lon_deg, capacity_tops, servers, pue, server_facility_kw``
                  (the facility power of one busy server)
@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .constants import ZERO_CELSIUS_K
 from .frames import itrf_to_geodetic
 from .orbits import propagate_teme
 from .orientation import EarthOrientation
@@ -82,6 +83,9 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
             "reserve_wh": [hw.reserve_j / 3600.0 for hw in model.hardware],
             "storage_bytes": [hw.storage_bytes for hw in model.hardware],
             "solar_w": [hw.solar_w for hw in model.hardware],
+            # The thermal node's limits (NaN without one): the computer stops at limit_c, resumes at throttle_c.
+            "throttle_c": [hw.throttle_k - ZERO_CELSIUS_K if hw.thermal else np.nan for hw in model.hardware],
+            "limit_c": [hw.limit_k - ZERO_CELSIUS_K if hw.thermal else np.nan for hw in model.hardware],
         }
     )
     stations = pd.DataFrame(

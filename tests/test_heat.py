@@ -253,3 +253,20 @@ def test_the_sunlight_only_estimate_with_heat_by_hand():
     assert sunlit_time_after(tl, 0.0, done_in_sun + left, heat=True, throttled=True, temperature_k=hi) == (
         pytest.approx(30_000.0 + left)
     )
+
+
+def test_the_temperature_figure_draws_the_table_and_the_limits(tmp_path):
+    from spaceground.plotting import FIGURES, figures_of
+    from spaceground.results import read_run
+
+    out = str(tmp_path / "hot")
+    run_scenario(tiny("onboard-first", hours=12, hardware=HARDWARE, extra=HEAVY), output=out)
+    figs = figures_of(out)
+    assert "temperatures" in FIGURES and "temperatures" in figs
+    ax = figs["temperatures"].axes[0]
+    h = read_run(out).temperatures
+    line = next(a for a in ax.lines if a.get_gid() == "temperature:SENTINEL-2A")
+    assert np.allclose(line.get_ydata(), h.temperature_c.to_numpy())
+    levels = {round(float(a.get_ydata()[0]), 6) for a in ax.lines if a.get_linestyle() in ("--", ":")}
+    assert levels == {LIMIT_C, THROTTLE_C}
+    assert "1 of 1 satellites" in ax.get_title()

@@ -207,7 +207,8 @@ def test_policy_comparison_bars_are_the_means(compare_dir):
 def test_plot_command_writes_png_and_svg(run_dir, compare_dir, tmp_path, capsys):
     out = tmp_path / "figs"
     assert main(["plot", run_dir, "-o", str(out)]) == 0
-    run_figures = set(plotting.FIGURES) - {"policy_comparison"}
+    run_figures = set(plotting.FIGURES) - {"policy_comparison", "temperatures"}  # no thermal node here
+    assert not (out / "temperatures.png").exists()
     for name in run_figures:
         assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "<svg" in (out / f"{name}.svg").read_text()[:2000]
@@ -261,7 +262,7 @@ def test_report_is_self_contained_and_renders_in_chromium(run_dir, tmp_path):
     assert not re.search(r"(?:src|href)=\"(?!#)", text)
     chromium = _chromium()
     dom = _headless(chromium, tmp_path, "--dump-dom", page.as_uri()).stdout
-    figures = set(plotting.FIGURES) - {"policy_comparison"}
+    figures = set(plotting.FIGURES) - {"policy_comparison", "temperatures"}  # the quickstart has no thermal node
     assert dom.count("<figure") == len(figures)
     for name in figures:
         assert f'<figure id="{name}"><svg' in dom
