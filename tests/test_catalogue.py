@@ -43,8 +43,11 @@ def test_every_number_of_the_catalogue_has_a_source():
         assert set(preset["values"]) == set(preset["sources"]), name
         for key, source in preset["sources"].items():
             assert isinstance(source, str) and len(source) > 10, (name, key)
-            # A source names a reference, a document or an organisation, or says it is an assumption.
-            assert re.search(r"ref #\d+|assumption|ESA|NASA|USGS|eoPortal|as [a-z-]+|Landsat 8", source), (name, key)
+            # A source names a reference, a document or an organisation, or says it is an assumption or "verify".
+            assert re.search(r"ref #\d+|assumption|ESA|NASA|USGS|eoPortal|as [a-z-]+|Landsat 8|verify", source), (
+                name,
+                key,
+            )
         Hardware(**preset["values"])  # every preset is valid hardware
     for name, acc in cat["accelerators"].items():
         assert set(acc["sources"]) == {"points", "idle_w"}, name
