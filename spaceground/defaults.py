@@ -38,6 +38,7 @@ SATELLITE = {
     "eirp_dbw": None,
     "downlink_ghz": 8.1,
     "symbol_rate_mbaud": None,
+    "acm_table": "dvb-s2",  # the MODCODs of ETSI EN 302 307-1 (DVB-S2X's finer steps on request)
     # Heat: a lumped thermal node of the whole satellite, off unless heat_capacity_j_per_k is given. The values
     # below describe a 6U smallsat: about 10 kg of mostly aluminium (specific heat 897 J/(kg K), CRC Handbook of
     # Chemistry and Physics) gives 9,000 J/K; 0.1 m2 of radiator at emissivity 0.85 (white paint, 0.85-0.90:

@@ -51,6 +51,7 @@ class SatelliteHardware:
     eirp_dbw: float | None = None  # the radio's link budget (None: the constant downlink_bps)
     downlink_hz: float = 8.1e9
     symbol_rate_baud: float | None = None
+    acm_table: str = "dvb-s2"
     optical_bps: float | None = None  # an optical downlink terminal (None: RF only)
     # The lumped thermal node (spaceground.thermal): None: no thermal model.
     heat_capacity_j_per_k: float | None = None
@@ -93,6 +94,7 @@ class SatelliteHardware:
             eirp_dbw=hw.eirp_dbw,
             downlink_hz=hw.downlink_ghz * 1e9,
             symbol_rate_baud=None if hw.symbol_rate_mbaud is None else hw.symbol_rate_mbaud * 1e6,
+            acm_table=hw.acm_table,
             optical_bps=None if hw.optical_gbps is None else hw.optical_gbps * 1e9,
             heat_capacity_j_per_k=hw.heat_capacity_j_per_k,
             radiator_m2=hw.radiator_m2,

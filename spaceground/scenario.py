@@ -147,6 +147,10 @@ _HARDWARE_FIELDS = {
     ),
     "downlink_ghz": (Annotated[float, NoBool, Field(gt=0.1, le=100)], "downlink carrier frequency [GHz]"),
     "symbol_rate_mbaud": (Positive | None, "radio symbol rate [Mbaud] (with eirp_dbw)"),
+    "acm_table": (
+        Literal["dvb-s2", "dvb-s2x"],
+        "the MODCODs ACM chooses from: DVB-S2 (ETSI EN 302 307-1) or with the DVB-S2X ones too (EN 302 307-2)",
+    ),
     "optical_gbps": (
         Positive | None,
         "the satellite's optical downlink terminal [Gbit/s]: with a station's optical terminal, a clear pass runs "

@@ -142,7 +142,7 @@ def _acm_profiles(model, table):
     slant range), capped by the station's receive chain; the other windows keep their constant rate."""
     from .frames import geodetic_to_itrf_m
     from .geometry import _Propagator
-    from .linkbudget import acm_ladder, acm_rate_bps, acm_steps, esn0_db, threshold_ranges_m
+    from .linkbudget import ACM_TABLES, acm_ladder, acm_rate_bps, acm_steps, esn0_db, threshold_ranges_m
 
     orientation = EarthOrientation(model.span)
     propagate = _Propagator(model.constellation, model.span, orientation)
@@ -180,7 +180,7 @@ def _acm_profiles(model, table):
             return air.effective_range_m(rng, elevation_deg)
 
         budget = (hw.eirp_dbw, hw.downlink_hz, g.gt_db_per_k, hw.symbol_rate_baud)
-        ladder = acm_ladder(margin_db=g.acm_margin_db)
+        ladder = acm_ladder(ACM_TABLES[hw.acm_table], margin_db=g.acm_margin_db)
         ranges = threshold_ranges_m(*budget, ladder[0], g.losses_db)
 
         def rate_bps(r_m, budget=budget, ladder=ladder, g=g):

@@ -234,3 +234,25 @@ def test_landsat_8_s_published_rate_from_its_published_modulation_and_code():
     )
     qpsk_89 = next(m for m in DVBS2_MODCODS if m[0] == "QPSK 8/9")
     assert 384e6 / qpsk_89[2] == pytest.approx(217.4e6, rel=1e-3)
+
+
+def test_the_dvb_s2x_ladder_by_hand_and_in_a_run():
+    from spaceground.linkbudget import ACM_TABLES, DVBS2X_MODCODS
+    from spaceground.simulate import prepare
+
+    s2, s2x = acm_ladder(ACM_TABLES["dvb-s2"]), acm_ladder(ACM_TABLES["dvb-s2x"])
+    # ETSI EN 302 307-2 Table 20a adds finer steps: at 1.5 dB QPSK 11/20 (1.45 dB, 1.088581 bit/symbol) beats
+    # S2's QPSK 1/2; at 16.0 dB 64APSK 4/5 (15.87 dB, 4.735354) beats 32APSK 8/9; below S2's lowest, QPSK 2/9.
+    for es, want_s2, want_s2x in ((1.5, 0.988858, 1.088581), (16.0, 4.397854, 4.735354), (-2.5, 0.0, 0.434841)):
+        assert acm_rate_bps(es, 1.0, s2) == pytest.approx(want_s2)
+        assert acm_rate_bps(es, 1.0, s2x) == pytest.approx(want_s2x)
+    grid = np.linspace(-5, 25, 3001)
+    assert np.all(acm_rate_bps(grid, 1.0, s2x) >= acm_rate_bps(grid, 1.0, s2))  # never worse
+    assert len(DVBS2X_MODCODS) == 39 and len(s2x[0]) > len(s2[0])
+    # In a run: every window carries at least as much, and more in all.
+    base = prepare(_acm_quickstart())[1].links
+    finer = prepare(_acm_quickstart("    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n    acm_table: dvb-s2x\n"))[1].links
+    rows = np.flatnonzero(base.kind == "downlink")
+    a, b = base.capacity_bytes()[rows], finer.capacity_bytes()[rows]
+    assert np.all(b >= a - 1.0) and b.sum() > 1.03 * a.sum()
+    assert np.mean(np.diff(finer.profile_start)[rows]) > np.mean(np.diff(base.profile_start)[rows])  # more steps
