@@ -188,6 +188,7 @@ def build_parser():
         "--policy", metavar="NAME", help="replace the scenario's policy (registered name or module:callable)"
     )
     p.add_argument("--report", action="store_true", help="write the run folder's report.html straight after the run")
+    p.add_argument("--csv", action="store_true", help="write every table of the run folder also as CSV")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run folder at -o DIR whole")
     p.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     p.set_defaults(func=cmd_run)
@@ -380,7 +381,7 @@ def cmd_run(args):
     model = loaded.model
     out = args.output or os.path.join("runs", safe_name(f"{model.name}-{model.policy.name}-seed{model.seed}"))
     check_output_folder(out, overwrite=args.overwrite or not args.output)
-    results = run_scenario(loaded, output=out, progress=StageProgress())
+    results = run_scenario(loaded, output=out, progress=StageProgress(), csv=args.csv)
     print(run_summary(results))
     print(f"run folder: {out}")
     if args.report:

@@ -33,6 +33,7 @@ eclipses and ground tracks.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import platform
@@ -82,6 +83,9 @@ _ADDED_LATER = {
 }
 
 
+CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # the CSV tables' times: ISO 8601 UTC to the microsecond
+
+
 @dataclass
 class Results:
     """The tables and metrics of one run."""
@@ -101,6 +105,36 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """The metrics as a two-column table (metric, value)."""
         return pd.DataFrame({"metric": list(self.metrics), "value": list(self.metrics.values())})
+
+    def __repr__(self):
+        info = self.run_info
+        head = f"Results of {info.get('name', 'a run')} under {info.get('policy', '?')} (seed {info.get('seed', '?')})"
+        rows = ", ".join(f"{name} {len(getattr(self, name)):,}" for name in TABLES)
+        m = self.metrics
+        key = ", ".join(f"{k} {m[k]:.4g}" for k in ("value_delivered", "net_value", "deadline_hit_rate") if k in m)
+        return f"{head}: {key}; rows: {rows}"
+
+    def _repr_html_(self):
+        """A notebook's view: the run, its metrics and the size of each table (every text escaped)."""
+        info = self.run_info
+        title = html.escape(f"{info.get('name', 'run')} under {info.get('policy', '?')}, seed {info.get('seed', '?')}")
+
+        def cell(value):
+            if isinstance(value, float):
+                return "NaN" if value != value else f"{value:,.6g}"
+            return html.escape(str(value))
+
+        metrics = "".join(f"<tr><td>{html.escape(k)}</td><td>{cell(v)}</td></tr>" for k, v in self.metrics.items())
+        tables = "".join(
+            f"<tr><td>{name}</td><td>{len(getattr(self, name)):,}</td>"
+            f"<td>{html.escape(', '.join(map(str, getattr(self, name).columns)))}</td></tr>"
+            for name in TABLES
+        )
+        return (
+            f"<div><strong>spaceground results: {title}</strong>"
+            f"<table><tr><th>metric</th><th>value</th></tr>{metrics}</table>"
+            f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{tables}</table></div>"
+        )
 
 
 def _times(span, values):
@@ -494,15 +528,18 @@ def _versions():
     return out
 
 
-def write_run(res: Results, loaded, folder) -> str:
+def write_run(res: Results, loaded, folder, csv=False) -> str:
     """Write a run folder, whole or not at all; returns its path.
 
     The folder is built under a temporary name beside ``folder`` and renamed into place when
     every file is in it (:mod:`spaceground.atomic`); an earlier folder there is replaced whole.
-    ``run.json`` is written last: a folder without it is not a run folder."""
+    ``run.json`` is written last: a folder without it is not a run folder. With ``csv`` every table is
+    also written as CSV (times in ISO 8601 UTC, text as written, missing values empty)."""
     with atomic_folder(folder) as tmp:
         for name in TABLES:
             getattr(res, name).to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
+            if csv:
+                getattr(res, name).to_csv(os.path.join(tmp, f"{name}.csv"), index=False, date_format=CSV_TIME_FORMAT)
         for name, table in res.scene.items():
             table.to_parquet(os.path.join(tmp, f"scene_{name}.parquet"), index=False)
         _write(os.path.join(tmp, "metrics.json"), json.dumps(res.metrics, indent=2))

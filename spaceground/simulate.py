@@ -504,7 +504,7 @@ def available_policies():
 
 
 def run_scenario(
-    scenario, *, seed=None, policy=None, output=None, progress=None, cache=None, allow_code=False
+    scenario, *, seed=None, policy=None, output=None, progress=None, cache=None, allow_code=False, csv=False
 ) -> Results:
     """Run a scenario and return its :class:`Results` (tables as DataFrames, metrics).
 
@@ -523,6 +523,8 @@ def run_scenario(
     allow_code : bool
         Run the user policy (``module:Class``, a file beside the scenario) that the scenario names;
         without it such a scenario is refused. A ``policy`` given here is consent for that policy.
+    csv : bool
+        With ``output``: every table of the run folder also as CSV (``NAME.csv`` beside ``NAME.parquet``).
     """
     from .results import build_results, write_run
 
@@ -552,5 +554,5 @@ def run_scenario(
     results = build_results(model, inputs, records, run_info)
     results.run_info["stages_s"]["total_s"] = time.perf_counter() - started
     if output is not None:
-        write_run(results, loaded, output)
+        write_run(results, loaded, output, csv=csv)
     return results
