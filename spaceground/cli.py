@@ -19,6 +19,7 @@ import pandas as pd
 from . import __version__
 from .atomic import atomic_path, check_output_folder, safe_name, write_text
 from .errors import InputError, SpacegroundError
+from .progress import Progress, StageProgress
 from .scenario import parse_seeds  # noqa: F401 - the command line's seed lists (also spaceground.cli.parse_seeds)
 from .timebase import format_utc_ms, parse_utc
 
@@ -26,28 +27,6 @@ ALLOW_CODE_HELP = (
     "run the user policy (module:Class, a file beside the scenario) the scenario names: only if you trust it"
 )
 TIME_COLUMNS = ("aos_utc", "tca_utc", "los_utc", "start_utc", "end_utc", "closest_utc", "first_failure_utc")
-
-
-class Progress:
-    """Progress on stderr: a self-rewriting line on a terminal, a few plain lines otherwise."""
-
-    def __init__(self, what, stream=None):
-        self.what = what
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.started = time.perf_counter()
-        self.last_pct = -100
-
-    def __call__(self, done, total):
-        pct = 100 * done // max(total, 1)
-        elapsed = time.perf_counter() - self.started
-        line = f"{self.what}: {done}/{total} satellites ({pct}%), {elapsed:.1f} s"
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if done >= total else ""))
-            self.stream.flush()
-        elif pct - self.last_pct >= 25 or done >= total:
-            self.stream.write(line + "\n")
-            self.last_pct = pct
 
 
 def check_output(path, types=(".csv", ".parquet")):
@@ -339,34 +318,6 @@ def cmd_validate(args):
         f"{model.span.start.isoformat()}, policy {model.policy_name}, seed {model.seed}"
     )
     return 0
-
-
-class StageProgress:
-    """Progress of a run on stderr, one line per stage."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.started = time.perf_counter()
-        self.last = {}
-
-    def __call__(self, stage, done, total):
-        pct = 100 * done // max(total, 1)
-        if not self.tty and pct - self.last.get(stage, -100) < 25 and done < total:
-            return
-        self.last[stage] = pct
-        if stage == "geometry":
-            what = f"{done}/{total} satellites"
-        elif stage.startswith("policies"):
-            what = f"{done}/{total} policies"
-        elif stage.startswith("bound"):
-            what = "done"
-        else:
-            what = f"{pct}% of the span"
-        line = f"{stage}: {what}, {time.perf_counter() - self.started:.1f} s"
-        end = "\n" if done >= total or not self.tty else ""
-        self.stream.write(("\r" if self.tty else "") + line + end)
-        self.stream.flush()
 
 
 def cmd_run(args):

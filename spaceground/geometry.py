@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _kernels
+from .compiling import announce_compilation
 from .contacts import CONTACT_COLUMNS, StationSet, find_contacts_chunk
 from .errors import InputError
 from .frames import teme_to_itrf_matrices
@@ -155,6 +156,14 @@ def compute_geometry(
     """
     step = float(step_s) if step_s is not None else default_step_s(constellation)
     check_memory(len(constellation), span, step, chunk_size)
+    announce_compilation(
+        _kernels,
+        ["interp_rows"]
+        + ["scan_contacts", "refine_contacts", "rotate_states"] * contacts
+        + ["shadow_crossings"] * eclipses,
+        "geometry",
+        15,
+    )
     t = time_grid(span, step)
     jd_w, jd_f = span.jd_utc(t)
     orientation = EarthOrientation(span)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _isl_kernels
+from .compiling import announce_compilation
 from .constants import WGS84_EQUATORIAL_RADIUS_M, WGS84_MU_M3_S2
 from .errors import InputError
 from .geometry import default_step_s, time_grid
@@ -194,6 +195,7 @@ def find_isl_windows(
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     n_sats = len(constellation)
+    announce_compilation(_isl_kernels, ["scan_isl", "closest_approach"], "inter-satellite link", 10)
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= n_sats):
         raise InputError(f"inter-satellite pairs: indices must be 0..{n_sats - 1}, got {pairs.min()}..{pairs.max()}")
     if np.any(pairs[:, 0] == pairs[:, 1]):

@@ -20,6 +20,7 @@ from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
 from .intersat import GRAZING_HEIGHT_M, ISL_COLUMNS, find_isl_windows, grid_pairs_at_start
 from .orbits import Constellation, check_epochs, load_tle, propagate_teme, warn_excluded
 from .orientation import EarthOrientation
+from .progress import satellite_progress
 from .stations import default_catalogue, resolve_stations
 from .timebase import Span, parse_utc
 
@@ -80,7 +81,8 @@ def geometry(
         Accept element sets more than 14 days from ``start`` (otherwise an error).
     step_s : float, optional
         Search grid step [s]; see :func:`spaceground.geometry.default_step_s`.
-    progress : callable(done, total), optional
+    progress : bool or callable(done, total), optional
+        ``True`` prints progress on stderr as the command line does; a callable receives the counts.
 
     Returns
     -------
@@ -92,6 +94,7 @@ def geometry(
     span = Span.from_hours(start, hours)
     check_epochs(constellation, span.start, allow_stale=allow_stale)
     station_list = resolve_stations(stations, min_elevation_deg) if contacts else []
+    progress = satellite_progress(progress, "contacts" if contacts else "eclipses")
     result = compute_geometry(
         constellation, station_list, span, contacts=contacts, eclipses=eclipses, step_s=step_s, progress=progress
     )

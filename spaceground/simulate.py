@@ -25,6 +25,7 @@ from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
 from .policies import make_policy
+from .progress import stage_progress
 from .results import Results
 from .scenario import LoadedScenario, load_scenario
 from .stations import Station
@@ -517,7 +518,9 @@ def run_scenario(
         Replaces the scenario's policy (its params are kept only for the same policy).
     output : path, optional
         Write a run folder there (see :mod:`spaceground.results`).
-    progress : callable(stage, done, total), optional
+    progress : bool or callable(stage, done, total), optional
+        ``True`` prints each stage's progress on stderr as ``spaceground run`` does; a callable receives
+        the stage (``"geometry"``, ``"simulation"``) and the counts.
     cache : spaceground.cache.GeometryCache, optional
         Serve contact windows, eclipses and target access computed before (see :mod:`spaceground.cache`).
     allow_code : bool
@@ -529,6 +532,7 @@ def run_scenario(
     from .results import build_results, write_run
 
     started = time.perf_counter()
+    progress = stage_progress(progress)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     loaded = loaded.with_overrides(seed=seed, policy=policy, allow_code=True if allow_code else None)
     model, inputs = prepare(

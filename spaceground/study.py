@@ -12,6 +12,7 @@ from .atomic import atomic_folder
 from .engine import Engine
 from .errors import BoundWarning, InputError
 from .policies import make_policy
+from .progress import stage_progress
 from .results import _versions, build_results
 from .scenario import LoadedScenario, load_scenario
 from .simulate import execute, prepare, reseed
@@ -59,12 +60,14 @@ def compare(
     programme would have more than ``max_bound_binaries`` binaries. With ``output``, the
     table is written there as ``compare.csv`` and ``compare.parquet`` beside ``compare.json``
     (scenario, hash, seeds, versions) and ``compare_latency.parquet`` (every workload's
-    time to product under each policy and seed, for the CDF figure).
+    time to product under each policy and seed, for the CDF figure). ``progress=True`` prints each
+    stage's progress on stderr as ``spaceground compare`` does; a callable receives ``(stage, done, total)``.
     """
     import json
 
     from .policies.milp import formulate, solve
 
+    progress = stage_progress(progress)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     policies = list(policies)
     for name in policies:
