@@ -20,7 +20,6 @@ from . import __version__
 from .atomic import atomic_path, check_output_folder, safe_name, write_text
 from .errors import InputError, SpacegroundError
 from .progress import Progress, StageProgress
-from .scenario import parse_seeds  # noqa: F401 - the command line's seed lists (also spaceground.cli.parse_seeds)
 from .timebase import format_utc_ms, parse_utc
 
 ALLOW_CODE_HELP = (
@@ -233,7 +232,7 @@ def _check_span_args(args):
 
 def _geometry(args, **kw):
     """The geometry of the command's span; one too large for memory is refused naming --hours and the estimate."""
-    from .api import geometry
+    from .queries import geometry  # not .api: it imports the scenario layer, which this command does not need
     from .geometry import GeometryTooLarge
 
     try:
@@ -265,7 +264,7 @@ def cmd_contacts(args):
 
 
 def cmd_links(args):
-    from .api import link_windows
+    from .queries import link_windows
 
     _check_span_args(args)
     if args.max_range_km is not None and not args.max_range_km > 0:
@@ -428,7 +427,7 @@ def cmd_export_czml(args):
 
 def cmd_compare(args):
     from .api import compare
-    from .scenario import load_scenario
+    from .scenario import load_scenario, parse_seeds
 
     seeds = parse_seeds(args.seeds)
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
@@ -569,17 +568,17 @@ def contacts_summary(df, geo, elapsed_s, args=None) -> str:
     if len(df):
         by_station = df.groupby("station").agg(
             passes=("satellite", "size"),
-            contact_min=("duration_s", lambda x: x.sum() / 60.0),
-            mean_pass_min=("duration_s", lambda x: x.mean() / 60.0),
+            contact_min=("duration_s", "sum"),
+            mean_pass_min=("duration_s", "mean"),
             max_elev_deg=("max_elevation_deg", "max"),
         )
+        by_station[["contact_min", "mean_pass_min"]] /= 60.0
         lines += ["", "per station:", by_station.sort_values("passes", ascending=False).round(1).to_string()]
         by_sat = df.groupby("satellite").agg(
-            passes=("station", "size"),
-            stations=("station", "nunique"),
-            contact_min=("duration_s", lambda x: x.sum() / 60.0),
-            longest_gap_h=("aos_utc", lambda x: _longest_gap_h(x, geo)),
+            passes=("station", "size"), stations=("station", "nunique"), contact_min=("duration_s", "sum")
         )
+        by_sat["contact_min"] /= 60.0
+        by_sat["longest_gap_h"] = _longest_gaps_h(df, geo).reindex(by_sat.index)
         by_sat = by_sat.sort_values("contact_min", ascending=False).round(1)
         shown = by_sat if len(by_sat) <= 20 else by_sat.head(20)
         title = "per satellite:" if len(by_sat) <= 20 else f"per satellite (20 of {len(by_sat)}, most contact first):"
@@ -601,10 +600,12 @@ def links_summary(df, args, elapsed_s) -> str:
     if len(df):
         by_pair = df.groupby(["satellite", "to_satellite"]).agg(
             windows=("duration_s", "size"),
-            in_view_h=("duration_s", lambda x: x.sum() / 3600.0),
-            longest_min=("duration_s", lambda x: x.max() / 60.0),
+            in_view_h=("duration_s", "sum"),
+            longest_min=("duration_s", "max"),
             closest_km=("closest_range_km", "min"),
         )
+        by_pair["in_view_h"] /= 3600.0
+        by_pair["longest_min"] /= 60.0
         by_pair = by_pair.sort_values("in_view_h", ascending=False).round(1)
         shown = by_pair if len(by_pair) <= 20 else by_pair.head(20)
         title = "per pair:" if len(by_pair) <= 20 else f"per pair (20 of {len(by_pair)}, most time in view first):"
@@ -615,10 +616,18 @@ def links_summary(df, args, elapsed_s) -> str:
     return "\n".join(lines)
 
 
-def _longest_gap_h(aos, geo):
-    t = sorted(aos)
-    edges = [geo.span.start, *t, geo.span.end]
-    return max((b - a).total_seconds() for a, b in zip(edges[:-1], edges[1:])) / 3600.0
+def _longest_gaps_h(df, geo) -> pd.Series:
+    """Per satellite, the longest time between consecutive acquisitions (span start and end included) [h]."""
+    start, end = geo.span.start, geo.span.end
+    order = df.sort_values(["satellite", "aos_utc"], kind="stable")
+    t_s = (order["aos_utc"] - start).dt.total_seconds().to_numpy()
+    sat = order["satellite"].to_numpy()
+    first = np.r_[True, sat[1:] != sat[:-1]]
+    last = np.r_[sat[1:] != sat[:-1], True]
+    gap_before = np.where(first, t_s, t_s - np.r_[0.0, t_s[:-1]])  # from the span start, or the previous AOS
+    gaps = pd.Series(gap_before, index=sat).groupby(level=0).max()
+    tail = pd.Series((end - start).total_seconds() - t_s[last], index=sat[last])
+    return np.maximum(gaps, tail.reindex(gaps.index)) / 3600.0
 
 
 def eclipses_summary(df, geo, elapsed_s) -> str:
