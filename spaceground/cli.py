@@ -232,8 +232,8 @@ def _check_span_args(args):
 
 def _geometry(args, **kw):
     """The geometry of the command's span; one too large for memory is refused naming --hours and the estimate."""
-    from .queries import geometry  # not .api: it imports the scenario layer, which this command does not need
     from .geometry import GeometryTooLarge
+    from .queries import geometry  # not .api: it imports the scenario layer, which this command does not need
 
     try:
         return geometry(

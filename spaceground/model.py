@@ -10,6 +10,7 @@ matches no satellite) name the scenario file, line and key path.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass
 
@@ -187,6 +188,8 @@ class WorkloadSpec:
     onboard_allowed: bool
     cloudy_fraction: float = 0.0
     cloudy_value: float = 0.0
+    min_sun_elevation_deg: float | None = None  # daylight classes: the Sun over the imaged point (0 when None)
+    plan: object = None  # a tasking plan's checked rows (spaceground.tasking.PlannedCaptures)
 
     @property
     def rate_per_sat_per_h(self):
@@ -264,6 +267,66 @@ def _matches(sat, patterns):
         if fnmatch.fnmatchcase(sat.name.upper(), pattern.upper()):
             return True
     return False
+
+
+def _with_plans(loaded, workloads, constellation, n_imaging, span):
+    """Workload classes with their tasking plans read and checked (each file read once, its rows shared out by
+    their ``class`` column among the classes that name it)."""
+    from .orientation import EarthOrientation
+    from .tasking import check_plan, read_plan
+
+    by_file = {}
+    for i, w in enumerate(workloads):
+        if hasattr(w.trigger, "plan"):
+            by_file.setdefault(w.trigger.plan, []).append(i)
+    if not by_file:
+        return workloads
+    orientation = EarthOrientation(span)
+    imaging = constellation[:n_imaging]
+    out = list(workloads)
+    for rel, users in by_file.items():
+        path = loaded.path(rel)
+        key = ("workloads", users[0], "trigger", "plan")
+        try:
+            rows = read_plan(path)
+        except (InputError, FileNotFoundError) as exc:
+            raise loaded.error(key, str(exc)) from None
+        names = [workloads[i].name for i in users]
+        if "class" in rows.columns:
+            stray = ~rows["class"].isin(names)
+            if stray.any():
+                k = int(stray.to_numpy().argmax())
+                raise loaded.error(
+                    key,
+                    f"{path}, line {rows['line'].iloc[k]}: class {rows['class'].iloc[k]!r} is not a workload class "
+                    f"that names this plan ({', '.join(map(repr, names))})",
+                )
+        elif len(users) > 1:
+            raise loaded.error(
+                ("workloads", users[1], "trigger", "plan"),
+                f"{path} is the plan of {', '.join(map(repr, names))}: give it a 'class' column saying which "
+                "class takes each row",
+            )
+        for i in users:
+            w = workloads[i]
+            mine = rows[rows["class"] == w.name] if "class" in rows.columns else rows
+            allowed = {k for k, s in enumerate(imaging) if not w.satellites or _matches(s, w.satellites)}
+            try:
+                plan = check_plan(
+                    mine.reset_index(drop=True),
+                    path,
+                    imaging,
+                    allowed,
+                    span,
+                    orientation,
+                    w.trigger,
+                    w.daylight_only,
+                    w.min_sun_elevation_deg,
+                )
+            except InputError as exc:
+                raise loaded.error(("workloads", i, "trigger", "plan"), str(exc)) from None
+            out[i] = dataclasses.replace(w, plan=plan)
+    return out
 
 
 def resolve(loaded) -> Model:
@@ -455,8 +518,10 @@ def resolve(loaded) -> Model:
                 w.onboard_allowed,
                 w.cloudy_fraction,
                 w.cloudy_value,
+                w.min_sun_elevation_deg,
             )
         )
+    workloads = _with_plans(loaded, workloads, constellation, n_imaging, span)
     for i, w in enumerate(workloads):
         imaging = constellation[:n_imaging]  # computing satellites and relays never capture
         if w.satellites and not any(_matches(s, w.satellites) for s in imaging):

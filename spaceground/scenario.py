@@ -498,11 +498,51 @@ class Target(_Model):
     lon_deg: Annotated[float, NoBool] = Field(ge=-180, le=360)
 
 
+DEFAULT_TARGET_ELEVATION_DEG = 60.0  # a target trigger with no view condition: near-nadir scenes
+
+
 class TargetTrigger(_Model):
     targets: list[Target] = Field(min_length=1)
-    min_elevation_deg: Annotated[float, NoBool] = Field(
-        60.0, ge=0, le=89, description="the target sees the satellite above this"
+    min_elevation_deg: Annotated[float, NoBool] | None = Field(
+        None,
+        ge=0,
+        le=89,
+        description="the target sees the satellite above this (60 when neither this nor max_off_nadir_deg is given)",
     )
+    max_off_nadir_deg: Annotated[float, NoBool] | None = Field(
+        None, gt=0, lt=90, description="the satellite images at most this far off nadir [deg]"
+    )
+
+    def elevation_floor_deg(self):
+        """The elevation condition: as given; none (0) when only an off-nadir limit is given; else 60."""
+        if self.min_elevation_deg is not None:
+            return self.min_elevation_deg
+        return 0.0 if self.max_off_nadir_deg is not None else DEFAULT_TARGET_ELEVATION_DEG
+
+
+class PlanTrigger(_Model):
+    plan: str = Field(
+        description="tasking plan CSV (satellite, time_utc, lat_deg, lon_deg; optional target, class), "
+        "relative to the scenario file"
+    )
+    min_elevation_deg: Annotated[float, NoBool] | None = Field(
+        None, ge=0, le=89, description="a row is refused unless the target sees the satellite above this"
+    )
+    max_off_nadir_deg: Annotated[float, NoBool] | None = Field(
+        None, gt=0, lt=90, description="a row is refused unless the satellite sees the target at most this off nadir"
+    )
+
+    @model_validator(mode="after")
+    def _a_view_condition(self):
+        if self.min_elevation_deg is None and self.max_off_nadir_deg is None:
+            raise ValueError(
+                "a plan trigger needs max_off_nadir_deg (how far off nadir the satellites image) or "
+                "min_elevation_deg (or both): a row at a time the satellite cannot image is refused by them"
+            )
+        return self
+
+    def elevation_floor_deg(self):
+        return 0.0 if self.min_elevation_deg is None else self.min_elevation_deg
 
 
 class RateTrigger(_Model):
@@ -516,15 +556,19 @@ def _trigger_kind(value):
         return "targets"
     if isinstance(value, RateTrigger) or (isinstance(value, dict) and "rate_per_sat_per_h" in value):
         return "rate"
+    if isinstance(value, PlanTrigger) or (isinstance(value, dict) and "plan" in value):
+        return "plan"
     return None
 
 
 Trigger = Annotated[
-    Annotated[TargetTrigger, Tag("targets")] | Annotated[RateTrigger, Tag("rate")],
+    Annotated[TargetTrigger, Tag("targets")]
+    | Annotated[RateTrigger, Tag("rate")]
+    | Annotated[PlanTrigger, Tag("plan")],
     Discriminator(
         _trigger_kind,
         custom_error_type="trigger",
-        custom_error_message="a trigger needs 'targets' (a list of sites) or 'rate_per_sat_per_h'",
+        custom_error_message="a trigger needs 'targets' (a list of sites), 'rate_per_sat_per_h' or 'plan' (a CSV)",
     ),
 ]
 
@@ -533,6 +577,12 @@ class WorkloadClass(_Model):
     name: str
     trigger: Trigger
     daylight_only: bool = Field(True, description="optical: capture only with the Sun above the horizon")
+    min_sun_elevation_deg: Annotated[float, NoBool] | None = Field(
+        None,
+        ge=-18,
+        le=89,
+        description="optical: the Sun must stand at least this high over the imaged point [deg] (0 when left out)",
+    )
     satellites: list[str] = Field(default_factory=list, description="patterns of satellites that capture; all if empty")
     raw_mb: Positive = Field(defaults.WORKLOAD["raw_mb"], description="raw capture size [MB]")
     product_mb: Positive = Field(defaults.WORKLOAD["product_mb"], description="processed product size [MB]")
@@ -550,6 +600,11 @@ class WorkloadClass(_Model):
 
     @model_validator(mode="after")
     def _product_smaller(self):
+        if self.min_sun_elevation_deg is not None and not self.daylight_only:
+            raise ValueError(
+                "min_sun_elevation_deg is given but daylight_only is false: drop one (a Sun condition applies "
+                "only to classes captured in daylight)"
+            )
         if self.product_mb > self.raw_mb:
             raise ValueError(f"product_mb ({self.product_mb}) is larger than raw_mb ({self.raw_mb})")
         return self
@@ -816,7 +871,7 @@ def _problems_from(exc: ValidationError, lines, source):
             problems.append(f"{source}, line {line}: {path}: unknown key{hint}")
         elif err["type"] in ("trigger", "series") and isinstance(err.get("input"), dict):
             keys = [str(k) for k in err["input"]]
-            wanted = ["targets", "rate_per_sat_per_h"] if err["type"] == "trigger" else ["hourly", "csv"]
+            wanted = ["targets", "rate_per_sat_per_h", "plan"] if err["type"] == "trigger" else ["hourly", "csv"]
             close = [m for k in keys for m in difflib.get_close_matches(k, wanted, n=1, cutoff=0.6)]
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(f"{source}, line {line}: {path}: {err['msg']} (given keys {', '.join(keys)}){hint}")
@@ -852,7 +907,7 @@ def _field_path(loc):
     return out
 
 
-_UNION_TAGS = {"targets", "rate", "constant", "hourly", "csv", "str", "int"}
+_UNION_TAGS = {"targets", "rate", "plan", "constant", "hourly", "csv", "str", "int"}
 
 
 def read_yaml(text: str, source: str):
@@ -964,6 +1019,7 @@ class LoadedScenario:
         for st in self.model.stations:
             if st.optical is not None:
                 files |= {c.csv for c in (st.optical.cloud_cover, st.optical.forecast_cloud_cover) if c is not None}
+        files |= {w.trigger.plan for w in self.model.workloads if isinstance(w.trigger, PlanTrigger)}
         source = policy_source_file(self.model.policy.name, self.base_dir)
         if source is not None:
             files.add(source)

@@ -17,8 +17,10 @@ import pandas as pd
 
 from . import engine
 from .errors import InputError
+from .frames import geodetic_to_itrf_m
 from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
+from .imaging import elevation_for_off_nadir_deg, view_of_points
 from .intersat import RANGE_FLOOR_MARGIN_M, find_isl_windows, grid_pairs_at_start, orbit_radii_m, range_floor_m
 from .links import LinkWindows, downlink_rate_bps
 from .model import resolve, satellites_of
@@ -350,6 +352,35 @@ def _capture_row(w_index, w, t_s, sat, target):
     )
 
 
+OFF_NADIR_MASK_MARGIN_DEG = 0.5  # the elevation searched below the off-nadir limit's (geodetic against spherical)
+
+
+def _target_masks_deg(trigger, sub):
+    """Elevation mask [deg] per target for the access search: the trigger's elevation floor, lowered for an
+    off-nadir limit to the least elevation any of ``sub`` may see a target at within it (at its apogee, with a
+    margin); the captures found are then kept by their exact off-nadir angle."""
+    floor = trigger.elevation_floor_deg()
+    if trigger.max_off_nadir_deg is None:
+        return [floor] * len(trigger.targets)
+    _, apogee_m = orbit_radii_m(sub)
+    masks = []
+    for tg in trigger.targets:
+        point_m, _ = geodetic_to_itrf_m(tg.lat_deg, tg.lon_deg, 0.0)
+        bound = elevation_for_off_nadir_deg(trigger.max_off_nadir_deg, apogee_m.max(), np.linalg.norm(point_m))
+        masks.append(max(floor, float(bound) - OFF_NADIR_MASK_MARGIN_DEG))
+    return masks
+
+
+def _view_at(model, orientation, span, t, owner, targets, k):
+    """Elevation and off-nadir angle [deg] at which satellite ``owner[i]`` sees target ``targets[k[i]]`` at ``t[i]``."""
+    jd_w, jd_f = span.jd_utc(t)
+    r, v, _ = propagate_points(model.constellation, owner, jd_w, jd_f)
+    r_itrf, _ = orientation.teme_to_itrf(r, v, t)
+    lat = np.array([targets[q].lat_deg for q in k])
+    lon = np.array([targets[q].lon_deg for q in k])
+    return view_of_points(r_itrf, lat, lon)
+
+
 def _captures(model, orientation, progress=None, cache=None):
     """Capture table of every workload class (target access through ``cache`` when given)."""
     span = model.span
@@ -370,15 +401,24 @@ def _captures(model, orientation, progress=None, cache=None):
                 jd_w, jd_f = span.jd_utc(t)
                 r, _, _ = propagate_points(model.constellation, owner, jd_w, jd_f)
                 sun = SunTable(span, orientation)(t)
-                lit = np.einsum("ij,ij->i", r, sun) > 0.0  # the Sun is above the sub-satellite point's horizon
+                if w.min_sun_elevation_deg is None:
+                    lit = np.einsum("ij,ij->i", r, sun) > 0.0  # the Sun is above the sub-satellite point's horizon
+                else:  # the Sun's elevation over the sub-satellite point (geocentric vertical)
+                    cos_zenith = np.einsum("ij,ij->i", r, sun) / np.linalg.norm(r, axis=1) / np.linalg.norm(sun, axis=1)
+                    lit = cos_zenith >= np.sin(np.radians(w.min_sun_elevation_deg))
                 t, owner = t[lit], owner[lit]
             rows += [_capture_row(w_index, w, ti, oi, "") for ti, oi in zip(t, owner)]
-        else:
-            targets = [
-                Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, w.trigger.min_elevation_deg, tg.name)
-                for k, tg in enumerate(w.trigger.targets)
+        elif w.plan is not None:  # checked row by row when the scenario was resolved
+            rows += [
+                _capture_row(w_index, w, ti, oi, name) for ti, oi, name in zip(w.plan.t_s, w.plan.sat, w.plan.target)
             ]
+        else:
             sub = model.constellation.take(sats)
+            masks = _target_masks_deg(w.trigger, sub)
+            targets = [
+                Station(f"T{k}", tg.lat_deg, tg.lon_deg, 0.0, mask, tg.name)
+                for k, (tg, mask) in enumerate(zip(w.trigger.targets, masks))
+            ]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 access = _geometry(sub, targets, span, cache, eclipses=False).contacts
@@ -388,12 +428,17 @@ def _captures(model, orientation, progress=None, cache=None):
             sat_of = {s.norad_id: int(i) for i, s in zip(sats, sub)}
             owner = access.norad_id.map(sat_of).to_numpy(int)
             k = access.station.astype(str).str[1:].astype(int).to_numpy()
+            if w.trigger.max_off_nadir_deg is not None:  # the searched mask was a bound: keep what the imager sees
+                _, off_nadir = _view_at(model, orientation, span, t, owner, targets, k)
+                keep = off_nadir <= w.trigger.max_off_nadir_deg
+                t, owner, k = t[keep], owner[keep], k[keep]
             if w.daylight_only:
                 from .workloads import sun_elevation_deg
 
                 lat = np.array([targets[q].lat_deg for q in k])
                 lon = np.array([targets[q].lon_deg for q in k])
-                lit = sun_elevation_deg(span, t, lat, lon) > 0.0
+                sun = sun_elevation_deg(span, t, lat, lon)
+                lit = sun > 0.0 if w.min_sun_elevation_deg is None else sun >= w.min_sun_elevation_deg
                 t, owner, k = t[lit], owner[lit], k[lit]
             rows += [_capture_row(w_index, w, ti, oi, targets[ki].name) for ti, oi, ki in zip(t, owner, k)]
     return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))

@@ -186,7 +186,7 @@ class Span:
         index = pd.DatetimeIndex(times)
         if index.tz is None:
             raise InputError("times must carry a time zone (UTC)")
-        return (index.tz_convert("UTC").asi8 - self.start.value) / 1e9
+        return (index.tz_convert("UTC").as_unit("ns").asi8 - self.start.as_unit("ns").value) / 1e9  # any resolution
 
     @functools.cached_property
     def _tai_minus_utc_s(self) -> float:
