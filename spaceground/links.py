@@ -210,3 +210,30 @@ def downlink_rows(links: LinkWindows) -> LinkWindows:
     rows = links.of_kind("downlink")
     rows = rows[np.lexsort((links.start_s[rows], links.sender[rows]))]
     return links if len(rows) == len(links) and np.array_equal(rows, np.arange(len(links))) else links.take(rows)
+
+
+def cut_windows(owner, station, start_s, end_s, outages_s):
+    """Windows with the outages of their stations cut out: ``outages_s[station]`` is a sorted tuple of disjoint
+    ``(start, end)`` intervals; a window that overlaps one is split into the parts before and after it (parts of
+    no length are dropped). Returns the four columns of the remaining windows, in the given order."""
+    out = ([], [], [], [])
+    for k, s, a, b in zip(np.asarray(owner).tolist(), np.asarray(station).tolist(), start_s, end_s):
+        a, b = float(a), float(b)
+        for c, d in outages_s[s]:
+            if d <= a or c >= b:
+                continue
+            if c > a:
+                for col, v in zip(out, (k, s, a, c)):
+                    col.append(v)
+            a = max(a, d)
+            if a >= b:
+                break
+        if b > a:
+            for col, v in zip(out, (k, s, a, b)):
+                col.append(v)
+    return (
+        np.asarray(out[0], dtype=np.int64),
+        np.asarray(out[1], dtype=np.int64),
+        np.asarray(out[2], dtype=float),
+        np.asarray(out[3], dtype=float),
+    )

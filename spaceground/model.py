@@ -15,6 +15,7 @@ import fnmatch
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .constants import ZERO_CELSIUS_K
 from .datacenters import StepSeries
@@ -119,6 +120,9 @@ class GroundStation:
     optical: OpticalStation | None = None  # an optical downlink terminal
     exceedance_percent: float | None = None  # ITU-R attenuation exceeded this share of a year (None: none)
     antenna_m: float = 7.3
+    outages_s: tuple = ()  # (start, end) seconds of the span in which the station hears nothing, sorted
+    price_per_min_cny: float = 0.0  # ground station as a service: each minute of a pass booked
+    price_per_pass_cny: float = 0.0  # and each pass booked
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,26 @@ def _matches(sat, patterns):
         if fnmatch.fnmatchcase(sat.name.upper(), pattern.upper()):
             return True
     return False
+
+
+def _outages_s(outages, span):
+    """A station's outages as sorted (start, end) seconds of the span, clipped to it; overlapping ones merged."""
+    spans = sorted(
+        (
+            max(0.0, float(span.seconds_of([pd.Timestamp(o.start_utc)])[0])),
+            min(span.duration_s, float(span.seconds_of([pd.Timestamp(o.end_utc)])[0])),
+        )
+        for o in outages
+    )
+    merged = []
+    for a, b in spans:
+        if b <= a:
+            continue  # outside the span
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
 
 
 def _with_plans(loaded, workloads, constellation, n_imaging, span):
@@ -436,6 +460,9 @@ def resolve(loaded) -> Model:
                 optical,
                 exceedance,
                 st.antenna_m,
+                _outages_s(st.outages, span),
+                st.price_cny_per_min,
+                st.price_cny_per_pass,
             )
         )
 

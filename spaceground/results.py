@@ -15,7 +15,8 @@ Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
                raw_bytes, product_bytes, bytes_delivered, energy_onboard_j,
                energy_ground_j, cost_cny, carbon_g, value``
 ``contacts``   every contact window and how it was used: ``satellite, station, aos_utc,
-               los_utc, duration_s, used_s, bytes, capacity_bytes, utilisation``
+               los_utc, duration_s, used_s, bytes, capacity_bytes, utilisation,
+               station_cost_cny`` (the price of the pass when anything was sent in it)
 ``downlinks``  every transmission: ``satellite, station, capture_id, kind, start_utc,
                end_utc, bytes``
 ``energy``     the state of each satellite at every change: ``satellite, time_utc,
@@ -412,6 +413,10 @@ def _contacts_table(model, inputs, log, names, st_ids):
     capacity = links.capacity_bytes()
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
+    # Ground station as a service: a pass is booked, and billed whole, when anything is sent in it.
+    per_min = np.array([g.price_per_min_cny for g in model.stations], dtype=float)[station]
+    per_pass = np.array([g.price_per_pass_cny for g in model.stations], dtype=float)[station]
+    station_cost = np.where(used_s > 0.0, per_pass + per_min * (los - aos) / 60.0, 0.0)
     return pd.DataFrame(
         {
             "satellite": _words(sat, names),
@@ -423,6 +428,7 @@ def _contacts_table(model, inputs, log, names, st_ids):
             "bytes": used_bytes,
             "capacity_bytes": capacity,
             "utilisation": utilisation,
+            "station_cost_cny": station_cost,
         },
         copy=False,
     )
@@ -444,6 +450,7 @@ def compute_metrics(res: Results, model) -> dict:
     contacts = res.contacts
     value = float((w.value * w.deadline_met).sum())
     cost = float(res.datacenter_jobs.cost_cny.sum())
+    station_cost = float(contacts.station_cost_cny.sum()) if "station_cost_cny" in contacts.columns else 0.0
     carbon_kg = float(res.datacenter_jobs.carbon_g.sum() / 1e3)
     ob = model.objective
     return {
@@ -457,7 +464,7 @@ def compute_metrics(res: Results, model) -> dict:
         "deadline_hit_rate": float(w.deadline_met.sum() / len(w)) if len(w) else 0.0,
         "value_delivered": value,
         "net_value": value
-        - ob.cost_weight_per_cny * cost
+        - ob.cost_weight_per_cny * (cost + station_cost)
         - ob.carbon_weight_per_kg * carbon_kg
         - ob.onboard_energy_weight_per_wh * float(w.energy_onboard_j.sum() / 3600.0),
         "time_to_product_p50_min": float(np.percentile(lat_min, 50)) if len(lat_min) else float("nan"),
@@ -470,6 +477,7 @@ def compute_metrics(res: Results, model) -> dict:
         "energy_onboard_kwh": float(w.energy_onboard_j.sum() / 3.6e6),
         "energy_ground_kwh": float(res.datacenter_jobs.energy_j.sum() / 3.6e6),
         "cost_cny": cost,
+        "station_cost_cny": station_cost,
         "carbon_kg": carbon_kg,
         "max_depth_of_discharge": float(dod.max()) if len(dod) else 0.0,
         "min_soc": float(e.soc.min()) if len(e) else float("nan"),

@@ -407,6 +407,50 @@ class OpticalTerminal(_Model):
         return self
 
 
+def _utc_text(v):
+    """An ISO 8601 time with a zone, as given (a YAML datetime as ISO text); a ValueError saying what is wrong."""
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            raise ValueError(f"{v.isoformat()} has no time zone; add Z for UTC")
+        v = pd.Timestamp(v).tz_convert("UTC").isoformat().replace("+00:00", "Z")
+    try:
+        ts = pd.Timestamp(v) if isinstance(v, str) else None
+    except (ValueError, OverflowError):
+        ts = None
+    if ts is None and isinstance(v, str):
+        import re
+
+        year = re.match(r"\s*(\d{4})-\d\d-\d\d", v)
+        if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
+            raise _outside_the_years(v)
+    if ts is None or ts is pd.NaT:
+        raise ValueError(f"{v!r} is not an ISO 8601 time")
+    if ts.tzinfo is None:
+        raise ValueError(f"{v!r} has no time zone; add Z for UTC")
+    if not FIRST_YEAR <= ts.year <= LAST_YEAR:
+        raise _outside_the_years(v)
+    return v
+
+
+class Outage(_Model):
+    start_utc: str = Field(description="ISO 8601 with a zone")
+    end_utc: str = Field(description="ISO 8601 with a zone, after start_utc")
+    reason: str = Field("", description="e.g. maintenance (for the tables)")
+
+    @field_validator("start_utc", "end_utc", mode="before")
+    @classmethod
+    def _zone(cls, v):
+        return _utc_text(v)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if pd.Timestamp(self.end_utc) <= pd.Timestamp(self.start_utc):
+            raise ValueError(f"end_utc {self.end_utc} is not after start_utc {self.start_utc}")
+        return self
+
+
 class StationSpec(_Model):
     id: str = Field(description="station id; a catalogue id needs no coordinates")
     lat_deg: Annotated[float, NoBool] | None = Field(None, ge=-90, le=90, description="geodetic latitude [deg]")
@@ -437,6 +481,13 @@ class StationSpec(_Model):
     antenna_m: Positive = Field(
         defaults.STATION["antenna_m"], description="receive antenna diameter [m] (for ITU-R scintillation)"
     )
+    outages: list[Outage] = Field(
+        default_factory=list, description="times the station hears nothing (maintenance, failures); known ahead"
+    )
+    price_cny_per_min: NonNegative = Field(
+        0.0, description="ground station as a service: price of each minute of a pass booked [CNY/min]"
+    )
+    price_cny_per_pass: NonNegative = Field(0.0, description="price of each pass booked, on top of its minutes [CNY]")
 
     @model_validator(mode="after")
     def _both_or_neither(self):
@@ -651,29 +702,7 @@ class Scenario(_Model):
     @field_validator("start_utc", mode="before")
     @classmethod
     def _zone(cls, v):
-        import datetime as dt
-
-        if isinstance(v, dt.datetime):
-            if v.tzinfo is None:
-                raise ValueError(f"{v.isoformat()} has no time zone; add Z for UTC")
-            v = pd.Timestamp(v).tz_convert("UTC").isoformat().replace("+00:00", "Z")
-        try:
-            ts = pd.Timestamp(v) if isinstance(v, str) else None
-        except (ValueError, OverflowError):
-            ts = None
-        if ts is None and isinstance(v, str):
-            import re
-
-            year = re.match(r"\s*(\d{4})-\d\d-\d\d", v)
-            if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
-                raise _outside_the_years(v)
-        if ts is None or ts is pd.NaT:
-            raise ValueError(f"{v!r} is not an ISO 8601 time")
-        if ts.tzinfo is None:
-            raise ValueError(f"{v!r} has no time zone; add Z for UTC")
-        if not FIRST_YEAR <= ts.year <= LAST_YEAR:
-            raise _outside_the_years(v)
-        return v
+        return _utc_text(v)
 
     @model_validator(mode="after")
     def _cross_references(self):

@@ -22,7 +22,7 @@ from .geometry import compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
 from .imaging import elevation_for_off_nadir_deg, view_of_points
 from .intersat import RANGE_FLOOR_MARGIN_M, find_isl_windows, grid_pairs_at_start, orbit_radii_m, range_floor_m
-from .links import LinkWindows, downlink_rate_bps
+from .links import LinkWindows, cut_windows, downlink_rate_bps
 from .model import resolve, satellites_of
 from .orbits import check_epochs, propagate_points
 from .orientation import EarthOrientation
@@ -128,6 +128,8 @@ def _windows(model, geo):
         terminal = np.isin(st, list(model.relay_terminals))
         keep = relay == terminal
         sat, st, aos, los = sat[keep], st[keep], aos[keep], los[keep]
+    if any(g.outages_s for g in model.stations):  # known ahead: the policies see the cut windows too
+        sat, st, aos, los = cut_windows(sat, st, aos, los, [g.outages_s for g in model.stations])
     rows = _rows_by_satellite(sat, len(model.hardware), aos)
     order = np.concatenate(rows + [np.zeros(0, int)]).astype(int)
     radio = np.array([hw.downlink_bps for hw in model.hardware])

@@ -26,7 +26,8 @@ def weighted():
         "policy:\n  name: ground-only",
         "objective: {cost_weight_per_cny: 2.0, carbon_weight_per_kg: "
         "0.5, onboard_energy_weight_per_wh: 0.01}\npolicy:\n  name: lookahead",
-    )
+    ).replace("- {id: KIRUNA}", "- {id: KIRUNA, price_cny_per_min: 20, price_cny_per_pass: 150}")
+    assert "price_cny_per_min" in text
     from spaceground.scenario import parse_scenario
 
     return parse_scenario(text, loaded.source, loaded.base_dir)
@@ -67,6 +68,8 @@ def test_each_metric_is_what_the_page_says(weighted):
         "energy_onboard_kwh": w.energy_onboard_j.sum() / 3.6e6,
         "energy_ground_kwh": jobs.energy_j.sum() / 3.6e6,
         "cost_cny": jobs.cost_cny.sum(),
+        # Kiruna is priced in this fixture: each of its passes that carried anything, at 150 + 20 per minute.
+        "station_cost_cny": (150 + 20 * c.duration_s[(c.station == "KIRUNA") & (c.used_s > 0)] / 60).sum(),
         "carbon_kg": jobs.carbon_g.sum() / 1000,
         "max_depth_of_discharge": max(1 - g.soc.min() for _, g in e.groupby("satellite")),
         "min_soc": e.soc.min(),
@@ -79,7 +82,7 @@ def test_each_metric_is_what_the_page_says(weighted):
     assert len(res.temperatures) == 0
     want["net_value"] = (
         want["value_delivered"]
-        - ob.cost_weight_per_cny * want["cost_cny"]
+        - ob.cost_weight_per_cny * (want["cost_cny"] + want["station_cost_cny"])
         - ob.carbon_weight_per_kg * want["carbon_kg"]
         - ob.onboard_energy_weight_per_wh * w.energy_onboard_j.sum() / 3600
     )

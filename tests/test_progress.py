@@ -18,7 +18,9 @@ TLE = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
 
 
 def test_api_progress_true_prints_as_the_command_line_does(capsys):
-    df = contact_windows(TLE, start="2025-10-03T12:00:00Z", hours=2, select=["SENTINEL-2A", "SENTINEL-2B"], progress=True)
+    df = contact_windows(
+        TLE, start="2025-10-03T12:00:00Z", hours=2, select=["SENTINEL-2A", "SENTINEL-2B"], progress=True
+    )
     err = capsys.readouterr().err
     assert len(df) and "contacts: 2/2 satellites (100%)" in err
     run_scenario(tiny("ground-only", hours=3), progress=True)
@@ -49,7 +51,9 @@ def test_the_first_run_after_an_install_says_it_is_compiling_and_the_second_does
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert "compiling the geometry kernels once after an install" in first.stderr
     assert "compiling" not in second.stderr
-    assert first.stdout.splitlines()[0].split(" computed in")[0] == second.stdout.splitlines()[0].split(" computed in")[0]
+    assert (
+        first.stdout.splitlines()[0].split(" computed in")[0] == second.stdout.splitlines()[0].split(" computed in")[0]
+    )
     # The cache the notice reads is the one numba wrote: the contact kernels are on disk, the inter-satellite
     # ones (not used by this command) are not.
     probe = (

@@ -1,0 +1,108 @@
+"""Ground stations as they are bought and run: outages cut the windows, passes are priced."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spaceground.api import run_scenario
+from spaceground.links import cut_windows
+from spaceground.scenario import ScenarioError
+from spaceground.simulate import validate_scenario
+
+from .test_engine import tiny
+
+
+def test_cut_windows_keeps_exactly_the_times_outside_the_outages():
+    rng = np.random.default_rng(5)
+    starts = np.sort(rng.uniform(0, 1000, 40))
+    ends = starts + rng.uniform(0, 80, 40)
+    station = rng.integers(0, 3, 40)
+    outages = []
+    for _ in range(3):
+        cuts = np.sort(rng.uniform(0, 1100, 8)).reshape(-1, 2)
+        outages.append(tuple(map(tuple, cuts.tolist())))
+    sat, st, a, b = cut_windows(np.arange(40), station, starts, ends, outages)
+    grid = np.arange(0.0, 1100.0, 0.25) + 0.125  # brute force on a fine grid, off every edge
+    for k in range(40):
+        inside = (grid > starts[k]) & (grid < ends[k])
+        for c, d in outages[station[k]]:
+            inside &= ~((grid > c) & (grid < d))
+        kept = np.zeros_like(grid, dtype=bool)
+        for lo, hi in zip(a[sat == k], b[sat == k]):
+            kept |= (grid > lo) & (grid < hi)
+        assert (kept == inside).all(), k
+    assert (b > a).all() and (st == station[sat]).all()
+
+
+OUTAGE = """
+stations:
+  - {id: SVALBARD, outages: [{start_utc: "2025-10-03T14:00:00Z", end_utc: "2025-10-03T20:00:00Z", reason: maintenance}]}
+"""
+
+
+def test_an_outage_removes_the_station_for_its_hours_and_nothing_else():
+    base = run_scenario(tiny("ground-only"))
+    cut = run_scenario(_with_outage())
+    lo, hi = pd.Timestamp("2025-10-03T14:00:00Z"), pd.Timestamp("2025-10-03T20:00:00Z")
+    c = cut.contacts
+    assert not ((c.aos_utc < hi) & (c.los_utc > lo)).any()  # no window overlaps the outage
+    d = cut.downlinks
+    assert not ((d.start_utc < hi) & (d.end_utc > lo)).any()
+    # Contact time lost = the geometric windows' overlap with the outage, by hand.
+    b = base.contacts
+    overlap = (np.minimum(b.los_utc, hi) - np.maximum(b.aos_utc, lo)).dt.total_seconds().clip(lower=0).sum()
+    assert c.duration_s.sum() == pytest.approx(b.duration_s.sum() - overlap, abs=1e-3)
+    assert overlap > 1200  # the outage took several passes (about 10 min each)
+    # Outside the outage the windows are the same.
+    keep = (b.los_utc <= lo) | (b.aos_utc >= hi)
+    assert set(b[keep].aos_utc) <= set(c.aos_utc)
+
+
+def _with_outage():
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
+    body = body.replace("stations:\n  - {id: SVALBARD, antennas: 1}\n", OUTAGE.lstrip("\n"))
+    assert "outages" in body
+    return parse_scenario(body, "tiny.yaml", ROOT)
+
+
+def test_a_priced_station_bills_each_used_pass_and_the_objective_pays_it():
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
+    priced = body.replace(
+        "  - {id: SVALBARD, antennas: 1}",
+        "  - {id: SVALBARD, antennas: 1, price_cny_per_min: 20, price_cny_per_pass: 150}",
+    )
+    priced += "objective: {cost_weight_per_cny: 0.001}\n"
+    res = run_scenario(parse_scenario(priced, "tiny.yaml", ROOT))
+    c = res.contacts
+    used = c[c.used_s > 0]
+    assert len(used) >= 2 and len(used) < len(c)  # some passes carry nothing and cost nothing
+    by_hand = (150 + 20 * used.duration_s / 60).sum()
+    assert res.metrics["station_cost_cny"] == pytest.approx(by_hand, rel=1e-12)
+    assert (c[c.used_s == 0].station_cost_cny == 0).all()
+    free = run_scenario(parse_scenario(body + "objective: {cost_weight_per_cny: 0.001}\n", "tiny.yaml", ROOT))
+    assert free.metrics["station_cost_cny"] == 0
+    # The same schedule (prices do not change ground-only's choices); net value pays the bill at the weight.
+    assert free.metrics["value_delivered"] == res.metrics["value_delivered"]
+    assert free.metrics["net_value"] - res.metrics["net_value"] == pytest.approx(0.001 * by_hand, rel=1e-9)
+
+
+def test_an_outage_that_ends_before_it_starts_is_refused(tmp_path):
+    from .test_engine import TINY
+
+    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
+    body = body.replace(
+        "  - {id: SVALBARD, antennas: 1}",
+        '  - {id: SVALBARD, outages: [{start_utc: "2025-10-03T20:00:00Z", end_utc: "2025-10-03T14:00:00Z"}]}',
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(body)
+    with pytest.raises(ScenarioError, match=r"stations\.0\.outages\.0.*end_utc 2025-10-03T14:00:00Z is not after"):
+        validate_scenario(str(path))
