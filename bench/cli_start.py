@@ -147,10 +147,9 @@ def main():
     first_sets(1, one)
     floor = whole_process(["contacts", "--tle", one, "--stations", "SVALBARD", *span[:-1], "1"], opts.repeat)
     print(f"floor: a whole process for 1 satellite x 1 station x 1 h takes {floor:.2f} s")
-    for name, _, fn in cases:
-        print(
-            f"  {name}: whole process minus the floor = {whole_times[name] - floor:.2f} s for {inside_times[name]:.2f} s of work"
-        )
+    for name, _, _fn in cases:
+        above = whole_times[name] - floor
+        print(f"  {name}: whole process minus the floor = {above:.2f} s for {inside_times[name]:.2f} s of work")
 
 
 def norad_ids(tle):

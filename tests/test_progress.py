@@ -58,7 +58,8 @@ def test_the_first_run_after_an_install_says_it_is_compiling_and_the_second_does
     # ones (not used by this command) are not.
     probe = (
         "from spaceground import _kernels, _isl_kernels; from spaceground.compiling import uncompiled_kernels as u;"
-        "print(u(_kernels, ['scan_contacts', 'refine_contacts', 'rotate_states']), u(_isl_kernels, ['scan_isl', 'closest_approach']))"
+        "print(u(_kernels, ['scan_contacts', 'refine_contacts', 'rotate_states']),"
+        " u(_isl_kernels, ['scan_isl', 'closest_approach']))"
     )
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[] ['scan_isl', 'closest_approach']"
