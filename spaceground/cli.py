@@ -173,7 +173,13 @@ def build_parser():
 
     p = sub.add_parser("compare", help="run several policies on one scenario and tabulate their metrics")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    p.add_argument("--policies", required=True, metavar="A,B,C", help="policy names (registered or module:callable)")
+    p.add_argument(
+        "--policies",
+        required=True,
+        metavar="A,B,C",
+        help="policy names (registered or module:callable), each with an optional parameter set, e.g. "
+        "lookahead[horizon_h=6]",
+    )
     p.add_argument("--seeds", metavar="N-M|N,M", help="seeds to run, e.g. 1-5 or 1,3,7 (default: the scenario's)")
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-compare)")
     p.add_argument("--no-bound", action="store_true", help="skip the LP upper bound")
@@ -428,9 +434,10 @@ def cmd_export_czml(args):
 def cmd_compare(args):
     from .api import compare
     from .scenario import load_scenario, parse_seeds
+    from .study import split_policies
 
     seeds = parse_seeds(args.seeds)
-    policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    policies = split_policies(args.policies)
     if not policies:
         raise InputError("--policies: give at least one policy name")
     loaded = load_scenario(args.scenario)

@@ -17,6 +17,56 @@ from .results import _versions, build_results
 from .scenario import LoadedScenario, load_scenario
 from .simulate import execute, prepare, reseed
 
+
+def split_policies(text) -> list[str]:
+    """``--policies`` split at the commas outside brackets: ``a,b[x=1, y=2],c`` gives three entries."""
+    out, depth, cur = [], 0, []
+    for ch in str(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur).strip())
+    return [p for p in out if p]
+
+
+def policy_variant(entry) -> tuple:
+    """``(label, name, params)`` of one entry of ``compare``'s policies: a name (``"lookahead"``), a name with a
+    parameter set in brackets (``"lookahead[horizon_h=6, price_weight=0.5]"``, values read as YAML scalars), or
+    a ``(name, params)`` pair. ``params`` is None for a bare name (the scenario's own params for its policy)."""
+    import yaml
+
+    if isinstance(entry, (tuple, list)):
+        if len(entry) != 2 or not isinstance(entry[1], dict):
+            raise InputError(f"policies: {entry!r}: give a name, 'name[key=value, ...]' or a (name, params) pair")
+        name, params = str(entry[0]), dict(entry[1])
+        label = name + ("[" + ", ".join(f"{k}={v}" for k, v in params.items()) + "]" if params else "")
+        return label, name, params
+    text = str(entry).strip()
+    if "[" not in text:
+        if "]" in text:
+            raise InputError(f"--policies: {text!r}: a ']' without its '['")
+        return text, text, None
+    name, _, rest = text.partition("[")
+    if not rest.endswith("]") or "[" in rest:
+        raise InputError(f"--policies: {text!r}: write a parameter set as name[key=value, key=value]")
+    params = {}
+    for item in filter(None, (x.strip() for x in rest[:-1].split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise InputError(f"--policies: {text!r}: {item!r} is not key=value")
+        try:
+            params[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else None
+        except yaml.YAMLError:
+            raise InputError(f"--policies: {text!r}: {value.strip()!r} is not a value") from None
+    return text.replace(" ", ""), name.strip(), params
+
+
 COMPARE_COLUMNS = [
     "policy",
     "seed",
@@ -69,18 +119,22 @@ def compare(
 
     progress = stage_progress(progress)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    policies = list(policies)
-    for name in policies:
+    variants = []
+    for entry in policies:
+        label, name, params = policy_variant(entry)
+        own = dict(loaded.model.policy.params) if name == loaded.model.policy.name else {}
+        params = own if params is None else {**own, **params}  # a parameter set overrides the scenario's params
         try:  # the caller names these policies: its consent to run them
             make_policy(
-                name,
-                loaded.model.policy.params if name == loaded.model.policy.name else {},
-                base_dir=loaded.base_dir,
-                allow_code=True,
-                time_limit_s=loaded.model.policy.time_limit_s,
+                name, params, base_dir=loaded.base_dir, allow_code=True, time_limit_s=loaded.model.policy.time_limit_s
             )
         except InputError as exc:
-            raise InputError(f"--policies: {exc}") from None
+            raise InputError(f"--policies: {label}: {exc}") from None
+        variants.append((label, name, params))
+    labels = [v[0] for v in variants]
+    if len(set(labels)) < len(labels):
+        raise InputError(f"--policies: {labels}: an entry is given twice")
+    policies = labels
     model0, inputs0 = prepare(loaded, progress=(lambda d, t: progress("geometry", d, t)) if progress else None)
     seeds = [model0.seed] if not seeds else [int(x) for x in seeds]
     rows, latencies = [], []
@@ -95,8 +149,7 @@ def compare(
                 value_bound = solve(form, time_limit_s=bound_time_limit_s, relax=True).objective
             if progress:
                 progress(f"bound (seed {seed})", 1, 1)
-        for k, name in enumerate(policies):
-            params = model.policy_params if name == model.policy_name else {}
+        for k, (label, name, params) in enumerate(variants):
             records, info = execute(model, inputs, name, params)
             res = build_results(model, inputs, records, info, scene=False)
             m = res.metrics
@@ -104,11 +157,11 @@ def compare(
             row_bound = value_bound
             if value_bound == value_bound and _multi_hop(res.isl_transfers):
                 row_bound = float("nan")
-                warnings.warn(f"compare: {name} (seed {seed}): {MULTI_HOP}", BoundWarning, stacklevel=2)
+                warnings.warn(f"compare: {label} (seed {seed}): {MULTI_HOP}", BoundWarning, stacklevel=2)
             latencies.append(
                 pd.DataFrame(
                     {
-                        "policy": name,
+                        "policy": label,
                         "seed": seed,
                         "workload": w.workload,
                         "status": w.status,
@@ -120,7 +173,7 @@ def compare(
             )
             rows.append(
                 {
-                    "policy": name,
+                    "policy": label,
                     "seed": seed,
                     **{c: m.get(c) for c in COMPARE_COLUMNS if c in m},
                     "value_bound": row_bound,
