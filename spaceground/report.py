@@ -1,8 +1,9 @@
 """One self-contained HTML page per run (or comparison) folder.
 
-The page embeds its figures as inline SVG (no external file, script, font or style: it
-opens offline in any browser and prints cleanly), then the summary metrics, where the
-workloads went, the scenario as given, the seed, the scenario hash and the versions.
+The page embeds its figures as inline SVG and its interactive timeline (or, for a comparison, its filterable
+policies) as inline data and script (no external file, script, font or style: it opens offline in any browser
+and prints cleanly), then the summary metrics, where the workloads went, the scenario as given, the seed, the
+scenario hash and the versions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .atomic import write_text
+from .interactive import CSS as INTERACTIVE_CSS
+from .interactive import compare_html, timeline_html
 from .plotting import figures_of
 from .results import read_json, read_table, routes_of
 
@@ -99,7 +102,11 @@ def build_report(folder, only=None) -> str:
         + "</p>"
     )
     if is_compare:
-        parts.append("<h2>Comparison</h2>" + _table(pd.read_csv(os.path.join(folder, "compare.csv"))))
+        table = pd.read_csv(os.path.join(folder, "compare.csv"))
+        if os.path.exists(os.path.join(folder, "compare_latency.parquet")):
+            parts.append(compare_html(folder, table))
+        else:
+            parts.append("<h2>Comparison</h2>" + _table(table))
     else:
         metrics = read_json(folder, "metrics.json")
         parts.append(
@@ -126,6 +133,8 @@ def build_report(folder, only=None) -> str:
                 "captured, down raw, across laser links to a computing satellite (offload) or to a data relay "
                 "(relay); <i>value</i> is what it delivered by its deadline.</p>" + _table(used.reset_index())
             )
+    if not is_compare:
+        parts.append(timeline_html(folder))
     parts.append("<h2>Figures</h2>")
     for fig_name, fig in figures.items():
         parts.append(
@@ -144,7 +153,7 @@ def build_report(folder, only=None) -> str:
     body = "\n".join(parts)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>spaceground: {html.escape(str(name))}'
-        f"</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
+        f"</title><style>{CSS}{INTERACTIVE_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
 
 
