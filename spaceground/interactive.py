@@ -376,8 +376,8 @@ COMPARE_JS = r"""
       svg.appendChild(path);
       drawn += 1;
     });
-    document.querySelectorAll("#sg-cmp-table tbody tr").forEach((tr) => {
-      tr.style.display = hidden.has(D.names.indexOf(tr.getAttribute("data-policy"))) ? "none" : "";
+    document.querySelectorAll("#sg-cmp-table [data-policy]").forEach((cell) => {
+      cell.style.display = hidden.has(D.names.indexOf(cell.getAttribute("data-policy"))) ? "none" : "";
     });
     window.spacegroundCompare.drawn = drawn;
   }
@@ -435,18 +435,25 @@ def compare_html(folder, table: pd.DataFrame) -> str:
         f'<span style="color:{p["colour"]}">&#9644;</span> {html.escape(p["name"])}</label> '
         for k, p in enumerate(data["policies"])
     )
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = []
-    for row in table.itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(f'{v:,.4g}' if isinstance(v, float) else str(v))}</td>" for v in row)
-        body.append(f'<tr data-policy="{html.escape(str(row[0]))}">{cells}</tr>')
+    # Metrics as rows and policies as columns (means over seeds; every seed is in compare.csv): a column a policy
+    # keeps the table within the page however many metrics there are.
+    order = list(dict.fromkeys(table.policy.astype(str)))
+    numeric = [c for c in table.columns if c not in ("policy", "seed") and pd.api.types.is_numeric_dtype(table[c])]
+    means = table.groupby(table.policy.astype(str), sort=False)[numeric].mean().reindex(order)
+    seeds = table.groupby(table.policy.astype(str), sort=False).seed.nunique().reindex(order)
+    head = "<th>metric</th>" + "".join(f'<th data-policy="{html.escape(p)}">{html.escape(p)}</th>' for p in order)
+    body = ["<tr><td>seeds</td>" + "".join(f'<td data-policy="{html.escape(p)}">{seeds[p]}</td>' for p in order)]
+    for col in numeric:
+        cells = "".join(f'<td data-policy="{html.escape(p)}">{means.loc[p, col]:,.4g}</td>' for p in order)
+        body.append(f"<tr><td>{html.escape(col)}</td>{cells}</tr>")
     return f"""<h2>Comparison</h2>
 <p>Each policy's time to product over every capture of every seed (delivered ones; the curve ends at the share
-delivered). Untick a policy to hide it in the figure and the table; hover a curve for its numbers.</p>
+delivered), and the metrics of each (means over seeds; every seed in <code>compare.csv</code>). Untick a policy to
+hide it in the figure and the table; hover a curve for its numbers.</p>
 <div class="sg-tl"><div class="sg-bar" id="sg-cmp-pols">{boxes}</div>
 <svg id="sg-cmp-svg" xmlns="http://www.w3.org/2000/svg"></svg></div>
 <div style="overflow-x:auto"><table id="sg-cmp-table"><thead><tr>{head}</tr></thead>
-<tbody>{"".join(body)}</tbody></table></div>
+<tbody>{"</tr>".join(body)}</tr></tbody></table></div>
 <div class="sg-tip" id="sg-tip"></div>
 <script type="application/json" id="sg-cmp-data">{_json(data)}</script>
 <script>{COMPARE_JS}</script>

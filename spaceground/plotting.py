@@ -29,7 +29,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
 from .atomic import atomic_path
-from .colours import GREY, OKABE_ITO, SATELLITE_PALETTE, TOL_MUTED, satellite_colours  # noqa: E402, F401
+from .colours import (  # noqa: E402, F401
+    ACTIVITY_COLOURS,
+    GREY,
+    OKABE_ITO,
+    SATELLITE_PALETTE,
+    TOL_MUTED,
+    satellite_colours,
+)
 from .errors import InputError  # noqa: E402
 
 SHADOW = "#999999"
@@ -281,7 +288,10 @@ def battery_storage(energy, satellites, eclipses, colours=None, names=None, fig=
                 ax.axvspan(a, b, color=SHADOW, alpha=0.2, linewidth=0)
     ax_soc.set_ylabel("state of charge (%)")
     ax_soc.set_ylim(0, 102)
-    ax_soc.set_title(f"Battery (dashed: reserve) and storage; shaded: umbra of {names[0]}" if names else "Battery")
+    shown = f" ({len(names)} of {len(satellites)} satellites)" if len(names) < len(satellites) else ""
+    ax_soc.set_title(
+        f"Battery (dashed: reserve) and storage; shaded: umbra of {names[0]}{shown}" if names else "Battery"
+    )
     ax_soc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="satellite")
     ax_sto.set_ylabel("storage used (%)")
     ax_sto.set_ylim(bottom=0)
@@ -354,7 +364,7 @@ def latency_cdf(latency, ax=None):
     ax.set_ylabel("share of workloads delivered")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Time to product")
     return fig
 
@@ -379,7 +389,7 @@ def where_work_ran(workloads, fig=None):
     axes[1].bar(x, onboard_kwh, color=OKABE_ITO[5], label="onboard (capture, compute)")
     axes[1].bar(x, ground_kwh, bottom=onboard_kwh, color=OKABE_ITO[0], label="ground (facility)")
     axes[1].set_ylabel("energy (kWh)")
-    axes[1].legend(fontsize=7)
+    axes[1].legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.02), frameon=False)
     axes[2].bar(x, cost, color=colours)
     axes[2].set_ylabel("electricity cost (CNY)")
     axes[3].bar(x, carbon, color=colours)
@@ -442,7 +452,7 @@ def datacenter_load(datacenter_jobs, tariffs, datacenters, fig=None, bins=144):
             )
             twin2.set_ylabel("carbon (g CO2/kWh)", color=OKABE_ITO[3])
             twin2.set_ylim(bottom=0)
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=7, frameon=False)
     _utc_axis(axes[-1])
     fig.suptitle("Data-centre load against price (dashed) and carbon intensity (dotted)")
     return fig
@@ -467,12 +477,13 @@ def world_outlines():
 
 def ground_map(
     tracks, stations, datacenters, backhaul, colours=None, ax=None, limit=MAX_SATELLITE_ROWS, hours=2.0,
-    isl_transfers=None,
+    isl_transfers=None, targets=None,
 ):  # fmt: skip
     """Ground tracks over the first ``hours`` (about an orbit: more only hides the map), stations
-    (triangles), data centres (squares), backhaul links and, given ``isl_transfers``, the laser sessions
-    that start in those hours between satellites shown (dashed, between the two sub-satellite points at the
-    session's start) on a world map."""
+    (triangles), data centres (squares), backhaul links, the target sites of the workloads (crosses, given
+    ``targets``) and, given ``isl_transfers``, the laser sessions that start in those hours between satellites
+    shown (dashed, between the two sub-satellite points at the session's start) on a world map. The legends
+    stand beside the map, hiding none of it."""
     fig, ax = _axes(ax, (10, 5.4))
     ax.add_collection(PolyCollection(world_outlines(), facecolors="#EDEDED", edgecolors="#A0A0A0", linewidths=0.4))
     names = list(dict.fromkeys(tracks.satellite))[:limit]
@@ -493,6 +504,16 @@ def ground_map(
         ax.plot([x0, x1], [y0, y1], color="black", linewidth=0.6, alpha=0.5)
     ax.plot(stations.lon_deg, stations.lat_deg, "^", color="black", markersize=6, label="ground station")
     ax.plot(datacenters.lon_deg, datacenters.lat_deg, "s", color=OKABE_ITO[5], markersize=6, label="data centre")
+    if targets is not None and len(targets):
+        sites = targets.drop_duplicates(["lat_deg", "lon_deg"])
+        ax.plot(
+            sites.lon_deg,
+            sites.lat_deg,
+            "x",
+            color=ACTIVITY_COLOURS["target"],
+            markersize=5,
+            label=f"target ({len(sites)})",
+        )
     if n_laser:
         ax.plot([], [], linestyle="--", color="black", linewidth=0.8, label=f"laser session ({n_laser}, at its start)")
     for r in stations.itertuples(index=False):
@@ -511,7 +532,7 @@ def ground_map(
     ax.set_aspect("equal")
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
-    ax.add_artist(ax.legend(loc="lower left", fontsize=7))
+    ax.add_artist(ax.legend(loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=7, frameon=False))
     _satellite_legend(ax, colours, names)
     shown = (
         f" ({len(names)} of {tracks.satellite.nunique()} satellites)" if len(names) < tracks.satellite.nunique() else ""
@@ -642,7 +663,13 @@ def figures_of(folder, only=None) -> dict:
         "where_work_ran": lambda: where_work_ran(w),
         "datacenter_load": lambda: datacenter_load(res.datacenter_jobs, sc["tariffs"], sc["datacenters"]),
         "ground_map": lambda: ground_map(
-            sc["tracks"], sc["stations"], sc["datacenters"], sc["backhaul"], colours, isl_transfers=res.isl_transfers
+            sc["tracks"],
+            sc["stations"],
+            sc["datacenters"],
+            sc["backhaul"],
+            colours,
+            isl_transfers=res.isl_transfers,
+            targets=sc.get("targets"),
         ),
     }
     for name in wanted:

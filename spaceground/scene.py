@@ -14,6 +14,7 @@ work from a run folder alone (see ``ARCHITECTURE.md``: they read DataFrames only
                  ``datacenter, time_utc, price_cny_per_kwh, carbon_g_per_kwh, available_power_kw``
                  (NaN where the supply is unlimited)
 ``eclipses``     ``satellite, start_utc, end_utc, kind`` (umbra or penumbra)
+``targets``      ``workload, target, lat_deg, lon_deg``: the imaged sites of target triggers and tasking plans
 ``tracks``       Earth-fixed positions sampled every ``track_step_s``: ``satellite, time_utc,
                  x_m, y_m, z_m`` (ITRF), ``lat_deg, lon_deg, alt_km`` (WGS 84)
 """
@@ -28,7 +29,7 @@ from .frames import itrf_to_geodetic
 from .orbits import propagate_teme
 from .orientation import EarthOrientation
 
-SCENE_TABLES = ("satellites", "stations", "datacenters", "backhaul", "tariffs", "eclipses", "tracks")
+SCENE_TABLES = ("satellites", "stations", "datacenters", "backhaul", "tariffs", "eclipses", "targets", "tracks")
 MAX_TRACK_POINTS = 400_000  # the track step widens past this many points (a large constellation)
 
 
@@ -139,6 +140,17 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
             "kind": e.kind.astype(str).to_numpy(object),
         }
     )
+    sites = []
+    for w in model.workloads:
+        for tg in getattr(w.trigger, "targets", None) or ():
+            sites.append((w.name, tg.name, float(tg.lat_deg), float(tg.lon_deg)))
+        if w.plan is not None:
+            seen = set()
+            for name, lat, lon in zip(w.plan.target, w.plan.lat_deg.tolist(), w.plan.lon_deg.tolist()):
+                if (name, lat, lon) not in seen:
+                    seen.add((name, lat, lon))
+                    sites.append((w.name, name, lat, lon))
+    targets = pd.DataFrame(sites, columns=["workload", "target", "lat_deg", "lon_deg"])
     return {
         "satellites": satellites,
         "stations": stations,
@@ -146,5 +158,6 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         "backhaul": backhaul,
         "tariffs": tariffs,
         "eclipses": eclipses,
+        "targets": targets,
         "tracks": tracks(model, step_s),
     }

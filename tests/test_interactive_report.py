@@ -153,14 +153,32 @@ def test_the_comparison_filters_policies_in_figure_and_table(tmp_path):
     try:
         b.wait_for("window.spacegroundCompare !== undefined")
         assert b.js("window.spacegroundCompare.drawn") == 3
+        # The comparison table fits the page: no sideways scrolling, of the page or of the table.
+        widths = b.js(
+            "[document.documentElement.scrollWidth, window.innerWidth,"
+            " document.getElementById('sg-cmp-table').getBoundingClientRect().width, document.body.clientWidth]"
+        )
+        assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
         x, y = b.centre_of('#sg-cmp-pols input[data-k="1"]')
         b.click(x, y)
         b.wait_for("window.spacegroundCompare.drawn === 2")
         shown = b.js(
-            "Array.from(document.querySelectorAll('#sg-cmp-table tbody tr'))"
-            ".filter(r => r.style.display !== 'none').map(r => r.getAttribute('data-policy'))"
+            "Array.from(document.querySelectorAll('#sg-cmp-table thead th[data-policy]'))"
+            ".filter(c => c.style.display !== 'none').map(c => c.getAttribute('data-policy'))"
         )
         assert shown == ["ground-only", "lookahead"]
+        cells = b.js(
+            "Array.from(document.querySelectorAll('#sg-cmp-table tbody tr')).find(r => r.cells[0].textContent =="
+            " 'net_value').querySelectorAll('td[data-policy]').length"
+        )
+        assert cells == 3  # hidden, not removed
+        table = pd.read_csv(os.path.join(out, "compare.csv"))
+        want = table[table.policy == "lookahead"].net_value.mean()
+        got = b.js(
+            "Array.from(document.querySelectorAll('#sg-cmp-table tbody tr')).find(r => r.cells[0].textContent =="
+            " 'net_value').querySelector('td[data-policy=\"lookahead\"]').textContent"
+        )
+        assert got == f"{want:,.4g}"
         # Hover the lookahead curve: its delivered share and median, from the latency table.
         x, y = b.js(
             "(() => { const p = document.querySelector('#sg-cmp-svg path[data-k=\"2\"]');"
