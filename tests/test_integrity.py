@@ -201,6 +201,14 @@ class Slow(BasePolicy):
 """
 
 
+def _interruptible():
+    """In the child before it starts: Ctrl-C as at a terminal. A test run started in the background by a
+    non-interactive shell ignores SIGINT, and a child inherits that (Python then never raises KeyboardInterrupt)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
     import signal
     import subprocess
@@ -215,6 +223,7 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
         stdout=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        preexec_fn=_interruptible,
     )
     seen = ""
     while "simulation" not in seen:  # the engine is running (its first progress line)

@@ -16,6 +16,8 @@ from spaceground.cli import main
 from spaceground.simulate import prepare
 from spaceground.sweep import SweepError, build_variants, get_path, load_sweep, run_sweep, set_path
 
+from .test_integrity import _interruptible
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
 METRICS = [
@@ -401,7 +403,12 @@ def test_ctrl_c_ends_a_sweep_with_one_line_and_it_resumes(tmp_path):
         str(tmp_path / "cache"),
     ]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "SLOW_POLICY_S": "2"}
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SLOW_POLICY_S": "2"},
+        preexec_fn=_interruptible,
     )
     seen = ""
     while "completed" not in seen:  # a first run is complete
