@@ -465,9 +465,12 @@ def compare_summary(table) -> str:
         "ground kWh": "energy_ground_kwh",
         "DoD %": "max_depth_of_discharge",
         "cost CNY": "cost_cny",
+        "station CNY": "station_cost_cny",
         "CO2 kg": "carbon_kg",
         "contact %": "contact_utilisation",
     }
+    if "station_cost_cny" not in table.columns or not (table.station_cost_cny > 0).any():
+        del cols["station CNY"]  # no station priced: a column of zeros says nothing
     g = table.groupby("policy", sort=False)[list(cols.values())].mean()
     g.columns = list(cols)
     for c in ("hit %", "DoD %", "contact %"):
@@ -503,6 +506,11 @@ def run_summary(results) -> str:
         ),
         ("energy onboard / on the ground", f"{m['energy_onboard_kwh']:.3f} / {m['energy_ground_kwh']:.3f} kWh"),
         ("ground cost / carbon", f"{m['cost_cny']:.3f} CNY / {m['carbon_kg']:.3f} kg CO2"),
+        *(
+            [("ground-station time bought", f"{m['station_cost_cny']:,.0f} CNY")]
+            if m.get("station_cost_cny", 0.0) > 0
+            else []
+        ),
         ("max depth of discharge / min SoC", f"{100 * m['max_depth_of_discharge']:.1f} % / {100 * m['min_soc']:.1f} %"),
         ("contact utilisation", f"{100 * m['contact_utilisation']:.1f} %"),
     ]

@@ -413,10 +413,11 @@ def _contacts_table(model, inputs, log, names, st_ids):
     capacity = links.capacity_bytes()
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
-    # Ground station as a service: a pass is booked, and billed whole, when anything is sent in it.
+    # Ground station as a service: a pass is booked, and billed whole, when anything is sent in it; its minutes are
+    # rounded up, as AWS Ground Station bills (reference-numbers #61).
     per_min = np.array([g.price_per_min_cny for g in model.stations], dtype=float)[station]
     per_pass = np.array([g.price_per_pass_cny for g in model.stations], dtype=float)[station]
-    station_cost = np.where(used_s > 0.0, per_pass + per_min * (los - aos) / 60.0, 0.0)
+    station_cost = np.where(used_s > 0.0, per_pass + per_min * np.ceil((los - aos) / 60.0 - 1e-9), 0.0)
     return pd.DataFrame(
         {
             "satellite": _words(sat, names),

@@ -85,6 +85,7 @@ COMPARE_COLUMNS = [
     "energy_ground_kwh",
     "max_depth_of_discharge",
     "cost_cny",
+    "station_cost_cny",
     "carbon_kg",
     "contact_utilisation",
     "engine_s",

@@ -26,6 +26,7 @@ SCENARIOS = [
     "three-body-computing-constellation",
     "sentinel-edrs-relay",
     "optical-ground-network",
+    "tasking-and-ground-service",
 ]
 
 

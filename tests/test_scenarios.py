@@ -29,6 +29,7 @@ SEED_SCENARIOS = [
     "three-body-computing-constellation",
     "sentinel-edrs-relay",
     "optical-ground-network",
+    "tasking-and-ground-service",
 ]
 POLICIES = available()
 
