@@ -40,3 +40,104 @@ def view_of_points(r_sat_itrf_m, lat_deg, lon_deg):
     point_m, _ = geodetic_to_itrf_m(lat_deg, lon_deg, 0.0)
     elevation, _ = elevation_azimuth_deg(np.asarray(r_sat_itrf_m, dtype=float), point_m, lat_deg, lon_deg)
     return elevation, off_nadir_deg(r_sat_itrf_m, point_m)
+
+
+# --- area targets -------------------------------------------------------------------------------------------
+# An area is a polygon on a sphere of the Earth's local radius; the imager covers the ground within its off-nadir
+# cone, a cap of central angle ``footprint_radius_rad`` around the sub-satellite point. The area is accessible
+# while any of it lies in the cap: while the central angle from the sub-satellite point to the polygon (0
+# inside it) is at most the cap's.
+
+
+def unit_vectors(lat_deg, lon_deg):
+    """Geocentric unit vectors (..., 3) of spherical latitudes and longitudes [deg]."""
+    lat, lon = np.radians(np.asarray(lat_deg, dtype=float)), np.radians(np.asarray(lon_deg, dtype=float))
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def footprint_radius_rad(off_nadir_deg, r_sat_m, radius_m):
+    """Central angle [rad] of the ground cap an imager at geocentric distance ``r_sat_m`` sees within
+    ``off_nadir_deg``, on a sphere of ``radius_m``: asin(r / R sin(eta)) - eta, or the horizon's acos(R / r)
+    when the cone reaches past it."""
+    eta = np.radians(off_nadir_deg)
+    s = np.asarray(r_sat_m, dtype=float) / radius_m * np.sin(eta)
+    return np.where(s < 1.0, np.arcsin(np.minimum(s, 1.0)) - eta, np.arccos(radius_m / np.asarray(r_sat_m, float)))
+
+
+def angle_to_polygon_rad(points, vertices):
+    """Central angle [rad] from each unit vector of ``points`` (m, 3) to the spherical polygon with unit-vector
+    ``vertices`` (k, 3) (edges are great-circle arcs; the polygon spans less than a hemisphere): 0 inside.
+
+    Inside: the point projected gnomonically about the polygon's centre (which keeps great circles straight) is
+    inside the projected polygon (even-odd rule). Outside: the least angle to an edge, measured to the foot of
+    the perpendicular when it falls on the arc and to the nearer end otherwise."""
+    p = np.atleast_2d(np.asarray(points, dtype=float))
+    v = np.asarray(vertices, dtype=float)
+    a, b = v, np.roll(v, -1, axis=0)
+    centre = v.sum(axis=0)
+    centre /= np.linalg.norm(centre)
+    east = np.cross([0.0, 0.0, 1.0], centre)
+    east = east / np.linalg.norm(east) if np.linalg.norm(east) > 1e-12 else np.array([1.0, 0.0, 0.0])
+    north = np.cross(centre, east)
+
+    def gnomonic(x):
+        d = x @ centre
+        return np.stack([(x @ east) / d, (x @ north) / d], axis=-1), d
+
+    q, dp = gnomonic(p)
+    qv, _ = gnomonic(v)
+    x0, y0 = qv[:, 0], qv[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    px, py = q[:, :1], q[:, 1:]
+    crosses = ((y0 > py) != (y1 > py)) & (px < (x1 - x0) * (py - y0) / np.where(y1 != y0, y1 - y0, 1.0) + x0)
+    inside = (np.count_nonzero(crosses, axis=1) % 2 == 1) & (dp > 0.0)
+    n = np.cross(a, b)
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    s = p @ n.T  # sine of the angle to each edge's great circle
+    foot = p[:, None, :] - s[..., None] * n[None, :, :]  # the point's projection on each great circle
+    on_arc = (np.einsum("mkj,kj->mk", np.cross(a[None], foot), n) >= 0.0) & (
+        np.einsum("mkj,kj->mk", np.cross(foot, b[None]), n) >= 0.0
+    )
+    to_line = np.arcsin(np.clip(np.abs(s), 0.0, 1.0))
+    to_ends = np.arccos(np.clip(np.maximum(p @ a.T, p @ b.T), -1.0, 1.0))
+    angle = np.where(on_arc, to_line, to_ends).min(axis=1)
+    return np.where(inside, 0.0, angle)
+
+
+def area_windows(position_itrf_m, t_grid_s, vertices, off_nadir_deg, radius_m, tolerance_s=0.05):
+    """Windows in which a satellite's off-nadir cone covers part of an area: (start, end) pairs [s].
+
+    ``position_itrf_m(t_s)`` gives the satellite's ITRF positions (n, 3) at times; ``t_grid_s`` is a search grid
+    fine enough that no access is shorter than a step (the caller's choice); edges are refined by bisection to
+    ``tolerance_s``. A window open at the grid's ends is clipped there."""
+    t = np.asarray(t_grid_s, dtype=float)
+
+    def margin(ts):
+        r = position_itrf_m(np.atleast_1d(ts))
+        dist = np.linalg.norm(r, axis=1)
+        return footprint_radius_rad(off_nadir_deg, dist, radius_m) - angle_to_polygon_rad(r / dist[:, None], vertices)
+
+    g = margin(t)
+    covered = g >= 0.0
+    edges = np.flatnonzero(covered[1:] != covered[:-1])
+    found = []
+    for k in edges:
+        lo, hi = t[k], t[k + 1]
+        rising = not covered[k]
+        while hi - lo > tolerance_s:
+            mid = 0.5 * (lo + hi)
+            if (margin(mid)[0] >= 0.0) == rising:
+                hi = mid
+            else:
+                lo = mid
+        found.append((0.5 * (lo + hi), rising))
+    windows, start = [], (t[0] if covered[0] else None)
+    for when, rising in found:
+        if rising:
+            start = when
+        elif start is not None:
+            windows.append((start, when))
+            start = None
+    if start is not None:
+        windows.append((start, t[-1]))
+    return windows

@@ -571,6 +571,44 @@ class TargetTrigger(_Model):
         return 0.0 if self.max_off_nadir_deg is not None else DEFAULT_TARGET_ELEVATION_DEG
 
 
+MAX_AREA_EXTENT_DEG = 20.0  # an area target is a region, not a continent: its vertices within this of its centre
+
+
+class Area(_Model):
+    name: str
+    polygon: list[tuple[Annotated[float, NoBool], Annotated[float, NoBool]]] = Field(
+        min_length=3, description="vertices as [lat_deg, lon_deg] in order (edges are great-circle arcs)"
+    )
+
+    @model_validator(mode="after")
+    def _a_region(self):
+        import numpy as np
+
+        for k, (lat, lon) in enumerate(self.polygon):
+            if not (-90 <= lat <= 90 and -180 <= lon <= 360):
+                raise ValueError(f"vertex {k} [{lat}, {lon}]: latitude -90..90 and longitude -180..360 [deg]")
+        lat, lon = np.radians(np.array(self.polygon, dtype=float).T)
+        v = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+        if len({tuple(np.round(x, 12)) for x in v}) < 3:
+            raise ValueError("a polygon needs at least three distinct vertices")
+        centre = v.sum(axis=0)
+        norm = np.linalg.norm(centre)
+        extent = 180.0 if norm < 1e-9 else np.degrees(np.arccos(np.clip(v @ (centre / norm), -1, 1))).max()
+        if extent > MAX_AREA_EXTENT_DEG:
+            raise ValueError(
+                f"the polygon reaches {extent:.1f} deg from its centre; an area target is at most "
+                f"{MAX_AREA_EXTENT_DEG:g} deg across each way: split a larger region into several areas"
+            )
+        return self
+
+
+class AreaTrigger(_Model):
+    areas: list[Area] = Field(min_length=1)
+    max_off_nadir_deg: Annotated[float, NoBool] = Field(
+        gt=0, lt=90, description="half-angle of what the imager covers (its swath, or its pointing range) [deg]"
+    )
+
+
 class PlanTrigger(_Model):
     plan: str = Field(
         description="tasking plan CSV (satellite, time_utc, lat_deg, lon_deg; optional target, class), "
@@ -609,17 +647,20 @@ def _trigger_kind(value):
         return "rate"
     if isinstance(value, PlanTrigger) or (isinstance(value, dict) and "plan" in value):
         return "plan"
+    if isinstance(value, AreaTrigger) or (isinstance(value, dict) and "areas" in value):
+        return "areas"
     return None
 
 
 Trigger = Annotated[
     Annotated[TargetTrigger, Tag("targets")]
     | Annotated[RateTrigger, Tag("rate")]
-    | Annotated[PlanTrigger, Tag("plan")],
+    | Annotated[PlanTrigger, Tag("plan")]
+    | Annotated[AreaTrigger, Tag("areas")],
     Discriminator(
         _trigger_kind,
         custom_error_type="trigger",
-        custom_error_message="a trigger needs 'targets' (a list of sites), 'rate_per_sat_per_h' or 'plan' (a CSV)",
+        custom_error_message="a trigger needs 'targets', 'areas', 'rate_per_sat_per_h' or 'plan' (a CSV)",
     ),
 ]
 
@@ -900,7 +941,9 @@ def _problems_from(exc: ValidationError, lines, source):
             problems.append(f"{source}, line {line}: {path}: unknown key{hint}")
         elif err["type"] in ("trigger", "series") and isinstance(err.get("input"), dict):
             keys = [str(k) for k in err["input"]]
-            wanted = ["targets", "rate_per_sat_per_h", "plan"] if err["type"] == "trigger" else ["hourly", "csv"]
+            wanted = (
+                ["targets", "areas", "rate_per_sat_per_h", "plan"] if err["type"] == "trigger" else ["hourly", "csv"]
+            )
             close = [m for k in keys for m in difflib.get_close_matches(k, wanted, n=1, cutoff=0.6)]
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(f"{source}, line {line}: {path}: {err['msg']} (given keys {', '.join(keys)}){hint}")
@@ -936,7 +979,7 @@ def _field_path(loc):
     return out
 
 
-_UNION_TAGS = {"targets", "rate", "plan", "constant", "hourly", "csv", "str", "int"}
+_UNION_TAGS = {"targets", "rate", "plan", "areas", "constant", "hourly", "csv", "str", "int"}
 
 
 def read_yaml(text: str, source: str):
@@ -1068,6 +1111,17 @@ def policy_source_file(name, base_dir):
         if os.path.isfile(os.path.join(base_dir, candidate)):
             return candidate
     return None
+
+
+def yaml_scalar(text):
+    """A value written on a command line, read as YAML reads a scalar (``0.2``, ``false``, ``6``, ``[1, 2]``);
+    a ValueError when it is not one."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
 
 
 MAX_SEEDS = 10_000

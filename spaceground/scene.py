@@ -14,7 +14,8 @@ work from a run folder alone (see ``ARCHITECTURE.md``: they read DataFrames only
                  ``datacenter, time_utc, price_cny_per_kwh, carbon_g_per_kwh, available_power_kw``
                  (NaN where the supply is unlimited)
 ``eclipses``     ``satellite, start_utc, end_utc, kind`` (umbra or penumbra)
-``targets``      ``workload, target, lat_deg, lon_deg``: the imaged sites of target triggers and tasking plans
+``targets``      ``workload, target, lat_deg, lon_deg``: the imaged sites of target triggers and tasking plans,
+                 and the centres of area targets
 ``tracks``       Earth-fixed positions sampled every ``track_step_s``: ``satellite, time_utc,
                  x_m, y_m, z_m`` (ITRF), ``lat_deg, lon_deg, alt_km`` (WGS 84)
 """
@@ -144,6 +145,11 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
     for w in model.workloads:
         for tg in getattr(w.trigger, "targets", None) or ():
             sites.append((w.name, tg.name, float(tg.lat_deg), float(tg.lon_deg)))
+        for area in getattr(w.trigger, "areas", None) or ():  # an area at its centre
+            lat, lon = np.radians(np.array(area.polygon, dtype=float).T)
+            c = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1).sum(axis=0)
+            sites.append((w.name, area.name, float(np.degrees(np.arcsin(c[2] / np.linalg.norm(c)))),
+                          float(np.degrees(np.arctan2(c[1], c[0])))))  # fmt: skip
         if w.plan is not None:
             seen = set()
             for name, lat, lon in zip(w.plan.target, w.plan.lat_deg.tolist(), w.plan.lon_deg.tolist()):

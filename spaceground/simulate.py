@@ -18,9 +18,9 @@ import pandas as pd
 from . import engine
 from .errors import InputError
 from .frames import geodetic_to_itrf_m
-from .geometry import compute_geometry
+from .geometry import _Propagator, compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
-from .imaging import elevation_for_off_nadir_deg, view_of_points
+from .imaging import area_windows, elevation_for_off_nadir_deg, unit_vectors, view_of_points
 from .intersat import RANGE_FLOOR_MARGIN_M, find_isl_windows, grid_pairs_at_start, orbit_radii_m, range_floor_m
 from .links import LinkWindows, cut_windows, downlink_rate_bps
 from .model import resolve, satellites_of
@@ -146,7 +146,6 @@ def _acm_profiles(model, table):
     stepping through the DVB-S2 MODCODs along the pass (:func:`spaceground.linkbudget.acm_steps` on the exact
     slant range), capped by the station's receive chain; the other windows keep their constant rate."""
     from .frames import geodetic_to_itrf_m
-    from .geometry import _Propagator
     from .linkbudget import ACM_TABLES, acm_ladder, acm_rate_bps, acm_steps, esn0_db, threshold_ranges_m
 
     orientation = EarthOrientation(model.span)
@@ -373,6 +372,46 @@ def _target_masks_deg(trigger, sub):
     return masks
 
 
+AREA_GRID_S = 5.0  # the area access search's grid: an access shorter than this may be missed
+
+
+def _area_captures(model, orientation, w, sats):
+    """(time, satellite, area name) of each capture of an area trigger: one in each window in which a satellite's
+    off-nadir cone covers part of the area, at the window's middle (:func:`spaceground.imaging.area_windows`);
+    for a daylight class, kept when the Sun stands high enough over the area's centre then."""
+    from .workloads import sun_elevation_deg
+
+    span = model.span
+    propagate = _Propagator(model.constellation, span, orientation)
+    grid = np.arange(0.0, span.duration_s + AREA_GRID_S, AREA_GRID_S)
+    grid[-1] = min(grid[-1], span.duration_s)
+    out = []
+    for area in w.trigger.areas:
+        lat, lon = np.array(area.polygon, dtype=float).T
+        vertices = unit_vectors(lat, lon)
+        centre = vertices.sum(axis=0) / np.linalg.norm(vertices.sum(axis=0))
+        c_lat, c_lon = np.degrees(np.arcsin(centre[2])), np.degrees(np.arctan2(centre[1], centre[0]))
+        radius_m = float(np.linalg.norm(geodetic_to_itrf_m(c_lat, c_lon, 0.0)[0]))
+        for k in sats:
+            windows = area_windows(
+                lambda t, k=k: propagate.itrf(np.full(len(t), k), t)[0],
+                grid,
+                vertices,
+                w.trigger.max_off_nadir_deg,
+                radius_m,
+            )
+            out += [(0.5 * (a + b), int(k), area.name, c_lat, c_lon) for a, b in windows if b > a]
+    if not out:
+        return []
+    out.sort()
+    if w.daylight_only:
+        t = np.array([o[0] for o in out])
+        sun = sun_elevation_deg(span, t, np.array([o[3] for o in out]), np.array([o[4] for o in out]))
+        lit = sun > 0.0 if w.min_sun_elevation_deg is None else sun >= w.min_sun_elevation_deg
+        out = [o for o, keep in zip(out, lit) if keep]
+    return [(t, k, name) for t, k, name, _, _ in out]
+
+
 def _view_at(model, orientation, span, t, owner, targets, k):
     """Elevation and off-nadir angle [deg] at which satellite ``owner[i]`` sees target ``targets[k[i]]`` at ``t[i]``."""
     jd_w, jd_f = span.jd_utc(t)
@@ -410,6 +449,10 @@ def _captures(model, orientation, progress=None, cache=None):
                     lit = cos_zenith >= np.sin(np.radians(w.min_sun_elevation_deg))
                 t, owner = t[lit], owner[lit]
             rows += [_capture_row(w_index, w, ti, oi, "") for ti, oi in zip(t, owner)]
+        elif hasattr(w.trigger, "areas"):
+            rows += [
+                _capture_row(w_index, w, ti, oi, name) for ti, oi, name in _area_captures(model, orientation, w, sats)
+            ]
         elif w.plan is not None:  # checked row by row when the scenario was resolved
             rows += [
                 _capture_row(w_index, w, ti, oi, name) for ti, oi, name in zip(w.plan.t_s, w.plan.sat, w.plan.target)

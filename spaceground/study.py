@@ -14,7 +14,7 @@ from .errors import BoundWarning, InputError
 from .policies import make_policy
 from .progress import stage_progress
 from .results import _versions, build_results
-from .scenario import LoadedScenario, load_scenario
+from .scenario import LoadedScenario, load_scenario, yaml_scalar
 from .simulate import execute, prepare, reseed
 
 
@@ -39,8 +39,6 @@ def policy_variant(entry) -> tuple:
     """``(label, name, params)`` of one entry of ``compare``'s policies: a name (``"lookahead"``), a name with a
     parameter set in brackets (``"lookahead[horizon_h=6, price_weight=0.5]"``, values read as YAML scalars), or
     a ``(name, params)`` pair. ``params`` is None for a bare name (the scenario's own params for its policy)."""
-    import yaml
-
     if isinstance(entry, (tuple, list)):
         if len(entry) != 2 or not isinstance(entry[1], dict):
             raise InputError(f"policies: {entry!r}: give a name, 'name[key=value, ...]' or a (name, params) pair")
@@ -61,8 +59,8 @@ def policy_variant(entry) -> tuple:
         if not eq or not key.strip().isidentifier():
             raise InputError(f"--policies: {text!r}: {item!r} is not key=value")
         try:
-            params[key.strip()] = yaml.safe_load(value.strip()) if value.strip() else None
-        except yaml.YAMLError:
+            params[key.strip()] = yaml_scalar(value.strip()) if value.strip() else None
+        except ValueError:
             raise InputError(f"--policies: {text!r}: {value.strip()!r} is not a value") from None
     return text.replace(" ", ""), name.strip(), params
 

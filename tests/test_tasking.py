@@ -228,3 +228,75 @@ def test_a_sun_elevation_limit_keeps_only_captures_with_the_sun_that_high(tmp_pa
     # The limit took away captures that daylight alone keeps.
     daylight = run_scenario(write(tmp_path, [], classes.replace(", min_sun_elevation_deg: 25", ""))).workloads
     assert len(daylight) > len(w) and set(w.capture_utc) < set(daylight.capture_utc)
+
+
+# Area targets: the Yangtze River Delta as a polygon (lat, lon), a region of about 250 x 300 km.
+DELTA = [[30.0, 119.5], [30.0, 122.0], [32.5, 122.0], [32.5, 119.5]]
+OFF_NADIR = 30  # an agile imager's pointing range: several accesses a day
+
+
+def test_angle_to_a_polygon_by_hand():
+    from spaceground.imaging import angle_to_polygon_rad, unit_vectors
+
+    square = unit_vectors([0, 0, 1, 1], [0, 1, 1, 0])
+    points = unit_vectors([0.5, 0.5, 3.0, -1.0], [0.5, 3.0, 0.5, -1.0])
+    got = np.degrees(angle_to_polygon_rad(points, square))
+    # Inside; 2 deg east of the meridian edge at lon 1 (on the equator's neighbourhood, about 2 deg of arc);
+    # 2 deg north of the edge at lat 1 (a great circle close to the parallel); the corner (0, 0) at sqrt(2).
+    assert got[0] == 0.0
+    assert got[1] == pytest.approx(2.0, abs=2e-3) and got[2] == pytest.approx(2.0, abs=2e-3)
+    assert got[3] == pytest.approx(math.degrees(math.acos(math.cos(math.radians(1)) ** 2)), abs=1e-9)
+
+
+def test_an_area_is_captured_once_in_each_pass_whose_cone_covers_it(tmp_path):
+    # Brute force with Skyfield alone: every 2 s, is any of 400 points of the area (its edges and inside) within
+    # OFF_NADIR of the satellite's nadir, and above its horizon? Each run of such seconds is a window; the run must
+    # capture once in each,
+    # at a time the brute force finds covered, and never outside one.
+    classes = (
+        f"  - {{name: strip, trigger: {{areas: [{{name: Delta, polygon: {DELTA}}}], max_off_nadir_deg: {OFF_NADIR}}},"
+        " daylight_only: false}"
+    )
+    res = run_scenario(write(tmp_path, [], classes))
+    w = res.workloads
+    lat = np.linspace(30.0, 32.5, 20)
+    lon = np.linspace(119.5, 122.0, 20)
+    grid = np.array([(a, b) for a in lat for b in lon])
+    points = wgs84.latlon(grid[:, 0], grid[:, 1]).itrs_xyz.m  # (3, 400)
+    ts = load.timescale(builtin=True)
+    windows = []
+    for sat in [s for s in load_tle(TLE) if s.name in ("SENTINEL-2A", "LANDSAT 9")]:
+        es = EarthSatellite(sat.line1, sat.line2, sat.name, ts)
+        seconds = np.arange(0, 86400, 2.0)
+        t = ts.utc(2025, 10, 3, 0, 0, seconds)
+        r = es.at(t).frame_xyz(itrs).m  # (3, n)
+        look = points[:, :, None] - r[:, None, :]  # (3, 400, n)
+        cos = -np.einsum("ipn,in->pn", look, r) / np.linalg.norm(look, axis=0) / np.linalg.norm(r, axis=0)
+        above = np.einsum("ipn,ip->pn", -look, points) > 0.0  # and above the point's horizon, not through the Earth
+        covered = ((cos >= math.cos(math.radians(OFF_NADIR))) & above).any(axis=0)
+        edges = np.flatnonzero(np.diff(covered.astype(int)))
+        starts, ends = seconds[edges[covered[edges + 1]] + 1], seconds[edges[~covered[edges + 1]]]
+        windows += [(sat.name, a, b) for a, b in zip(starts, ends)]
+    assert len(windows) >= 2
+    start = pd.Timestamp("2025-10-03T00:00:00Z")
+    for name, a, b in windows:
+        inside = w[
+            (w.satellite.astype(str) == name) & ((w.capture_utc - start).dt.total_seconds().between(a - 3, b + 3))
+        ]
+        assert len(inside) == 1, (name, a, b)
+    assert len(w) == len(windows) and set(w.target) == {"Delta"}
+
+
+def test_an_area_too_large_or_too_thin_is_refused(tmp_path):
+    huge = (
+        "  - {name: a, trigger: {areas: [{name: Asia, polygon: [[0, 60], [0, 140], [50, 140], [50, 60]]}],"
+        " max_off_nadir_deg: 10}}"
+    )
+    with pytest.raises(ScenarioError, match="reaches .* deg from its centre; an area target is at most 20 deg"):
+        validate_scenario(write(tmp_path, [], huge))
+    line = (
+        "  - {name: a, trigger: {areas: [{name: L, polygon: [[30, 120], [31, 121], [30, 120]]}],"
+        " max_off_nadir_deg: 10}}"
+    )
+    with pytest.raises(ScenarioError, match="at least three distinct vertices"):
+        validate_scenario(write(tmp_path, [], line))
