@@ -237,3 +237,10 @@ def cut_windows(owner, station, start_s, end_s, outages_s):
         np.asarray(out[2], dtype=float),
         np.asarray(out[3], dtype=float),
     )
+
+
+def pass_price_cny(price_per_pass_cny, price_per_min_cny, duration_s):
+    """What a booked pass costs (ground station as a service): its price per pass plus its minutes, each started
+    minute whole, as AWS Ground Station bills (reference-numbers #61). Broadcasts."""
+    minutes = np.ceil(np.asarray(duration_s, dtype=float) / 60.0 - 1e-9)
+    return np.asarray(price_per_pass_cny, dtype=float) + np.asarray(price_per_min_cny, dtype=float) * minutes

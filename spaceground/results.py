@@ -48,7 +48,7 @@ import pyarrow as pa
 from .atomic import RUN_MARKER, atomic_folder
 from .constants import ZERO_CELSIUS_K
 from .errors import InputError
-from .links import downlink_rows
+from .links import downlink_rows, pass_price_cny
 from .records import (
     CONTACT_FIELDS,
     CROSSING_FIELDS,
@@ -417,7 +417,7 @@ def _contacts_table(model, inputs, log, names, st_ids):
     # rounded up, as AWS Ground Station bills (reference-numbers #61).
     per_min = np.array([g.price_per_min_cny for g in model.stations], dtype=float)[station]
     per_pass = np.array([g.price_per_pass_cny for g in model.stations], dtype=float)[station]
-    station_cost = np.where(used_s > 0.0, per_pass + per_min * np.ceil((los - aos) / 60.0 - 1e-9), 0.0)
+    station_cost = np.where(used_s > 0.0, pass_price_cny(per_pass, per_min, los - aos), 0.0)
     return pd.DataFrame(
         {
             "satellite": _words(sat, names),

@@ -167,3 +167,19 @@ class OnlyStation(BasePolicy):
 class PassNowhere(BasePolicy):
     def choose_pass(self, view):
         return 99
+
+
+class PricesSeen(BasePolicy):
+    """Everything raw through the dearest open pass (to see a price paid once), writing every offer (station,
+    window start, end, price) to the JSON file ``path``."""
+
+    def __init__(self, path):
+        self.path, self.seen = path, []
+
+    def choose_pass(self, view):
+        import json
+
+        self.seen.append([(p.station, p.window_start_s, p.window_end_s, p.price_cny) for p in view.passes])
+        with open(self.path, "w") as f:
+            json.dump(self.seen, f)
+        return max(view.passes, key=lambda p: p.price_cny).station

@@ -1,5 +1,8 @@
 """Ground stations as they are bought and run: outages cut the windows, passes are priced."""
 
+import json
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,3 +109,66 @@ def test_an_outage_that_ends_before_it_starts_is_refused(tmp_path):
     path.write_text(body)
     with pytest.raises(ScenarioError, match=r"stations\.0\.outages\.0.*end_utc 2025-10-03T14:00:00Z is not after"):
         validate_scenario(str(path))
+
+
+def test_of_two_passes_open_at_once_the_engine_sends_through_the_one_that_costs_nothing():
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
+    twins = (
+        "  - {id: BOUGHT, lat_deg: 78.23, lon_deg: 15.41, price_cny_per_min: 100}\n"
+        "  - {id: OWNED, lat_deg: 78.23, lon_deg: 15.41}"
+    )
+    res = run_scenario(parse_scenario(body.replace("  - {id: SVALBARD, antennas: 1}", twins), "tiny.yaml", ROOT))
+    # The same site: every window opens at both at once, and the free one is always there.
+    by = res.contacts.groupby("station").bytes.sum()
+    assert by["OWNED"] > 0 and by["BOUGHT"] == 0 and res.metrics["station_cost_cny"] == 0
+    # The policies see the prices: on a pass choice, and in the plan's stations.
+    from spaceground.policies.views import OpenPass
+
+    assert OpenPass(0, 0.0, 60.0, 1e6).price_cny == 0.0
+
+
+# Captures every few minutes, some during a pass: the policy is asked again in a pass it has booked.
+STRIPS = """  - name: strip
+    trigger: {rate_per_sat_per_h: 30}
+    daylight_only: false
+    raw_mb: 3000
+    product_mb: 30
+"""
+
+
+def test_a_policy_choosing_passes_is_offered_each_pass_at_its_price_until_it_is_booked(tmp_path):
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    body = TINY.format(
+        policy=f"tests.policies_for_tests:PricesSeen, params: {{path: {tmp_path / 'seen.json'}}}",
+        sats='"SENTINEL-2A"',
+        hours=24,
+        antennas=1,
+        hardware="",
+        extra=STRIPS,
+    )
+    twins = (
+        "  - {id: BOUGHT, lat_deg: 78.23, lon_deg: 15.41, price_cny_per_min: 100, price_cny_per_pass: 7}\n"
+        "  - {id: OWNED, lat_deg: 78.23, lon_deg: 15.41}"
+    )
+    res = run_scenario(
+        parse_scenario(body.replace("  - {id: SVALBARD, antennas: 1}", twins), "tiny.yaml", ROOT).with_overrides(
+            allow_code=True
+        )
+    )
+    offers = [p for choice in json.loads((tmp_path / "seen.json").read_text()) for p in choice]
+    bought = [(a, b, price) for station, a, b, price in offers if station == 0]
+    assert all(price == 0.0 for station, _, _, price in offers if station == 1)
+    # Each BOUGHT window is offered at 7 + 100 per started minute until it carries something, then at nothing.
+    for a, b, price in bought:
+        assert price in (0.0, 7 + 100 * math.ceil((b - a) / 60 - 1e-9))
+    used = res.contacts[(res.contacts.station == "BOUGHT") & (res.contacts.used_s > 0)]
+    assert len(used) > 0
+    assert res.metrics["station_cost_cny"] == pytest.approx((7 + 100 * np.ceil(used.duration_s / 60)).sum())
+    assert any(price > 0 for _, _, price in bought) and any(price == 0 for _, _, price in bought)

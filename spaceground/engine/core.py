@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 
-from ..links import downlink_rows
+from ..links import downlink_rows, pass_price_cny
 from ..policies import BasePolicy
 from ..policies.views import (
     DataCenterView,
@@ -91,6 +91,16 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             self._longest.append(float(np.max(lw.end_s[rows] - lw.start_s[rows])) if first[k + 1] > first[k] else 0.0)
             cap = capacity[rows]  # bytes of all windows starting at or after index i (summed from the last one)
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
+        # Ground station as a service: what each window costs if booked, and the windows booked so far (a window is
+        # booked, and billed whole, once anything is sent in it; spaceground.links.pass_price_cny).
+        per_pass = np.array([g.price_per_pass_cny for g in model.stations] + [0.0])
+        per_min = np.array([g.price_per_min_cny for g in model.stations] + [0.0])
+        self._priced = bool(per_pass.any() or per_min.any())
+        self._price = [
+            pass_price_cny(per_pass[st], per_min[st], np.asarray(b) - np.asarray(a)).tolist() if self._priced else None
+            for st, a, b in zip(self._sta, self._aos, self._los)
+        ]
+        self._booked = [set() for _ in range(n)]
         # Inter-satellite rows: per sender, in order of start.
         self._isl = isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
         order = np.lexsort((isl.start_s, isl.sender))

@@ -65,7 +65,10 @@ class DownlinkMixin:
                 yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
                 continue
             if self._choose_pass is None:
-                w = max(free, key=lambda q: los[q])
+                if self._priced:  # the cheapest pass now (an owned one, or one already booked), then the latest
+                    w = min(free, key=lambda q: (self._price_now(k, q), -los[q]))
+                else:
+                    w = max(free, key=lambda q: los[q])
             else:
                 w = self._chosen_pass(sat, free)
                 if w is None or (w, sat.queue_version) == declined:
@@ -76,6 +79,8 @@ class DownlinkMixin:
                     continue
             s = stations[w]
             self.antennas_free[s] -= 1
+            if self._priced:
+                self._booked[k].add(w)
             # With a policy that chooses passes, a session ends once another window opens or new data is
             # queued (cutting the item under way), so that the policy may choose again.
             rechoose_s = next_aos if self._choose_pass is not None else math.inf
@@ -96,12 +101,25 @@ class DownlinkMixin:
                     dt = min(dt, sat.recharge_s(sat.hw.tx_w, sat.tx_left_s))
                 yield _sleep(env, dt, (signal,))
 
+    def _price_now(self, k, w):
+        """What sending through window ``w`` of satellite ``k`` costs now: 0 once booked or at an owned station."""
+        return 0.0 if w in self._booked[k] else self._price[k][w]
+
     def _chosen_pass(self, sat, free):
         """The policy's ``choose_pass`` among the open windows ``free`` (antenna free): a window or None."""
         k, now = sat.index, self.env.now
         aos, los, stations, first = self._aos[k], self._los[k], self._sta[k], self._first_row[k]
         free = sorted(free, key=lambda q: -los[q])
-        passes = tuple(OpenPass(stations[q], aos[q], los[q], self.link_windows.rate_at(first + q, now)) for q in free)
+        passes = tuple(
+            OpenPass(
+                stations[q],
+                aos[q],
+                los[q],
+                self.link_windows.rate_at(first + q, now),
+                self._price_now(k, q) if self._priced else 0.0,
+            )
+            for q in free
+        )
         choice = self._choose_pass(_pass_choice_view(now, sat.view, passes))
         self.decisions += 1
         if choice is None:

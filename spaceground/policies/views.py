@@ -162,6 +162,7 @@ class OpenPass(NamedTuple):
     window_start_s: float
     window_end_s: float
     rate_bps: float  # in force now
+    price_cny: float = 0.0  # what sending in it costs now: the pass's price, 0 once booked or at an owned station
 
 
 @_fields_of
