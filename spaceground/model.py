@@ -123,6 +123,7 @@ class GroundStation:
     outages_s: tuple = ()  # (start, end) seconds of the span in which the station hears nothing, sorted
     price_per_min_cny: float = 0.0  # ground station as a service: each minute of a pass booked
     price_per_pass_cny: float = 0.0  # and each pass booked
+    booking_lead_s: float = 0.0  # a pass is booked this long ahead (when data waits then) or not usable at all
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,7 @@ def resolve(loaded) -> Model:
                 _outages_s(st.outages, span),
                 st.price_cny_per_min,
                 st.price_cny_per_pass,
+                st.booking_lead_h * 3600.0,
             )
         )
 

@@ -28,6 +28,8 @@ CROSSING_FIELDS = ("sender", "receiver", "capture_id", "kind", "start_s", "end_s
 # A satellite's thermal node (only satellites with a thermal model): its temperature, and 1 while its computer is
 # stopped by heat (from reaching the limit until cooled to the throttle temperature), else 0.
 TEMPERATURE_FIELDS = ("sat", "time_s", "temperature_k", "throttled")
+# A pass booked ahead at a station with a booking lead time (billed whether or not anything is sent in it).
+BOOKING_FIELDS = ("sat", "window", "time_s")
 TEXT_FIELDS = ("kind",)
 KINDS = ("raw", "product")  # the values of a ``kind`` field, written as their index
 RAW, PRODUCT = 0.0, 1.0
@@ -141,6 +143,7 @@ class Records:
     transfers: array = field(default_factory=_log)  # TRANSFER_FIELDS
     crossings: array = field(default_factory=_log)  # CROSSING_FIELDS
     temperatures: array = field(default_factory=_log)  # TEMPERATURE_FIELDS
+    bookings: array = field(default_factory=_log)  # BOOKING_FIELDS
 
     def take(self, name):
         """The log (or the workload columns) ``name``, which the records then no longer hold: the results layer

@@ -16,7 +16,8 @@ Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
                energy_ground_j, cost_cny, carbon_g, value``
 ``contacts``   every contact window and how it was used: ``satellite, station, aos_utc,
                los_utc, duration_s, used_s, bytes, capacity_bytes, utilisation,
-               station_cost_cny`` (the price of the pass when anything was sent in it)
+               booked, station_cost_cny`` (booked: anything was sent in it, or it was booked ahead at a station
+               with a booking lead time; the price of the pass when booked)
 ``downlinks``  every transmission: ``satellite, station, capture_id, kind, start_utc,
                end_utc, bytes``
 ``energy``     the state of each satellite at every change: ``satellite, time_utc,
@@ -50,6 +51,7 @@ from .constants import ZERO_CELSIUS_K
 from .errors import InputError
 from .links import downlink_rows, pass_price_cny
 from .records import (
+    BOOKING_FIELDS,
     CONTACT_FIELDS,
     CROSSING_FIELDS,
     DC_JOB_FIELDS,
@@ -263,7 +265,7 @@ def build_results(model, inputs, records, run_info=None, scene=True) -> Results:
     del w, sat, delivered, is_delivered
     downlinks = _pieces_table(span, d, ("satellite", names, "sat"), ("station", st_ids, "station"))
     del d
-    contacts = _contacts_table(model, inputs, records.take("contacts"), names, st_ids)
+    contacts = _contacts_table(model, inputs, records.take("contacts"), names, st_ids, records.take("bookings"))
     e = record_columns(records.take("energy"), ENERGY_FIELDS)
     battery_j = np.array([hw.battery_j for hw in model.hardware])
     energy = pd.DataFrame(
@@ -399,7 +401,7 @@ def _bytes_downlinked(downlinks, w):
     return per[cid]
 
 
-def _contacts_table(model, inputs, log, names, st_ids):
+def _contacts_table(model, inputs, log, names, st_ids, bookings=None):
     c = record_columns(log, CONTACT_FIELDS)
     # One row per window of the link table (grouped by satellite, by start within each).
     links = downlink_rows(inputs.links)
@@ -415,9 +417,16 @@ def _contacts_table(model, inputs, log, names, st_ids):
         utilisation = np.where(capacity > 0, used_bytes / capacity, 0.0)
     # Ground station as a service: a pass is booked, and billed whole, when anything is sent in it; its minutes are
     # rounded up, as AWS Ground Station bills (reference-numbers #61).
+    # A pass booked ahead (a station with a booking lead time) is billed whether or not anything was sent in it.
+    booked = used_s > 0.0
+    b = record_columns(bookings if bookings is not None else [], BOOKING_FIELDS)
+    if len(b["sat"]):
+        booked[links.first_rows(len(model.constellation))[b["sat"].astype(np.int64)] + b["window"].astype(np.int64)] = (
+            True
+        )
     per_min = np.array([g.price_per_min_cny for g in model.stations], dtype=float)[station]
     per_pass = np.array([g.price_per_pass_cny for g in model.stations], dtype=float)[station]
-    station_cost = np.where(used_s > 0.0, pass_price_cny(per_pass, per_min, los - aos), 0.0)
+    station_cost = np.where(booked, pass_price_cny(per_pass, per_min, los - aos), 0.0)
     return pd.DataFrame(
         {
             "satellite": _words(sat, names),
@@ -429,6 +438,7 @@ def _contacts_table(model, inputs, log, names, st_ids):
             "bytes": used_bytes,
             "capacity_bytes": capacity,
             "utilisation": utilisation,
+            "booked": booked,
             "station_cost_cny": station_cost,
         },
         copy=False,

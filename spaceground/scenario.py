@@ -488,6 +488,13 @@ class StationSpec(_Model):
         0.0, description="ground station as a service: price of each minute of a pass booked [CNY/min]"
     )
     price_cny_per_pass: NonNegative = Field(0.0, description="price of each pass booked, on top of its minutes [CNY]")
+    booking_lead_h: Annotated[float, NoBool] = Field(
+        0.0,
+        ge=0,
+        le=24 * 31,
+        description="a pass must be booked this long before it starts; the engine books one then if the "
+        "satellite has data waiting, an unbooked pass cannot be used, a booked one is billed whole [h]",
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self):

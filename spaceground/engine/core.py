@@ -101,6 +101,14 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             for st, a, b in zip(self._sta, self._aos, self._los)
         ]
         self._booked = [set() for _ in range(n)]
+        # Stations with a booking lead time: each such window is booked at its start minus the lead if the satellite
+        # then has data waiting to go down (the operator's request), and cannot be used otherwise.
+        lead = np.array([g.booking_lead_s for g in model.stations] + [0.0])
+        self._lead = [
+            sorted((a - lead[st], w) for w, (st, a) in enumerate(zip(sts, aos)) if lead[st] > 0.0)
+            for sts, aos in zip(self._sta, self._aos)
+        ]
+        self._unbookable = [{w for _, w in rows} for rows in self._lead]  # until booked
         # Inter-satellite rows: per sender, in order of start.
         self._isl = isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
         order = np.lexsort((isl.start_s, isl.sender))
@@ -117,6 +125,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             env.process(self._illumination(sat))
             env.process(self._compute_worker(sat))
             env.process(self._downlink_manager(sat))
+            if self._lead[sat.index]:
+                env.process(self._booker(sat))
             if self._isl_rows[sat.index]:
                 for _ in range(self.terminals[sat.index]):  # one manager a terminal: its sessions as a sender
                     env.process(self._crossing_manager(sat))

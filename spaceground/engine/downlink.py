@@ -31,8 +31,27 @@ class DownlinkMixin:
         aos, los, first, lw = self._aos[k], self._los[k], self._first_row[k], self.link_windows
         hi = bisect_right(aos, now + EPS_S)
         lo = bisect_left(aos, now - self._longest[k] - EPS_S)
-        open_w = [w for w in range(lo, hi) if los[w] > now + EPS_S and lw.rate_at(first + w, now) > 0.0]
+        closed = self._unbookable[k]  # windows of stations with a booking lead time, not booked
+        open_w = [
+            w for w in range(lo, hi) if los[w] > now + EPS_S and w not in closed and lw.rate_at(first + w, now) > 0.0
+        ]
         return open_w, (aos[hi] if hi < len(aos) else math.inf)
+
+    def _booker(self, sat):
+        """Book each pass of a station with a booking lead time at its start minus the lead, if the satellite then
+        has data waiting to go down; a booking before the span started cannot be made (the pass stays closed)."""
+        env, k = self.env, sat.index
+        for when, w in self._lead[k]:
+            if when < 0.0:
+                continue
+            if when >= self.end_s:
+                return
+            if when > env.now:
+                yield env.timeout(when - env.now)
+            if sat.downlink_queue:
+                self._unbookable[k].discard(w)
+                self._booked[k].add(w)  # billed whole from now on: sending in it costs nothing more
+                self.records.bookings.extend((k, w, env.now))
 
     def _downlink_manager(self, sat):
         """Hand the satellite's queued data to stations in view, one at a time (see the module rules)."""
