@@ -374,6 +374,9 @@ COMPARE_JS = r"""
       const path = el("path", {d: d, fill: "none", stroke: p.colour, "stroke-width": 2,
                                "stroke-dasharray": p.dash, class: "sg-cdf", "data-k": k});
       svg.appendChild(path);
+      // A wide, unseen, undashed copy to hover: the pointer finds a dashed curve between its dashes too.
+      svg.appendChild(el("path", {d: d, fill: "none", stroke: "transparent", "stroke-width": 9,
+                                  "pointer-events": "stroke", "data-k": k}));
       drawn += 1;
     });
     document.querySelectorAll("#sg-cmp-table [data-policy]").forEach((cell) => {
@@ -401,9 +404,9 @@ COMPARE_JS = r"""
 })();
 """
 
-# Line styles per policy: colour and dash together (no two policies alike up to 8 x 3).
+# Line styles per policy: colour and dash together, so that curves that coincide stay visible (8 alike).
 POLICY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999933")
-POLICY_DASHES = ("", "6 3", "2 2")
+POLICY_DASHES = ("", "8 3", "2 2", "8 3 2 3")
 
 
 def compare_data(folder) -> dict:
@@ -421,7 +424,7 @@ def compare_data(folder) -> dict:
                 "p50": round(float(np.percentile(done, 50)), 1) if len(done) else None,
                 "p90": round(float(np.percentile(done, 90)), 1) if len(done) else None,
                 "colour": POLICY_COLOURS[k % len(POLICY_COLOURS)],
-                "dash": POLICY_DASHES[(k // len(POLICY_COLOURS)) % len(POLICY_DASHES)],
+                "dash": POLICY_DASHES[k % len(POLICY_DASHES)],
             }
         )
     return {"names": names, "policies": policies}

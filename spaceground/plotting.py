@@ -40,6 +40,7 @@ from .colours import (  # noqa: E402, F401
 from .errors import InputError  # noqa: E402
 
 SHADOW = "#999999"
+POLICY_LINESTYLES = ("-", "--", ":", "-.")
 FIGURES = (
     "station_timeline",
     "satellite_timeline",
@@ -353,7 +354,12 @@ def latency_cdf(latency, ax=None):
         colour = OKABE_ITO[k % len(OKABE_ITO)]
         hit = 100.0 * g.deadline_met.mean() if len(g) else 0.0
         ax.step(
-            np.r_[0.0, lat], np.r_[0.0, frac], where="post", color=colour, label=f"{policy} (deadline met {hit:.0f} %)"
+            np.r_[0.0, lat],
+            np.r_[0.0, frac],
+            where="post",
+            color=colour,
+            linestyle=POLICY_LINESTYLES[k % len(POLICY_LINESTYLES)],  # curves that coincide stay visible
+            label=f"{policy} (deadline met {hit:.0f} %)",
         )
     for d in sorted(latency.deadline_s.dropna().unique()):
         ax.axvline(d / 60.0, color="black", linestyle=":", linewidth=1)

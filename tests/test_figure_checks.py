@@ -101,3 +101,19 @@ def test_the_map_shows_every_target_site(drawn):
     (line,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("target (")]
     assert line.get_label() == f"target ({len(targets)})"
     assert sorted(zip(line.get_xdata(), line.get_ydata())) == sorted(zip(targets.lon_deg, targets.lat_deg))
+
+
+def test_policies_whose_curves_coincide_are_still_told_apart():
+    # Three policies with the same times to product: their curves lie on each other, so colour alone would show
+    # one line; each also has its own dash.
+    import pandas as pd
+
+    from spaceground.interactive import POLICY_DASHES
+    from spaceground.plotting import latency_cdf
+
+    rows = [(p, 60.0 * k, 7200.0, True) for p in ("a", "b", "c") for k in range(1, 20)]
+    fig = latency_cdf(pd.DataFrame(rows, columns=["policy", "latency_s", "deadline_s", "deadline_met"]))
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_label()[0] in "abc"]
+    assert len(lines) == 3 and len({(to_hex(ln.get_color()), ln.get_linestyle()) for ln in lines}) == 3
+    assert len({ln.get_linestyle() for ln in lines}) == 3
+    assert len(set(POLICY_DASHES)) == len(POLICY_DASHES)  # the report's curves: one dash each, in turn
