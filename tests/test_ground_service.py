@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,8 @@ from spaceground.scenario import ScenarioError
 from spaceground.simulate import validate_scenario
 
 from .test_engine import tiny
+
+ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_cut_windows_keeps_exactly_the_times_outside_the_outages():
@@ -209,3 +212,54 @@ def test_a_booking_lead_time_books_passes_ahead_when_data_waits_and_closes_the_r
         assert ((c.aos_utc <= row.start_utc) & (c.los_utc >= row.end_utc) & c.booked).any()
     bill = (50 + 10 * np.ceil(c.duration_s[c.booked] / 60)).sum()
     assert res.metrics["station_cost_cny"] == pytest.approx(bill)
+
+
+def test_free_pass_first_waits_only_when_the_free_pass_meets_every_deadline():
+    from types import SimpleNamespace as NS
+
+    from spaceground.policies.passes import FreePassFirst
+    from spaceground.policies.views import OpenPass, QueuedItem
+
+    # Station 0 bought, station 1 owned; the satellite's owned pass opens at 1000 s for 600 s at 8 Mbit/s.
+    plan = NS(
+        stations=[
+            NS(price_per_min_cny=10.0, price_per_pass_cny=0.0),
+            NS(price_per_min_cny=0.0, price_per_pass_cny=0.0),
+        ],
+        satellites=[
+            NS(
+                window_station=(0, 1),
+                window_aos_s=(0.0, 1000.0),
+                window_los_s=(600.0, 1600.0),
+                window_rate_bps=(8e6, 8e6),
+            )
+        ],
+    )
+    choose = FreePassFirst(plan)
+    bought = OpenPass(0, 0.0, 600.0, 8e6, 60.0)
+
+    def view(queue, passes=(bought,)):
+        return NS(now_s=100.0, passes=passes, satellite=NS(index=0, queue=queue))
+
+    # 100 MB at 8 Mbit/s take 100 s: done at 1100 s in the owned pass.
+    assert choose(view([QueuedItem(1, "raw", 100e6, 1200.0, 1.0)])) is None  # 1100 <= 1200: wait
+    assert choose(view([QueuedItem(1, "raw", 100e6, 1050.0, 1.0)])) == 0  # 1100 > 1050: buy now
+    assert choose(view([QueuedItem(1, "raw", 700e6, 9e9, 1.0)])) == 0  # 700 s > the 600 s pass: buy now
+    # A free pass open now is taken at once; and one already booked costs nothing more.
+    assert choose(view([QueuedItem(1, "raw", 1e6, 9e9, 1.0)], (bought, OpenPass(1, 50.0, 700.0, 8e6, 0.0)))) == 1
+    assert choose(view([QueuedItem(1, "raw", 1e6, 50.0, 1.0)], (OpenPass(0, 0.0, 600.0, 8e6, 0.0),))) == 0
+
+
+def test_lookahead_buys_less_station_time_without_losing_a_deadline():
+    from spaceground.policies import passes
+
+    path = os.path.join(ROOT_DIR, "scenarios", "tasking-and-ground-service.yaml")
+    waits = run_scenario(path).metrics
+    original = passes.FreePassFirst.any_priced
+    try:
+        passes.FreePassFirst.any_priced = property(lambda self: False)  # the engine's cheapest-open-pass rule alone
+        buys = run_scenario(path).metrics
+    finally:
+        passes.FreePassFirst.any_priced = original
+    assert waits["station_cost_cny"] < 0.9 * buys["station_cost_cny"]
+    assert waits["deadline_hit_rate"] >= buys["deadline_hit_rate"] and waits["net_value"] > buys["net_value"]

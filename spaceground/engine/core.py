@@ -142,6 +142,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         start = getattr(policy, "start", None)
         if callable(start):  # the future captures only for a policy that declares itself an offline planner
             start(self.plan(model, inputs, captures=bool(getattr(policy, "offline_planner", False))))
+            # A policy may take up choosing passes in ``start``, from what its plan holds (lookahead does when a
+            # station is bought as a service).
+            self._choose_pass = getattr(policy, "choose_pass", None)
 
     @staticmethod
     def plan(model, inputs, captures=True, truth=False):

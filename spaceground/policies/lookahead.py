@@ -31,6 +31,7 @@ import numpy as np
 from ..power import FULL_SUN
 from . import GROUND, ONBOARD, UNREACHABLE, drop, register
 from .lp import solve_lp
+from .passes import FreePassFirst
 from .planning import (
     PlanningPolicy,
     choose_datacenter,
@@ -92,6 +93,9 @@ class Lookahead(PlanningPolicy):
             for sp, tl in zip(plan.satellites, self.tl)
         ]
         self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
+        passes = FreePassFirst(plan)
+        if passes.any_priced:  # station time is bought: wait for a free pass when that costs no deadline
+            self.choose_pass = passes
 
     @staticmethod
     def _energy_short(plan, tl):
