@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .textfiles import read_text_file
+from .textfiles import read_csv_table
 
 J_PER_KWH = 3.6e6
 
@@ -64,18 +64,7 @@ class StepSeries:
         """A series from a CSV file. It must cover the span (a row at or before its start, one at or after its
         end), unless ``repeat_h`` says it repeats with that period [h]: then its rows lie within one period
         from the first, and the pattern is laid over the whole span."""
-        import io
-
-        try:
-            text = read_text_file(path, "time-series")
-        except FileNotFoundError:
-            raise InputError(f"time-series file not found: {path}") from None
-        if not text.strip():
-            raise InputError(f"{path}: the file is empty; give a header line and rows of time and value")
-        try:
-            df = pd.read_csv(io.StringIO(text))
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            raise InputError(f"{path}: not a CSV table ({str(exc).strip()})") from None
+        df = read_csv_table(path, "time-series", "give a header line and rows of time and value")
         for col in (time_column, value_column):
             if col not in df.columns:
                 raise InputError(f"{path}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")

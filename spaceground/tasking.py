@@ -16,7 +16,6 @@ the point). A row that fails is refused, naming its line and the reason with the
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 from .errors import InputError
 from .imaging import view_of_points
 from .orbits import propagate_points, sgp4_error_message
-from .textfiles import read_text_file
+from .textfiles import read_csv_table
 from .workloads import sun_elevation_deg
 
 REQUIRED = ("satellite", "time_utc", "lat_deg", "lon_deg")
@@ -50,16 +49,14 @@ class PlannedCaptures:
 
 def read_plan(path) -> pd.DataFrame:
     """The rows of a plan file as strings, with their file ``line``; structural faults are InputErrors."""
-    try:
-        text = read_text_file(path, "tasking plan")
-    except FileNotFoundError:
-        raise InputError(f"tasking plan file not found: {path}") from None
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty; give a header line ({', '.join(REQUIRED)}) and a row a capture")
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{path}: not a CSV table ({str(exc).strip()})") from None
+    df = read_csv_table(
+        path,
+        "tasking plan",
+        f"give a header line ({', '.join(REQUIRED)}) and a row a capture",
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+    )
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:

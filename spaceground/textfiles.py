@@ -35,6 +35,26 @@ def read_text_file(path, what) -> str:
     return decode_utf8(data, path)
 
 
+def read_csv_table(path, what, empty_hint, **read_csv):
+    """A CSV file as a DataFrame (``pandas.read_csv`` options in ``read_csv``), read through
+    :func:`read_text_file`: a missing file, an empty one (``empty_hint`` says what to write) or one that is not a
+    CSV table is an :class:`InputError` naming the file."""
+    import io
+
+    import pandas as pd
+
+    try:
+        text = read_text_file(path, what)
+    except FileNotFoundError:
+        raise InputError(f"{what} file not found: {path}") from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; {empty_hint}")
+    try:
+        return pd.read_csv(io.StringIO(text), **read_csv)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError(f"{path}: not a CSV table ({str(exc).strip()})") from None
+
+
 def decode_utf8(data: bytes, path) -> str:
     """Text of UTF-8 bytes; anything else is an InputError naming the first bad byte's line and what to do."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

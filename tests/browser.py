@@ -17,7 +17,8 @@ import urllib.request
 
 import pytest
 
-FLAGS = [
+# A headless Chromium with a fresh profile and none of its network features.
+HEADLESS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -26,9 +27,19 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--remote-debugging-port=0",
-    "--remote-allow-origins=*",
 ]
+FLAGS = [*HEADLESS, "--remote-debugging-port=0", "--remote-allow-origins=*"]
+
+
+def headless(profile_dir, *args):
+    """Run headless Chromium once (``--dump-dom``, ``--screenshot``...) with a fresh profile; its finished process."""
+    return subprocess.run(
+        [chromium_path(), *HEADLESS, f"--user-data-dir={profile_dir}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
 
 
 def chromium_path():

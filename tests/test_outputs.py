@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 
 import matplotlib
 import numpy as np
@@ -21,6 +20,8 @@ from spaceground.errors import InputError
 from spaceground.frames import geodetic_to_itrf_m, itrf_to_geodetic
 from spaceground.report import build_report
 from spaceground.results import read_run
+
+from .browser import headless
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICKSTART = os.path.join(ROOT, "scenarios", "quickstart.yaml")
@@ -227,30 +228,6 @@ def test_plot_command_writes_png_and_svg(run_dir, compare_dir, tmp_path, capsys)
     assert "not a run folder" in capsys.readouterr().err
 
 
-def _chromium():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("SPACEGROUND_REQUIRE_CHROMIUM"):
-            pytest.fail("chromium is required here (SPACEGROUND_REQUIRE_CHROMIUM) but not installed")
-        pytest.skip("no chromium on this machine (.ci/run installs Debian's package)")
-    return path
-
-
-def _headless(chromium, tmp_path, *args):
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ]
-    return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
-
-
 def test_report_is_self_contained_and_renders_in_chromium(run_dir, tmp_path):
     page = tmp_path / "report.html"
     assert main(["report", run_dir, "-o", str(page)]) == 0
@@ -261,8 +238,8 @@ def test_report_is_self_contained_and_renders_in_chromium(run_dir, tmp_path):
     assert not re.search(r"<script[^>]*\bsrc=", text)
     assert not re.search(r"url\((?!#)", text)  # only references inside the page (SVG clip paths)
     assert not re.search(r"(?:src|href)=\"(?!#)", text)
-    chromium = _chromium()
-    dom = _headless(chromium, tmp_path, "--dump-dom", page.as_uri()).stdout
+    profile = tmp_path / "chromium-profile"
+    dom = headless(profile, "--dump-dom", page.as_uri()).stdout
     figures = set(plotting.FIGURES) - {"policy_comparison", "temperatures"}  # the quickstart has no thermal node
     assert dom.count("<figure") == len(figures)
     for name in figures:
@@ -272,7 +249,7 @@ def test_report_is_self_contained_and_renders_in_chromium(run_dir, tmp_path):
     assert f"<td>{metrics['captures']}</td>" in dom
     os.makedirs(ARTIFACTS, exist_ok=True)
     shot = os.path.join(ARTIFACTS, "report.png")
-    _headless(chromium, tmp_path, "--window-size=1280,3000", f"--screenshot={shot}", page.as_uri())
+    headless(profile, "--window-size=1280,3000", f"--screenshot={shot}", page.as_uri())
     data = open(shot, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
