@@ -148,6 +148,14 @@ def teme_correction_rad(teme_to_gcrs, gcrs_to_tirs, gmst82):
     return 0.5 * np.stack([d[..., 2, 1] - d[..., 1, 2], d[..., 0, 2] - d[..., 2, 0], d[..., 1, 0] - d[..., 0, 1]], -1)
 
 
+def unit_vector(lat_deg, lon_deg):
+    """Unit vectors (..., 3) (ITRF axes) of latitudes and longitudes [deg]: the local up (the ellipsoid's normal)
+    at geodetic coordinates, the geocentric direction at spherical ones."""
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
 def geodetic_to_itrf_m(lat_deg, lon_deg, alt_m):
     """WGS 84 geodetic coordinates to ITRF position [m] and the local up (normal) vector.
 
@@ -168,8 +176,7 @@ def geodetic_to_itrf_m(lat_deg, lon_deg, alt_m):
         ],
         axis=-1,
     )
-    up = np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), sin_lat], axis=-1)
-    return position, up
+    return position, unit_vector(lat_deg, lon_deg)
 
 
 def itrf_to_geodetic(position_m, iterations=4):
@@ -200,8 +207,7 @@ def enu_basis(lat_deg, lon_deg):
     lon = np.radians(np.asarray(lon_deg, dtype=float))
     east = np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], axis=-1)
     north = np.stack([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)], axis=-1)
-    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-    return east, north, up
+    return east, north, unit_vector(lat_deg, lon_deg)
 
 
 def sin_elevation_and_rate(r_m, v_m_s, station_m, up):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import elevation_azimuth_deg, geodetic_to_itrf_m
+from .frames import elevation_azimuth_deg, geodetic_to_itrf_m, unit_vector
 
 
 def off_nadir_deg(r_sat_m, r_point_m):
@@ -49,10 +49,21 @@ def view_of_points(r_sat_itrf_m, lat_deg, lon_deg):
 # inside it) is at most the cap's.
 
 
-def unit_vectors(lat_deg, lon_deg):
-    """Geocentric unit vectors (..., 3) of spherical latitudes and longitudes [deg]."""
-    lat, lon = np.radians(np.asarray(lat_deg, dtype=float)), np.radians(np.asarray(lon_deg, dtype=float))
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+def polygon_centre(polygon):
+    """The vertices of a polygon of ``[lat_deg, lon_deg]`` pairs as unit vectors (k, 3), the unit vector of their
+    centre (None when they cancel out) and its latitude and longitude [deg]."""
+    lat, lon = np.array(polygon, dtype=float).T
+    vertices = unit_vector(lat, lon)
+    total = vertices.sum(axis=0)
+    norm = np.linalg.norm(total)
+    if norm < 1e-9:
+        return vertices, None, (np.nan, np.nan)
+    centre = total / norm
+    return (
+        vertices,
+        centre,
+        (float(np.degrees(np.arcsin(centre[2]))), float(np.degrees(np.arctan2(centre[1], centre[0])))),
+    )
 
 
 def footprint_radius_rad(off_nadir_deg, r_sat_m, radius_m):

@@ -75,58 +75,33 @@ def timeline_data(folder) -> dict:
     st_row = {s: k for k, s in enumerate(stations)}
     sat_id = {s: k for k, s in enumerate(sats)}
 
-    def on(df, col="satellite"):
-        return df[df[col].astype(str).isin(sat_row)] if df is not None else None
+    items = []  # [kind, row, start_s, end_s, satellite index, capture id (-1 none), MB (0 none)]
 
-    items = []  # [kind, row, start_s, end_s, satellite index, capture id (-1 none), extra]
-    c = on(contacts)
-    for s, st, a, b, used in zip(
-        c.satellite.astype(str),
-        c.station.astype(str),
-        _seconds(start, c.aos_utc),
-        _seconds(start, c.los_utc),
-        c.bytes.to_numpy(float),
-    ):
-        items.append(["contact", st_row[st], a, b, sat_id[s], -1, round(used / 1e6, 1)])
-    d = on(downlinks)
-    for s, st, a, b, cid, nbytes in zip(
-        d.satellite.astype(str),
-        d.station.astype(str),
-        _seconds(start, d.start_utc),
-        _seconds(start, d.end_utc),
-        d.capture_id.to_numpy(int),
-        d.bytes.to_numpy(float),
-    ):
-        items.append(["downlink", st_row[st], a, b, sat_id[s], int(cid), round(nbytes / 1e6, 1)])
-    e = on(eclipses)
-    e = e[e.kind.astype(str) == "umbra"] if "kind" in e.columns else e
-    for s, a, b in zip(e.satellite.astype(str), _seconds(start, e.start_utc), _seconds(start, e.end_utc)):
-        items.append(["eclipse", sat_row[s], a, b, sat_id[s], -1, 0])
-    shown = on(w)
-    step = max(1, int(np.ceil(len(shown) / MAX_CAPTURE_ITEMS)))
-    caps = shown.iloc[::step]
-    for s, t, cid in zip(caps.satellite.astype(str), _seconds(start, caps.capture_utc), caps.capture_id.to_numpy(int)):
-        items.append(["capture", sat_row[s], t, t, sat_id[s], int(cid), 0])
-    jobs = shown[shown.onboard_start_utc.notna()]
-    where = jobs.compute_satellite.astype(str) if "compute_satellite" in jobs.columns else jobs.satellite.astype(str)
-    for s, a, b, cid in zip(
-        where,
-        _seconds(start, jobs.onboard_start_utc),
-        _seconds(start, jobs.onboard_end_utc),
-        jobs.capture_id.to_numpy(int),
-    ):
-        if s in sat_row:
-            items.append(["onboard", sat_row[s], a, b, sat_id[s], int(cid), 0])
-    x = on(isl)
-    if x is not None:
-        for s, a, b, cid, nbytes in zip(
-            x.satellite.astype(str),
-            _seconds(start, x.start_utc),
-            _seconds(start, x.end_utc),
-            x.capture_id.to_numpy(int),
-            x.bytes.to_numpy(float),
+    def add(kind, df, start_col, end_col, sat_col="satellite", at_station=False, capture=False, mb=False):
+        """One item a row of ``df`` whose ``sat_col`` is a satellite shown, in its station's row or its own."""
+        if df is None:
+            return
+        df = df[df[sat_col].astype(str).isin(sat_row)]
+        sats = df[sat_col].astype(str)
+        rows = df.station.astype(str).map(st_row) if at_station else sats.map(sat_row)
+        cids = df.capture_id.to_numpy(int).tolist() if capture else [-1] * len(df)
+        sizes = [round(b / 1e6, 1) for b in df.bytes.to_numpy(float)] if mb else [0] * len(df)
+        for s, r, a, b, cid, size in zip(
+            sats, rows, _seconds(start, df[start_col]), _seconds(start, df[end_col]), cids, sizes
         ):
-            items.append(["isl", sat_row[s], a, b, sat_id[s], int(cid), round(nbytes / 1e6, 1)])
+            items.append([kind, int(r), a, b, sat_id[s], int(cid), size])
+
+    add("contact", contacts, "aos_utc", "los_utc", at_station=True, mb=True)
+    add("downlink", downlinks, "start_utc", "end_utc", at_station=True, capture=True, mb=True)
+    add("eclipse", eclipses[eclipses.kind.astype(str) == "umbra"] if "kind" in eclipses.columns else eclipses,
+        "start_utc", "end_utc")  # fmt: skip
+    shown = w[w.satellite.astype(str).isin(sat_row)]
+    step = max(1, int(np.ceil(len(shown) / MAX_CAPTURE_ITEMS)))
+    add("capture", shown.iloc[::step], "capture_utc", "capture_utc", capture=True)
+    jobs = shown[shown.onboard_start_utc.notna()]
+    add("onboard", jobs, "onboard_start_utc", "onboard_end_utc",
+        sat_col="compute_satellite" if "compute_satellite" in jobs.columns else "satellite", capture=True)  # fmt: skip
+    add("isl", isl, "start_utc", "end_utc", capture=True, mb=True)
     routes = routes_of(
         w, isl if isl is not None else pd.DataFrame(columns=["capture_id", "to_satellite", "kind", "start_utc"])
     )

@@ -591,16 +591,15 @@ class Area(_Model):
     def _a_region(self):
         import numpy as np
 
+        from .imaging import polygon_centre
+
         for k, (lat, lon) in enumerate(self.polygon):
             if not (-90 <= lat <= 90 and -180 <= lon <= 360):
                 raise ValueError(f"vertex {k} [{lat}, {lon}]: latitude -90..90 and longitude -180..360 [deg]")
-        lat, lon = np.radians(np.array(self.polygon, dtype=float).T)
-        v = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+        v, centre, _ = polygon_centre(self.polygon)
         if len({tuple(np.round(x, 12)) for x in v}) < 3:
             raise ValueError("a polygon needs at least three distinct vertices")
-        centre = v.sum(axis=0)
-        norm = np.linalg.norm(centre)
-        extent = 180.0 if norm < 1e-9 else np.degrees(np.arccos(np.clip(v @ (centre / norm), -1, 1))).max()
+        extent = 180.0 if centre is None else np.degrees(np.arccos(np.clip(v @ centre, -1, 1))).max()
         if extent > MAX_AREA_EXTENT_DEG:
             raise ValueError(
                 f"the polygon reaches {extent:.1f} deg from its centre; an area target is at most "

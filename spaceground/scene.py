@@ -27,6 +27,7 @@ import pandas as pd
 
 from .constants import ZERO_CELSIUS_K
 from .frames import itrf_to_geodetic
+from .imaging import polygon_centre
 from .orbits import propagate_teme
 from .orientation import EarthOrientation
 
@@ -146,10 +147,7 @@ def scene_tables(model, inputs, step_s=60.0) -> dict:
         for tg in getattr(w.trigger, "targets", None) or ():
             sites.append((w.name, tg.name, float(tg.lat_deg), float(tg.lon_deg)))
         for area in getattr(w.trigger, "areas", None) or ():  # an area at its centre
-            lat, lon = np.radians(np.array(area.polygon, dtype=float).T)
-            c = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1).sum(axis=0)
-            sites.append((w.name, area.name, float(np.degrees(np.arcsin(c[2] / np.linalg.norm(c)))),
-                          float(np.degrees(np.arctan2(c[1], c[0])))))  # fmt: skip
+            sites.append((w.name, area.name, *polygon_centre(area.polygon)[2]))
         if w.plan is not None:
             seen = set()
             for name, lat, lon in zip(w.plan.target, w.plan.lat_deg.tolist(), w.plan.lon_deg.tolist()):

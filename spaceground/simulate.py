@@ -17,10 +17,10 @@ import pandas as pd
 
 from . import engine
 from .errors import InputError
-from .frames import geodetic_to_itrf_m
+from .frames import geodetic_to_itrf_m, unit_vector
 from .geometry import _Propagator, compute_geometry
 from .illumination import SunTable, shadow_angles, sunlit_fraction_from_angles
-from .imaging import area_windows, elevation_for_off_nadir_deg, unit_vectors, view_of_points
+from .imaging import area_windows, elevation_for_off_nadir_deg, polygon_centre, view_of_points
 from .intersat import RANGE_FLOOR_MARGIN_M, find_isl_windows, grid_pairs_at_start, orbit_radii_m, range_floor_m
 from .links import LinkWindows, cut_windows, downlink_rate_bps
 from .model import resolve, satellites_of
@@ -145,7 +145,6 @@ def _acm_profiles(model, table):
     """The downlink table with each window whose radio has a link budget (``eirp_dbw``) at a station with a G/T
     stepping through the DVB-S2 MODCODs along the pass (:func:`spaceground.linkbudget.acm_steps` on the exact
     slant range), capped by the station's receive chain; the other windows keep their constant rate."""
-    from .frames import geodetic_to_itrf_m
     from .linkbudget import ACM_TABLES, acm_ladder, acm_rate_bps, acm_steps, esn0_db, threshold_ranges_m
 
     orientation = EarthOrientation(model.span)
@@ -168,8 +167,7 @@ def _acm_profiles(model, table):
             if key not in atmospheres:
                 atmospheres[key] = _slant_attenuation(g, hw.downlink_hz)
             air = atmospheres[key]
-        lat, lon = np.radians(g.station.lat_deg), np.radians(g.station.lon_deg)
-        up = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])  # the geodetic normal
+        up = unit_vector(g.station.lat_deg, g.station.lon_deg)  # the geodetic normal
 
         def slant_m(t, k=k, site=site, air=air, up=up):
             """The slant range along the pass; with ITU-R attenuation, the range that loses as much in clear
@@ -387,10 +385,7 @@ def _area_captures(model, orientation, w, sats):
     grid[-1] = min(grid[-1], span.duration_s)
     out = []
     for area in w.trigger.areas:
-        lat, lon = np.array(area.polygon, dtype=float).T
-        vertices = unit_vectors(lat, lon)
-        centre = vertices.sum(axis=0) / np.linalg.norm(vertices.sum(axis=0))
-        c_lat, c_lon = np.degrees(np.arcsin(centre[2])), np.degrees(np.arctan2(centre[1], centre[0]))
+        vertices, _, (c_lat, c_lon) = polygon_centre(area.polygon)
         radius_m = float(np.linalg.norm(geodetic_to_itrf_m(c_lat, c_lon, 0.0)[0]))
         for k in sats:
             windows = area_windows(

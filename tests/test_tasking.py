@@ -236,10 +236,11 @@ OFF_NADIR = 30  # an agile imager's pointing range: several accesses a day
 
 
 def test_angle_to_a_polygon_by_hand():
-    from spaceground.imaging import angle_to_polygon_rad, unit_vectors
+    from spaceground.frames import unit_vector
+    from spaceground.imaging import angle_to_polygon_rad
 
-    square = unit_vectors([0, 0, 1, 1], [0, 1, 1, 0])
-    points = unit_vectors([0.5, 0.5, 3.0, -1.0], [0.5, 3.0, 0.5, -1.0])
+    square = unit_vector([0, 0, 1, 1], [0, 1, 1, 0])
+    points = unit_vector([0.5, 0.5, 3.0, -1.0], [0.5, 3.0, 0.5, -1.0])
     got = np.degrees(angle_to_polygon_rad(points, square))
     # Inside; 2 deg east of the meridian edge at lon 1 (on the equator's neighbourhood, about 2 deg of arc);
     # 2 deg north of the edge at lat 1 (a great circle close to the parallel); the corner (0, 0) at sqrt(2).
