@@ -93,8 +93,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
         # Ground station as a service: what each window costs if booked, and the windows booked so far (a window is
         # booked, and billed whole, once anything is sent in it; spaceground.links.pass_price_cny).
-        per_pass = np.array([g.price_per_pass_cny for g in model.stations] + [0.0])
-        per_min = np.array([g.price_per_min_cny for g in model.stations] + [0.0])
+        per_pass = np.array([g.price_per_pass_cny for g in model.stations])
+        per_min = np.array([g.price_per_min_cny for g in model.stations])
         self._priced = bool(per_pass.any() or per_min.any())
         self._price = [
             pass_price_cny(per_pass[st], per_min[st], np.asarray(b) - np.asarray(a)).tolist() if self._priced else None
@@ -103,9 +103,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         self._booked = [set() for _ in range(n)]
         # Stations with a booking lead time: each such window is booked at its start minus the lead if the satellite
         # then has data waiting to go down (the operator's request), and cannot be used otherwise.
-        lead = np.array([g.booking_lead_s for g in model.stations] + [0.0])
+        lead = [g.booking_lead_s for g in model.stations]
         self._lead = [
-            sorted((a - lead[st], w) for w, (st, a) in enumerate(zip(sts, aos)) if lead[st] > 0.0)
+            sorted((a - lead[st], w) for w, (st, a) in enumerate(zip(sts, aos)) if lead[st] > 0.0) if any(lead) else []
             for sts, aos in zip(self._sta, self._aos)
         ]
         self._unbookable = [{w for _, w in rows} for rows in self._lead]  # until booked
