@@ -178,7 +178,7 @@ def build_parser():
         required=True,
         metavar="A,B,C",
         help="policy names (registered or module:callable), each with an optional parameter set, e.g. "
-        "lookahead[horizon_h=6]",
+        "lookahead[energy_margin=0.2]",
     )
     p.add_argument("--seeds", metavar="N-M|N,M", help="seeds to run, e.g. 1-5 or 1,3,7 (default: the scenario's)")
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default runs/NAME-compare)")

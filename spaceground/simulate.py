@@ -31,7 +31,7 @@ from .progress import stage_progress
 from .results import Results
 from .scenario import LoadedScenario, load_scenario
 from .stations import Station
-from .workloads import capture_table, poisson_times_s
+from .workloads import capture_table, lit_enough, poisson_times_s
 
 GAUSS_NODES, GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(6)
 
@@ -402,7 +402,7 @@ def _area_captures(model, orientation, w, sats):
     if w.daylight_only:
         t = np.array([o[0] for o in out])
         sun = sun_elevation_deg(span, t, np.array([o[3] for o in out]), np.array([o[4] for o in out]))
-        lit = sun > 0.0 if w.min_sun_elevation_deg is None else sun >= w.min_sun_elevation_deg
+        lit = lit_enough(sun, w.min_sun_elevation_deg)
         out = [o for o, keep in zip(out, lit) if keep]
     return [(t, k, name) for t, k, name, _, _ in out]
 
@@ -478,7 +478,7 @@ def _captures(model, orientation, progress=None, cache=None):
                 lat = np.array([targets[q].lat_deg for q in k])
                 lon = np.array([targets[q].lon_deg for q in k])
                 sun = sun_elevation_deg(span, t, lat, lon)
-                lit = sun > 0.0 if w.min_sun_elevation_deg is None else sun >= w.min_sun_elevation_deg
+                lit = lit_enough(sun, w.min_sun_elevation_deg)
                 t, owner, k = t[lit], owner[lit], k[lit]
             rows += [_capture_row(w_index, w, ti, oi, targets[ki].name) for ti, oi, ki in zip(t, owner, k)]
     return capture_table(rows, model.workloads, np.random.default_rng(seeds[-1]))

@@ -37,7 +37,7 @@ def split_policies(text) -> list[str]:
 
 def policy_variant(entry) -> tuple:
     """``(label, name, params)`` of one entry of ``compare``'s policies: a name (``"lookahead"``), a name with a
-    parameter set in brackets (``"lookahead[horizon_h=6, price_weight=0.5]"``, values read as YAML scalars), or
+    parameter set in brackets (``"lookahead[energy_margin=0.2, pricing=false]"``, values read as YAML scalars), or
     a ``(name, params)`` pair. ``params`` is None for a bare name (the scenario's own params for its policy)."""
     if isinstance(entry, (tuple, list)):
         if len(entry) != 2 or not isinstance(entry[1], dict):

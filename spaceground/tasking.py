@@ -25,7 +25,7 @@ from .errors import InputError
 from .imaging import view_of_points
 from .orbits import propagate_points, sgp4_error_message
 from .textfiles import read_csv_table
-from .workloads import sun_elevation_deg
+from .workloads import lit_enough, sun_elevation_deg
 
 REQUIRED = ("satellite", "time_utc", "lat_deg", "lon_deg")
 OPTIONAL = ("target", "class")
@@ -168,7 +168,7 @@ def check_plan(df, path, constellation, allowed, span, orientation, trigger, day
     if daylight_only:
         sun_floor = 0.0 if min_sun_elevation_deg is None else min_sun_elevation_deg
         sun = sun_elevation_deg(span, t_s, lat, lon)
-        dark = sun < sun_floor if min_sun_elevation_deg is not None else sun <= 0.0
+        dark = ~lit_enough(sun, min_sun_elevation_deg)
         refused = {k for k, _ in reasons}
         for k in np.flatnonzero(dark):
             if k not in refused:

@@ -41,6 +41,13 @@ def poisson_times_s(rng: np.random.Generator, rate_per_s: float, duration_s: flo
     return np.sort(rng.uniform(0.0, duration_s, n))
 
 
+def lit_enough(sun_elevation_deg, min_sun_elevation_deg=None):
+    """Whether a daylight capture may be taken: the Sun above the horizon, or at least ``min_sun_elevation_deg``
+    high when a class asks for that [deg]."""
+    sun = np.asarray(sun_elevation_deg, dtype=float)
+    return sun > 0.0 if min_sun_elevation_deg is None else sun >= min_sun_elevation_deg
+
+
 def sun_elevation_deg(span, t_s, lat_deg, lon_deg):
     """Elevation of the Sun's centre [deg] seen from ground points (geometric, no refraction)."""
     from skyfield.api import wgs84
