@@ -183,3 +183,20 @@ class PricesSeen(BasePolicy):
         with open(self.path, "w") as f:
             json.dump(self.seen, f)
         return max(view.passes, key=lambda p: p.price_cny).station
+
+
+class BooksEveryOther(BasePolicy):
+    """Everything raw; at a station with a booking lead time, books every other pass it is asked about, writing each
+    booking view (now, window start, end, price, queue length) to the JSON file ``path``."""
+
+    def __init__(self, path):
+        self.path, self.asked = path, []
+
+    def book_pass(self, view):
+        import json
+
+        p = view.booking
+        self.asked.append((view.now_s, p.window_start_s, p.window_end_s, p.price_cny, len(view.satellite.queue)))
+        with open(self.path, "w") as f:
+            json.dump(self.asked, f)
+        return len(self.asked) % 2 == 1

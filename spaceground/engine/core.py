@@ -145,6 +145,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             # A policy may take up choosing passes in ``start``, from what its plan holds (lookahead does when a
             # station is bought as a service).
             self._choose_pass = getattr(policy, "choose_pass", None)
+        self._book_pass = getattr(policy, "book_pass", None)
 
     @staticmethod
     def plan(model, inputs, captures=True, truth=False):

@@ -6,8 +6,10 @@ import math
 from bisect import bisect_left, bisect_right
 from heapq import heappop
 
+import numpy as np
+
 from ..policies import PolicyError
-from ..policies.views import OpenPass, _contact_view, _pass_choice_view
+from ..policies.views import OpenPass, _booking_view, _contact_view, _pass_choice_view
 from ..records import DELIVERED, ON_GROUND, PRODUCT, RAW
 from .clock import EPS_S, _sleep
 
@@ -39,7 +41,8 @@ class DownlinkMixin:
 
     def _booker(self, sat):
         """Book each pass of a station with a booking lead time at its start minus the lead, if the satellite then
-        has data waiting to go down; a booking before the span started cannot be made (the pass stays closed)."""
+        has data waiting to go down and the policy's ``book_pass`` (if it has one) agrees; a booking before the span
+        started cannot be made (the pass stays closed)."""
         env, k = self.env, sat.index
         for when, w in self._lead[k]:
             if when < 0.0:
@@ -48,7 +51,7 @@ class DownlinkMixin:
                 return
             if when > env.now:
                 yield env.timeout(when - env.now)
-            if sat.downlink_queue:
+            if sat.downlink_queue and (self._book_pass is None or self._asked_to_book(sat, w)):
                 self._unbookable[k].discard(w)
                 self._booked[k].add(w)  # billed whole from now on: sending in it costs nothing more
                 self.records.bookings.extend((k, w, env.now))
@@ -119,6 +122,26 @@ class DownlinkMixin:
                     sat.advance()
                     dt = min(dt, sat.recharge_s(sat.hw.tx_w, sat.tx_left_s))
                 yield _sleep(env, dt, (signal,))
+
+    def _asked_to_book(self, sat, w):
+        """The policy's ``book_pass`` on window ``w`` of ``sat``: True or False."""
+        k, now = sat.index, self.env.now
+        first = self._first_row[k]
+        booking = OpenPass(
+            self._sta[k][w],
+            self._aos[k][w],
+            self._los[k][w],
+            self.link_windows.rate_at(first + w, self._aos[k][w]),
+            self._price[k][w],
+        )
+        answer = self._book_pass(_booking_view(now, sat.view, booking))
+        self.decisions += 1
+        if not isinstance(answer, (bool, np.bool_)):
+            raise PolicyError(
+                f"policy {self.policy.policy_name!r}: book_pass returned {answer!r} on {sat.name} at t={now:.3f} s; "
+                "expected True (book the pass) or False"
+            )
+        return bool(answer)
 
     def _price_now(self, k, w):
         """What sending through window ``w`` of satellite ``k`` costs now: 0 once booked or at an owned station."""

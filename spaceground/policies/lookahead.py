@@ -94,8 +94,8 @@ class Lookahead(PlanningPolicy):
         ]
         self.energy_short = [self._energy_short(plan, tl) for tl in self.tl]
         passes = FreePassFirst(plan)
-        if passes.any_priced:  # station time is bought: wait for a free pass when that costs no deadline
-            self.choose_pass = passes
+        if passes.any_priced:  # station time is bought: only when waiting loses more than it costs
+            self.choose_pass, self.book_pass = passes, passes.book_pass
 
     @staticmethod
     def _energy_short(plan, tl):

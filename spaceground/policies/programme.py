@@ -34,10 +34,11 @@ Constraints:
   the reserve and the capacity at every segment end;
 * storage at every capture time (raw held until its window starts or its job ends,
   products until their window starts);
-* data-centre compute and backhaul volume within capacity over the horizon.
+* data-centre compute and backhaul volume within capacity over the horizon;
+* a pass at a station bought as a service: a binary per window, its price paid when any cell of it is used;
 
-Objective: value of the products minus the scenario's weighted ground cost, carbon and
-onboard compute energy. Units are GB, minutes and Wh so the coefficients stay near 1
+Objective: value of the products minus the scenario's weighted ground cost (data centres' energy and the passes
+bought), carbon and onboard compute energy. Units are GB, minutes and Wh so the coefficients stay near 1
 (HiGHS presolve has returned wrong optima on bits next to Wh, see scheduling-notes.md).
 
 The *executable* form (``formulate(..., executable=True)``, which ``milp-optimal`` solves) adds the
@@ -65,6 +66,7 @@ import numpy as np
 
 from ..power import ShadowPlan, energy_floor_j
 from .lp import solve_milp
+from .passes import window_price_cny
 from .planning import plan_links
 from .space_routes import laser_targets
 
@@ -304,6 +306,8 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
         for k, sp in enumerate(plan.satellites)
     ]
     sat_bounds_of = [sorted(set(sp.window_aos_s) | set(sp.window_los_s)) for sp in plan.satellites]
+    priced = [g.price_per_min_cny > 0.0 or g.price_per_pass_cny > 0.0 for g in plan.stations]
+    n_booking = 0
     for k, sp in enumerate(plan.satellites):
         sat_bounds = sat_bounds_of[k]
         seg_t = intervals[k][0]  # sunlight segments cut at this satellite's own window ends
@@ -313,7 +317,15 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
             if not users:
                 continue
             bounds = (x for x in station_bounds[s] if a < x < b)
-            for c0, c1, u in _window_rows(B, links, j, a, b, users, (bounds, seg_t), executable):
+            cells = _window_rows(B, links, j, a, b, users, (bounds, seg_t), executable)
+            price = window_price_cny(plan.stations[s], a, b) if priced[s] else 0.0
+            if price > 0.0:
+                # A pass bought as a service: billed whole once anything is sent in it (a binary, the booking).
+                booked = B.var(ob.cost_weight_per_cny * price, 0.0, 1.0, True)
+                n_booking += 1
+                for c0, c1, u in cells:
+                    B.row([(u, 1.0), (booked, -(c1 - c0) / MIN)], ub=0.0)
+            for c0, c1, u in cells:
                 mid = 0.5 * (c0 + c1)
                 station_groups.setdefault((s, bisect_right(station_bounds[s], mid)), []).append((u, j, k))
                 sat_groups.setdefault((k, bisect_right(sat_bounds, mid)), []).append((u, j))
@@ -464,6 +476,7 @@ def formulate(plan, captures=None, executable=False) -> Formulation:
         "variables": len(c),
         "constraints": len(lb),
         "storage_rows": n_storage,
+        "booking_binaries": n_booking,
         "build_s": time.perf_counter() - t_start,
     }
     return Formulation(c, A, lb, ub, lo, hi, integ, paths, len(caps), stats, compute_vars, intervals, energy_vars)

@@ -39,7 +39,15 @@ from ..errors import InputError
 ENTRY_POINT_GROUP = "spaceground.policies"
 DEFAULT_TIME_LIMIT_S = 10.0
 POLICY_METHODS = ("on_capture", "on_arrival", "downlink_order")
-OPTIONAL_METHODS = ("start", "may_compute", "compute_recheck_s", "next_onboard_job", "choose_pass", "report")
+OPTIONAL_METHODS = (
+    "start",
+    "may_compute",
+    "compute_recheck_s",
+    "next_onboard_job",
+    "choose_pass",
+    "book_pass",
+    "report",
+)
 
 
 def policy_factory(func):

@@ -176,6 +176,17 @@ class PassChoiceView(_View):
     _fields = ("now_s", "satellite", "passes")
 
 
+@_fields_of
+class BookingView(_View):
+    """The booking lead time before a pass at a station bought as a service has come (policy ``book_pass``).
+
+    Fields: ``now_s``, ``satellite`` (:class:`SatelliteView`, with its ``queue``), ``booking`` (:class:`OpenPass`:
+    the pass to book, which starts ``booking_lead_h`` later, at its price).
+    """
+
+    _fields = ("now_s", "satellite", "booking")
+
+
 class SatellitePlan(NamedTuple):
     """What is known in advance about one satellite: its hardware, contact windows and sunlight."""
 
@@ -293,4 +304,10 @@ def _contact_view(now_s, satellite, station, window_end_s, rate_bps, queue):
 def _pass_choice_view(now_s, satellite, passes):
     view = _new(PassChoiceView)
     _adopt(view, "__dict__", {"now_s": now_s, "satellite": satellite, "passes": passes})
+    return view
+
+
+def _booking_view(now_s, satellite, booking):
+    view = _new(BookingView)
+    _adopt(view, "__dict__", {"now_s": now_s, "satellite": satellite, "booking": booking})
     return view
