@@ -221,6 +221,16 @@ def build_parser():
     p.add_argument("-o", "--output", metavar="FILE", help="output .png or .svg (default beside RESULTS)")
     p.set_defaults(func=cmd_plot_sweep)
 
+    p = sub.add_parser(
+        "serve",
+        help="keep a warm process: later commands of this install run in it, without their second of start-up",
+    )
+    p.add_argument(
+        "--idle-min", type=float, default=30.0, metavar="MIN", help="stop after MIN minutes without a command (30)"
+    )
+    p.add_argument("--stop", action="store_true", help="stop the warm process of this install")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
     p.set_defaults(func=cmd_schema)
@@ -668,6 +678,16 @@ def eclipses_summary(df, geo, elapsed_s) -> str:
         lines += ["", table.round(1).to_string()]
     lines += _excluded_lines(geo)
     return "\n".join(lines)
+
+
+def cmd_serve(args) -> int:
+    from . import warm
+
+    if args.stop:
+        return warm.stop()
+    if not args.idle_min > 0:
+        raise SpacegroundError(f"--idle-min {args.idle_min:g}: give a number of minutes above 0")
+    return warm.serve(idle_min=args.idle_min)
 
 
 def main(argv=None) -> int:
