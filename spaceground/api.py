@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .elements import clone_tle, walker_tle
 from .errors import (
     ExcludedSatelliteWarning,
     InputError,
@@ -88,6 +89,8 @@ __all__ = [
     "parse_utc",
     "read_stations_csv",
     "sunlit_fraction",
+    "walker_tle",
+    "clone_tle",
     "plot_run",
     "write_report",
     "export_czml",

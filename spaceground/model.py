@@ -19,10 +19,11 @@ import pandas as pd
 
 from .constants import ZERO_CELSIUS_K
 from .datacenters import StepSeries
+from .elements import along_track_deg_per_s, clone_tle, walker_tle
 from .errors import InputError, SelectionError
 from .intersat import RANGE_FLOOR_MARGIN_M, orbit_radii_m, range_floor_m
 from .links import fibre_latency_s, great_circle_km
-from .orbits import Constellation, load_tle
+from .orbits import Constellation, load_tle, parse_tle
 from .scenario import CsvSeries, Hardware, HourlyProfile
 from .stations import Station, default_catalogue
 from .timebase import Span
@@ -227,6 +228,7 @@ class Model:
     lasers: tuple = ()  # per satellite: its spaceground.scenario.LaserTerminal (empty: no space segment)
     space_links: object = None  # spaceground.scenario.SpaceLinks, or None without a space segment
     relay_terminals: frozenset = frozenset()  # station indices that receive only the relays' feeder links
+    generated_tle: str = ""  # the element sets generated from elements (Walker shells, clones), as 3-line TLE text
 
     def role_of(self, k) -> str:
         return self.roles[k] if self.roles else "imaging"
@@ -359,7 +361,7 @@ def resolve(loaded) -> Model:
     sc = loaded.model
     span = Span.from_hours(sc.start, sc.duration_h)
 
-    constellation = _constellation(loaded, sc.constellation, ("constellation",))
+    constellation, generated_tle = _constellation(loaded, sc.constellation, ("constellation",))
     n_imaging = len(constellation)
     space = sc.space_segment
     base = Hardware(**sc.satellites.default.expanded())
@@ -371,7 +373,8 @@ def resolve(loaded) -> Model:
             if group is None:
                 continue
             key = ("space_segment", "computing" if role == "computing" else "relays")
-            sats = _constellation(loaded, group, key)
+            sats, text = _constellation(loaded, group, key)
+            generated_tle += text
             for sat in sats:
                 if sat.norad_id in seen:
                     raise loaded.error(
@@ -591,6 +594,7 @@ def resolve(loaded) -> Model:
         lasers=tuple(lasers),
         space_links=None if space is None else space.links,
         relay_terminals=relay_terminals,
+        generated_tle=generated_tle,
     )
 
 
@@ -634,17 +638,84 @@ def _a(role):
 
 
 def _constellation(loaded, spec, key):
-    """The satellites of a constellation entry (its TLE file, narrowed by its selection)."""
-    tle_path = loaded.path(spec.tle)
+    """The satellites of a constellation entry: its TLE file's (narrowed by its selection), then those generated
+    from elements (Walker shells, clones), in that order; and the generated ones' TLE text."""
+    sats, generated = [], []
+    if spec.tle is not None:
+        tle_path = loaded.path(spec.tle)
+        try:
+            constellation = load_tle(tle_path)
+            if spec.select:
+                constellation = constellation.select([str(s) for s in spec.select])
+        except FileNotFoundError:
+            raise loaded.error((*key, "tle"), f"file not found: {tle_path}") from None
+        except SelectionError as exc:
+            raise loaded.error((*key, "select"), str(exc)) from None
+        sats += list(constellation)
+    for i, shell in enumerate(spec.walker):
+        epoch = shell.epoch_utc or loaded.model.start_utc
+        text = walker_tle(
+            shell.planes,
+            shell.per_plane,
+            shell.phasing,
+            shell.altitude_km,
+            shell.inclination_deg,
+            epoch,
+            pattern=shell.pattern,
+            name=shell.name,
+            first_id=shell.first_id,
+            raan_deg=shell.raan_deg,
+        )
+        generated.append((text, (*key, "walker", i)))
+    for i, clone in enumerate(spec.clone):
+        generated.append((_clone_text(loaded, clone, (*key, "clone", i)), (*key, "clone", i)))
+    seen = {s.norad_id: ("tle",) for s in sats}
+    for text, where in generated:
+        for sat in parse_tle(text, f"{loaded.source}: {'.'.join(map(str, where))}"):
+            if sat.norad_id in seen:
+                raise loaded.error(
+                    (*where, "first_id"),
+                    f"NORAD id {sat.norad_id} ({sat.name}) is already taken by "
+                    f"{'the tle file' if seen[sat.norad_id] == ('tle',) else '.'.join(map(str, seen[sat.norad_id]))}; "
+                    "give the generated satellites another first_id",
+                )
+            seen[sat.norad_id] = where
+            sats.append(sat)
+    return Constellation(sats), "".join(text for text, _ in generated)
+
+
+def _clone_text(loaded, clone, key):
+    """The TLE text of a ``clone`` entry: its reference satellite found in its file, copied into planes and slots."""
+    path = loaded.path(clone.tle)
     try:
-        constellation = load_tle(tle_path)
-        if spec.select:
-            constellation = constellation.select([str(s) for s in spec.select])
+        source = load_tle(path)
     except FileNotFoundError:
-        raise loaded.error((*key, "tle"), f"file not found: {tle_path}") from None
-    except SelectionError as exc:
-        raise loaded.error((*key, "select"), str(exc)) from None
-    return constellation
+        raise loaded.error((*key, "tle"), f"file not found: {path}") from None
+    want = str(clone.satellite).strip()
+    found = [s for s in source if str(s.norad_id) == want or s.name.strip() == want]
+    if len(found) != 1:
+        names = ", ".join(f"{s.name.strip()} ({s.norad_id})" for s in list(source)[:8])
+        raise loaded.error(
+            (*key, "satellite"),
+            f"{want!r} is {'not' if not found else 'more than once'} in {path} by NORAD id or exact name; "
+            f"it holds {len(source)} satellites, e.g. {names}",
+        )
+    ref = found[0]
+    slot = clone.slot_spacing_deg
+    if clone.slot_spacing_s is not None:  # the time one copy follows the next, as mean anomaly
+        slot = -clone.slot_spacing_s * along_track_deg_per_s(ref.satrec)
+    return clone_tle(
+        ref.name,
+        ref.line1,
+        ref.line2,
+        planes=clone.planes,
+        per_plane=clone.per_plane,
+        plane_spacing_deg=clone.plane_spacing_deg,
+        slot_spacing_deg=slot,
+        phasing_deg=clone.phasing_deg,
+        first_id=clone.first_id,
+        clone_name=clone.name,
+    )
 
 
 def satellites_of(model, workload):

@@ -2,7 +2,8 @@
 
 A run folder holds one Parquet file per table, ``metrics.json``, ``summary.csv``,
 the scenario as given (``scenario.yaml``) and as resolved with every default
-(``scenario.resolved.json``), and ``run.json`` with the seed, the scenario hash,
+(``scenario.resolved.json``), the element sets it generated from elements (``generated.tle``, when it did), and
+``run.json`` with the seed, the scenario hash,
 package versions and stage timings. :func:`read_run` loads a folder back.
 
 Tables (times are UTC Timestamps; energies J, bytes B, money CNY, carbon g):
@@ -104,6 +105,7 @@ class Results:
     metrics: dict
     run_info: dict = field(default_factory=dict)
     scene: dict = field(default_factory=dict)  # the setting: see spaceground.scene
+    generated_tle: str = ""  # the element sets the scenario generated (Walker shells, clones): ``generated.tle``
 
     def summary(self) -> pd.DataFrame:
         """The metrics as a two-column table (metric, value)."""
@@ -547,6 +549,9 @@ def _versions():
     return out
 
 
+GENERATED_TLE = "generated.tle"
+
+
 def write_run(res: Results, loaded, folder, csv=False) -> str:
     """Write a run folder, whole or not at all; returns its path.
 
@@ -563,6 +568,8 @@ def write_run(res: Results, loaded, folder, csv=False) -> str:
             table.to_parquet(os.path.join(tmp, f"scene_{name}.parquet"), index=False)
         _write(os.path.join(tmp, "metrics.json"), json.dumps(res.metrics, indent=2))
         res.summary().to_csv(os.path.join(tmp, "summary.csv"), index=False)
+        if res.generated_tle:  # to reuse them (``constellation: {tle: generated.tle}``) and check them
+            _write(os.path.join(tmp, GENERATED_TLE), res.generated_tle)
         _write(os.path.join(tmp, "scenario.yaml"), loaded.text)
         _write(
             os.path.join(tmp, "scenario.resolved.json"),
@@ -599,7 +606,11 @@ def read_run(folder) -> Results:
     for name in SCENE_TABLES:
         if os.path.exists(os.path.join(folder, f"scene_{name}.parquet")):  # older folders have no scene tables
             scene[name] = read_table(folder, f"scene_{name}.parquet")
-    return Results(**tables, metrics=metrics, run_info=info, scene=scene)
+    generated = ""
+    if os.path.exists(os.path.join(folder, GENERATED_TLE)):
+        with open(os.path.join(folder, GENERATED_TLE), encoding="utf-8") as f:
+            generated = f.read()
+    return Results(**tables, metrics=metrics, run_info=info, scene=scene, generated_tle=generated)
 
 
 def _corrupt(folder, name, why):

@@ -286,10 +286,107 @@ class Satellites(_Model):
     profiles: list[SatelliteProfile] = Field(default_factory=list, description="per-pattern hardware")
 
 
+Degrees = Annotated[float, NoBool, Field(ge=-360, le=360)]
+NoradId = Annotated[int, NoBool, Field(ge=1, le=99999)]
+
+
+class WalkerShell(_Model):
+    """A Walker shell generated from its elements (circular orbits; see :func:`spaceground.elements.walker_tle`)."""
+
+    planes: Annotated[int, NoBool, Field(ge=1, le=1000)] = Field(description="orbital planes")
+    per_plane: Annotated[int, NoBool, Field(ge=1, le=10000)] = Field(description="satellites in each plane")
+    phasing: Annotated[int, NoBool, Field(ge=0)] = Field(
+        0, description="Walker phasing F: plane p is F p 360 / (planes x per_plane) deg ahead of plane 0 (0..planes-1)"
+    )
+    altitude_km: Annotated[float, NoBool, Field(ge=150, le=50000)] = Field(
+        description="mean altitude above the WGS 84 equatorial radius (SGP4's mean semi-major axis) [km]"
+    )
+    inclination_deg: Annotated[float, NoBool, Field(ge=0, le=180)] = Field(description="inclination [deg]")
+    pattern: Literal["delta", "star"] = Field(
+        "delta", description="delta: ascending nodes over 360 deg; star: over 180 deg (polar shells)"
+    )
+    raan_deg: Degrees = Field(0.0, description="right ascension of plane 0's ascending node [deg]")
+    epoch_utc: str | None = Field(None, description="epoch of the elements (ISO 8601 with a zone; default: start_utc)")
+    name: str = Field("WALKER", min_length=1, max_length=40, description="names are NAME-P{plane}-S{slot}")
+    first_id: NoradId = Field(90000, description="NORAD id of the first satellite; the others count up")
+
+    @field_validator("epoch_utc", mode="before")
+    @classmethod
+    def _zone(cls, v):
+        return None if v is None else _utc_text(v)
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.phasing >= self.planes:
+            raise ValueError(f"phasing {self.phasing} must be 0..{self.planes - 1} (below the number of planes)")
+        if self.first_id + self.planes * self.per_plane > 100000:
+            raise ValueError(
+                f"{self.planes * self.per_plane} satellites from first_id {self.first_id} pass NORAD id 99999: "
+                "lower first_id"
+            )
+        return self
+
+
+class CloneSpec(_Model):
+    """Copies of one real element set in planes and slots (see :func:`spaceground.elements.clone_tle`)."""
+
+    tle: str = Field(description="TLE file holding the reference satellite, relative to the scenario file")
+    satellite: str | int = Field(description="the reference: its NORAD id or exact name")
+    planes: Annotated[int, NoBool, Field(ge=1, le=1000)] = Field(1, description="planes of copies")
+    per_plane: Annotated[int, NoBool, Field(ge=1, le=10000)] = Field(1, description="copies in each plane")
+    plane_spacing_deg: Degrees | None = Field(
+        None, description="ascending-node offset between neighbouring planes [deg] (default 360 / planes)"
+    )
+    slot_spacing_deg: Degrees | None = Field(
+        None, description="mean-anomaly offset between neighbouring copies in a plane [deg] (default 360 / per_plane)"
+    )
+    slot_spacing_s: Annotated[float, NoBool, Field(gt=0, le=1e6)] | None = Field(
+        None,
+        description="or as the time each copy follows the one before along the track [s] (the mean anomaly behind "
+        "by that time at SGP4's rate, J2 included)",
+    )
+    phasing_deg: Degrees = Field(0.0, description="extra mean-anomaly offset of each plane over the previous [deg]")
+    name: str | None = Field(
+        None, max_length=40, description="names are NAME-P{plane}-S{slot} (default: the reference's)"
+    )
+    first_id: NoradId = Field(90000, description="NORAD id of the first copy; the others count up")
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.slot_spacing_deg is not None and self.slot_spacing_s is not None:
+            raise ValueError("give the in-plane spacing one way: slot_spacing_deg or slot_spacing_s")
+        if self.first_id + self.planes * self.per_plane > 100000:
+            raise ValueError(
+                f"{self.planes * self.per_plane} copies from first_id {self.first_id} pass NORAD id 99999: "
+                "lower first_id"
+            )
+        return self
+
+
+def _one_or_list(v):
+    return [v] if isinstance(v, dict) else v
+
+
 class ConstellationSpec(_Model):
-    tle: str = Field(description="TLE file, relative to the scenario file")
-    select: list[str | int] = Field(default_factory=list, description="NORAD ids or name globs; all if empty")
+    """Satellites from a TLE file, generated from elements (Walker shells, clones of one element set), or both."""
+
+    tle: str | None = Field(None, description="TLE file, relative to the scenario file")
+    select: list[str | int] = Field(default_factory=list, description="NORAD ids or name globs of the TLE file's")
+    walker: Annotated[list[WalkerShell], BeforeValidator(_one_or_list)] = Field(
+        default_factory=list, description="Walker shells generated from their elements (one, or a list)"
+    )
+    clone: Annotated[list[CloneSpec], BeforeValidator(_one_or_list)] = Field(
+        default_factory=list, description="copies of a real element set in planes and slots (one, or a list)"
+    )
     allow_stale: bool = Field(False, description="accept element sets more than 14 days from the start")
+
+    @model_validator(mode="after")
+    def _some_satellites(self):
+        if self.tle is None and not self.walker and not self.clone:
+            raise ValueError("give the satellites: a tle file, walker shells or clones of an element set")
+        if self.select and self.tle is None:
+            raise ValueError("select picks satellites of the tle file; there is none")
+        return self
 
 
 # --- space segment ----------------------------------------------------------------------
@@ -1086,10 +1183,12 @@ class LoadedScenario:
 
     def referenced_files(self):
         """Every file the scenario refers to (paths as written, relative to the scenario's folder)."""
-        files = {self.model.constellation.tle}
+        groups = [self.model.constellation]
         space = self.model.space_segment
         if space is not None:
-            files |= {group.tle for group in (space.computing, space.relays) if group is not None}
+            groups += [group for group in (space.computing, space.relays) if group is not None]
+        files = {group.tle for group in groups if group.tle is not None}
+        files |= {c.tle for group in groups for c in group.clone}
         for dc in self.model.datacenters:
             for series in (dc.price_cny_per_kwh, dc.carbon_g_per_kwh, dc.available_power_kw):
                 if isinstance(series, CsvSeries):

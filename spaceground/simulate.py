@@ -641,6 +641,7 @@ def run_scenario(
         "policy_report": info.get("policy_report"),
     }
     results = build_results(model, inputs, records, run_info)
+    results.generated_tle = model.generated_tle
     results.run_info["stages_s"]["total_s"] = time.perf_counter() - started
     if output is not None:
         write_run(results, loaded, output, csv=csv)
