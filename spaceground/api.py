@@ -49,6 +49,7 @@ _LAZY = {
     "available_policies": ("simulate", "available_policies"),
     "compare": ("study", "compare"),
     "upper_bound": ("study", "upper_bound"),
+    "ground_network_bound": ("study", "ground_network_bound"),
     "COMPARE_COLUMNS": ("study", "COMPARE_COLUMNS"),
     "plot_run": ("plotting", "plot_run"),
     "write_report": ("report", "write_report"),
@@ -61,7 +62,7 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time __getattr__ impo
     from .plotting import plot_run
     from .report import write_report
     from .simulate import available_policies, run_scenario, validate_scenario
-    from .study import compare, upper_bound
+    from .study import compare, ground_network_bound, upper_bound
     from .sweep import run_sweep as sweep
 
 __all__ = [
@@ -104,6 +105,7 @@ __all__ = [
     "available_policies",
     "compare",
     "upper_bound",
+    "ground_network_bound",
 ]
 
 

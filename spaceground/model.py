@@ -229,6 +229,8 @@ class Model:
     space_links: object = None  # spaceground.scenario.SpaceLinks, or None without a space segment
     relay_terminals: frozenset = frozenset()  # station indices that receive only the relays' feeder links
     generated_tle: str = ""  # the element sets generated from elements (Walker shells, clones), as 3-line TLE text
+    handover: str = "stay"  # which station serves a satellite with several in view (spaceground.scenario.GroundNetwork)
+    acquisition_s: float = 0.0  # a station's lock before data flows, at each new pass or switch
 
     def role_of(self, k) -> str:
         return self.roles[k] if self.roles else "imaging"
@@ -595,6 +597,8 @@ def resolve(loaded) -> Model:
         space_links=None if space is None else space.links,
         relay_terminals=relay_terminals,
         generated_tle=generated_tle,
+        handover=sc.ground_network.handover,
+        acquisition_s=sc.ground_network.acquisition_s,
     )
 
 

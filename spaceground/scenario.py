@@ -805,6 +805,21 @@ class WorkloadClass(_Model):
         return self
 
 
+class GroundNetwork(_Model):
+    """Which station serves a satellite when several are in view (see docs/ground-network.md)."""
+
+    handover: Literal["stay", "best-window", "network"] = Field(
+        "stay",
+        description="stay: keep the station until it sets or nothing is left to send (of several open, the cheapest, "
+        "then the one that closes last); best-window: at each window start, take the open window that carries the "
+        "most from now (a switch pays acquisition_s); network: at every window start and end in the network, assign "
+        "satellites to antennas to carry the most bytes until the next one, all satellites at once",
+    )
+    acquisition_s: NonNegative = Field(
+        0.0, description="a station's lock on a satellite before data flows, paid at each new pass or switch [s]"
+    )
+
+
 class Objective(_Model):
     """What a schedule is worth: delivered value minus weighted costs (used by policies, the MILP and metrics)."""
 
@@ -839,6 +854,9 @@ class Scenario(_Model):
     stations: list[StationSpec] = Field(min_length=1)
     datacenters: list[DataCenterSpec] = Field(min_length=1)
     backhaul: Backhaul = Field(default_factory=lambda: Backhaul(default=LinkDefaults()))
+    ground_network: GroundNetwork = Field(
+        default_factory=GroundNetwork, description="handover between stations in view, and its acquisition time"
+    )
     workloads: list[WorkloadClass] = Field(min_length=1)
     policy: PolicySpec = Field(default_factory=PolicySpec)
     objective: Objective = Field(default_factory=Objective)

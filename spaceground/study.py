@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from .atomic import atomic_folder
@@ -229,3 +230,53 @@ def upper_bound(scenario, *, seed=None, time_limit_s=120.0) -> dict:
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     model, inputs = prepare(loaded.with_overrides(seed=seed))
     return lp_bound(Engine.plan(model, inputs, truth=True), time_limit_s=time_limit_s)
+
+
+def ground_network_bound(scenario, *, seed=None) -> dict:
+    """The most bytes a scenario's ground network could carry down if every satellite always had data to send from
+    its first capture on: the exact optimum of that saturated case without acquisition time, an upper bound on
+    every handover rule and policy.
+
+    Time is cut at every window start and end, every rate step (adaptive coding) and every satellite's first
+    capture, so each window's rate is constant within a cell; in each cell the antennas go to the satellites by a
+    maximum-weight assignment (a satellite transmits through one station at a time, a station serves as many as it
+    has antennas). Returns
+    ``bound_bytes``, ``windows_bytes`` (the sum of the window capacities: what the network would carry if no two
+    windows competed), ``cells`` and ``satellites``."""
+    from scipy.optimize import linear_sum_assignment
+
+    from .links import downlink_rows
+
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    model, inputs = prepare(loaded.with_overrides(seed=seed))
+    lw = downlink_rows(inputs.links)
+    antennas = [g.antennas for g in model.stations]
+    caps = inputs.captures
+    first = np.full(len(model.constellation), np.inf)
+    if len(caps):
+        np.minimum.at(first, caps["sat"].to_numpy(dtype=np.int64), caps["time_s"].to_numpy(dtype=float))
+    ready = first[lw.sender]  # per window row: when its satellite first holds data
+    cuts = np.unique(np.r_[lw.start_s, lw.end_s, lw.rate_start_s, first[np.isfinite(first)]])
+    total = 0.0
+    for c0, c1 in zip(cuts[:-1], cuts[1:]):
+        rows = np.flatnonzero((lw.start_s <= c0) & (lw.end_s >= c1) & (ready <= c0))
+        if not len(rows):
+            continue
+        sats = sorted(set(lw.sender[rows].tolist()))
+        stations = sorted(set(lw.receiver[rows].tolist()))
+        slots = [st for st in stations for _ in range(antennas[st])]
+        r_of = {k: i for i, k in enumerate(sats)}
+        weight = np.zeros((len(sats), len(slots)))
+        for row in rows:
+            carried = lw.capacity_between(int(row), float(c0), float(c1))
+            for c, st in enumerate(slots):
+                if st == lw.receiver[row]:
+                    weight[r_of[int(lw.sender[row])], c] = max(weight[r_of[int(lw.sender[row])], c], carried)
+        r, c = linear_sum_assignment(weight, maximize=True)
+        total += float(weight[r, c].sum())
+    return {
+        "bound_bytes": total,
+        "windows_bytes": float(lw.capacity_bytes().sum()),
+        "cells": int(len(cuts) - 1),
+        "satellites": len(model.constellation),
+    }

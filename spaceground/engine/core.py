@@ -109,6 +109,12 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             for sts, aos in zip(self._sta, self._aos)
         ]
         self._unbookable = [{w for _, w in rows} for rows in self._lead]  # until booked
+        # Handover between stations in view (spaceground.scenario.GroundNetwork) and the acquisition a new lock pays.
+        self._handover, self._acquisition_s = model.handover, float(model.acquisition_s)
+        self._lock = [None] * n  # per satellite: the window its last session was in (no acquisition to go on there)
+        self._assigned = [None] * n  # handover "network": the window each satellite is given now, or None
+        self._assignment_changed = [_Signal(env) for _ in range(n)]
+        self._network_changed = _Signal(env)  # a satellite's queue filled or emptied: assign again
         # Inter-satellite rows: per sender, in order of start.
         self._isl = isl = inputs.links.take(np.flatnonzero(inputs.links.kind == "inter-satellite"))
         order = np.lexsort((isl.start_s, isl.sender))
@@ -131,6 +137,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
                 for _ in range(self.terminals[sat.index]):  # one manager a terminal: its sessions as a sender
                     env.process(self._crossing_manager(sat))
         env.process(self._capture_process())
+        if self._handover == "network":
+            env.process(self._network_assigner())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
         self._recheck_compute = getattr(policy, "compute_recheck_s", None)

@@ -71,10 +71,13 @@ class DownlinkMixin:
             return dt
 
         declined = None  # (window, queue version) of a pass the policy's choice then ordered nothing for
+        network = self._choose_pass is None and self._handover == "network"
         while env.now < self.end_s:
             if not sat.downlink_queue:
                 # Nothing to send: window starts and ends do not matter until data arrives.
                 yield sat.data_added.wait()
+                if network:
+                    self._network_changed.fire()  # it needs an antenna again
                 continue
             open_w, next_aos = self._open_windows(k, env.now)
             if not open_w:
@@ -83,10 +86,20 @@ class DownlinkMixin:
                 yield env.timeout(next_aos - env.now)
                 continue
             free = [w for w in open_w if self.antennas_free[stations[w]]]
+            if network and self._assigned[k] not in free:
+                # Its window is the one the network's assignment gives it, once that window's antenna is free.
+                signals = [self._assignment_changed[k]] + [self.antenna_freed[stations[q]] for q in open_w]
+                yield _sleep(env, until_change(open_w, next_aos), signals)
+                continue
             if not free:
                 yield _sleep(env, until_change(open_w, next_aos), [self.antenna_freed[stations[w]] for w in open_w])
                 continue
-            if self._choose_pass is None:
+            if network:
+                w = self._assigned[k]
+            elif self._choose_pass is None and self._handover == "best-window":
+                now = env.now
+                w = max(free, key=lambda q: (self._carries_bytes(k, q, now, los[q]), los[q]))
+            elif self._choose_pass is None:
                 if self._priced:  # the cheapest pass now (an owned one, or one already booked), then the latest
                     w = min(free, key=lambda q: (self._price_now(k, q), -los[q]))
                 else:
@@ -103,12 +116,15 @@ class DownlinkMixin:
             self.antennas_free[s] -= 1
             if self._priced:
                 self._booked[k].add(w)
-            # With a policy that chooses passes, a session ends once another window opens or new data is
-            # queued (cutting the item under way), so that the policy may choose again.
-            rechoose_s = next_aos if self._choose_pass is not None else math.inf
+            # With a policy that chooses passes, or handover "best-window", a session ends once another window opens
+            # or new data is queued (cutting the item under way), so that the choice may be made again.
+            rechoose = self._choose_pass is not None or self._handover == "best-window"
+            rechoose_s = next_aos if rechoose else math.inf
             why = yield from self._transmit(sat, s, w, los[w], rechoose_s)
             self.antennas_free[s] += 1
             self.antenna_freed[s].fire()
+            if network and why == "empty":
+                self._network_changed.fire()  # its antenna may serve another satellite
             if why == "rechoose":
                 continue
             if why == "policy" and self._choose_pass is not None:
@@ -142,6 +158,70 @@ class DownlinkMixin:
                 "expected True (book the pass) or False"
             )
         return bool(answer)
+
+    def _carries_bytes(self, k, w, now, until_s):
+        """What window ``w`` of satellite ``k`` carries from ``now`` to ``until_s``, less what the acquisition of a new
+        lock costs at its rate now (nothing to go on in the window of its last session)."""
+        row = self._first_row[k] + w
+        carried = self.link_windows.capacity_between(row, now, until_s)
+        if self._acquisition_s > 0.0 and self._lock[k] != w:
+            carried -= self.link_windows.rate_at(row, now) / 8.0 * self._acquisition_s
+        return carried
+
+    def _network_assigner(self):
+        """Handover "network": at every window start and end of the run (and whenever a satellite's queue fills or
+        empties), give the antennas to the satellites with data so that the most bytes go down until the next such
+        time: a maximum-weight assignment of satellites to antennas (weight: what the window carries until then,
+        at most what the satellite holds; for a new lock, times one less the share of the window's remaining time
+        its acquisition takes). A satellite whose window changes ends its session there."""
+        from scipy.optimize import linear_sum_assignment
+
+        env, lw, n = self.env, self.link_windows, len(self.sats)
+        epochs = np.unique(np.r_[lw.start_s, lw.end_s])
+        epochs = epochs[(epochs > 0.0) & (epochs < self.end_s)].tolist()
+        i = 0
+        while env.now < self.end_s:
+            now = env.now
+            while i < len(epochs) and epochs[i] <= now + EPS_S:
+                i += 1
+            until = epochs[i] if i < len(epochs) else self.end_s
+            edges = []  # (sat, window, station, bytes)
+            for k in range(n):
+                queue = self.sats[k].downlink_queue
+                if not queue:
+                    continue
+                held = sum(item["remaining"] for item in queue.values())
+                open_w, _ = self._open_windows(k, now)
+                for q in open_w:
+                    los = self._los[k][q]
+                    carried = min(lw.capacity_between(self._first_row[k] + q, now, min(until, los)), held)
+                    if self._acquisition_s > 0.0 and self._lock[k] != q:
+                        # A new lock costs its acquisition once: spread over the rest of the window it may be held.
+                        carried *= 1.0 - self._acquisition_s / max(los - now, EPS_S)
+                    if carried > 0.0:
+                        edges.append((k, q, self._sta[k][q], carried))
+            assigned = [None] * n
+            if edges:
+                sats = sorted({k for k, *_ in edges})
+                stations = sorted({s for _, _, s, _ in edges})
+                slots = [s for s in stations for _ in range(self.model.stations[s].antennas)]
+                row_of = {k: r for r, k in enumerate(sats)}
+                weight = np.zeros((len(sats), len(slots)))
+                window_of = {}
+                for k, q, s, carried in edges:
+                    for c, slot_station in enumerate(slots):
+                        if slot_station == s and carried > weight[row_of[k], c]:
+                            weight[row_of[k], c] = carried
+                            window_of[(k, c)] = q
+                rows, cols = linear_sum_assignment(weight, maximize=True)
+                for r, c in zip(rows, cols):
+                    if weight[r, c] > 0.0:
+                        assigned[sats[r]] = window_of[(sats[r], c)]
+            for k in range(n):
+                if assigned[k] != self._assigned[k]:
+                    self._assigned[k] = assigned[k]
+                    self._assignment_changed[k].fire()
+            yield _sleep(env, until - now, [self._network_changed])
 
     def _price_now(self, k, w):
         """What sending through window ``w`` of satellite ``k`` costs now: 0 once booked or at an owned station."""
@@ -193,14 +273,27 @@ class DownlinkMixin:
         tx_w = sat.hw.tx_w
         now = t_begin
         edf = sat.edf if self._edf else None
-        chooses, arrived = self._choose_pass is not None, sat.queue_version
+        chooses, arrived = self._choose_pass is not None or self._handover != "stay", sat.queue_version
         runs = self.send_in_runs and edf is not None and not chooses
         power = (sat.power_changed, sat.data_added) if chooses else (sat.power_changed,)
+        k = sat.index
+        assigned = self._choose_pass is None and self._handover == "network"
+        if assigned:
+            power = (*power, self._assignment_changed[k])
+        if self._lock[k] != window:
+            self._lock[k] = window
+            if self._acquisition_s > 0.0:  # the station locks on: the antenna is held, nothing flows yet
+                yield env.timeout(max(0.0, min(self._acquisition_s, los - now)))
+                now = env.now
         while now < los - EPS_S:
             if not queue:
                 why = "empty"
                 break
-            if now >= rechoose_s - EPS_S or (chooses and sat.queue_version != arrived):
+            if (
+                now >= rechoose_s - EPS_S
+                or (chooses and sat.queue_version != arrived)
+                or (assigned and self._assigned[k] != window)
+            ):
                 why = "rechoose"
                 break
             if edf is not None:
