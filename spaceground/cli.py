@@ -642,17 +642,21 @@ def links_summary(df, args, elapsed_s) -> str:
 
 
 def _longest_gaps_h(df, geo) -> pd.Series:
-    """Per satellite, the longest time between consecutive acquisitions (span start and end included) [h]."""
+    """Per satellite, the longest time between consecutive acquisitions (span start and end included) [h].
+
+    On integer codes, not names: the table of the whole Starlink catalogue for a week has 12.8 million rows, and a
+    sort of the frame by name took 16 s and 3.4 GB where this takes a second."""
     start, end = geo.span.start, geo.span.end
-    order = df.sort_values(["satellite", "aos_utc"], kind="stable")
-    t_s = (order["aos_utc"] - start).dt.total_seconds().to_numpy()
-    sat = order["satellite"].to_numpy()
-    first = np.r_[True, sat[1:] != sat[:-1]]
-    last = np.r_[sat[1:] != sat[:-1], True]
+    codes, names = pd.factorize(df["satellite"], sort=False)
+    t_s = (df["aos_utc"] - start).dt.total_seconds().to_numpy()
+    order = np.lexsort((t_s, codes))
+    codes, t_s = codes[order], t_s[order]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    last = np.r_[codes[1:] != codes[:-1], True]
     gap_before = np.where(first, t_s, t_s - np.r_[0.0, t_s[:-1]])  # from the span start, or the previous AOS
-    gaps = pd.Series(gap_before, index=sat).groupby(level=0).max()
-    tail = pd.Series((end - start).total_seconds() - t_s[last], index=sat[last])
-    return np.maximum(gaps, tail.reindex(gaps.index)) / 3600.0
+    starts = np.flatnonzero(first)
+    longest = np.maximum(np.maximum.reduceat(gap_before, starts), (end - start).total_seconds() - t_s[last])
+    return pd.Series(longest / 3600.0, index=pd.Index(np.asarray(names)[codes[starts]]))
 
 
 def eclipses_summary(df, geo, elapsed_s) -> str:

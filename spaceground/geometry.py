@@ -92,6 +92,78 @@ class _Propagator:
         return self.orientation.teme_to_itrf(r, v, t_s)
 
 
+class _ChunkSetup:
+    """What every chunk's search shares: the grid, the frame rotations, the stations and the Sun table."""
+
+    def __init__(self, constellation, span, t, jd_w, jd_f, to_itrf, to_itrf_rate, station_set, sun_table, contacts,
+                 eclipses, propagator):  # fmt: skip
+        self.constellation, self.span, self.t, self.jd_w, self.jd_f = constellation, span, t, jd_w, jd_f
+        self.to_itrf, self.to_itrf_rate = to_itrf, to_itrf_rate
+        self.station_set, self.sun_table, self.propagator = station_set, sun_table, propagator
+        self.contacts, self.eclipses = contacts, eclipses
+
+    def search(self, idx, r_teme, v_teme, err):
+        """Contacts, eclipses and excluded satellites of one propagated chunk (mostly compiled, GIL-free code)."""
+        excluded = None
+        bad = err.any(axis=1)
+        if bad.any():
+            excluded = excluded_table(self.constellation.take(idx), err, self.t, self.span)
+        good = np.flatnonzero(~bad)
+        idx, r_teme, v_teme = idx[good], r_teme[good], v_teme[good]
+        found_contacts = found_eclipses = None
+        if not good.size:
+            return None, None, excluded
+        if self.contacts and len(self.station_set):
+            r_itrf, v_itrf = _kernels.rotate_states(r_teme, v_teme, self.to_itrf, self.to_itrf_rate)
+            itrf = self.propagator.itrf
+            found_contacts = find_contacts_chunk(
+                r_itrf, v_itrf, self.t, self.station_set, lambda j, ts: itrf(idx[j], ts)
+            )
+            found_contacts["sat"] = idx[found_contacts["sat"]]
+        if self.eclipses:
+            found_eclipses = find_eclipses_chunk(r_teme, v_teme, self.t, self.sun_table)
+            found_eclipses["sat"] = idx[found_eclipses["sat"]]
+        return found_contacts, found_eclipses, excluded
+
+
+_SETUP = None  # the set-up a forked worker process inherits (see compute_geometry)
+MIN_CHUNKS_FOR_WORKERS = 4  # fewer chunks than this do not pay for starting worker processes
+
+
+def _chunk_in_worker(bounds):
+    """In a worker process: propagate and search the satellites ``first:stop`` of the inherited set-up."""
+    first, stop = bounds
+    idx = np.arange(first, stop)
+    r_teme, v_teme, err = _propagate_in_slices(_SETUP.constellation.take(idx), _SETUP.jd_w, _SETUP.jd_f)
+    return _SETUP.search(idx, r_teme, v_teme, err)
+
+
+def _worker_processes(n_chunks):
+    """Worker processes for the search: one per core this process may use, when there are enough chunks and
+    processes can be forked (not from a daemonic worker); 1 (this process alone) otherwise.
+    ``SPACEGROUND_GEOMETRY_PROCESSES`` sets the number."""
+    wanted = os.environ.get("SPACEGROUND_GEOMETRY_PROCESSES")
+    if wanted is not None:
+        try:
+            n = int(wanted)
+        except ValueError:
+            raise InputError(
+                f"SPACEGROUND_GEOMETRY_PROCESSES={wanted!r}: give a whole number of processes (1: no workers)"
+            ) from None
+    else:
+        try:
+            n = len(os.sched_getaffinity(0))
+        except AttributeError:
+            n = os.cpu_count() or 1
+    if n_chunks < MIN_CHUNKS_FOR_WORKERS or not hasattr(os, "fork"):
+        return 1
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:  # a Dask or pool worker: it may not have children
+        return 1
+    return max(1, min(n, n_chunks))
+
+
 BYTES_PER_GRID_POINT = 320  # the shared grid: Julian dates, frame rotations and their rates, the Sun
 BYTES_PER_STATE = 100  # one satellite at one grid point: TEME and ITRF states, flags (a chunk at a time)
 
@@ -172,48 +244,53 @@ def compute_geometry(
     to_itrf, to_itrf_rate = teme_to_itrf_matrices(theta, theta_dot, xp, yp, teme_corr)
     station_set = StationSet.from_stations(stations) if contacts else None
     sun_table = SunTable(span, orientation) if eclipses else None
-    propagator = _Propagator(constellation, span, orientation)
 
     contact_parts, eclipse_parts, excluded_parts = [], [], []
-
-    def search(idx, r_teme, v_teme):
-        """Contacts and eclipses of one propagated chunk (mostly compiled, GIL-free code)."""
-        if contacts and len(station_set):
-            r_itrf, v_itrf = _kernels.rotate_states(r_teme, v_teme, to_itrf, to_itrf_rate)
-            found = find_contacts_chunk(r_itrf, v_itrf, t, station_set, lambda j, ts, g=idx: propagator.itrf(g[j], ts))
-            found["sat"] = idx[found["sat"]]
-            contact_parts.append(found)
-        if eclipses:
-            found = find_eclipses_chunk(r_teme, v_teme, t, sun_table)
-            found["sat"] = idx[found["sat"]]
-            eclipse_parts.append(found)
-
-    # Two-stage pipeline: SGP4 of the next chunk (which holds the GIL) runs while a worker
-    # thread searches the previous one in compiled code that releases it.
     total = len(constellation)
+    setup = _ChunkSetup(constellation, span, t, jd_w, jd_f, to_itrf, to_itrf_rate, station_set, sun_table, contacts,
+                        eclipses, _Propagator(constellation, span, orientation))  # fmt: skip
+    chunks = [np.arange(first, min(first + chunk_size, total)) for first in range(0, total, chunk_size)]
 
-    def finish(job):
-        future, done = job
-        if future is not None:
-            future.result()  # re-raises any error of the search
+    def collect(idx, result):
+        found_contacts, found_eclipses, excluded = result
+        if found_contacts is not None:
+            contact_parts.append(found_contacts)
+        if found_eclipses is not None:
+            eclipse_parts.append(found_eclipses)
+        if excluded is not None:
+            excluded_parts.append(excluded)
         if progress is not None:
-            progress(done, total)
+            progress(int(idx[-1]) + 1, total)
 
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        pending = None
-        for first in range(0, total, chunk_size):
-            idx = np.arange(first, min(first + chunk_size, total))
-            r_teme, v_teme, err = _propagate_in_slices(constellation.take(idx), jd_w, jd_f)
-            bad = err.any(axis=1)
-            if bad.any():
-                excluded_parts.append(excluded_table(constellation.take(idx), err, t, span))
-            good = np.flatnonzero(~bad)
+    processes = _worker_processes(len(chunks))
+    if processes > 1:
+        # Worker processes forked from this one (they share its set-up without copying it), each propagating and
+        # searching whole chunks: SGP4 and the search's Python parts hold the GIL, so threads could not use the
+        # cores. Results come back in chunk order.
+        import multiprocessing
+
+        global _SETUP
+        _SETUP = setup
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for idx, result in zip(
+                    chunks, pool.imap(_chunk_in_worker, [(int(c[0]), int(c[-1]) + 1) for c in chunks])
+                ):
+                    collect(idx, result)
+        finally:
+            _SETUP = None
+    else:
+        # One core: SGP4 of the next chunk (which holds the GIL) runs while a thread searches the previous one
+        # in compiled code that releases it.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            pending = None
+            for idx in chunks:
+                r_teme, v_teme, err = _propagate_in_slices(constellation.take(idx), jd_w, jd_f)
+                if pending is not None:
+                    collect(pending[0], pending[1].result())
+                pending = (idx, worker.submit(setup.search, idx, r_teme, v_teme, err))
             if pending is not None:
-                finish(pending)
-            future = worker.submit(search, idx[good], r_teme[good], v_teme[good]) if good.size else None
-            pending = (future, int(idx[-1]) + 1)
-        if pending is not None:
-            finish(pending)
+                collect(pending[0], pending[1].result())
 
     excluded = (
         pd.concat(excluded_parts, ignore_index=True)
@@ -230,9 +307,18 @@ def compute_geometry(
 
 
 def _concat(parts, keys):
+    """The parts' arrays of each key, concatenated; each part's array is dropped once its key is done, so that at most
+    one column is held twice (the contact table of the whole Starlink catalogue for a week has 12.8 million rows)."""
     if not parts:
         return {k: np.zeros(0) for k in keys}
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    return {k: np.concatenate([p.pop(k) for p in parts]) for k in keys}
+
+
+def _sorted_columns(d, order):
+    """Reorder every column of ``d`` by ``order``, one column at a time."""
+    for k in d:
+        d[k] = d[k][order]
+    return d
 
 
 def _propagate_in_slices(constellation, jd_w, jd_f, per_call=16):
@@ -271,32 +357,23 @@ def _contacts_frame(parts, constellation, station_set, span) -> pd.DataFrame:
         "clipped",
     ]
     d = _concat(parts, keys)
-    order = np.lexsort((d["station"], d["sat"], d["aos_s"]))
-    d = {k: v[order] for k, v in d.items()}
-    sat = d["sat"].astype(int)
+    d = _sorted_columns(d, np.lexsort((d["station"], d["sat"], d["aos_s"])))
     station_ids = list(station_set.ids) if station_set is not None else []
-    df = pd.DataFrame(
-        {
-            **_satellite_columns(constellation, sat),
-            "station": pd.Categorical.from_codes(d["station"].astype(int), categories=station_ids),
-            "aos_utc": span.datetimes(d["aos_s"]),
-            "tca_utc": span.datetimes(d["tca_s"]),
-            "los_utc": span.datetimes(d["los_s"]),
-            "duration_s": d["los_s"] - d["aos_s"],
-            "max_elevation_deg": d["max_elevation_deg"].astype(float),
-            "aos_azimuth_deg": d["aos_azimuth_deg"].astype(float),
-            "los_azimuth_deg": d["los_azimuth_deg"].astype(float),
-            "clipped": d["clipped"].astype(bool),
-        },
-        columns=CONTACT_COLUMNS,
-    )
-    return df
+    # Column by column, each source array dropped once its column is built: the peak stays near one table.
+    cols = _satellite_columns(constellation, d.pop("sat").astype(int))
+    cols["station"] = pd.Categorical.from_codes(d.pop("station").astype(int), categories=station_ids)
+    cols["duration_s"] = d["los_s"] - d["aos_s"]
+    for name in ("aos", "tca", "los"):
+        cols[f"{name}_utc"] = span.datetimes(d.pop(f"{name}_s"))
+    for name in ("max_elevation_deg", "aos_azimuth_deg", "los_azimuth_deg"):
+        cols[name] = d.pop(name).astype(float, copy=False)
+    cols["clipped"] = d.pop("clipped").astype(bool, copy=False)
+    return pd.DataFrame({k: cols.pop(k) for k in CONTACT_COLUMNS}, columns=CONTACT_COLUMNS, copy=False)
 
 
 def _eclipses_frame(parts, constellation, span) -> pd.DataFrame:
     d = _concat(parts, ["sat", "kind", "start_s", "end_s", "clipped"])
-    order = np.lexsort((d["start_s"], d["sat"]))
-    d = {k: v[order] for k, v in d.items()}
+    d = _sorted_columns(d, np.lexsort((d["start_s"], d["sat"])))
     sat = d["sat"].astype(int)
     return pd.DataFrame(
         {
