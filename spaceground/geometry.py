@@ -126,7 +126,14 @@ class _ChunkSetup:
         return found_contacts, found_eclipses, excluded
 
 
-_SETUP = None  # the set-up a forked worker process inherits (see compute_geometry)
+_SETUP = None  # in a worker process: the set-up of the search it serves (see compute_geometry)
+
+
+def _adopt_setup(setup):
+    global _SETUP
+    _SETUP = setup
+
+
 MIN_CHUNKS_FOR_WORKERS = 4  # fewer chunks than this do not pay for starting worker processes
 
 
@@ -269,16 +276,12 @@ def compute_geometry(
         # cores. Results come back in chunk order.
         import multiprocessing
 
-        global _SETUP
-        _SETUP = setup
-        try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for idx, result in zip(
-                    chunks, pool.imap(_chunk_in_worker, [(int(c[0]), int(c[-1]) + 1) for c in chunks])
-                ):
-                    collect(idx, result)
-        finally:
-            _SETUP = None
+        # The set-up reaches each worker through the fork itself (a fork's process arguments are not pickled), so
+        # that two searches started at once from two threads each keep their own.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes, initializer=_adopt_setup, initargs=(setup,)) as pool:
+            for idx, result in zip(chunks, pool.imap(_chunk_in_worker, [(int(c[0]), int(c[-1]) + 1) for c in chunks])):
+                collect(idx, result)
     else:
         # One core: SGP4 of the next chunk (which holds the GIL) runs while a thread searches the previous one
         # in compiled code that releases it.

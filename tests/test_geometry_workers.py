@@ -41,3 +41,26 @@ def test_the_number_of_processes_is_checked_and_small_or_nested_work_stays_in_on
     assert G._worker_processes(G.MIN_CHUNKS_FOR_WORKERS - 1) == 1  # too little to pay for the start
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     assert G._worker_processes(100) == 1  # a daemonic worker (Dask's) may not have children
+
+
+def test_two_searches_started_at_once_from_two_threads_keep_their_own_satellites(monkeypatch):
+    import threading
+
+    monkeypatch.setenv("SPACEGROUND_GEOMETRY_PROCESSES", "2")
+    everyone = load_tle(STARLINK)
+    groups = {"first": everyone[:600], "later": everyone[3000:3600]}
+    span = Span.from_hours(pd.Timestamp("2026-05-30T06:00:00Z"), 1)
+    stations = default_catalogue()
+    found = {}
+    threads = [
+        threading.Thread(target=lambda k=k, c=c: found.__setitem__(k, G.compute_geometry(c, stations, span)))
+        for k, c in groups.items()
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.setenv("SPACEGROUND_GEOMETRY_PROCESSES", "1")
+    for k, c in groups.items():
+        pd.testing.assert_frame_equal(found[k].contacts, G.compute_geometry(c, stations, span).contacts)
+        assert set(found[k].contacts.satellite) <= {s.name for s in c}
