@@ -691,7 +691,7 @@ def cmd_serve(args) -> int:
         return warm.stop()
     if not args.idle_min > 0:
         raise SpacegroundError(f"--idle-min {args.idle_min:g}: give a number of minutes above 0")
-    return warm.serve(idle_min=args.idle_min)
+    return warm.serve(main, idle_min=args.idle_min)
 
 
 def main(argv=None) -> int:

@@ -18,7 +18,8 @@ changed under it stops serving. ``SPACEGROUND_WARM=0`` runs a command in its own
 Only the user who started it may use it: the socket is in a folder only that user can enter (the runtime folder,
 ``XDG_RUNTIME_DIR``, or the temporary folder), and each connection's peer is checked to be that user.
 
-This module imports only the standard library: it is the command's entry point.
+This module imports only the standard library. The command's entry point is :mod:`spaceground.launch`; the
+server runs the command line's ``main``, which the ``serve`` command hands it.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _private_folder(folder):
 # --- framing: a 4-byte length, then JSON ----------------------------------------------------------------------------
 
 
-def _send(conn, obj, fds=()):
+def send_message(conn, obj, fds=()):
     data = json.dumps(obj).encode()
     payload = struct.pack("!I", len(data)) + data
     if fds:
@@ -112,7 +113,7 @@ def _recv_exact(conn, n):
     return buf
 
 
-def _recv(conn, with_fds=0):
+def receive_message(conn, with_fds=0):
     """One message (and up to ``with_fds`` descriptors sent with its first bytes)."""
     fds = []
     if with_fds:
@@ -130,62 +131,7 @@ def _recv(conn, with_fds=0):
     return json.loads(_recv_exact(conn, n)), fds
 
 
-# --- the command's side ---------------------------------------------------------------------------------------------
-
-
-def main(argv=None) -> int:
-    """The ``spaceground`` entry point: through the warm process when one of this install runs, else in this one."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    if os.environ.get("SPACEGROUND_WARM", "1") != "0" and args and args[0] != "serve":
-        rc = _through_warm(args)
-        if rc is not None:
-            return rc
-    from .cli import main as cli_main
-
-    return cli_main(args)
-
-
-def _through_warm(args):
-    """Run ``args`` in the warm process: its exit status, or None when none serves this install."""
-    path = socket_path()
-    if not os.path.exists(path) or not _ours(path):
-        return None
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(path)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        request = {"argv": args, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask()}
-        _send(conn, request, fds=(0, 1, 2))
-        started, _ = _recv(conn)
-    except (OSError, ConnectionError, ValueError):
-        conn.close()
-        return None  # gone, refused or of another user: run here
-    pid = int(started["pid"])
-
-    def forward(signum, frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    try:
-        done, _ = _recv(conn)
-    except (OSError, ConnectionError, ValueError):
-        sys.stderr.write(
-            f"spaceground: error: the warm process stopped while running this command (child {pid}); "
-            "its outputs are written whole or not at all: run it again (SPACEGROUND_WARM=0 runs it here)\n"
-        )
-        return 1
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        conn.close()
-    return int(done["rc"])
-
-
-def _ours(path):
+def is_ours(path):
     """Is the socket ``path`` this user's, in this user's private folder? (Nothing is sent to anyone else.)"""
     try:
         folder, sock = os.lstat(os.path.dirname(path)), os.lstat(path)
@@ -199,14 +145,14 @@ def stop(out=None) -> int:
     """Ask the warm process of this install to stop: 0 if one was asked, 1 if none runs."""
     out = out or sys.stdout
     path = socket_path()
-    if not os.path.exists(path) or not _ours(path):
+    if not os.path.exists(path) or not is_ours(path):
         out.write("spaceground: no warm process of this install runs\n")
         return 1
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
-        _send(conn, {"stop": True})
-        _recv(conn)
+        send_message(conn, {"stop": True})
+        receive_message(conn)
     except (OSError, ConnectionError, ValueError):
         out.write("spaceground: no warm process of this install runs\n")
         return 1
@@ -216,7 +162,7 @@ def stop(out=None) -> int:
     return 0
 
 
-def _umask():
+def current_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -225,12 +171,11 @@ def _umask():
 # --- the warm process ----------------------------------------------------------------------------------------------
 
 
-def _warm_up():
-    """Import what the commands import and load each kernel once (on a throwaway span of one satellite)."""
+def _warm_up(run):
+    """Import what the commands import and load each kernel once (on a throwaway span of two satellites), through
+    ``run`` (the command line's ``main``)."""
     import contextlib
     import io
-
-    from . import cli
 
     def line(text):  # a TLE line with its checksum (digits, and 1 for each minus sign, mod 10)
         return text + str(sum(int(c) if c.isdigit() else c == "-" for c in text) % 10)
@@ -247,16 +192,18 @@ def _warm_up():
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             for argv in (["contacts", *span], ["eclipses", *span], ["links", *span]):
-                if cli.main([*argv, "-o", os.path.join(tmp, "t.parquet")]) != 0:
+                if run([*argv, "-o", os.path.join(tmp, "t.parquet")]) != 0:
                     raise RuntimeError(f"warming up `spaceground {argv[0]}` failed: {sink.getvalue().strip()}")
     import pandas  # noqa: F401  (the scenario layer and the run's tables)
 
     from . import api, scenario, simulate  # noqa: F401
 
 
-def serve(idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
+def serve(run, idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
     """Run the warm process until ``idle_min`` minutes pass with no command, its files change, or it is stopped
-    (SIGINT, SIGTERM). ``out`` gets a line when it is ready and one per command served."""
+    (SIGINT, SIGTERM); each command is ``run(argv)`` in a fork (the command line's ``main``, given by the command
+    line itself: this module imports nothing of ours). ``out`` gets a line when it is ready and one per command
+    served."""
     out = out or sys.stdout
     key = install_key()
     folder = socket_folder()
@@ -278,7 +225,7 @@ def serve(idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
         except OSError:
             os.unlink(path)  # left by a process that was killed
     t0 = time.perf_counter()
-    _warm_up()
+    _warm_up(run)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -335,7 +282,7 @@ def serve(idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
                     conn, _ = listener.accept()
                 except OSError:
                     continue
-                _accept(conn, (listener, wake_r, wake_w), running, out)
+                _accept(conn, (listener, wake_r, wake_w), running, out, run)
                 last = time.monotonic()
     finally:
         signal.set_wakeup_fd(-1)
@@ -352,7 +299,7 @@ def serve(idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
     return 0
 
 
-def _accept(conn, own_fds, running, out):
+def _accept(conn, own_fds, running, out, run):
     """Take one request: check the peer, fork, let the child run it; the parent remembers the child."""
     try:
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -361,9 +308,9 @@ def _accept(conn, own_fds, running, out):
             conn.close()
             return
         conn.settimeout(5.0)
-        request, fds = _recv(conn, with_fds=3)
+        request, fds = receive_message(conn, with_fds=3)
         if request.get("stop") and not fds:
-            _send(conn, {"stopping": os.getpid()})
+            send_message(conn, {"stopping": os.getpid()})
             conn.close()
             os.kill(os.getpid(), signal.SIGTERM)
             return
@@ -384,18 +331,18 @@ def _accept(conn, own_fds, running, out):
             own.close() if hasattr(own, "close") else os.close(own)
         for other, *_ in running.values():
             other.close()
-        os._exit(_child(request, fds, conn))
+        os._exit(_child(request, fds, conn, run))
     for fd in fds:
         os.close(fd)
     conn.settimeout(None)
     try:
-        _send(conn, {"pid": pid})
+        send_message(conn, {"pid": pid})
     except OSError:
         os.kill(pid, signal.SIGTERM)
     running[pid] = (conn, request["argv"], time.perf_counter())
 
 
-def _child(request, fds, conn):
+def _child(request, fds, conn, run):
     """Run the command in this forked child as a fresh process would; the exit status."""
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, signal.SIG_DFL)
@@ -410,9 +357,7 @@ def _child(request, fds, conn):
         os.environ.update(request["env"])
         os.umask(int(request["umask"]))
         os.chdir(request["cwd"])
-        from .cli import main as cli_main
-
-        rc = cli_main(list(request["argv"]))
+        rc = run(list(request["argv"]))
     except SystemExit as exc:  # argparse's --help and usage errors
         rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except BaseException:
@@ -445,7 +390,7 @@ def _reap(running, out, block=False):
         rc = os.waitstatus_to_exitcode(status)
         rc = 128 - rc if rc < 0 else rc  # killed by a signal: as a shell reports it
         try:
-            _send(conn, {"rc": rc})
+            send_message(conn, {"rc": rc})
         except OSError:
             pass
         conn.close()

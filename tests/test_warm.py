@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from spaceground import warm
+from spaceground import launch, warm
 
 from .test_engine import tiny
 from .test_integrity import SLOW_POLICY, _interruptible
@@ -146,13 +146,25 @@ def test_a_socket_not_in_a_private_folder_of_this_user_is_never_used(tmp_path, m
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     try:
-        assert warm._ours(str(path))
+        assert warm.is_ours(str(path))
         folder.chmod(0o755)  # others may enter: someone else could have placed it
-        assert not warm._ours(str(path))
+        assert not warm.is_ours(str(path))
         monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
         monkeypatch.setattr(warm, "install_key", lambda environ=None: "k")
-        assert warm._through_warm(["--version"]) is None  # not used: the command runs on its own
+        assert launch._through_warm(["--version"]) is None  # not used: the command runs on its own
         with pytest.raises(OSError, match="not a private folder"):
             warm._private_folder(str(folder))
     finally:
         listener.close()
+
+
+def test_the_entry_point_imports_nothing_heavy_before_it_knows_where_to_run():
+    import subprocess
+
+    code = (
+        "import sys, spaceground.launch\n"
+        "heavy = [m for m in ('numpy', 'pandas', 'numba', 'spaceground.cli', 'spaceground.api') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
