@@ -190,14 +190,21 @@ class DownlinkMixin:
                 queue = self.sats[k].downlink_queue
                 if not queue:
                     continue
-                held = sum(item["remaining"] for item in queue.values())
                 open_w, _ = self._open_windows(k, now)
-                for q in open_w:
-                    los = self._los[k][q]
-                    carried = min(lw.capacity_between(self._first_row[k] + q, now, min(until, los)), held)
+                if not open_w:
+                    continue
+                first, los = self._first_row[k], self._los[k]
+                carries = [lw.capacity_between(first + q, now, min(until, los[q])) for q in open_w]
+                need, held = max(carries), 0.0
+                for item in queue.values():  # what it holds, as far as any window could carry it
+                    held += item["remaining"]
+                    if held >= need:
+                        break
+                for q, carried in zip(open_w, carries):
+                    carried = min(carried, held)
                     if self._acquisition_s > 0.0 and self._lock[k] != q:
                         # A new lock costs its acquisition once: spread over the rest of the window it may be held.
-                        carried *= 1.0 - self._acquisition_s / max(los - now, EPS_S)
+                        carried *= 1.0 - self._acquisition_s / max(los[q] - now, EPS_S)
                     if carried > 0.0:
                         edges.append((k, q, self._sta[k][q], carried))
             assigned = [None] * n
