@@ -104,8 +104,8 @@ def test_every_new_lock_waits_its_acquisition_and_costs_what_the_rules_expect():
     res = run_scenario(small("stay", acquisition_s=30))
     c, d = res.contacts, res.downlinks
     used = c[c.used_s > 0]
-    # A pass taken with less than 30 s left is held to its end and carries nothing (stay takes it all the same).
-    assert ((used.bytes == 0) == (used.used_s < 30.0 - 1e-6)).all()
+    # No pass is taken with less than its acquisition left: every pass taken carries something.
+    assert (used.bytes > 0).all() and (used.used_s > 30.0).all()
     assert len(used) > 5
     for row in used[used.bytes > 0].itertuples():
         mine = d[(d.satellite == row.satellite) & (d.station == row.station)]
@@ -113,10 +113,11 @@ def test_every_new_lock_waits_its_acquisition_and_costs_what_the_rules_expect():
         # The first byte of the pass leaves 30 s after the pass is taken (at its start here: data waits).
         assert (mine.start_utc.min() - row.aos_utc).total_seconds() >= 30.0 - 1e-6
     _never_in_two_places(res)
-    no_acq = run_scenario(small("stay")).downlinks.bytes.sum()
-    # What acquisition costs stay: at most 30 s of each used window at 160 Mbit/s, at least the rule's own locks.
-    lost = no_acq - d.bytes.sum()
-    assert 0 < lost <= len(used) * 30 * 160e6 / 8 * 1.0001
+    free = run_scenario(small("stay"))
+    # What acquisition costs stay: at most 30 s of each window used without it, at 160 Mbit/s (queues are never
+    # empty, so a shorter session loses only its own time).
+    lost = free.downlinks.bytes.sum() - d.bytes.sum()
+    assert 0 < lost <= (free.contacts.used_s > 0).sum() * 30 * 160e6 / 8 * 1.0001
     net = run_scenario(small("network", acquisition_s=30))
     _never_in_two_places(net)
     assert net.downlinks.bytes.sum() >= d.bytes.sum()  # the assignment weighs a lock's acquisition

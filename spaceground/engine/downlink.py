@@ -86,6 +86,8 @@ class DownlinkMixin:
                 yield env.timeout(next_aos - env.now)
                 continue
             free = [w for w in open_w if self.antennas_free[stations[w]]]
+            if self._acquisition_s > 0.0:  # a new lock on a pass that sets before it is made would carry nothing
+                free = [w for w in free if self._lock[k] == w or los[w] - env.now > self._acquisition_s]
             if network and self._assigned[k] not in free:
                 # Its window is the one the network's assignment gives it, once that window's antenna is free.
                 signals = [self._assignment_changed[k]] + [self.antenna_freed[stations[q]] for q in open_w]
