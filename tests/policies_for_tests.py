@@ -200,3 +200,18 @@ class BooksEveryOther(BasePolicy):
         with open(self.path, "w") as f:
             json.dump(self.asked, f)
         return len(self.asked) % 2 == 1
+
+
+class CapacitySeen(BasePolicy):
+    """Everything raw; writes (time, the contact capacity its satellite view shows) at each capture to ``path``."""
+
+    def __init__(self, path):
+        self.path, self.seen = path, []
+
+    def on_capture(self, view):
+        import json
+
+        self.seen.append((view.now_s, view.satellite.contact_capacity_bytes))
+        with open(self.path, "w") as f:
+            json.dump(self.seen, f)
+        return GROUND

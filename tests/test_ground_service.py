@@ -371,3 +371,33 @@ def test_the_engine_asks_book_pass_at_the_lead_time_and_opens_only_the_passes_bo
     assert sorted(aos_s[c.booked].tolist()) == pytest.approx(sorted(booked_aos))
     assert (c.used_s[~c.booked] == 0).all()
     assert res.metrics["station_cost_cny"] == pytest.approx(50.0 * len(booked_aos))
+
+
+def test_the_capacity_ahead_leaves_out_the_passes_whose_booking_time_passed_without_a_booking(tmp_path):
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    path = tmp_path / "seen.json"
+    body = TINY.format(
+        policy=f"tests.policies_for_tests:CapacitySeen, params: {{path: {path}}}",
+        sats='"SENTINEL-2A"',
+        hours=24,
+        antennas=1,
+        hardware="",
+        extra=STRIPS,
+    )
+    body = body.replace("  - {id: SVALBARD, antennas: 1}", "  - {id: SVALBARD, antennas: 1, booking_lead_h: 2}")
+    res = run_scenario(parse_scenario(body, "tiny.yaml", ROOT).with_overrides(allow_code=True))
+    c = res.contacts
+    start = pd.Timestamp("2025-10-03T12:00:00Z")
+    aos = (c.aos_utc - start).dt.total_seconds().to_numpy()
+    los = (c.los_utc - start).dt.total_seconds().to_numpy()
+    seen = json.loads(path.read_text())
+    assert len(seen) > 20 and (~c.booked).any() and c.booked.any()
+    for now, shown in seen:
+        # By hand: what is left of each window after now, unless its booking time (start - 2 h) has passed and it
+        # was not booked (the table's `booked` is final for those); one whose booking time is ahead counts.
+        left = np.clip(los - np.maximum(aos, now), 0.0, None) / (los - aos) * c.capacity_bytes.to_numpy()
+        open_for_it = c.booked.to_numpy() | (aos - 7200.0 >= now)
+        assert shown == pytest.approx(left[open_for_it].sum(), rel=1e-9, abs=1.0), now

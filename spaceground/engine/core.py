@@ -78,7 +78,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
         self.link_windows = lw = downlink_rows(inputs.links)
         first = lw.first_rows(n)
         self._first_row = first.tolist()
-        self._aos, self._los, self._sta, self._longest, self._suffix = [], [], [], [], []
+        self._aos, self._los, self._sta, self._longest, self._suffix, self._capacity = [], [], [], [], [], []
         # What the windows ahead will carry, as the policies know it: the forecast (clouds over optical stations)
         # where the run has one; a pass already open shows its true rate.
         seen = lw if inputs.forecast_links is None else downlink_rows(inputs.forecast_links)
@@ -91,6 +91,7 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             self._longest.append(float(np.max(lw.end_s[rows] - lw.start_s[rows])) if first[k + 1] > first[k] else 0.0)
             cap = capacity[rows]  # bytes of all windows starting at or after index i (summed from the last one)
             self._suffix.append(np.r_[np.cumsum(cap[::-1])[::-1], 0.0].tolist())
+            self._capacity.append(cap.tolist())
         # Ground station as a service: what each window costs if booked, and the windows booked so far (a window is
         # booked, and billed whole, once anything is sent in it; spaceground.links.pass_price_cny).
         per_pass = np.array([g.price_per_pass_cny for g in model.stations])
@@ -109,6 +110,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             for sts, aos in zip(self._sta, self._aos)
         ]
         self._unbookable = [{w for _, w in rows} for rows in self._lead]  # until booked
+        self._max_lead_s = max(lead) if lead else 0.0
+        self._booking_lead_s = [[lead[st] for st in sts] for sts in self._sta]  # per satellite and window
         # Handover between stations in view (spaceground.scenario.GroundNetwork) and the acquisition a new lock pays.
         self._handover, self._acquisition_s = model.handover, float(model.acquisition_s)
         self._lock = [None] * n  # per satellite: the window its last session was in (no acquisition to go on there)

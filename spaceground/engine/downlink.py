@@ -20,12 +20,23 @@ class DownlinkMixin:
     send_in_runs = True  # False: an item at a time (the reference the runs are tested against)
 
     def _remaining_capacity(self, k, now):
-        """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice)."""
+        """Bytes the satellite's windows from ``now`` on could carry (overlapping windows counted twice). A window of a
+        station with a booking lead time that was not booked when its lead time came is closed for good and carries
+        nothing; one whose booking time is still ahead counts (it is booked if data waits then)."""
         aos, los, first, lw = self._aos[k], self._los[k], self._first_row[k], self.link_windows
         hi = bisect_right(aos, now)
         lo = bisect_left(aos, now - self._longest[k])
-        partial = sum(lw.capacity_between(first + w, now, los[w]) for w in range(lo, hi) if los[w] > now)
-        return self._suffix[k][hi] + partial
+        closed = self._unbookable[k]
+        partial = sum(
+            lw.capacity_between(first + w, now, los[w]) for w in range(lo, hi) if los[w] > now and w not in closed
+        )
+        remaining = self._suffix[k][hi] + partial
+        if closed:  # windows ahead whose booking time has passed without a booking
+            lead = self._booking_lead_s[k]
+            for w in range(hi, bisect_right(aos, now + self._max_lead_s)):
+                if w in closed and aos[w] - lead[w] < now:
+                    remaining -= self._capacity[k][w]
+        return remaining
 
     def _open_windows(self, k, now):
         """Windows of satellite ``k`` open at ``now`` and the next start after it (a window carrying nothing now,
