@@ -13,6 +13,8 @@ so the least elevation an imager reaches at a largest off-nadir angle is
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .frames import elevation_azimuth_deg, geodetic_to_itrf_m, unit_vector
@@ -118,30 +120,52 @@ def angle_to_polygon_rad(points, vertices):
 def area_windows(position_itrf_m, t_grid_s, vertices, off_nadir_deg, radius_m, tolerance_s=0.05):
     """Windows in which a satellite's off-nadir cone covers part of an area: (start, end) pairs [s].
 
-    ``position_itrf_m(t_s)`` gives the satellite's ITRF positions (n, 3) at times; ``t_grid_s`` is a search grid
-    fine enough that no access is shorter than a step (the caller's choice); edges are refined by bisection to
+    ``position_itrf_m(t_s)`` gives the satellite's ITRF positions (n, 3) at times; ``t_grid_s`` is the search grid.
+    The margin (footprint radius less the angle to the area) changes between two grid points by at most a rate
+    bound taken from the grid itself (1.5 times the fastest change of nadir direction and footprint seen); a step
+    whose two ends are outside but close enough for the margin to reach zero between them is searched for its
+    highest margin, so an access shorter than a step is found too. Edges are refined by bisection to
     ``tolerance_s``. A window open at the grid's ends is clipped there."""
     t = np.asarray(t_grid_s, dtype=float)
 
-    def margin(ts):
-        r = position_itrf_m(np.atleast_1d(ts))
+    def margin_of(r):
         dist = np.linalg.norm(r, axis=1)
         return footprint_radius_rad(off_nadir_deg, dist, radius_m) - angle_to_polygon_rad(r / dist[:, None], vertices)
 
-    g = margin(t)
-    covered = g >= 0.0
-    edges = np.flatnonzero(covered[1:] != covered[:-1])
-    found = []
-    for k in edges:
-        lo, hi = t[k], t[k + 1]
-        rising = not covered[k]
+    def margin(ts):
+        return margin_of(position_itrf_m(np.atleast_1d(ts)))
+
+    def edge(lo, hi, rising):
+        """The instant in [lo, hi] where the margin crosses zero (rising: from below)."""
         while hi - lo > tolerance_s:
             mid = 0.5 * (lo + hi)
             if (margin(mid)[0] >= 0.0) == rising:
                 hi = mid
             else:
                 lo = mid
-        found.append((0.5 * (lo + hi), rising))
+        return 0.5 * (lo + hi)
+
+    r = position_itrf_m(t)
+    dist = np.linalg.norm(r, axis=1)
+    g = margin_of(r)
+    covered = g >= 0.0
+    found = [
+        (edge(t[k], t[k + 1], not covered[k]), not covered[k]) for k in np.flatnonzero(covered[1:] != covered[:-1])
+    ]
+    if len(t) > 1:
+        # How fast the margin can change: the nadir direction's angular rate plus the footprint's, with a margin.
+        u = r / dist[:, None]
+        turn = np.arccos(np.clip(np.einsum("ij,ij->i", u[1:], u[:-1]), -1.0, 1.0))
+        grow = np.abs(np.diff(footprint_radius_rad(off_nadir_deg, dist, radius_m)))
+        h = np.diff(t)
+        rate = 1.5 * float(np.max((turn + grow) / h))
+        # A hidden access needs g[k] + rate x tau >= 0 and g[k+1] + rate x (h - tau) >= 0 for some tau.
+        hidden = np.flatnonzero(~covered[:-1] & ~covered[1:] & (g[:-1] + g[1:] + rate * h >= 0.0))
+        for k in hidden:
+            peak_t, peak = _highest(margin, t[k], t[k + 1], tolerance_s)
+            if peak >= 0.0:
+                found += [(edge(t[k], peak_t, True), True), (edge(peak_t, t[k + 1], False), False)]
+        found.sort(key=lambda e: e[0])
     windows, start = [], (t[0] if covered[0] else None)
     for when, rising in found:
         if rising:
@@ -152,3 +176,22 @@ def area_windows(position_itrf_m, t_grid_s, vertices, off_nadir_deg, radius_m, t
     if start is not None:
         windows.append((start, t[-1]))
     return windows
+
+
+def _highest(f, a, b, tolerance_s):
+    """Golden-section search for the highest value of ``f`` (vectorised, one time at a time here) on [a, b]: (time,
+    value). Within one grid step the margin has one peak (the satellite passes the area once)."""
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = f(c)[0], f(d)[0]
+    while b - a > tolerance_s:
+        if fc >= fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = f(c)[0]
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = f(d)[0]
+    best = max((f(x)[0], x) for x in (a, b, 0.5 * (a + b)))
+    return best[1], best[0]

@@ -370,7 +370,7 @@ def _target_masks_deg(trigger, sub):
     return masks
 
 
-AREA_GRID_S = 5.0  # the area access search's grid: an access shorter than this may be missed
+AREA_GRID_S = 5.0  # the area access search's grid (an access shorter than a step is found by its rate bound)
 
 
 def _area_captures(model, orientation, w, sats):

@@ -301,3 +301,32 @@ def test_an_area_too_large_or_too_thin_is_refused(tmp_path):
     )
     with pytest.raises(ScenarioError, match="at least three distinct vertices"):
         validate_scenario(write(tmp_path, [], line))
+
+
+def test_an_access_shorter_than_the_search_grid_is_found_between_two_grid_points():
+    from spaceground.frames import unit_vector
+    from spaceground.imaging import area_windows, footprint_radius_rad
+
+    # A satellite 500 km up, along the equator, passing the meridian at t = 1002.5 s, between two points of a
+    # 5 s grid; a tiny area just inside the edge of its 30 deg cone, north of the meridian: covered about 3 s.
+    R, r_sat, omega = 6378137.0, 6878137.0, 2 * math.pi / 5676.0
+
+    def position(t):
+        a = omega * (np.asarray(t, float) - 1002.5)
+        return r_sat * np.stack([np.cos(a), np.sin(a), np.zeros_like(a)], axis=1)
+
+    rho = math.degrees(float(footprint_radius_rad(30.0, r_sat, R)))
+    lat = rho - 0.0017
+    area = unit_vector([lat, lat, lat + 1e-4, lat + 1e-4], [-1e-4, 1e-4, 1e-4, -1e-4])
+    grid = np.arange(0.0, 2000.0 + 5.0, 5.0)
+    found = area_windows(position, grid, area, 30.0, R, tolerance_s=0.001)
+    # The truth from the same margin on a 1 ms grid (the cone's cap against the angle to the area).
+    fine = np.arange(995.0, 1010.0, 0.001)
+    truth = area_windows(position, fine, area, 30.0, R, tolerance_s=0.001)
+    assert len(truth) == 1 and 2.0 < truth[0][1] - truth[0][0] < 5.0  # shorter than a step of the grid
+    assert len(found) == 1
+    assert found[0][0] == pytest.approx(truth[0][0], abs=0.002) and found[0][1] == pytest.approx(truth[0][1], abs=0.002)
+    # An area a little farther out is never covered, and nothing is found.
+    far = rho + 0.01
+    out = unit_vector([far, far, far + 1e-4, far + 1e-4], [-1e-4, 1e-4, 1e-4, -1e-4])
+    assert area_windows(position, grid, out, 30.0, R) == []
