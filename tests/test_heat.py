@@ -215,7 +215,8 @@ def test_a_thermal_node_with_its_temperatures_in_the_wrong_order_is_refused(extr
 def test_the_sunlight_only_estimate_with_heat_by_hand():
     # Sunlit for 20,000 s, then shadow. From the throttle temperature: full speed to the limit (t_up), then the
     # duty; in shadow nothing (the work waits for sunlight). Without a temperature: the duty from the start.
-    from spaceground.policies.planning import SatelliteTimeline, sunlit_time_after
+    from spaceground.policies.pace import sunlit_time_after
+    from spaceground.policies.planning import SatelliteTimeline
 
     from .test_policies import hardware, plan
 

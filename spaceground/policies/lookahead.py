@@ -31,6 +31,7 @@ import numpy as np
 from ..power import FULL_SUN
 from . import GROUND, ONBOARD, UNREACHABLE, drop, register
 from .lp import solve_lp
+from .pace import sunlit_time_after
 from .passes import FreePassFirst
 from .planning import (
     PlanningPolicy,
@@ -39,7 +40,6 @@ from .planning import (
     live_backlog_bytes,
     next_shadow_s,
     onboard_finish_s,
-    sunlit_time_after,
     yield_until_in_time,
 )
 from .routes import relay

@@ -14,6 +14,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from .pace import sunlit_time_after
 from .routes import offload
 
 
@@ -71,8 +72,6 @@ class SpaceRoutes:
     (``self.plan`` and ``self.tl``, the timelines, are the policy's)."""
 
     def start_space_routes(self, plan):
-        from .planning import sunlit_time_after  # (planning builds on this module)
-
         self._sunlit_after = sunlit_time_after
         self._lasers = laser_rows(plan)
         links = plan.links

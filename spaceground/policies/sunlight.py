@@ -14,7 +14,7 @@ import math
 
 from . import register
 from .lookahead import Lookahead
-from .planning import sunlit_time_after
+from .pace import sunlit_time_after
 
 
 @register("sunlight-aware")
