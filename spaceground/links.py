@@ -244,3 +244,29 @@ def pass_price_cny(price_per_pass_cny, price_per_min_cny, duration_s):
     minute whole, as AWS Ground Station bills (reference-numbers #61). Broadcasts."""
     minutes = np.ceil(np.asarray(duration_s, dtype=float) / 60.0 - 1e-9)
     return np.asarray(price_per_pass_cny, dtype=float) + np.asarray(price_per_min_cny, dtype=float) * minutes
+
+
+def assign_antennas(edges, antennas):
+    """The most valuable way to give stations' antennas to satellites at one moment: a maximum-weight assignment in
+    which a satellite uses one antenna at most and a station serves as many satellites as it has ``antennas``
+    (per station index). ``edges``: (satellite, station, weight, key) of each window open to it (weights > 0;
+    of two edges between a satellite and a station the heavier counts). Returns {satellite: (key, weight)}."""
+    from scipy.optimize import linear_sum_assignment
+
+    edges = list(edges)
+    if not edges:
+        return {}
+    sats = sorted({k for k, *_ in edges})
+    stations = sorted({s for _, s, _, _ in edges})
+    first_slot = dict(zip(stations, np.cumsum([0] + [antennas[s] for s in stations[:-1]]).tolist()))
+    row_of = {k: r for r, k in enumerate(sats)}
+    weight = np.zeros((len(sats), sum(antennas[s] for s in stations)))
+    key_of = {}
+    for k, s, w, key in edges:
+        r = row_of[k]
+        for c in range(first_slot[s], first_slot[s] + antennas[s]):
+            if w > weight[r, c]:
+                weight[r, c] = w
+                key_of[(r, c)] = key
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    return {sats[r]: (key_of[(r, c)], float(weight[r, c])) for r, c in zip(rows, cols) if weight[r, c] > 0.0}

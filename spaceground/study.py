@@ -243,9 +243,7 @@ def ground_network_bound(scenario, *, seed=None) -> dict:
     has antennas). Returns
     ``bound_bytes``, ``windows_bytes`` (the sum of the window capacities: what the network would carry if no two
     windows competed), ``cells`` and ``satellites``."""
-    from scipy.optimize import linear_sum_assignment
-
-    from .links import downlink_rows
+    from .links import assign_antennas, downlink_rows
 
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     model, inputs = prepare(loaded.with_overrides(seed=seed))
@@ -262,18 +260,11 @@ def ground_network_bound(scenario, *, seed=None) -> dict:
         rows = np.flatnonzero((lw.start_s <= c0) & (lw.end_s >= c1) & (ready <= c0))
         if not len(rows):
             continue
-        sats = sorted(set(lw.sender[rows].tolist()))
-        stations = sorted(set(lw.receiver[rows].tolist()))
-        slots = [st for st in stations for _ in range(antennas[st])]
-        r_of = {k: i for i, k in enumerate(sats)}
-        weight = np.zeros((len(sats), len(slots)))
-        for row in rows:
-            carried = lw.capacity_between(int(row), float(c0), float(c1))
-            for c, st in enumerate(slots):
-                if st == lw.receiver[row]:
-                    weight[r_of[int(lw.sender[row])], c] = max(weight[r_of[int(lw.sender[row])], c], carried)
-        r, c = linear_sum_assignment(weight, maximize=True)
-        total += float(weight[r, c].sum())
+        edges = [
+            (int(lw.sender[row]), int(lw.receiver[row]), lw.capacity_between(int(row), float(c0), float(c1)), int(row))
+            for row in rows
+        ]
+        total += sum(w for _, w in assign_antennas(edges, antennas).values())
     return {
         "bound_bytes": total,
         "windows_bytes": float(lw.capacity_bytes().sum()),

@@ -48,7 +48,8 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             Satellite(env, i, s.name, model.hardware[i], inputs.segments[i], self.records, model.span.duration_s)
             for i, s in enumerate(model.constellation)
         ]
-        self.antennas_free = [st.antennas for st in model.stations]  # taken only when free, so no queue
+        self._antennas = [st.antennas for st in model.stations]
+        self.antennas_free = list(self._antennas)  # taken only when free, so no queue
         self.antenna_freed = [_Signal(env) for _ in model.stations]
         self.ground = Ground(model, self.records, model.span.duration_s)
         pools = self.ground.pools
@@ -110,10 +111,9 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             for sts, aos in zip(self._sta, self._aos)
         ]
         self._unbookable = [{w for _, w in rows} for rows in self._lead]  # until booked
-        self._max_lead_s = max(lead) if lead else 0.0
-        self._booking_lead_s = [[lead[st] for st in sts] for sts in self._sta]  # per satellite and window
+        self._station_lead_s, self._max_lead_s = lead, (max(lead) if lead else 0.0)
         # Handover between stations in view (spaceground.scenario.GroundNetwork) and the acquisition a new lock pays.
-        self._handover, self._acquisition_s = model.handover, float(model.acquisition_s)
+        self._acquisition_s = float(model.acquisition_s)
         self._lock = [None] * n  # per satellite: the window its last session was in (no acquisition to go on there)
         self._assigned = [None] * n  # handover "network": the window each satellite is given now, or None
         self._assignment_changed = [_Signal(env) for _ in range(n)]
@@ -140,8 +140,6 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
                 for _ in range(self.terminals[sat.index]):  # one manager a terminal: its sessions as a sender
                     env.process(self._crossing_manager(sat))
         env.process(self._capture_process())
-        if self._handover == "network":
-            env.process(self._network_assigner())
         self.decisions = 0
         self._may_compute = getattr(policy, "may_compute", None)
         self._recheck_compute = getattr(policy, "compute_recheck_s", None)
@@ -157,6 +155,10 @@ class Engine(OnboardMixin, CrossingMixin, DownlinkMixin, RunMixin, GroundMixin):
             # station is bought as a service).
             self._choose_pass = getattr(policy, "choose_pass", None)
         self._book_pass = getattr(policy, "book_pass", None)
+        # Who chooses each satellite's pass: the policy (``choose_pass``), else the scenario's handover rule.
+        self._pass_rule = "policy" if self._choose_pass is not None else model.handover
+        if self._pass_rule == "network":
+            env.process(self._network_assigner())
 
     @staticmethod
     def plan(model, inputs, captures=True, truth=False):

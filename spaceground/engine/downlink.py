@@ -8,6 +8,7 @@ from heapq import heappop
 
 import numpy as np
 
+from ..links import assign_antennas
 from ..policies import PolicyError
 from ..policies.views import OpenPass, _booking_view, _contact_view, _pass_choice_view
 from ..records import DELIVERED, ON_GROUND, PRODUCT, RAW
@@ -32,9 +33,9 @@ class DownlinkMixin:
         )
         remaining = self._suffix[k][hi] + partial
         if closed:  # windows ahead whose booking time has passed without a booking
-            lead = self._booking_lead_s[k]
+            lead, sta = self._station_lead_s, self._sta[k]
             for w in range(hi, bisect_right(aos, now + self._max_lead_s)):
-                if w in closed and aos[w] - lead[w] < now:
+                if w in closed and aos[w] - lead[sta[w]] < now:
                     remaining -= self._capacity[k][w]
         return remaining
 
@@ -82,7 +83,8 @@ class DownlinkMixin:
             return dt
 
         declined = None  # (window, queue version) of a pass the policy's choice then ordered nothing for
-        network = self._choose_pass is None and self._handover == "network"
+        rule = self._pass_rule
+        network = rule == "network"
         while env.now < self.end_s:
             if not sat.downlink_queue:
                 # Nothing to send: window starts and ends do not matter until data arrives.
@@ -109,10 +111,10 @@ class DownlinkMixin:
                 continue
             if network:
                 w = self._assigned[k]
-            elif self._choose_pass is None and self._handover == "best-window":
+            elif rule == "best-window":
                 now = env.now
                 w = max(free, key=lambda q: (self._carries_bytes(k, q, now, los[q]), los[q]))
-            elif self._choose_pass is None:
+            elif rule == "stay":
                 if self._priced:  # the cheapest pass now (an owned one, or one already booked), then the latest
                     w = min(free, key=lambda q: (self._price_now(k, q), -los[q]))
                 else:
@@ -131,8 +133,7 @@ class DownlinkMixin:
                 self._booked[k].add(w)
             # With a policy that chooses passes, or handover "best-window", a session ends once another window opens
             # or new data is queued (cutting the item under way), so that the choice may be made again.
-            rechoose = self._choose_pass is not None or self._handover == "best-window"
-            rechoose_s = next_aos if rechoose else math.inf
+            rechoose_s = next_aos if rule in ("policy", "best-window") else math.inf
             why = yield from self._transmit(sat, s, w, los[w], rechoose_s)
             self.antennas_free[s] += 1
             self.antenna_freed[s].fire()
@@ -140,7 +141,7 @@ class DownlinkMixin:
                 self._network_changed.fire()  # its antenna may serve another satellite
             if why == "rechoose":
                 continue
-            if why == "policy" and self._choose_pass is not None:
+            if why == "policy" and rule == "policy":
                 declined = (w, sat.queue_version)  # let it choose another pass
                 continue
             if why in ("energy", "policy"):
@@ -187,8 +188,6 @@ class DownlinkMixin:
         time: a maximum-weight assignment of satellites to antennas (weight: what the window carries until then,
         at most what the satellite holds; for a new lock, times one less the share of the window's remaining time
         its acquisition takes). A satellite whose window changes ends its session there."""
-        from scipy.optimize import linear_sum_assignment
-
         env, lw, n = self.env, self.link_windows, len(self.sats)
         epochs = np.unique(np.r_[lw.start_s, lw.end_s])
         epochs = epochs[(epochs > 0.0) & (epochs < self.end_s)].tolist()
@@ -198,7 +197,7 @@ class DownlinkMixin:
             while i < len(epochs) and epochs[i] <= now + EPS_S:
                 i += 1
             until = epochs[i] if i < len(epochs) else self.end_s
-            edges = []  # (sat, window, station, bytes)
+            edges = []  # (sat, station, bytes, window)
             for k in range(n):
                 queue = self.sats[k].downlink_queue
                 if not queue:
@@ -219,24 +218,10 @@ class DownlinkMixin:
                         # A new lock costs its acquisition once: spread over the rest of the window it may be held.
                         carried *= 1.0 - self._acquisition_s / max(los[q] - now, EPS_S)
                     if carried > 0.0:
-                        edges.append((k, q, self._sta[k][q], carried))
+                        edges.append((k, self._sta[k][q], carried, q))
             assigned = [None] * n
-            if edges:
-                sats = sorted({k for k, *_ in edges})
-                stations = sorted({s for _, _, s, _ in edges})
-                slots = [s for s in stations for _ in range(self.model.stations[s].antennas)]
-                row_of = {k: r for r, k in enumerate(sats)}
-                weight = np.zeros((len(sats), len(slots)))
-                window_of = {}
-                for k, q, s, carried in edges:
-                    for c, slot_station in enumerate(slots):
-                        if slot_station == s and carried > weight[row_of[k], c]:
-                            weight[row_of[k], c] = carried
-                            window_of[(k, c)] = q
-                rows, cols = linear_sum_assignment(weight, maximize=True)
-                for r, c in zip(rows, cols):
-                    if weight[r, c] > 0.0:
-                        assigned[sats[r]] = window_of[(sats[r], c)]
+            for k, (q, _) in assign_antennas(edges, self._antennas).items():
+                assigned[k] = q
             for k in range(n):
                 if assigned[k] != self._assigned[k]:
                     self._assigned[k] = assigned[k]
@@ -293,11 +278,11 @@ class DownlinkMixin:
         tx_w = sat.hw.tx_w
         now = t_begin
         edf = sat.edf if self._edf else None
-        chooses, arrived = self._choose_pass is not None or self._handover != "stay", sat.queue_version
+        chooses, arrived = self._pass_rule != "stay", sat.queue_version
         runs = self.send_in_runs and edf is not None and not chooses
         power = (sat.power_changed, sat.data_added) if chooses else (sat.power_changed,)
         k = sat.index
-        assigned = self._choose_pass is None and self._handover == "network"
+        assigned = self._pass_rule == "network"
         if assigned:
             power = (*power, self._assignment_changed[k])
         if self._lock[k] != window:
