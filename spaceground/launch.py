@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
 
-from .warm import current_umask, is_ours, receive_message, send_message, socket_path
+from .warm import connect, current_umask, receive_message, send_message
 
 
 def main(argv=None) -> int:
@@ -25,12 +24,10 @@ def main(argv=None) -> int:
 
 def _through_warm(args):
     """Run ``args`` in the warm process: its exit status, or None when none serves this install."""
-    path = socket_path()
-    if not os.path.exists(path) or not is_ours(path):
+    conn = connect()
+    if conn is None:
         return None
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(path)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         request = {"argv": args, "cwd": os.getcwd(), "env": dict(os.environ), "umask": current_umask()}

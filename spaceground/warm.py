@@ -141,16 +141,30 @@ def is_ours(path):
     return folder.st_uid == uid and not folder.st_mode & 0o077 and sock.st_uid == uid
 
 
+def connect(path=None):
+    """A connection to the warm process at ``path`` (this install's by default), or None when none answers there or
+    the socket is not this user's."""
+    path = path or socket_path()
+    if not os.path.exists(path) or not is_ours(path):
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
 def stop(out=None) -> int:
     """Ask the warm process of this install to stop: 0 if one was asked, 1 if none runs."""
     out = out or sys.stdout
     path = socket_path()
-    if not os.path.exists(path) or not is_ours(path):
+    conn = connect(path)
+    if conn is None:
         out.write("spaceground: no warm process of this install runs\n")
         return 1
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(path)
         send_message(conn, {"stop": True})
         receive_message(conn)
     except (OSError, ConnectionError, ValueError):
@@ -177,13 +191,9 @@ def _warm_up(run):
     import contextlib
     import io
 
-    def line(text):  # a TLE line with its checksum (digits, and 1 for each minus sign, mod 10)
-        return text + str(sum(int(c) if c.isdigit() else c == "-" for c in text) % 10)
+    from .elements import walker_tle
 
-    tle = ""
-    for k, anomaly in enumerate(("270.5454", "280.5454")):  # Sentinel-1A's elements, and a twin 10 deg ahead
-        tle += f"WARM{k}\n" + line(f"1 9990{k}U 14016A   25276.63618895  .00000517  00000+0  11940-3 0  999") + "\n"
-        tle += line(f"2 9990{k}  98.1825 282.8981 0001354  89.5901 {anomaly} 14.5919971861260") + "\n"
+    tle = walker_tle(1, 2, 0, 550.0, 98.0, "2025-10-03T12:00:00Z", name="WARM")  # two satellites half an orbit apart
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "warm.tle")
         with open(path, "w") as f:
@@ -214,16 +224,14 @@ def serve(run, idle_min=DEFAULT_IDLE_MIN, out=None, ready=None):
             f"the warm process's socket {path} is longer than a Unix socket's 107 bytes; "
             "set XDG_RUNTIME_DIR to a shorter folder"
         )
+    probe = connect(path)
+    if probe is not None:
+        probe.close()
+        out.write(f"spaceground: a warm process of this install already serves at {path}\n")
+        out.flush()
+        return 0
     if os.path.exists(path):
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(path)
-            probe.close()
-            out.write(f"spaceground: a warm process of this install already serves at {path}\n")
-            out.flush()
-            return 0
-        except OSError:
-            os.unlink(path)  # left by a process that was killed
+        os.unlink(path)  # left by a process that was killed
     t0 = time.perf_counter()
     _warm_up(run)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
