@@ -75,6 +75,18 @@ def along_track_deg_per_s(satrec):
     return math.degrees(satrec.mdot + satrec.argpdot) / 60.0
 
 
+def check_ids(first_id, count, what="satellites"):
+    """Refuse ``count`` generated NORAD ids from ``first_id`` that would pass 99999 (ValueError)."""
+    if first_id + count > 100000:
+        raise ValueError(f"{count} {what} from first_id {first_id} pass NORAD id 99999: lower first_id")
+
+
+def check_phasing(phasing, planes):
+    """Refuse a Walker phasing outside 0..planes-1 (ValueError)."""
+    if not 0 <= phasing < planes:
+        raise ValueError(f"phasing {phasing} must be 0..{planes - 1} (below the number of planes)")
+
+
 def _with_checksum(line):
     return line + str(tle_checksum(line))
 
@@ -115,10 +127,8 @@ def walker_tle(
     """
     if planes < 1 or per_plane < 1:
         raise ValueError("a Walker shell needs at least one plane of one satellite")
-    if not 0 <= phasing < planes:
-        raise ValueError(f"phasing must be 0..{planes - 1}, got {phasing}")
-    if first_id + planes * per_plane > 100000:
-        raise ValueError("the shell's NORAD ids would pass 99999: lower first_id")
+    check_phasing(phasing, planes)
+    check_ids(first_id, planes * per_plane)
     spread = {"delta": 360.0, "star": 180.0}.get(pattern)
     if spread is None:
         raise ValueError(f"pattern must be 'delta' or 'star', got {pattern!r}")
@@ -163,8 +173,7 @@ def clone_tle(
     """
     if planes < 1 or per_plane < 1:
         raise ValueError("a clone needs at least one plane of one satellite")
-    if first_id + planes * per_plane > 100000:
-        raise ValueError("the clones' NORAD ids would pass 99999: lower first_id")
+    check_ids(first_id, planes * per_plane, "copies")
     plane_spacing_deg = 360.0 / planes if plane_spacing_deg is None else plane_spacing_deg
     slot_spacing_deg = 360.0 / per_plane if slot_spacing_deg is None else slot_spacing_deg
     raan0, ma0 = float(line2[17:25]), float(line2[43:51])

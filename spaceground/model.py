@@ -673,17 +673,17 @@ def _constellation(loaded, spec, key):
         generated.append((text, (*key, "walker", i)))
     for i, clone in enumerate(spec.clone):
         generated.append((_clone_text(loaded, clone, (*key, "clone", i)), (*key, "clone", i)))
-    seen = {s.norad_id: ("tle",) for s in sats}
+    taken_by = dict.fromkeys((s.norad_id for s in sats), "the tle file")
     for text, where in generated:
-        for sat in parse_tle(text, f"{loaded.source}: {'.'.join(map(str, where))}"):
-            if sat.norad_id in seen:
+        label = ".".join(map(str, where))
+        for sat in parse_tle(text, f"{loaded.source}: {label}"):
+            if sat.norad_id in taken_by:
                 raise loaded.error(
                     (*where, "first_id"),
-                    f"NORAD id {sat.norad_id} ({sat.name}) is already taken by "
-                    f"{'the tle file' if seen[sat.norad_id] == ('tle',) else '.'.join(map(str, seen[sat.norad_id]))}; "
+                    f"NORAD id {sat.norad_id} ({sat.name}) is already taken by {taken_by[sat.norad_id]}; "
                     "give the generated satellites another first_id",
                 )
-            seen[sat.norad_id] = where
+            taken_by[sat.norad_id] = label
             sats.append(sat)
     return Constellation(sats), "".join(text for text, _ in generated)
 

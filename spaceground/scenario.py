@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from . import defaults
+from .elements import check_ids, check_phasing
 from .errors import InputError
 from .textfiles import nul_line, read_text_file
 
@@ -317,13 +318,8 @@ class WalkerShell(_Model):
 
     @model_validator(mode="after")
     def _fits(self):
-        if self.phasing >= self.planes:
-            raise ValueError(f"phasing {self.phasing} must be 0..{self.planes - 1} (below the number of planes)")
-        if self.first_id + self.planes * self.per_plane > 100000:
-            raise ValueError(
-                f"{self.planes * self.per_plane} satellites from first_id {self.first_id} pass NORAD id 99999: "
-                "lower first_id"
-            )
+        check_phasing(self.phasing, self.planes)
+        check_ids(self.first_id, self.planes * self.per_plane)
         return self
 
 
@@ -355,11 +351,7 @@ class CloneSpec(_Model):
     def _fits(self):
         if self.slot_spacing_deg is not None and self.slot_spacing_s is not None:
             raise ValueError("give the in-plane spacing one way: slot_spacing_deg or slot_spacing_s")
-        if self.first_id + self.planes * self.per_plane > 100000:
-            raise ValueError(
-                f"{self.planes * self.per_plane} copies from first_id {self.first_id} pass NORAD id 99999: "
-                "lower first_id"
-            )
+        check_ids(self.first_id, self.planes * self.per_plane, "copies")
         return self
 
 

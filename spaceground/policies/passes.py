@@ -55,8 +55,6 @@ class FreePassFirst:
             return None
         return max((p for p in passes if p.price_cny == cheapest), key=lambda p: p.window_end_s).station
 
-    choose_pass = __call__
-
     def book_pass(self, view):
         """Book the pass ``view.booking`` (an :class:`~spaceground.policies.views.OpenPass` that starts later)?"""
         p, sat = view.booking, view.satellite
