@@ -103,7 +103,22 @@ DVBS2X_MODCODS = (
     ("256APSK 11/15-L", 18.84, 5.768987),
     ("256APSK 3/4", 19.57, 5.900855),
 )
-ACM_TABLES = {"dvb-s2": DVBS2_MODCODS, "dvb-s2x": DVBS2_MODCODS + DVBS2X_MODCODS}
+SHANNON_STEP_RATIO = 1.01  # each step of the Shannon staircase is 1 % more efficient than the one below
+
+
+def shannon_steps(ratio=SHANNON_STEP_RATIO, lowest_bit_per_symbol=0.01, highest_bit_per_symbol=12.0):
+    """The Shannon capacity B log2(1 + C/N) as a ladder in the shape of :data:`DVBS2_MODCODS`: spectral efficiencies
+    growing by ``ratio`` from ``lowest_bit_per_symbol``, each usable from the C/N where capacity reaches it,
+    10 log10(2^eta - 1) [dB]. With the symbol rate as the noise bandwidth (Es/N0 = C/N), ACM on this ladder runs
+    at most ``ratio - 1`` below the capacity, at any C/N whose capacity is between the two limits. Studies that
+    model the link as ideal (e.g. Denby and Lucia, ASPLOS 2020) use the capacity itself."""
+    count = int(math.floor(math.log(highest_bit_per_symbol / lowest_bit_per_symbol) / math.log(ratio))) + 1
+    efficiency = lowest_bit_per_symbol * ratio ** np.arange(count)
+    threshold_db = 10.0 * np.log10(np.expm1(efficiency * math.log(2.0)))
+    return tuple((f"Shannon {e:.4f} bit/symbol", float(t), float(e)) for e, t in zip(efficiency, threshold_db))
+
+
+ACM_TABLES = {"dvb-s2": DVBS2_MODCODS, "dvb-s2x": DVBS2_MODCODS + DVBS2X_MODCODS, "shannon": shannon_steps()}
 
 
 def free_space_loss_db(range_m, frequency_hz):

@@ -149,8 +149,9 @@ _HARDWARE_FIELDS = {
     "downlink_ghz": (Annotated[float, NoBool, Field(gt=0.1, le=100)], "downlink carrier frequency [GHz]"),
     "symbol_rate_mbaud": (Positive | None, "radio symbol rate [Mbaud] (with eirp_dbw)"),
     "acm_table": (
-        Literal["dvb-s2", "dvb-s2x"],
-        "the MODCODs ACM chooses from: DVB-S2 (ETSI EN 302 307-1) or with the DVB-S2X ones too (EN 302 307-2)",
+        Literal["dvb-s2", "dvb-s2x", "shannon"],
+        "the MODCODs ACM chooses from: DVB-S2 (ETSI EN 302 307-1), with the DVB-S2X ones too (EN 302 307-2), or "
+        "shannon: the ideal capacity B log2(1 + C/N) with B the symbol rate, as steps within 1 % below it",
     ),
     "optical_gbps": (
         Positive | None,
@@ -731,7 +732,12 @@ class PlanTrigger(_Model):
 
 class RateTrigger(_Model):
     rate_per_sat_per_h: Annotated[float, NoBool] = Field(
-        gt=0, le=3600, description="mean captures per satellite and hour (Poisson; at most one a second)"
+        gt=0, le=3600, description="mean captures per satellite and hour (at most one a second)"
+    )
+    spacing: Literal["poisson", "regular"] = Field(
+        "poisson",
+        description="poisson: each satellite's captures at random (seeded) times; regular: every satellite captures "
+        "at the same instants, one period (3600 / rate s) apart from one period after the start",
     )
 
 
@@ -800,12 +806,13 @@ class WorkloadClass(_Model):
 class GroundNetwork(_Model):
     """Which station serves a satellite when several are in view (see docs/ground-network.md)."""
 
-    handover: Literal["stay", "best-window", "network"] = Field(
+    handover: Literal["stay", "hold", "best-window", "network"] = Field(
         "stay",
         description="stay: keep the station until it sets or nothing is left to send (of several open, the cheapest, "
-        "then the one that closes last); best-window: at each window start, take the open window that carries the "
-        "most from now (a switch pays acquisition_s); network: at every window start and end in the network, assign "
-        "satellites to antennas to carry the most bytes until the next one, all satellites at once",
+        "then the one that closes last); hold: as stay, but the station tracks the satellite to the end of its pass "
+        "even while nothing is left to send (a pass flown whole); best-window: at each window start, take the open "
+        "window that carries the most from now (a switch pays acquisition_s); network: at every window start and end "
+        "in the network, assign satellites to antennas to carry the most bytes until the next one, all at once",
     )
     acquisition_s: NonNegative = Field(
         0.0, description="a station's lock on a satellite before data flows, paid at each new pass or switch [s]"

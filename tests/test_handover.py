@@ -15,7 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SATURATED = os.path.join(ROOT, "scenarios", "saturated-ground-network.yaml")
 
 
-def small(rule, acquisition_s=0, hours=6):
+NORTH = {"SVALBARD", "KIRUNA", "INUVIK", "TROMSO", "KASHI", "MIYUN"}
+
+
+def small(rule, acquisition_s=0, hours=6, stations=NORTH, rate_per_h=50, raw_mb=2000):
     """The bundled saturated network, reduced: 12 satellites, the 6 northern and Chinese stations, ``hours``; the
     satellites capture 2 GB every 1.2 min, so they hold data from their first minute on."""
     text = open(SATURATED).read()
@@ -23,9 +26,10 @@ def small(rule, acquisition_s=0, hours=6):
         "  tle: ../constellations/eo_2025-10-03.tle\n",
         '  tle: ../constellations/eo_2025-10-03.tle\n  select: ["SENTINEL-*", "LANDSAT*", "GAOFEN*", "SUPERVIEW*"]\n',
     )
-    text = _only_stations(text, {"SVALBARD", "KIRUNA", "INUVIK", "TROMSO", "KASHI", "MIYUN"})
+    text = _only_stations(text, stations)
     text = text.replace("duration_h: 24", f"duration_h: {hours}")
-    text = text.replace("rate_per_sat_per_h: 8", "rate_per_sat_per_h: 50").replace("raw_mb: 5000", "raw_mb: 2000")
+    text = text.replace("rate_per_sat_per_h: 8", f"rate_per_sat_per_h: {rate_per_h}")
+    text = text.replace("raw_mb: 5000", f"raw_mb: {raw_mb}")
     text = text.replace("handover: stay", f"handover: {rule}").replace(
         "acquisition_s: 0", f"acquisition_s: {acquisition_s}"
     )
@@ -152,3 +156,35 @@ def test_the_bound_is_the_sum_of_windows_when_no_two_windows_compete():
     )
     assert b["bound_bytes"] == pytest.approx(by_hand, rel=1e-9)
     assert res.downlinks.bytes.sum() == pytest.approx(by_hand, rel=1e-6)  # and stay carries it all
+
+
+def _handovers(res):
+    """(gap to the holder's pass end [s]) for each time a station's antenna goes from one satellite to another: the
+    next satellite's first byte minus the end of the pass in which the one before last sent."""
+    d = res.downlinks.sort_values("start_utc")
+    c = res.contacts
+    gaps = []
+    for station, pieces in d.groupby("station"):
+        rows = list(pieces.itertuples())
+        for p, q in zip(rows, rows[1:]):
+            if p.satellite == q.satellite:
+                continue
+            mine = c[(c.satellite == p.satellite) & (c.station == station)]
+            los = mine[(mine.aos_utc <= p.start_utc) & (mine.los_utc >= p.end_utc)].los_utc.iloc[0]
+            gaps.append((q.start_utc - los).total_seconds())
+    return np.array(gaps)
+
+
+def test_hold_keeps_each_antenna_on_its_satellite_to_the_end_of_the_pass():
+    # 12 satellites over Svalbard alone, 500 MB captures: queues empty in the middle of passes. Under stay the
+    # antenna then goes to another satellite in view; under hold it stays on the first to the end of its pass.
+    def svalbard(rule):
+        return run_scenario(small(rule, hours=8, stations={"SVALBARD"}, rate_per_h=8, raw_mb=500))
+
+    stay, hold = svalbard("stay"), svalbard("hold")
+    early = _handovers(stay)
+    assert (early < -1.0).sum() >= 3  # stay hands antennas over while the holder's pass goes on
+    gaps = _handovers(hold)
+    assert len(gaps) >= 10 and gaps.min() >= -1e-6  # hold never does
+    _never_in_two_places(hold)
+    assert hold.downlinks.bytes.sum() < stay.downlinks.bytes.sum()  # an idle antenna carries nothing

@@ -256,3 +256,38 @@ def test_the_dvb_s2x_ladder_by_hand_and_in_a_run():
     a, b = base.capacity_bytes()[rows], finer.capacity_bytes()[rows]
     assert np.all(b >= a - 1.0) and b.sum() > 1.03 * a.sum()
     assert np.mean(np.diff(finer.profile_start)[rows]) > np.mean(np.diff(base.profile_start)[rows])  # more steps
+
+
+def test_the_shannon_ladder_runs_within_one_percent_below_the_capacity_by_hand():
+    from spaceground.linkbudget import ACM_TABLES
+    from spaceground.simulate import prepare
+
+    ladder = acm_ladder(ACM_TABLES["shannon"])
+    cn_db = np.linspace(-20.0, 35.0, 5501)
+    capacity = np.log2(1.0 + 10.0 ** (cn_db / 10.0))  # bit/s per Hz, by hand
+    rate = acm_rate_bps(cn_db, 1.0, ladder)
+    assert np.all(rate <= capacity * (1 + 1e-12))
+    assert np.all(rate >= capacity / 1.01 * (1 - 1e-12))
+    # A step's threshold is where the capacity reaches its efficiency: 1 bit/symbol needs C/N = 1 (0 dB).
+    assert acm_rate_bps(1e-9, 1.0, ladder) == pytest.approx(1.0, rel=0.01)
+    assert acm_rate_bps(-1e-9, 1.0, ladder) < 1.0
+    # In a run: each window's highest rate is the ladder's rate at its closest approach, within 1 % below the
+    # capacity there (the range from Skyfield alone; 1 dB of losses and the 1 dB ACM margin taken off Es/N0).
+    from skyfield.api import EarthSatellite, wgs84
+
+    from spaceground.timebase import timescale
+
+    model, inputs = prepare(_acm_quickstart("    eirp_dbw: 12\n    symbol_rate_mbaud: 75\n    acm_table: shannon\n"))
+    links, ts = inputs.links, timescale()
+    rows = np.flatnonzero(links.kind == "downlink")
+    assert np.mean(np.diff(links.profile_start)[rows]) > 20  # a fine staircase along each pass
+    for w in rows[:: max(1, len(rows) // 8)]:
+        sat, st = model.constellation[int(links.sender[w])], model.stations[int(links.receiver[w])].station
+        es = EarthSatellite(sat.line1, sat.line2, sat.name, ts)
+        t = np.arange(links.start_s[w], links.end_s[w], 0.25)
+        times = ts.from_datetimes(model.span.datetimes(t).to_pydatetime())
+        nearest_m = (es - wgs84.latlon(st.lat_deg, st.lon_deg, st.alt_m)).at(times).distance().m.min()
+        cn = esn0_db(ACM_EIRP_DBW, nearest_m, 8.1e9, ACM_GT, ACM_BAUD, 1.0) - 1.0
+        capacity_bps = ACM_BAUD * math.log2(1.0 + 10.0 ** (cn / 10.0))
+        peak_bps = links.rate_bps[links.profile_start[w] : links.profile_start[w + 1]].max()
+        assert capacity_bps / 1.01 * (1 - 1e-4) <= peak_bps <= capacity_bps * (1 + 1e-4), w

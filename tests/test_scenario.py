@@ -5,6 +5,7 @@ import math
 import os
 import re
 
+import numpy as np
 import pytest
 
 from spaceground.api import validate_scenario
@@ -188,3 +189,20 @@ def test_hash_changes_with_content_and_referenced_files(tmp_path):
     b = parse_scenario(TEXT.replace("seed: 1", "seed: 2"), QUICKSTART, os.path.dirname(QUICKSTART))
     c = parse_scenario(TEXT + "\n# a comment changes nothing\n", QUICKSTART, os.path.dirname(QUICKSTART))
     assert a.sha256 != b.sha256 and a.sha256 == c.sha256
+
+
+def test_a_regular_trigger_captures_on_every_satellite_at_the_same_instants_one_period_apart():
+    from spaceground.simulate import prepare
+
+    text = TEXT.replace("trigger: {rate_per_sat_per_h: 6}", "trigger: {rate_per_sat_per_h: 7.5, spacing: regular}")
+    text = text.replace("duration_h: 24", "duration_h: 2").replace("daylight_only: true", "daylight_only: false")
+    text = text.replace("    deadline_min: 360\n", "    deadline_min: 360\n    daylight_only: false\n")
+    model, inputs = prepare(parse_scenario(text, QUICKSTART, os.path.dirname(QUICKSTART)))
+    caps = inputs.captures[inputs.captures.workload == 1]
+    # 3600 / 7.5 = 480 s apart from 480 s on, inside 2 h: 480, 960, ..., 6720 (14 instants) on every satellite.
+    want = 480.0 * np.arange(1, 15)
+    assert len(caps) == 14 * len(model.constellation)
+    for _, mine in caps.groupby("sat"):
+        assert np.allclose(np.sort(mine.time_s.to_numpy()), want, rtol=0, atol=1e-9)
+    with pytest.raises(ScenarioError, match=r"line 81: workloads\.1\.trigger\.spacing.*poisson.*regular"):
+        parse_scenario(text.replace("spacing: regular", "spacing: often"), QUICKSTART, os.path.dirname(QUICKSTART))

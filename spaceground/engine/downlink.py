@@ -114,7 +114,7 @@ class DownlinkMixin:
             elif rule == "best-window":
                 now = env.now
                 w = max(free, key=lambda q: (self._carries_bytes(k, q, now, los[q]), los[q]))
-            elif rule == "stay":
+            elif rule in ("stay", "hold"):
                 if self._priced:  # the cheapest pass now (an owned one, or one already booked), then the latest
                     w = min(free, key=lambda q: (self._price_now(k, q), -los[q]))
                 else:
@@ -278,7 +278,8 @@ class DownlinkMixin:
         tx_w = sat.hw.tx_w
         now = t_begin
         edf = sat.edf if self._edf else None
-        chooses, arrived = self._pass_rule != "stay", sat.queue_version
+        chooses, arrived = self._pass_rule not in ("stay", "hold"), sat.queue_version
+        hold = self._pass_rule == "hold"
         runs = self.send_in_runs and edf is not None and not chooses
         power = (sat.power_changed, sat.data_added) if chooses else (sat.power_changed,)
         k = sat.index
@@ -292,6 +293,11 @@ class DownlinkMixin:
                 now = env.now
         while now < los - EPS_S:
             if not queue:
+                if hold:  # the antenna stays on the satellite, idle, until data arrives or the pass ends
+                    sat.set_radio(0.0)
+                    yield _sleep(env, los - now, (sat.data_added,))
+                    now = env.now
+                    continue
                 why = "empty"
                 break
             if (
