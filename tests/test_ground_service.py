@@ -16,6 +16,19 @@ from spaceground.simulate import validate_scenario
 from .test_engine import tiny
 
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SVALBARD_LINE = "  - {id: SVALBARD, antennas: 1}"
+
+
+def _sentinel_2a_day(policy="ground-only", stations=SVALBARD_LINE, extra="", objective=""):
+    """The engine tests' tiny scenario for Sentinel-2A over a day, with ``stations`` in place of its one Svalbard
+    antenna, ``extra`` workload classes and an ``objective`` line; code from the scenario allowed (test policies)."""
+    from spaceground.scenario import parse_scenario
+
+    from .test_engine import ROOT, TINY
+
+    body = TINY.format(policy=policy, sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra=extra)
+    body = body.replace(SVALBARD_LINE, stations) + objective
+    return parse_scenario(body, "tiny.yaml", ROOT).with_overrides(allow_code=True)
 
 
 def test_cut_windows_keeps_exactly_the_times_outside_the_outages():
@@ -76,24 +89,16 @@ def _with_outage():
 
 
 def test_a_priced_station_bills_each_used_pass_and_the_objective_pays_it():
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
-    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
-    priced = body.replace(
-        "  - {id: SVALBARD, antennas: 1}",
-        "  - {id: SVALBARD, antennas: 1, price_cny_per_min: 20, price_cny_per_pass: 150}",
-    )
-    priced += "objective: {cost_weight_per_cny: 0.001}\n"
-    res = run_scenario(parse_scenario(priced, "tiny.yaml", ROOT))
+    weight = "objective: {cost_weight_per_cny: 0.001}\n"
+    station = "  - {id: SVALBARD, antennas: 1, price_cny_per_min: 20, price_cny_per_pass: 150}"
+    res = run_scenario(_sentinel_2a_day(stations=station, objective=weight))
     c = res.contacts
     used = c[c.used_s > 0]
     assert len(used) >= 2 and len(used) < len(c)  # some passes carry nothing and cost nothing
     by_hand = (150 + 20 * np.ceil(used.duration_s / 60)).sum()  # minutes rounded up
     assert res.metrics["station_cost_cny"] == pytest.approx(by_hand, rel=1e-12)
     assert (c[c.used_s == 0].station_cost_cny == 0).all()
-    free = run_scenario(parse_scenario(body + "objective: {cost_weight_per_cny: 0.001}\n", "tiny.yaml", ROOT))
+    free = run_scenario(_sentinel_2a_day(objective=weight))
     assert free.metrics["station_cost_cny"] == 0
     # The same schedule (prices do not change ground-only's choices); net value pays the bill at the weight.
     assert free.metrics["value_delivered"] == res.metrics["value_delivered"]
@@ -115,16 +120,11 @@ def test_an_outage_that_ends_before_it_starts_is_refused(tmp_path):
 
 
 def test_of_two_passes_open_at_once_the_engine_sends_through_the_one_that_costs_nothing():
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
-    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
     twins = (
         "  - {id: BOUGHT, lat_deg: 78.23, lon_deg: 15.41, price_cny_per_min: 100}\n"
         "  - {id: OWNED, lat_deg: 78.23, lon_deg: 15.41}"
     )
-    res = run_scenario(parse_scenario(body.replace("  - {id: SVALBARD, antennas: 1}", twins), "tiny.yaml", ROOT))
+    res = run_scenario(_sentinel_2a_day(stations=twins))
     # The same site: every window opens at both at once, and the free one is always there.
     by = res.contacts.groupby("station").bytes.sum()
     assert by["OWNED"] > 0 and by["BOUGHT"] == 0 and res.metrics["station_cost_cny"] == 0
@@ -144,27 +144,12 @@ STRIPS = """  - name: strip
 
 
 def test_a_policy_choosing_passes_is_offered_each_pass_at_its_price_until_it_is_booked(tmp_path):
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
-    body = TINY.format(
-        policy=f"tests.policies_for_tests:PricesSeen, params: {{path: {tmp_path / 'seen.json'}}}",
-        sats='"SENTINEL-2A"',
-        hours=24,
-        antennas=1,
-        hardware="",
-        extra=STRIPS,
-    )
     twins = (
         "  - {id: BOUGHT, lat_deg: 78.23, lon_deg: 15.41, price_cny_per_min: 100, price_cny_per_pass: 7}\n"
         "  - {id: OWNED, lat_deg: 78.23, lon_deg: 15.41}"
     )
-    res = run_scenario(
-        parse_scenario(body.replace("  - {id: SVALBARD, antennas: 1}", twins), "tiny.yaml", ROOT).with_overrides(
-            allow_code=True
-        )
-    )
+    policy = f"tests.policies_for_tests:PricesSeen, params: {{path: {tmp_path / 'seen.json'}}}"
+    res = run_scenario(_sentinel_2a_day(policy, stations=twins, extra=STRIPS))
     offers = [p for choice in json.loads((tmp_path / "seen.json").read_text()) for p in choice]
     bought = [(a, b, price) for station, a, b, price in offers if station == 0]
     assert all(price == 0.0 for station, _, _, price in offers if station == 1)
@@ -178,17 +163,9 @@ def test_a_policy_choosing_passes_is_offered_each_pass_at_its_price_until_it_is_
 
 
 def test_a_booking_lead_time_books_passes_ahead_when_data_waits_and_closes_the_rest():
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
     # Scenes captured over Svalbard itself: two hours before a pass the satellite often holds nothing.
-    body = TINY.format(policy="ground-only", sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
-    booked_ahead = body.replace(
-        "  - {id: SVALBARD, antennas: 1}",
-        "  - {id: SVALBARD, antennas: 1, booking_lead_h: 2, price_cny_per_min: 10, price_cny_per_pass: 50}",
-    )
-    res = run_scenario(parse_scenario(booked_ahead, "tiny.yaml", ROOT))
+    station = "  - {id: SVALBARD, antennas: 1, booking_lead_h: 2, price_cny_per_min: 10, price_cny_per_pass: 50}"
+    res = run_scenario(_sentinel_2a_day(stations=station))
     c, w, d = res.contacts, res.workloads, res.downlinks
     start = pd.Timestamp("2025-10-03T12:00:00Z")
     lead = pd.Timedelta(hours=2)
@@ -269,15 +246,8 @@ def test_lookahead_buys_less_station_time_and_loses_less_value_than_it_saves():
 
 
 def _priced_tiny(policy, price_per_pass, weight=0.01, lead_h=0):
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
-    body = TINY.format(policy=policy, sats='"SENTINEL-2A"', hours=24, antennas=1, hardware="", extra="")
     station = f"  - {{id: SVALBARD, antennas: 1, price_cny_per_pass: {price_per_pass}, booking_lead_h: {lead_h}}}"
-    body = body.replace("  - {id: SVALBARD, antennas: 1}", station)
-    body += f"objective: {{cost_weight_per_cny: {weight}}}\n"
-    return parse_scenario(body, "tiny.yaml", ROOT).with_overrides(allow_code=True)
+    return _sentinel_2a_day(policy, stations=station, objective=f"objective: {{cost_weight_per_cny: {weight}}}\n")
 
 
 def test_milp_optimal_buys_a_pass_only_where_what_it_carries_is_worth_its_price():
@@ -374,21 +344,11 @@ def test_the_engine_asks_book_pass_at_the_lead_time_and_opens_only_the_passes_bo
 
 
 def test_the_capacity_ahead_leaves_out_the_passes_whose_booking_time_passed_without_a_booking(tmp_path):
-    from spaceground.scenario import parse_scenario
-
-    from .test_engine import ROOT, TINY
-
     path = tmp_path / "seen.json"
-    body = TINY.format(
-        policy=f"tests.policies_for_tests:CapacitySeen, params: {{path: {path}}}",
-        sats='"SENTINEL-2A"',
-        hours=24,
-        antennas=1,
-        hardware="",
-        extra=STRIPS,
+    policy = f"tests.policies_for_tests:CapacitySeen, params: {{path: {path}}}"
+    res = run_scenario(
+        _sentinel_2a_day(policy, stations="  - {id: SVALBARD, antennas: 1, booking_lead_h: 2}", extra=STRIPS)
     )
-    body = body.replace("  - {id: SVALBARD, antennas: 1}", "  - {id: SVALBARD, antennas: 1, booking_lead_h: 2}")
-    res = run_scenario(parse_scenario(body, "tiny.yaml", ROOT).with_overrides(allow_code=True))
     c = res.contacts
     start = pd.Timestamp("2025-10-03T12:00:00Z")
     aos = (c.aos_utc - start).dt.total_seconds().to_numpy()

@@ -209,30 +209,39 @@ def _interruptible():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
+def interrupt_a_slow_run(command, tmp_path, env=None):
+    """Start ``command`` + ``run s.yaml --allow-code -o run`` on a slow policy in ``tmp_path``, press Ctrl-C once the
+    engine runs (its first progress line), and return (exit status, stderr, the output folder)."""
     import signal
     import subprocess
-    import sys
 
     (tmp_path / "slow.py").write_text(SLOW_POLICY)
     (tmp_path / "s.yaml").write_text(tiny("slow:Slow", hours=24).text)
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spaceground.cli", "run", str(tmp_path / "s.yaml"), "--allow-code", "-o", str(out)],
+        [*command, "run", str(tmp_path / "s.yaml"), "--allow-code", "-o", str(out)],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        env=env,
         preexec_fn=_interruptible,
     )
     seen = ""
-    while "simulation" not in seen:  # the engine is running (its first progress line)
+    while "simulation" not in seen:
         line = proc.stderr.readline()
         assert line, f"the run ended before the engine started: {seen}"
         seen += line
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    return proc.returncode, err, out
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_no_folder(tmp_path):
+    import sys
+
+    status, err, out = interrupt_a_slow_run([sys.executable, "-m", "spaceground.cli"], tmp_path)
+    assert status == 130
     assert err.strip().splitlines()[-1] == (
         "spaceground: interrupted; no run folder was written (one appears only when complete)"
     )

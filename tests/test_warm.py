@@ -3,7 +3,6 @@
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -11,8 +10,7 @@ import pytest
 
 from spaceground import launch, warm
 
-from .test_engine import tiny
-from .test_integrity import SLOW_POLICY, _interruptible
+from .test_integrity import interrupt_a_slow_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EO = os.path.join(ROOT, "constellations", "eo_2025-10-03.tle")
@@ -83,26 +81,8 @@ def test_bad_input_gets_the_same_one_line_error_and_exit_status(server, tmp_path
 
 def test_ctrl_c_interrupts_the_command_it_serves_and_leaves_nothing(server, tmp_path):
     _, env = server
-    (tmp_path / "slow.py").write_text(SLOW_POLICY)
-    (tmp_path / "s.yaml").write_text(tiny("slow:Slow", hours=24).text)
-    out = tmp_path / "run"
-    client = subprocess.Popen(
-        [EXE, "run", str(tmp_path / "s.yaml"), "--allow-code", "-o", str(out)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        preexec_fn=_interruptible,
-    )
-    seen = ""
-    while "simulation" not in seen:
-        line = client.stderr.readline()
-        assert line, f"the run ended before the engine started: {seen}"
-        seen += line
-    client.send_signal(signal.SIGINT)
-    _, err = client.communicate(timeout=60)
-    assert client.returncode == 130
+    status, err, out = interrupt_a_slow_run([EXE], tmp_path, env)
+    assert status == 130
     assert err.strip().splitlines()[-1] == (
         "spaceground: interrupted; no run folder was written (one appears only when complete)"
     )
