@@ -57,3 +57,47 @@ def test_the_oec_bent_pipe_deficit_within_the_stated_tolerance_of_the_artifact(c
     assert abs(out["deficit_percent"] - float(row["fixed_deficit_percent"])) <= 3.0
     if layout == "ns":  # +-87 deg never sees a 53 deg orbit above 10 deg: nothing goes down, as in the artifact
         assert out["down_mb"] == 0.0 and float(row["deficit_percent"]) == 100.0
+
+
+LT = os.path.join(ROOT, "studies", "lopez-telgie-2024")
+
+
+def _lopez_telgie():
+    spec = importlib.util.spec_from_file_location("lt_reproduce", os.path.join(LT, "reproduce.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_freeflyer_study_s_inputs_by_hand():
+    lt = _lopez_telgie()
+    # FreeFlyer's default state: h = r x v = (-44623.5, -27862.1, -7609.0) km^2/s; the node z x h = (27862.1,
+    # -44623.5, 0) lies at atan2(-44623.5, 27862.1) = -58.02 deg.
+    assert lt.raan_deg() == pytest.approx(301.980, abs=1e-3)
+    # 3 J2 R^2 / (2 a) sin^2 i = 1.5 x 1.0826e-3 x 6378.137^2 / 6978 x sin^2(97.87 deg) = 9.290 km below 6978 km.
+    assert lt.mean_altitude_km() == pytest.approx(6978.0 - 9.290 - 6378.137, abs=1e-3)
+
+
+def test_the_freeflyer_study_s_link_time_within_the_stated_tolerance():
+    import pandas as pd
+
+    lt = _lopez_telgie()
+    found = lt.passes()
+    mine, theirs = lt.summary(found), lt.reference()
+    for station, t in theirs.items():
+        m = mine[station]
+        # README.md: the 30-day link time in passes of 5 min or more within 1 %, the passes within 1 %, the
+        # longest pass within 0.1 min.
+        assert m["minutes_5min"] == pytest.approx(t["minutes_5min"], rel=0.01), station
+        assert m["passes"] == pytest.approx(t["passes"], rel=0.01), station
+        assert m["longest_min"] == pytest.approx(t["longest_min"], abs=0.1), station
+    # Every pass FreeFlyer found on the first day, within 10 s at AOS and 12 s at LOS.
+    with open(os.path.join(LT, "first_day.csv"), newline="") as f:
+        first = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    assert len(first) == 45
+    for row in first:
+        mine = found[(found.station == row["station"]) & (found.sat == int(row["sat"]))]
+        aos, los = pd.Timestamp(row["aos_utc"], tz="UTC"), pd.Timestamp(row["los_utc"], tz="UTC")
+        nearest = (mine.aos_utc - aos).abs().idxmin()
+        assert abs((mine.aos_utc[nearest] - aos).total_seconds()) < 10.0, row
+        assert abs((mine.los_utc[nearest] - los).total_seconds()) < 12.0, row
