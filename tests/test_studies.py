@@ -13,11 +13,17 @@ from .conftest import ROOT
 OEC = os.path.join(ROOT, "studies", "oec-asplos20")
 
 
-def _oec():
-    spec = importlib.util.spec_from_file_location("oec_reproduce", os.path.join(OEC, "reproduce.py"))
+def _reproduce(folder):
+    """A study's reproduce.py, imported from its folder (studies/ is not a package)."""
+    name = os.path.basename(folder).replace("-", "_")
+    spec = importlib.util.spec_from_file_location(f"{name}_reproduce", os.path.join(folder, "reproduce.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _oec():
+    return _reproduce(OEC)
 
 
 def _artifact(case):
@@ -63,10 +69,7 @@ LT = os.path.join(ROOT, "studies", "lopez-telgie-2024")
 
 
 def _lopez_telgie():
-    spec = importlib.util.spec_from_file_location("lt_reproduce", os.path.join(LT, "reproduce.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _reproduce(LT)
 
 
 def test_the_freeflyer_study_s_inputs_by_hand():
