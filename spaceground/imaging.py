@@ -13,11 +13,10 @@ so the least elevation an imager reaches at a largest off-nadir angle is
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .frames import elevation_azimuth_deg, geodetic_to_itrf_m, unit_vector
+from .search import golden_min
 
 
 def off_nadir_deg(r_sat_m, r_point_m):
@@ -162,8 +161,9 @@ def area_windows(position_itrf_m, t_grid_s, vertices, off_nadir_deg, radius_m, t
         # A hidden access needs g[k] + rate x tau >= 0 and g[k+1] + rate x (h - tau) >= 0 for some tau.
         hidden = np.flatnonzero(~covered[:-1] & ~covered[1:] & (g[:-1] + g[1:] + rate * h >= 0.0))
         for k in hidden:
-            peak_t, peak = _highest(margin, t[k], t[k + 1], tolerance_s)
-            if peak >= 0.0:
+            # Within one grid step the margin has one peak (the satellite passes the area once).
+            peak_t = golden_min(lambda ts: -margin(ts), t[k], t[k + 1], tolerance_s)
+            if margin(peak_t)[0] >= 0.0:
                 found += [(edge(t[k], peak_t, True), True), (edge(peak_t, t[k + 1], False), False)]
         found.sort(key=lambda e: e[0])
     windows, start = [], (t[0] if covered[0] else None)
@@ -176,22 +176,3 @@ def area_windows(position_itrf_m, t_grid_s, vertices, off_nadir_deg, radius_m, t
     if start is not None:
         windows.append((start, t[-1]))
     return windows
-
-
-def _highest(f, a, b, tolerance_s):
-    """Golden-section search for the highest value of ``f`` (vectorised, one time at a time here) on [a, b]: (time,
-    value). Within one grid step the margin has one peak (the satellite passes the area once)."""
-    ratio = (math.sqrt(5.0) - 1.0) / 2.0
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    fc, fd = f(c)[0], f(d)[0]
-    while b - a > tolerance_s:
-        if fc >= fd:
-            b, d, fd = d, c, fc
-            c = b - ratio * (b - a)
-            fc = f(c)[0]
-        else:
-            a, c, fc = c, d, fd
-            d = a + ratio * (b - a)
-            fd = f(d)[0]
-    best = max((f(x)[0], x) for x in (a, b, 0.5 * (a + b)))
-    return best[1], best[0]

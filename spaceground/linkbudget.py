@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from .search import golden_min
+
 SPEED_OF_LIGHT_M_S = 299_792_458.0  # exact (SI)
 BOLTZMANN_J_PER_K = 1.380649e-23  # exact (SI 2019)
 BOLTZMANN_DBW_PER_K_HZ = 10.0 * math.log10(BOLTZMANN_J_PER_K)  # -228.5991
@@ -190,16 +192,7 @@ def range_crossings_s(range_m, t0_s, t1_s, target_m, tol_s=1e-3):
 def closest_approach_s(range_m, t0_s, t1_s, tol_s=1e-3):
     """When ``range_m`` (vectorised, with one minimum on [t0, t1], as a pass has) is least, by golden-section
     search to ``tol_s``."""
-    g = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = float(t0_s), float(t1_s)
-    while b - a > tol_s:
-        c, d = b - g * (b - a), a + g * (b - a)
-        rc, rd = range_m(np.array([c, d]))
-        if rc <= rd:
-            b = d
-        else:
-            a = c
-    return 0.5 * (a + b)
+    return golden_min(range_m, t0_s, t1_s, tol_s)
 
 
 def acm_steps(range_m, start_s, end_s, rate_of_range_bps, threshold_ranges, tol_s=1e-3):

@@ -427,10 +427,13 @@ def _captures(model, orientation, progress=None, cache=None):
         if w.rate_per_sat_per_h is not None:
             rngs = [np.random.default_rng(s) for s in seed.spawn(len(model.constellation))]
             times, owner = [], []
-            period_s = 3600.0 / w.rate_per_sat_per_h
+            regular = None
+            if w.trigger.spacing == "regular":  # one period apart, from one period after the start, inside the span
+                period_s = 3600.0 / w.rate_per_sat_per_h
+                regular = period_s * np.arange(1, int(np.ceil(span.duration_s / period_s - 1e-9)))
             for i in sats:
-                if w.trigger.spacing == "regular":  # one period apart, from one period after the start, inside the span
-                    t = period_s * np.arange(1, int(np.ceil(span.duration_s / period_s - 1e-9)))
+                if regular is not None:
+                    t = regular
                 else:
                     t = poisson_times_s(rngs[i], w.rate_per_sat_per_h / 3600.0, span.duration_s)
                 times.append(t)
