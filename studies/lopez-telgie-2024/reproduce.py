@@ -16,7 +16,6 @@ import csv
 import math
 import os
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -71,17 +70,12 @@ def passes(days=DAYS):
     generated Walker plane: 1 plane of 2, phasing 0), with a ``sat`` column 1 or 2 as the study numbers them."""
     import pandas as pd
 
-    from spaceground.api import Station, contact_windows
-    from spaceground.elements import walker_tle
+    from spaceground.api import Station, contact_windows, parse_tle, walker_tle
 
     start = pd.Timestamp(START_UTC)
     text = walker_tle(1, SATELLITES, 0, mean_altitude_km(), INCLINATION_DEG, start, name="WALKER", raan_deg=raan_deg())
     stations = [Station(name, lat, lon, 0.0, mask) for name, lat, lon, mask in STATIONS]
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "walker.tle")
-        with open(path, "w") as f:
-            f.write(text)
-        found = contact_windows(path, start=start, hours=24 * days, stations=stations)
+    found = contact_windows(parse_tle(text, "walker"), start=start, hours=24 * days, stations=stations)
     return found.assign(sat=found.satellite.str[-1].astype(int) + 1)
 
 
